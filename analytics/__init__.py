@@ -1,0 +1,1 @@
+"""Rapport's analytics engine: pure Python + DuckDB, no Streamlit, no Altair."""

@@ -1,0 +1,105 @@
+"""`python -m analytics report …` — print the frames the pages show.
+
+    python -m analytics report trends --kpi fcr --grain quarter --provider "Apex Contact Solutions" --json
+    python -m analytics report premium --kpi quality_score --csv premium.csv
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from analytics import claims, db, findings, health, insight, premium, trends
+from analytics.export import csv_bytes
+from analytics.filters import Filters
+from analytics.kpis import kpi_ids
+from analytics.kpi_frames import GRAINS, SPLITS
+
+Report = Callable[[object, argparse.Namespace, Filters], pd.DataFrame]
+
+REPORTS: dict[str, dict[str, Report]] = {
+    "trends": {
+        "series": lambda con, a, f: trends.kpi_trend(con, a.kpi, f, grain=a.grain, split=a.split),
+        "tiles": lambda con, a, f: trends.kpi_tiles(con, (a.kpi,), f, grain=a.grain),
+    },
+    "health": {
+        "scores": lambda con, a, f: health.health_scores(con, f, grain=a.grain),
+        "overview": lambda con, a, f: health.health_overview(con, f, grain=a.grain),
+        "kpis": lambda con, a, f: health.kpi_scores(con, f, grain=a.grain),
+    },
+    "insight": {
+        "channel-mix": lambda con, a, f: insight.channel_mix(con, f, grain=a.grain),
+        "reasons": lambda con, a, f: insight.reason_movers(con, f),
+        "segments": lambda con, a, f: insight.segment_trends(con, f, grain=a.grain),
+        "seasonality": lambda con, a, f: insight.seasonality(con, f, kpi_id=a.kpi),
+        "repeats": lambda con, a, f: insight.repeat_contacts(con, f, grain=a.grain),
+    },
+    "premium": {
+        "premium": lambda con, a, f: premium.premium_by_relationship_year(con, a.kpi, f),
+        "curves": lambda con, a, f: premium.model_curves(con, a.kpi, f),
+        "calendar": lambda con, a, f: premium.calendar_yoy(con, a.kpi, f),
+        "trajectory": lambda con, a, f: premium.trajectory(con, a.kpi, f),
+    },
+    "claims": {"claims": lambda con, a, f: claims.claim_check(con, f)},
+    "findings": {"findings": lambda con, a, f: findings.findings(con, f)},
+}
+DEFAULT_KPI = {"trends": "contacts", "insight": "contacts", "premium": "quality_score"}
+DEFAULT_GRAIN = {"trends": "month", "health": "quarter", "insight": "quarter"}
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("report", help="print an analysis as a table, JSON or CSV")
+    parser.add_argument("name", choices=sorted(REPORTS))
+    parser.add_argument("--view", help="which frame of the report (default: the first; see --help)")
+    parser.add_argument("--db", help="database file (default: $RAPPORT_DB or data/rapport.duckdb)")
+    parser.add_argument("--kpi", choices=kpi_ids(), help="KPI id (snake_case)")
+    parser.add_argument("--grain", choices=GRAINS)
+    parser.add_argument("--split", choices=[s for s in SPLITS])
+    parser.add_argument("--from", dest="start", type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=date.fromisoformat, help="last day (inclusive), YYYY-MM-DD")
+    for option in ("provider", "account", "engagement", "channel", "reason", "segment", "model"):
+        parser.add_argument(f"--{option}", action="append", default=[], help="repeat for several values")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the frame as a JSON list of records")
+    output.add_argument("--csv", metavar="OUT", help="write the frame to a CSV file (formulas neutralised)")
+    parser.set_defaults(func=run)
+
+
+def filters_from(args: argparse.Namespace) -> Filters:
+    return Filters(
+        start=args.start, end=args.end, providers=tuple(args.provider), accounts=tuple(args.account),
+        engagements=tuple(args.engagement), channels=tuple(args.channel), reasons=tuple(args.reason),
+        segments=tuple(args.segment), models=tuple(args.model),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    views = REPORTS[args.name]
+    view = args.view or next(iter(views))
+    if view not in views:
+        print(f"error: report {args.name} has the views {', '.join(views)}; got {view!r}", file=sys.stderr)
+        return 2
+    args.kpi = args.kpi or DEFAULT_KPI.get(args.name, "contacts")
+    args.grain = args.grain or DEFAULT_GRAIN.get(args.name, "month")
+    try:
+        con = db.connect(args.db, read_only=True)
+    except (db.DatabaseBusyError, duckdb.Error) as exc:
+        print(f"error: cannot open the database: {exc}", file=sys.stderr)
+        return 2
+    with con:
+        frame = views[view](con, args, filters_from(args))
+    if args.csv:
+        with open(args.csv, "wb") as out:
+            out.write(csv_bytes(frame))
+        print(f"wrote {len(frame)} rows to {args.csv}")
+    elif args.json:
+        print(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2))
+    else:
+        with pd.option_context("display.max_rows", 200, "display.width", 200):
+            print(frame.to_string(index=False) if len(frame) else "(no rows)")
+    return 0

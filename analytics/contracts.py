@@ -1,0 +1,229 @@
+"""Canonical fields of the three datasets Rapport stores.
+
+This is the one place a field is defined: its storage type, how raw values are
+parsed, whether it is required, and the header spellings that map onto it. The
+ingest engine, the schema in ``db.py`` and ``docs/DATA.md`` all follow it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+INTERACTIONS = "interactions"
+PERFORMANCE = "performance"
+ENGAGEMENTS = "engagements"
+KINDS = (INTERACTIONS, PERFORMANCE, ENGAGEMENTS)
+
+# How a raw text value becomes a stored value (see analytics/ingest/parse.py).
+PARSERS = (
+    "text",       # trimmed string
+    "timestamp",  # ISO, US (month-first, AM/PM) or day-first; decided per column
+    "date",       # a day or a month ("Apr-15", "2024-03"); stored as the first day
+    "time",       # time of day joined onto a date column ("3.53.50 PM", "09:12:58")
+    "duration",   # seconds, mm:ss, hh:mm:ss, Excel day fractions → seconds
+    "bool",       # Yes/No/Y/N/1/0/True/False
+    "number",     # currency symbols, thousands separators, decimal commas
+    "count",      # a non-negative whole number
+    "percent",    # 85%, 0.85 or 85 (one scale per column) → fraction 0–1
+    "score",      # a bounded rating (CSAT, NPS, CES) — range checked
+    "model",      # relationship model: partnership | transactional
+    "channel",    # contact channel folded onto CHANNELS (phone, chat, email, social, web); others lower-cased
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    parser: str
+    description: str
+    unit: str = ""
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    sql_type: str = "VARCHAR"
+
+
+def normalise_header(header: str) -> str:
+    """Header comparison key: lower case, punctuation folded to single spaces."""
+    text = re.sub(r"[^0-9a-z%#]+", " ", str(header).lower())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_PROVIDER = Field(
+    "provider", "text", "The outsourcing provider (BPO, vendor) serving the program.",
+    synonyms=("provider", "vendor", "bpo", "partner", "outsourcer", "provider name",
+              "vendor name", "bpo name", "partner name", "site", "call center", "contact center",
+              "company", "supplier"),
+)
+_ACCOUNT = Field(
+    "account", "text", "The client program (account, line of business) the provider serves.",
+    synonyms=("account", "client", "program", "programme", "client program", "account name",
+              "client name", "lob", "line of business", "campaign", "commissioner org name"),
+)
+
+INTERACTION_FIELDS: tuple[Field, ...] = (
+    Field("interaction_id", "text", "The source system's id of the contact; when absent a stable "
+          "hash of the row's canonical values is used, so overlapping exports never double count.",
+          synonyms=("interaction id", "call id", "ticket id", "ticket #", "ticket", "ticket number",
+                    "case id", "case number", "contact id", "complaint id", "incident id", "number",
+                    "conversation id", "session id", "id", "record id")),
+    Field("occurred_at", "timestamp", "When the contact started (or the ticket was opened).",
+          unit="timestamp", required=True, sql_type="TIMESTAMP",
+          synonyms=("occurred at", "start time", "call start", "call start time", "created at",
+                    "date time opened", "opened at", "opened", "date opened", "created", "created date",
+                    "date received", "received at", "timestamp", "contact date", "call date",
+                    "interaction date", "date time", "datetime", "start date time", "date")),
+    Field("occurred_time", "time", "Time of day when the date is in a separate column; joined onto occurred_at.",
+          synonyms=("time", "call time", "start time of day", "time of day", "contact time")),
+    _PROVIDER,
+    _ACCOUNT,
+    Field("channel", "channel", "Contact channel: `phone`, `chat`, `email`, `social`, `web` (spellings such as "
+          "`Voice`, `Live Chat`, `E-mail`, `WhatsApp`, `Internet` are folded onto these; any other value is kept "
+          "in lower case).",
+          synonyms=("channel", "media type", "media", "contact type", "contact channel", "received via",
+                    "submitted via", "medium", "interaction type", "channel type", "source channel")),
+    Field("contact_reason", "text", "Why the customer got in touch (wrap-up code, topic, category).",
+          synonyms=("contact reason", "reason", "wrap up code", "wrapup code", "wrap code", "disposition",
+                    "topic", "category", "issue", "call reason", "intent", "reason code", "call type")),
+    Field("customer_id", "text", "The customer's id; enables repeat-contact analysis.",
+          synonyms=("customer id", "caller id", "customer", "customer number", "client id",
+                    "user id", "account number", "member id", "caller")),
+    Field("customer_segment", "text", "Customer segment or tier.",
+          synonyms=("segment", "customer segment", "tier", "customer tier", "customer type", "plan")),
+    Field("agent_id", "text", "The agent who handled the contact.",
+          synonyms=("agent", "agent id", "agent name", "assigned to", "rep", "representative",
+                    "handled by", "resolver", "owner", "employee id", "advisor")),
+    Field("handle_seconds", "duration", "Handle time (talk + hold + wrap) in seconds.", unit="seconds",
+          sql_type="DOUBLE",
+          synonyms=("handle time", "aht", "avg handle time", "average handle time", "total handle time",
+                    "handling time", "talk time", "avgtalkduration", "avg talk duration", "talk duration",
+                    "duration", "call duration", "handle seconds", "handle time seconds")),
+    Field("wait_seconds", "duration", "Time the customer waited before being answered, in seconds.",
+          unit="seconds", sql_type="DOUBLE",
+          synonyms=("wait time", "speed of answer", "speed of answer in seconds", "asa", "queue time",
+                    "time to answer", "wait seconds", "answer delay")),
+    Field("resolved_first_contact", "bool", "Resolved on first contact (FCR).", sql_type="BOOLEAN",
+          synonyms=("fcr", "first contact resolution", "resolved", "resolved on first contact",
+                    "first call resolution", "resolved first contact", "ftr", "first time resolution")),
+    Field("escalated", "bool", "The contact was escalated or transferred up a tier.", sql_type="BOOLEAN",
+          synonyms=("escalated", "escalation", "escalated y n", "is escalated")),
+    Field("csat", "score", "Customer satisfaction rating on the column's own 1–5 or 1–10 scale "
+          "(the scale is detected per file and stored in csat_scale).", unit="points", sql_type="DOUBLE",
+          synonyms=("csat", "satisfaction", "satisfaction rating", "customer satisfaction", "csat score",
+                    "rating", "satisfaction score", "survey score")),
+    Field("nps", "score", "Likelihood to recommend, 0–10.", unit="points (0–10)", sql_type="DOUBLE",
+          synonyms=("nps", "likelihood to recommend", "ltr", "recommend score", "nps score",
+                    "nps rating", "net promoter score")),
+    Field("ces", "score", "Customer effort score, 1–7 (7 = very easy).", unit="points (1–7)", sql_type="DOUBLE",
+          synonyms=("ces", "customer effort", "effort score", "customer effort score", "effort")),
+    Field("cost", "number", "Cost of handling the contact.", unit="currency", sql_type="DOUBLE",
+          synonyms=("cost", "cost per contact", "contact cost", "handling cost", "charge", "billed amount",
+                    "price")),
+)
+
+PERFORMANCE_FIELDS: tuple[Field, ...] = (
+    Field("period", "date", "The reporting month (any day in it, or `Apr-15`, `2024-03`); stored as its first day.",
+          unit="month", required=True, sql_type="DATE",
+          synonyms=("period", "month", "periodname", "period name", "reporting period", "report month",
+                    "reporting month", "month start", "period start", "date")),
+    _PROVIDER,
+    _ACCOUNT,
+    Field("quality_score", "number", "Quality-assurance score, 0–100.", unit="points (0–100)", sql_type="DOUBLE",
+          synonyms=("quality score", "quality", "qa score", "qa", "quality assurance score", "qa %")),
+    Field("sla_attainment", "percent", "Share of the service-level target met (e.g. answered within 60 s).",
+          unit="fraction", sql_type="DOUBLE",
+          synonyms=("sla attainment", "sla", "sla %", "service level", "service level attainment",
+                    "sl", "sl %", "answered 60sec rate", "sla met")),
+    Field("agent_attrition", "percent", "Annualised agent attrition rate.", unit="fraction per year",
+          sql_type="DOUBLE",
+          synonyms=("agent attrition", "attrition", "attrition rate", "agent turnover", "turnover",
+                    "attrition %")),
+    Field("cost_per_resolution", "number", "Cost per resolved contact.", unit="currency", sql_type="DOUBLE",
+          synonyms=("cost per resolution", "cpr", "cost resolution", "cost per resolved contact",
+                    "cost per resolved")),
+    Field("innovations", "count", "Innovations (process or technology improvements) implemented in the period.",
+          unit="count", sql_type="DOUBLE",
+          synonyms=("innovations", "innovations implemented", "improvement initiatives", "ideas implemented",
+                    "innovation count")),
+    Field("escalations", "count", "Escalations raised in the period.", unit="count", sql_type="DOUBLE",
+          synonyms=("escalations", "escalation count", "complaints escalated")),
+    Field("governance_meetings", "count", "Governance meetings held (QBRs, steering committees).",
+          unit="count", sql_type="DOUBLE",
+          synonyms=("governance meetings", "governance meetings held", "qbrs", "qbrs held", "qbr count",
+                    "steering committees", "meetings held", "governance")),
+    Field("gain_share_savings", "number", "Gain-share / shared savings realised in the period.", unit="currency",
+          sql_type="DOUBLE",
+          synonyms=("gain share savings", "gain share", "gainshare", "shared savings", "savings")),
+    Field("contacts_handled", "count", "Contacts handled in the period as reported by the provider.",
+          unit="count", sql_type="DOUBLE",
+          synonyms=("contacts handled", "calls handled", "volume", "contacts", "answered calls",
+                    "nhs1 answered calls sum", "calls answered")),
+    Field("reported_fcr", "percent", "Provider-reported first-contact resolution.", unit="fraction",
+          sql_type="DOUBLE", synonyms=("fcr", "fcr %", "first contact resolution", "reported fcr")),
+    Field("reported_aht_seconds", "duration", "Provider-reported average handle time.", unit="seconds",
+          sql_type="DOUBLE", synonyms=("aht", "average handle time", "avg handle time", "reported aht")),
+    Field("reported_csat_pct", "percent", "Provider-reported CSAT (share satisfied).", unit="fraction",
+          sql_type="DOUBLE", synonyms=("csat", "csat %", "customer satisfaction", "reported csat")),
+)
+
+ENGAGEMENT_FIELDS: tuple[Field, ...] = (
+    Field("provider", "text", _PROVIDER.description, required=True, synonyms=_PROVIDER.synonyms),
+    Field("account", "text", _ACCOUNT.description, required=True, synonyms=_ACCOUNT.synonyms),
+    Field("relationship_model", "model", "`partnership` or `transactional` (also accepts strategic/"
+          "vendor/transactional deal spellings).", required=True,
+          synonyms=("relationship model", "model", "relationship", "engagement model", "relationship type",
+                    "contract type", "governance model", "partnership model")),
+    Field("contract_start", "date", "The day the contract started; relationship year 1 is its first 12 months.",
+          unit="date", required=True, sql_type="DATE",
+          synonyms=("contract start", "start date", "effective date", "contract start date", "start",
+                    "go live", "go live date")),
+    Field("contract_end", "date", "The day the contract ends (blank when open-ended).", unit="date",
+          sql_type="DATE", synonyms=("contract end", "end date", "contract end date", "expiry", "expiry date",
+                                     "end")),
+    Field("pricing_model", "text", "How the provider is paid (per FTE, per contact, outcome-based…).",
+          synonyms=("pricing model", "pricing", "commercial model", "rate model", "billing model")),
+    Field("notes", "text", "Free-text notes.", synonyms=("notes", "comments", "note", "remarks")),
+)
+
+FIELDS: dict[str, tuple[Field, ...]] = {
+    INTERACTIONS: INTERACTION_FIELDS,
+    PERFORMANCE: PERFORMANCE_FIELDS,
+    ENGAGEMENTS: ENGAGEMENT_FIELDS,
+}
+
+# Measures: an interactions file needs at least one; a performance file too.
+INTERACTION_MEASURES = ("handle_seconds", "wait_seconds", "resolved_first_contact", "escalated",
+                        "csat", "nps", "ces", "cost")
+PERFORMANCE_MEASURES = ("quality_score", "sla_attainment", "agent_attrition", "cost_per_resolution",
+                        "innovations", "escalations", "governance_meetings", "gain_share_savings",
+                        "contacts_handled", "reported_fcr", "reported_aht_seconds", "reported_csat_pct")
+
+# Score ranges accepted per field: (low, high). CSAT picks its scale per file.
+SCORE_RANGES = {"nps": (0, 10), "ces": (1, 7)}
+CSAT_SCALES = (5, 10)
+
+RELATIONSHIP_MODELS = ("partnership", "transactional")
+
+# Channel spellings seen in contact-center exports, folded so monthly files from different
+# platforms land in the same series ("Phone", "Voice" and "Customer Care Call" are all phone).
+CHANNELS: dict[str, tuple[str, ...]] = {
+    "phone": ("phone", "voice", "call", "calls", "telephone", "phone call", "inbound call", "outbound call",
+              "inbound", "customer care call", "telephony"),
+    "chat": ("chat", "live chat", "livechat", "web chat", "webchat", "online chat", "chatbot", "bot"),
+    "email": ("email", "e-mail", "e mail", "mail (email)", "electronic mail"),
+    "social": ("social", "social media", "messaging", "whatsapp", "facebook", "twitter", "x", "instagram",
+               "sms", "text", "text message"),
+    "web": ("web", "internet", "online", "web form", "webform", "portal", "self-service", "self service", "app"),
+}
+
+UNASSIGNED = "Unassigned"  # stored when a file has neither a provider nor an account column
+
+
+def field(kind: str, name: str) -> Field:
+    for f in FIELDS[kind]:
+        if f.name == name:
+            return f
+    raise KeyError(f"{kind} has no field {name!r}")
+
+
+def field_names(kind: str) -> tuple[str, ...]:
+    return tuple(f.name for f in FIELDS[kind])

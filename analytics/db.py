@@ -1,0 +1,183 @@
+"""Connecting to the embedded DuckDB file and creating its schema.
+
+DuckDB allows one writer *process* per file; inside this process every write goes
+through ``WRITE_LOCK`` so concurrent Streamlit sessions never interleave two
+ingest transactions on the shared connection. Readers take their own cursor.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from analytics.contracts import FIELDS, INTERACTIONS, PERFORMANCE, ENGAGEMENTS
+
+DEFAULT_DB = Path("data") / "rapport.duckdb"
+WRITE_LOCK = threading.RLock()
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another process holds the database file open for writing."""
+
+
+def database_path(explicit: str | os.PathLike | None = None) -> Path:
+    """`--db`, else the RAPPORT_DB environment variable, else data/rapport.duckdb."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("RAPPORT_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier that already passed an allow-list."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and if needed create) the database at `path`; ':memory:' for a throwaway one."""
+    target = ":memory:" if str(path) == ":memory:" else str(database_path(path))
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target, read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseBusyError(
+                f"The database {target} is open for writing in another process (DuckDB allows one writer "
+                "per file). Stop the other Rapport process or CLI command, or point --db / RAPPORT_DB "
+                "at a different file."
+            ) from exc
+        raise
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def _columns(kind: str) -> str:
+    return ",\n  ".join(
+        f"{quote_ident(f.name)} {f.sql_type}" for f in FIELDS[kind] if f.name != "occurred_time"
+    )
+
+
+def schema_sql() -> list[str]:
+    return [
+        "create sequence if not exists batch_seq start 1",
+        """create table if not exists batches (
+  batch_id integer primary key,
+  file_name varchar not null,
+  source_name varchar,
+  sha256 varchar not null,
+  kind varchar not null,
+  encoding varchar,
+  delimiter varchar,
+  date_formats varchar,
+  mapping varchar,
+  rows_read bigint not null,
+  rows_loaded bigint not null,
+  rows_rejected bigint not null,
+  rows_duplicate bigint not null,
+  loaded_at timestamp not null default current_timestamp
+)""",
+        f"""create table if not exists {INTERACTIONS} (
+  batch_id integer not null,
+  {_columns(INTERACTIONS)},
+  csat_scale smallint,
+  is_repeat boolean
+)""",
+        f"""create table if not exists {PERFORMANCE} (
+  batch_id integer not null,
+  {_columns(PERFORMANCE)}
+)""",
+        f"""create table if not exists {ENGAGEMENTS} (
+  batch_id integer,
+  {_columns(ENGAGEMENTS)},
+  updated_at timestamp default current_timestamp
+)""",
+        """create table if not exists rejects (
+  batch_id integer not null,
+  file_name varchar not null,
+  line bigint,
+  "column" varchar,
+  value varchar,
+  reason varchar not null
+)""",
+        """create table if not exists saved_mappings (
+  source_name varchar primary key,
+  kind varchar not null,
+  mapping varchar not null,
+  saved_at timestamp default current_timestamp
+)""",
+        """create table if not exists meta (
+  key varchar primary key,
+  value bigint not null
+)""",
+        "insert into meta values ('data_version', 0) on conflict do nothing",
+        # One row per day × provider × account × channel × contact reason × segment × batch.
+        # Sums and counts only, so every KPI recombines exactly at any grain.
+        """create table if not exists rollup_daily (
+  day date not null,
+  provider varchar, account varchar, channel varchar, contact_reason varchar, customer_segment varchar,
+  batch_id integer not null,
+  contacts bigint not null,
+  handle_sum double, handle_n bigint,
+  wait_sum double, wait_n bigint,
+  fcr_yes bigint, fcr_n bigint,
+  escalated_yes bigint, escalated_n bigint,
+  csat_sat bigint, csat_n bigint,
+  nps_promoters bigint, nps_detractors bigint, nps_n bigint,
+  ces_sum double, ces_n bigint,
+  cost_sum double, cost_n bigint,
+  resolved_cost_n bigint,
+  repeat_yes bigint, repeat_n bigint
+)""",
+        # The same sums one level up: day is the first of the month. About 17× fewer rows than
+        # rollup_daily on the sample, which is what keeps month/quarter/year queries fast.
+        "create table if not exists rollup_monthly as select * from rollup_daily limit 0",
+    ]
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in schema_sql():
+        con.execute(statement)
+    from analytics import rollups  # rollups needs this module's schema; imported late on purpose
+
+    rollups.backfill_monthly(con)
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Called inside every write transaction; caches key on the value."""
+    con.execute("update meta set value = value + 1 where key = 'data_version'")
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("select value from meta where key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+@contextmanager
+def write_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Serialise writers in this process and make the block all-or-nothing."""
+    with WRITE_LOCK:
+        cur = con.cursor()
+        cur.execute("begin transaction")
+        try:
+            yield cur
+            bump_data_version(cur)
+            cur.execute("commit")
+        except BaseException:
+            cur.execute("rollback")
+            raise
+        finally:
+            cur.close()
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        f"select (select count(*) from {INTERACTIONS}) + (select count(*) from {PERFORMANCE})"
+        f" + (select count(*) from {ENGAGEMENTS})"
+    ).fetchone()
+    return int(row[0]) == 0

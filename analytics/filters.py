@@ -1,0 +1,113 @@
+"""The Filters value every analysis takes, and the SQL it turns into.
+
+Values always travel as bound parameters; the only identifiers written into SQL
+come from the fixed allow-list below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+
+from analytics.contracts import INTERACTIONS
+
+ENGAGEMENT_SEPARATOR = " · "
+
+# Dimension filters: Filters attribute → column. Channel, reason and segment exist
+# only on interactions (and its rollup); performance rows ignore them.
+DIMENSIONS = {
+    "providers": "provider",
+    "accounts": "account",
+    "channels": "channel",
+    "reasons": "contact_reason",
+    "segments": "customer_segment",
+}
+INTERACTION_ONLY = ("channels", "reasons", "segments")
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date | None = None
+    end: date | None = None          # inclusive
+    providers: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    engagements: tuple[str, ...] = ()  # "provider · account"
+    channels: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()       # relationship models
+
+    def replace(self, **changes) -> "Filters":
+        return replace(self, **changes)
+
+    def is_empty(self) -> bool:
+        return all(not getattr(self, f.name) for f in fields(self))
+
+    def describe(self) -> list[str]:
+        """Plain-language lines naming every active filter (stamped on QBR pages and reports)."""
+        lines = []
+        if self.start or self.end:
+            lines.append(f"Dates: {self.start or 'start'} to {self.end or 'latest'}")
+        for name, label in (("providers", "Providers"), ("accounts", "Accounts"),
+                            ("engagements", "Engagements"), ("channels", "Channels"),
+                            ("reasons", "Contact reasons"), ("segments", "Segments"),
+                            ("models", "Relationship model")):
+            values = getattr(self, name)
+            if values:
+                lines.append(f"{label}: {', '.join(values)}")
+        return lines or ["All data"]
+
+
+def engagement_label(provider: str, account: str) -> str:
+    return f"{provider}{ENGAGEMENT_SEPARATOR}{account}"
+
+
+def where_clause(
+    filters: Filters,
+    *,
+    date_column: str,
+    source: str = INTERACTIONS,
+    prefix: str = "f",
+    alias: str | None = None,
+) -> tuple[str, dict]:
+    """SQL predicate (without `where`) and its named parameters.
+
+    `date_column` is the date or timestamp column of the table being filtered
+    (``day`` on rollup_daily, ``occurred_at`` on interactions, ``period`` on
+    performance). `source` says whether channel/reason/segment filters apply.
+    `prefix` keeps parameter names unique when two filtered subqueries share a statement.
+    """
+    col = (lambda c: f"{alias}.{c}") if alias else (lambda c: c)
+    parts: list[str] = []
+    params: dict = {}
+    if filters.start:
+        parts.append(f"{col(date_column)} >= ${prefix}_start")
+        params[f"{prefix}_start"] = filters.start
+    if filters.end:
+        # inclusive end day, also for timestamps
+        parts.append(f"{col(date_column)} < ${prefix}_end + interval 1 day")
+        params[f"{prefix}_end"] = filters.end
+    for attr, column in DIMENSIONS.items():
+        values = getattr(filters, attr)
+        if not values or (attr in INTERACTION_ONLY and source != INTERACTIONS):
+            continue
+        parts.append(f"{col(column)} = any(${prefix}_{attr})")
+        params[f"{prefix}_{attr}"] = list(values)
+    if filters.engagements:
+        parts.append(
+            f"({col('provider')} || '{ENGAGEMENT_SEPARATOR}' || {col('account')}) = any(${prefix}_engagements)"
+        )
+        params[f"{prefix}_engagements"] = list(filters.engagements)
+    if filters.models:
+        parts.append(
+            f"({col('provider')}, {col('account')}) in "
+            f"(select (provider, account) from engagements where relationship_model = any(${prefix}_models))"
+        )
+        params[f"{prefix}_models"] = list(filters.models)
+    return (" and ".join(parts) or "true"), params
+
+
+def ignored_for(filters: Filters, source: str) -> tuple[str, ...]:
+    """Filters that cannot apply to `source` (the page says so instead of silently dropping them)."""
+    if source == INTERACTIONS:
+        return ()
+    return tuple(a for a in INTERACTION_ONLY if getattr(filters, a))

@@ -1,0 +1,275 @@
+"""Findings: plain-language statements computed from the analyses, ready to read out in a QBR.
+
+Every statement's numbers are formatted from the data; a statement is left out when the
+data cannot support it (too few contacts or engagements, a KPI with no data, too short a
+history). Each finder below returns zero or more `Finding`s with an interest score;
+`findings` keeps the most interesting.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import kpis
+from analytics.claims import PREMIUM_CLAIMS, claim_check
+from analytics.filters import Filters
+from analytics.health import health_overview
+from analytics.insight import channel_mix, reason_movers, seasonality, window_label
+from analytics.kpi_frames import kpi_frame
+from analytics.premium import PARTNERSHIP, TRANSACTIONAL, trajectory
+from analytics.reconcile import vendor_vs_recomputed
+
+COLUMNS = ["kind", "headline", "kpi", "value", "period", "severity"]
+SEVERITIES = ("info", "good", "warning")
+MIN_CONTACTS = 100            # per quarter (channel mix) and per complete year (seasonality)
+MIN_REASON_CONTACTS = 30
+MIN_QUARTERS = 4
+MIN_SHARE_SHIFT = 0.05        # 5 points of share
+MIN_REASON_CHANGE_PCT = 25.0
+MIN_ENGAGEMENTS = 3
+MIN_FLAGGED_MONTHS = 3
+MIN_SEASON_YEARS = 2
+MIN_SEASON_INDEX = 1.10       # the busiest month must run at least 10 % above the average month
+MIN_HEALTH_QUARTERS = 4
+MAX_NAMED = 3                 # engagements named in the at-risk headline (lowest scores first)
+SPIKE_POINTS = 0.15           # attrition 15 points above the engagement's median
+MIN_DIP_POINTS = 3.0          # quality points lost after a spike
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    headline: str
+    kpi: str | None
+    value: float
+    period: str
+    severity: str
+    interest: float
+
+
+def _quarter(period: pd.Timestamp) -> str:
+    return f"Q{(period.month - 1) // 3 + 1} {period.year}"
+
+
+def _pct(fraction: float) -> str:
+    return f"{fraction * 100:.0f} %"
+
+
+def _ci(low: float, high: float) -> str:
+    return f"{low:.1f}–{high:.1f} %" if low >= 0 else f"{low:.1f} to {high:.1f} %"
+
+
+def _severity_of(low: float, high: float) -> str:
+    return "good" if low > 0 else "warning" if high < 0 else "info"
+
+
+def channel_shift(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
+    """The channel whose share of contacts moved most between the first and last quarter."""
+    mix = channel_mix(con, filters, grain="quarter")
+    totals = mix.groupby("period")["contacts"].sum()
+    quarters = totals[totals >= MIN_CONTACTS].index.sort_values()
+    if len(quarters) < MIN_QUARTERS:
+        return []
+    first, last = quarters[0], quarters[-1]
+    shares = mix[mix["period"].isin([first, last])].pivot_table(
+        index="channel", columns="period", values="share", fill_value=0.0)
+    change = shares[last] - shares[first]
+    channel = change.abs().idxmax()
+    if abs(change[channel]) < MIN_SHARE_SHIFT:
+        return []
+    verb = "rose" if change[channel] > 0 else "fell"
+    span = f"{_quarter(first)}–{_quarter(last)}"
+    headline = (f"{channel.capitalize()} {verb} from {_pct(shares.loc[channel, first])} to "
+                f"{_pct(shares.loc[channel, last])} of contacts between {_quarter(first)} and {_quarter(last)}")
+    return [Finding("channel_shift", headline, "contacts", float(shares.loc[channel, last]), span, "info",
+                    1.0 + abs(change[channel]) / 0.10)]
+
+
+def reason_shift(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
+    """The contact reasons that rose and fell most vs a year earlier, over the last 6 or 12 full months
+    (whichever shows the larger relative change: a step change longer ago than 6 months only shows
+    over 12)."""
+    best: dict[str, pd.Series] = {}
+    for window in (6, 12):
+        movers = reason_movers(con, filters, window_months=window, top=3)
+        movers = movers[(movers["prior_contacts"] >= MIN_REASON_CONTACTS)
+                        & (movers["change_pct"].abs() >= MIN_REASON_CHANGE_PCT)]
+        for direction, group in movers.groupby("direction"):
+            top = group.loc[group["change_pct"].abs().idxmax()]
+            if direction not in best or abs(top["change_pct"]) > abs(best[direction]["change_pct"]):
+                best[direction] = top
+    out = []
+    for direction, row in best.items():
+        verb = "rose" if direction == "rising" else "fell"
+        window = window_label(row["recent_start"], row["recent_end"])
+        headline = (f"'{row['contact_reason']}' contacts {verb} {abs(row['change_pct']):.0f} % "
+                    f"({row['prior_contacts']:,} → {row['recent_contacts']:,}) in {window} vs a year earlier")
+        out.append(Finding("reason_shift", headline, "contacts", float(row["change_pct"]), window,
+                           "warning" if direction == "rising" else "info",
+                           1.0 + min(abs(row["change_pct"]) / 50.0, 3.0)))
+    return out
+
+
+_PREMIUM_WORDING = {
+    # kpi → (better, worse, scope): how a positive / negative premium reads
+    "quality_score": ("higher on quality score", "lower on quality score", "after year two"),
+    "innovations": ("more innovations a month", "fewer innovations a month", "across all relationship years"),
+    "cost_per_resolution": ("lower cost per resolution", "higher cost per resolution", "after year two"),
+    "vendor_cost_per_resolution": ("lower scorecard cost per resolution", "higher scorecard cost per resolution",
+                                   "after year two"),
+}
+
+
+def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
+    """The published-claim premiums (quality, innovations, cost) wherever enough engagements back them."""
+    checked = claim_check(con, filters).set_index("claim")
+    out = []
+    for claim in PREMIUM_CLAIMS:
+        row = checked.loc[claim.claim]
+        if row["verdict"] == "insufficient" or not np.isfinite(row["ci_low"]):
+            continue
+        better, worse, scope = _PREMIUM_WORDING[row["kpi"]]
+        measured = float(row["measured"])
+        verb = "scored" if row["kpi"] == "quality_score" else "showed"
+        headline = (f"Partnerships {verb} {abs(measured):.1f} % {better if measured >= 0 else worse} than "
+                    f"transactional deals {scope} (95 % CI {_ci(row['ci_low'], row['ci_high'])}, "
+                    f"{row['n_partnership']} vs {row['n_transactional']} engagements)")
+        severity = _severity_of(row["ci_low"], row["ci_high"])
+        out.append(Finding("partnership_premium", headline, row["kpi"], measured,
+                           f"relationship years {claim.from_year}+", severity,
+                           1.5 + min(abs(measured) / 20.0, 1.5) + (0.5 if severity != "info" else 0.0)))
+    return out
+
+
+def quality_trajectory(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
+    """Transactional deals plateauing after year three while partnerships do better."""
+    traj = trajectory(con, "quality_score", filters, after_year=3).set_index("relationship_model")
+    if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj.index) or traj["n_engagements"].min() < MIN_ENGAGEMENTS:
+        return []
+    t, p = traj.loc[TRANSACTIONAL], traj.loc[PARTNERSHIP]
+    if not t["plateau"] or p["slope_pct_per_year"] <= t["slope_pct_per_year"]:
+        return []
+    verb = "regressed" if t["slope_pct_per_year"] < 0 else "plateaued"
+    headline = (f"Transactional deals {verb} after year three: quality score {t['slope_pct_per_year']:+.1f} %/yr "
+                f"vs {p['slope_pct_per_year']:+.1f} %/yr for partnerships "
+                f"({int(t['n_engagements'])} vs {int(p['n_engagements'])} engagements)")
+    return [Finding("trajectory", headline, "quality_score", float(t["slope_pct_per_year"]),
+                    "relationship years 4+", "warning", 2.5)]
+
+
+def at_risk_engagements(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
+    """Engagements whose health in the latest quarter is in the 'at risk' band."""
+    overview = health_overview(con, filters, grain="quarter")
+    if overview.empty:
+        return []
+    latest = overview["period"].max()
+    risky = overview[(overview["period"] == latest) & (overview["band"] == "at risk")
+                     & (overview["history"].map(len) >= MIN_HEALTH_QUARTERS)].sort_values("score")
+    if risky.empty:
+        return []
+    shown = [f"{e} ({s:.0f})" for e, s in zip(risky["engagement"], risky["score"])][:MAX_NAMED]
+    names = ", ".join(shown) + (f" and {len(risky) - len(shown)} more" if len(risky) > len(shown) else "")
+    count = len(risky)
+    noun = "engagement is" if count == 1 else "engagements are"
+    headline = f"{count} {noun} at risk in {_quarter(latest)} (health score below 50): {names}"
+    return [Finding("at_risk", headline, None, float(count), _quarter(latest), "warning", 3.0 + 0.2 * count)]
+
+
+def vendor_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
+    """The engagement and KPI whose vendor-reported figure most often missed the recomputed one."""
+    gaps = vendor_vs_recomputed(con, filters)
+    flagged = gaps[gaps["flagged"]]
+    if flagged.empty:
+        return []
+    summary = flagged.groupby(["engagement", "kpi"]).agg(
+        months=("period", "size"), gap=("gap", "mean"), first=("period", "min"), last=("period", "max"))
+    summary = summary[summary["months"] >= MIN_FLAGGED_MONTHS]
+    if summary.empty:
+        return []
+    (engagement, kpi_id), row = next(summary.sort_values(["months", "gap"], ascending=False).iterrows())
+    k = kpis.kpi(kpi_id)
+    size = f"{abs(row['gap']) * 100:.1f} points" if k.unit == "fraction" else f"{abs(row['gap']):,.0f} s"
+    verb = "exceeded" if row["gap"] > 0 else "fell short of"
+    window = window_label(row["first"], row["last"])
+    headline = (f"Vendor-reported {k.label.lower()} for {engagement} {verb} the figure recomputed from "
+                f"interactions by {size} on average in {int(row['months'])} months ({window})")
+    return [Finding("vendor_gap", headline, kpi_id, float(row["gap"]), window, "warning",
+                    2.0 + min(row["months"] / 6.0, 1.5))]
+
+
+def busiest_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
+    """The month of the year with the most contacts relative to the average month, over complete years."""
+    season = seasonality(con, filters, kpi_id="contacts")
+    months_per_year = season.groupby("year")["month"].transform("size")
+    complete = season[months_per_year == 12]
+    years = sorted(complete["year"].unique())
+    if len(years) < MIN_SEASON_YEARS or complete["value"].sum() < MIN_CONTACTS * len(years):
+        return []
+    profile = complete.groupby("month")["index"].mean()
+    month = int(profile.idxmax())
+    if profile[month] < MIN_SEASON_INDEX:
+        return []
+    span = f"{years[0]}–{years[-1]}"
+    times_busiest = int((complete.loc[complete.groupby("year")["index"].idxmax(), "month"] == month).sum())
+    headline = (f"{MONTHS[month - 1]} is the busiest month: contacts run {(profile[month] - 1) * 100:.0f} % above "
+                f"the average month ({span}; the busiest in {times_busiest} of {len(years)} years)")
+    return [Finding("seasonality", headline, "contacts", float(profile[month]), span, "info",
+                    1.0 + min(profile[month] - 1.0, 1.0))]
+
+
+def attrition_dips(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
+    """Attrition spikes followed by a quality dip: the largest one, and how often it happened."""
+    monthly = kpi_frame(con, ["agent_attrition", "quality_score"], filters, grain="month", by=("engagement",))
+    if monthly.empty:
+        return []
+    wide = monthly.pivot_table(index=["engagement", "period"], columns="kpi", values="value").reset_index()
+    if not {"agent_attrition", "quality_score"} <= set(wide.columns):
+        return []
+    events = []
+    for engagement, rows in wide.groupby("engagement"):
+        rows = rows.set_index("period").sort_index()
+        attrition, quality = rows["agent_attrition"], rows["quality_score"]
+        spiking = attrition >= attrition.median() + SPIKE_POINTS
+        starts = spiking & ~spiking.shift(1, fill_value=False)
+        for start in starts[starts].index:
+            before = quality[(quality.index < start) & (quality.index >= start - pd.DateOffset(months=3))]
+            after = quality[(quality.index > start) & (quality.index <= start + pd.DateOffset(months=5))]
+            if len(before) >= 2 and len(after) >= 3:
+                events.append((engagement, start, float(attrition[start]), float(before.mean() - after.mean())))
+    if not events:
+        return []
+    dips = [e for e in events if e[3] >= MIN_DIP_POINTS]
+    if not dips:
+        return []
+    engagement, start, peak, dip = max(dips, key=lambda e: e[3])
+    attrition_kpi = kpis.kpi("agent_attrition")
+    headline = (f"Quality fell after {len(dips)} of {len(events)} agent-attrition spikes; the largest at {engagement}: "
+                f"attrition reached {kpis.format_value(attrition_kpi, peak)} in {start:%b %Y} and quality score "
+                f"dropped {dip:.1f} points over the next 5 months")
+    return [Finding("attrition_quality", headline, "quality_score", -dip, f"{start:%b %Y}", "warning",
+                    2.0 + min(dip / 10.0, 1.0))]
+
+
+FINDERS = (channel_shift, reason_shift, partnership_premiums, quality_trajectory, at_risk_engagements,
+           vendor_gaps, busiest_month, attrition_dips)
+
+
+def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8) -> pd.DataFrame:
+    """The most interesting statements the data supports, most interesting first.
+
+    Returns at most `limit` rows with columns ``kind`` (channel_shift, reason_shift,
+    partnership_premium, trajectory, at_risk, vendor_gap, seasonality, attrition_quality),
+    ``headline`` (a sentence with its numbers), ``kpi`` (registry id or None), ``value`` (the
+    headline's key figure: a share, % change, premium %, slope %/yr, count, gap or index),
+    ``period`` (text: the quarters, months or relationship years it covers) and ``severity``
+    (info | good | warning). An empty frame when nothing is supported.
+    """
+    found = [f for finder in FINDERS for f in finder(con, filters)]
+    frame = pd.DataFrame([asdict(f) for f in found], columns=[*COLUMNS, "interest"])
+    frame = frame.sort_values("interest", ascending=False, kind="stable").head(limit)
+    return frame[COLUMNS].astype({"value": "float64"}).reset_index(drop=True)

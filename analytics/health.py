@@ -1,0 +1,236 @@
+"""Relationship health: a balanced scorecard per engagement and period.
+
+Each KPI with a band and a pillar in the registry scores 0–100 against its target
+band: 0 at `worst`, 75 at its `target` (meeting target reads as healthy), 100 at
+`best`, linear in between — differences are signed, so it works for either direction. A pillar scores the
+mean of its available KPI scores; the overall score is the weighted mean of the
+available pillars, the weights renormalised over the pillars that have data:
+
+    overall = Σ_p (w_p / W) · mean_{k ∈ p} s_k = Σ_k (w_p / W / n_p) · s_k
+
+The right-hand form gives every KPI score a weight, which is how `health_drivers`
+splits a change in the overall score exactly into per-KPI contributions.
+"""
+from __future__ import annotations
+
+import re
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import kpis
+from analytics.filters import Filters
+from analytics.kpi_frames import kpi_frame, period_ordinal, period_start
+
+HEALTHY, WATCH = 70.0, 50.0
+_KEYS = ["engagement", "provider", "account", "period"]
+
+
+def pillar_column(pillar: str) -> str:
+    """`quality & compliance` → `score_quality_compliance`."""
+    return "score_" + re.sub(r"[^a-z0-9]+", "_", pillar.lower()).strip("_")
+
+
+PILLAR_COLUMNS = tuple(pillar_column(p) for p in kpis.PILLARS)
+
+
+def band(score: float) -> str | None:
+    """'healthy' (≥ 70), 'watch' (50–70), 'at risk' (< 50); None when there is no score."""
+    if score is None or score != score:
+        return None
+    return "healthy" if score >= HEALTHY else "watch" if score >= WATCH else "at risk"
+
+
+def pillar_weights(weights: dict[str, float] | None) -> dict[str, float]:
+    """Validated weights for every pillar: equal (1.0) by default; pillars missing from
+    `weights` keep 1.0. Raises ValueError for unknown pillars, negative weights, or all zero."""
+    merged = {p: 1.0 for p in kpis.PILLARS}
+    for pillar, weight in (weights or {}).items():
+        if pillar not in merged:
+            raise ValueError(f"Unknown pillar {pillar!r}; pillars: {', '.join(kpis.PILLARS)}")
+        if not weight >= 0:
+            raise ValueError(f"Pillar weight for {pillar!r} must be a non-negative number, got {weight!r}")
+        merged[pillar] = float(weight)
+    if sum(merged.values()) == 0:
+        raise ValueError("All pillar weights are zero; give at least one pillar a positive weight")
+    return merged
+
+
+def _scored_kpis() -> list[kpis.Kpi]:
+    return [k for k in kpis.KPIS if k.band is not None and k.pillar is not None]
+
+
+def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str = "quarter") -> pd.DataFrame:
+    """Every scored KPI per engagement and period, normalised to 0–100 against its band.
+
+    Returns one row per engagement × period × KPI with data, columns ``engagement``,
+    ``provider``, ``account``, ``period`` (Timestamp), ``kpi``, ``label``, ``pillar``,
+    ``value``, ``score``: 0 at the band's worst, 75 at target, 100 at best, linear between, clipped.
+    """
+    scored = _scored_kpis()
+    frame = kpi_frame(con, [k.id for k in scored], filters, grain=grain, by=("engagement",))
+    # registry attributes per row by position (a vectorised lookup, not a Python call per row)
+    at = pd.Index([k.id for k in scored]).get_indexer(frame["kpi"])
+    worst = np.array([k.band[0] for k in scored], dtype="float64")[at]
+    best = np.array([k.band[1] for k in scored], dtype="float64")[at]
+    target = np.array([k.target for k in scored], dtype="float64")[at]
+    frame["label"] = np.array([k.label for k in scored], dtype=object)[at]
+    frame["pillar"] = np.array([k.pillar for k in scored], dtype=object)[at]
+    above = (frame["value"] - target) / (best - target)
+    below = (frame["value"] - worst) / (target - worst)
+    frame["score"] = (75.0 + 25.0 * above).where(above >= 0, 75.0 * below).clip(0.0, 100.0)
+    return frame[["engagement", "provider", "account", "period", "kpi", "label", "pillar", "value", "score"]] \
+        .reset_index(drop=True)
+
+
+def _with_weights(scores: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    """Adds `weight` = w_p / W / n_p per KPI row, so the overall score is Σ weight · score.
+
+    n_p counts the pillar's KPIs present for that engagement and period; W sums the weights
+    of the pillars present (NaN when they are all zero-weighted: no overall score)."""
+    frame = scores.copy()
+    frame["_w"] = frame["pillar"].map(weights).astype("float64")
+    frame["_n"] = frame.groupby(["engagement", "period", "pillar"])["kpi"].transform("size")
+    pillars = frame.drop_duplicates(["engagement", "period", "pillar"])
+    total = pillars.groupby(["engagement", "period"])["_w"].sum().rename("_W")
+    frame = frame.join(total, on=["engagement", "period"])
+    frame["weight"] = frame["_w"] / frame["_W"].where(frame["_W"] > 0) / frame["_n"]
+    return frame.drop(columns=["_w", "_n", "_W"])
+
+
+def _relationship_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        "select provider, account, any_value(relationship_model) as relationship_model"
+        " from engagements group by provider, account"
+    ).df()
+
+
+def _names_used(used: pd.DataFrame, column: str, order: list[str], index: pd.Index) -> pd.Series:
+    """Per group of `index`, the tuple of `column` values present, in registry order.
+
+    Each group's set becomes a bitmask (the sum of distinct bits, vectorised); the few distinct
+    masks become tuples."""
+    used = used.drop_duplicates([*_KEYS, column])
+    bits = np.left_shift(np.int64(1), pd.Index(order).get_indexer(used[column]).astype("int64"))
+    masks = pd.Series(bits, index=used.index).groupby([used[k] for k in _KEYS]).sum()
+    masks = masks.reindex(index, fill_value=0)
+    names = {m: tuple(name for i, name in enumerate(order) if m >> i & 1) for m in masks.unique()}
+    return masks.map(names)
+
+
+def health_scores(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    *,
+    grain: str = "quarter",
+    weights: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """The balanced scorecard per engagement and period.
+
+    Returns one row per engagement × period with any scored KPI, columns ``engagement``,
+    ``provider``, ``account``, ``relationship_model`` (None when not in the register),
+    ``period``, ``score`` (0–100), ``band``, ``trend`` (score − the previous period's score,
+    NaN when that period has none), ``pillars_used`` and ``kpis_used`` (tuples of the
+    pillars/KPIs behind the score: pillars with data and a positive weight), and one column per
+    pillar: ``score_efficiency``, ``score_customer_experience``, ``score_quality_compliance``,
+    ``score_innovation``, ``score_governance`` (NaN when the pillar has no data).
+    """
+    merged = pillar_weights(weights)
+    columns = ["engagement", "provider", "account", "relationship_model", "period", "score", "band", "trend",
+               "pillars_used", "kpis_used", *PILLAR_COLUMNS]
+    scores = kpi_scores(con, filters, grain=grain)
+    if scores.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("score") or c == "trend" else "object")
+                             for c in columns}).astype({"period": "datetime64[ns]"})
+    weighted = _with_weights(scores, merged)
+    weighted["_part"] = weighted["weight"] * weighted["score"]
+    groups = weighted.groupby(_KEYS, sort=True)
+    result = groups["_part"].sum(min_count=1).rename("score").to_frame()
+    used = weighted[weighted["pillar"].map(merged) > 0]
+    result["pillars_used"] = _names_used(used, "pillar", list(kpis.PILLARS), result.index)
+    result["kpis_used"] = _names_used(used, "kpi", [k.id for k in kpis.KPIS], result.index)
+    pillar_scores = weighted.groupby([*_KEYS, "pillar"])["score"].mean().unstack("pillar")
+    for pillar in kpis.PILLARS:
+        result[pillar_column(pillar)] = pillar_scores[pillar] if pillar in pillar_scores else np.nan
+    result = result.reset_index()
+
+    result["_ord"] = period_ordinal(result["period"], grain)
+    previous = result[["engagement", "_ord", "score"]].rename(columns={"score": "_previous"})
+    previous["_ord"] += 1
+    result = result.merge(previous, on=["engagement", "_ord"], how="left")
+    result["trend"] = result["score"] - result["_previous"]
+    result["band"] = result["score"].map(band)
+    result = result.merge(_relationship_models(con), on=["provider", "account"], how="left")
+    result["relationship_model"] = result["relationship_model"].astype("object").where(
+        result["relationship_model"].notna(), None)
+    return result.sort_values(["engagement", "period"]).reset_index(drop=True)[columns]
+
+
+def health_overview(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    *,
+    grain: str = "quarter",
+    weights: dict[str, float] | None = None,
+    history: int = 8,
+) -> pd.DataFrame:
+    """Each engagement's latest health, for the Overview's sortable table with sparklines.
+
+    Returns one row per engagement (lowest score first), columns ``engagement``, ``provider``,
+    ``account``, ``relationship_model``, ``period`` (its latest scored period), ``score``,
+    ``band``, ``trend``, ``history`` (list of its last `history` period scores, oldest first).
+    """
+    scores = health_scores(con, filters, grain=grain, weights=weights)
+    columns = ["engagement", "provider", "account", "relationship_model", "period", "score", "band", "trend",
+               "history"]
+    if scores.empty:
+        return scores.reindex(columns=columns)
+    ordered = scores.sort_values(["engagement", "period"])
+    histories = ordered.groupby("engagement")["score"].agg(lambda s: [float(v) for v in s.tail(history)])
+    latest = ordered.groupby("engagement").tail(1).set_index("engagement")
+    latest["history"] = histories
+    latest = latest.reset_index()
+    return latest.sort_values(["score", "engagement"], na_position="last").reset_index(drop=True)[columns]
+
+
+def health_drivers(
+    con: duckdb.DuckDBPyConnection,
+    engagement: str,
+    period_from,
+    period_to,
+    filters: Filters,
+    *,
+    grain: str = "quarter",
+    weights: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """What moved one engagement's health score between two periods.
+
+    `period_from` / `period_to` are any day inside the periods to compare (the `grain` period
+    containing it is used). Each KPI's contribution is its weighted term in the overall score
+    at `period_to` minus the same at `period_from` (a KPI missing in one period counts 0 there,
+    and renormalisation shifts show up in the other KPIs' terms), so the contributions sum
+    exactly to score(to) − score(from). When either period has no scores, contributions are NaN.
+
+    Returns one row per scored KPI present in either period, largest |contribution| first,
+    columns ``kpi``, ``label``, ``pillar``, ``value_from``, ``value_to``, ``score_from``,
+    ``score_to``, ``contribution``.
+    """
+    merged = pillar_weights(weights)
+    scores = kpi_scores(con, filters.replace(engagements=(engagement,)), grain=grain)
+    weighted = _with_weights(scores, merged)
+    weighted["_part"] = weighted["weight"] * weighted["score"]
+    sides = []
+    for suffix, day in (("from", period_from), ("to", period_to)):
+        side = weighted.loc[weighted["period"] == period_start(day, grain), ["kpi", "label", "pillar", "value",
+                                                                               "score", "_part"]]
+        sides.append(side.rename(columns={"value": f"value_{suffix}", "score": f"score_{suffix}",
+                                          "_part": f"_part_{suffix}"}))
+    both_present = not sides[0].empty and not sides[1].empty
+    drivers = sides[0].merge(sides[1], on=["kpi", "label", "pillar"], how="outer")
+    drivers["contribution"] = (drivers["_part_to"].fillna(0.0) - drivers["_part_from"].fillna(0.0)) \
+        if both_present else np.nan
+    drivers = drivers.assign(_size=drivers["contribution"].abs()) \
+        .sort_values(["_size", "kpi"], ascending=[False, True], na_position="last")
+    return drivers[["kpi", "label", "pillar", "value_from", "value_to", "score_from", "score_to",
+                    "contribution"]].reset_index(drop=True)

@@ -1,0 +1,382 @@
+"""Load one file as one batch: stage in DuckDB, parse and validate in SQL, dedup, insert.
+
+The whole load runs inside ``db.write_transaction`` on one cursor (the staging TEMP
+tables live on that cursor), so a failure anywhere — including in the rollup —
+leaves the database exactly as before. Rows are rejected, not files: every
+rejected row lands in ``rejects`` with its physical line (1 = header), source
+column, raw value and reason.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from analytics import contracts, db, limits, rollups
+from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
+from analytics.ingest import mapping as mapping_rules
+from analytics.ingest import parse
+from analytics.ingest.errors import IngestError
+from analytics.ingest.mapping import Mapping
+from analytics.ingest.sniff import (DELIMITER_NAMES, FileFacts, Layout, check_mapping_columns, column_specs,
+                                    date_notes, file_facts, sniff_layout, utf8_copy)
+
+Progress = Callable[[float, str], None]
+REJECTS_SAMPLE = 200
+SPEC_SAMPLE = 5000
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    file: str
+    kind: str | None
+    batch_id: int | None
+    status: str  # loaded | skipped | failed | dry-run
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    message: str = ""
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["line", "column", "value",
+                                                                                "reason"]))
+
+    def to_dict(self) -> dict:
+        """The CLI's JSON object for this file (without the rejects frame)."""
+        data = asdict(self)
+        data.pop("rejects")
+        return data
+
+
+def _bind(sql: str, params: dict) -> dict:
+    """Only the parameters `sql` uses (DuckDB refuses extra ones)."""
+    return {k: v for k, v in params.items() if re.search(r"\$" + re.escape(k) + r"\b", sql)}
+
+
+def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):
+    return cur.execute(sql, _bind(sql, params or {}))
+
+
+def _ident(name: str) -> str:
+    return db.quote_ident(name)
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None = None, kind: str | None = None,
+                mapping: Mapping | None = None, dry_run: bool = False, progress: Progress | None = None,
+                source_name: str | None = None) -> IngestResult:
+    """Load the CSV at `path` as one batch (or, with dry_run, report what would load).
+
+    Never raises for a bad file: the result has status 'failed' and the IngestError's
+    sentence as its message. Re-loading a file with a known SHA-256 is 'skipped'.
+    """
+    report = progress or (lambda fraction, message: None)
+    path = Path(path)
+    display = file_name or path.name
+    chosen = kind or (mapping.kind if mapping else None)
+    try:
+        report(0.0, f"Reading {display}")
+        limits.check_upload_size(path.stat().st_size, display)
+        facts = file_facts(path, display)
+        if not dry_run:
+            # A cursor of its own: `con` may be the process-wide connection other sessions use at the same time.
+            with con.cursor() as look:
+                known = look.execute("select batch_id, file_name from batches where sha256 = ?",
+                                     [facts.sha256]).fetchone()
+            if known:
+                return IngestResult(display, chosen, int(known[0]), "skipped",
+                                    message=f"{display} is identical to batch {known[0]} ({known[1]}), which is "
+                                            "already loaded; nothing was changed.")
+        report(0.05, "Detecting delimiter and header")
+        layout = sniff_layout(path, facts.encoding, display)
+        chosen = chosen or mapping_rules.detect_kind(layout.columns)
+        if chosen is None:
+            raise IngestError(
+                "could not tell whether this is an interactions, performance or engagements file: no header "
+                "matches their fields. Expected e.g. a timestamp and measures (interactions), a period and "
+                "KPIs (performance) or provider, account, relationship model and contract start (engagements); "
+                f"found headers: {', '.join(repr(c) for c in layout.columns)}", file=display)
+        resolved = mapping_rules.resolve(chosen, layout.columns, mapping)
+        check_mapping_columns(resolved, layout.columns, display)
+        missing = mapping_rules.missing_required(resolved)
+        if missing:
+            raise IngestError(
+                f"read as {chosen}, the file lacks: {'; '.join(missing)}. Found headers: "
+                f"{', '.join(repr(c) for c in layout.columns)}. Rename a column, choose it in the mapping, "
+                "or give a constant for provider/account.", file=display)
+        with utf8_copy(path, facts.encoding) as readable:
+            if dry_run:
+                cur = con.cursor()
+                try:
+                    cur.execute("begin transaction")
+                    return _load(cur, readable, display, facts, layout, resolved, None, source_name, report)
+                finally:
+                    cur.execute("rollback")
+                    cur.close()
+            with db.write_transaction(con) as cur:
+                batch_id = _next_batch_id(cur)
+                return _load(cur, readable, display, facts, layout, resolved, batch_id, source_name, report)
+    except IngestError as exc:
+        return IngestResult(display, chosen, None, "failed", message=str(exc))
+
+
+def _next_batch_id(cur: duckdb.DuckDBPyConnection) -> int:
+    # Fixtures and older files may hold ids the sequence has not handed out yet.
+    while True:
+        (candidate,) = cur.execute("select nextval('batch_seq')").fetchone()
+        if not cur.execute("select 1 from batches where batch_id = ?", [candidate]).fetchone():
+            return int(candidate)
+
+
+def _stage(cur, readable: Path, display: str, layout: Layout) -> None:
+    """rp_stage(_k, _line, c0..cn) — every data record as text; ragged rows go to rp_reject_errors."""
+    width = len(layout.columns)
+    names = [f"c{i}" for i in range(width)]
+    struct = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+    try:
+        _run(cur, f"""create temp table rp_raw as select * from read_csv($path, header = false, skip = $skip,
+                 delim = $delim, quote = '"', escape = '"', columns = {struct}, auto_detect = false,
+                 store_rejects = true, rejects_table = 'rp_reject_errors', rejects_scan = 'rp_reject_scans',
+                 ignore_errors = true, max_line_size = 33554432)""",
+             {"path": str(readable), "skip": layout.header_line, "delim": layout.delimiter})
+    except duckdb.Error as exc:
+        raise IngestError(f"DuckDB could not read the file as {DELIMITER_NAMES[layout.delimiter]}-delimited "
+                          f"text ({str(exc).splitlines()[0]})", file=display) from exc
+    # One concat, not a sum per column: a 2,000-column file would exceed DuckDB's expression depth limit.
+    joined = f"concat({', '.join(names)})"
+    newlines = f"coalesce(length({joined}) - length(replace({joined}, chr(10), '')), 0)"
+    _run(cur, "create temp table rp_bad as select line - $header as r, any_value(error_type) as error_type, "
+              "any_value(error_message) as error_message, any_value(csv_line) as csv_line, "
+              "coalesce(length(trim(any_value(csv_line), chr(10) || chr(13))) - length(replace(trim("
+              "any_value(csv_line), chr(10) || chr(13)), chr(10), '')), 0) as _nl "
+              "from rp_reject_errors group by all", {"header": layout.header_line})
+    # Per ragged record: t = staged rows before it, n = ragged records up to it, and the embedded
+    # newlines of ragged records up to it (nl_cum) — later lines shift by those too.
+    _run(cur, "create temp table rp_thr as select r, r - row_number() over (order by r) as t, "
+              "row_number() over (order by r) as n, sum(_nl) over (order by r) as nl_cum, "
+              "sum(_nl) over (order by r) - _nl as nl_prev from rp_bad")
+    _run(cur, f"""create temp table rp_stage as
+        with ordered as (
+            select row_number() over (order by rowid) as _k, {newlines} as _nl, * from rp_raw
+        ),
+        indexed as (
+            select o.*, o._k + coalesce((select max(n) from rp_thr where t < o._k), 0) as _idx,
+                   coalesce(sum(_nl) over (order by _k rows between unbounded preceding and 1 preceding), 0)
+                       as _nl_before,
+                   coalesce((select max(nl_cum) from rp_thr where t < o._k), 0) as _ragged_nl_before
+            from ordered o
+        )
+        select * exclude (_ragged_nl_before), $header + _idx + _nl_before + _ragged_nl_before as _line
+        from indexed""", {"header": layout.header_line})
+
+
+def _ragged_rejects_sql() -> str:
+    # A ragged record follows `t` staged rows; its physical line adds their embedded newlines
+    # and those of the ragged records before it.
+    return """select $header + t.r + coalesce(s._nl_before + s._nl, 0) + t.nl_prev as line, '(whole row)' as "column",
+                     trim(b.csv_line, chr(10) || chr(13)) as value,
+                     'the row has the wrong number of fields or broken quoting: ' || b.error_message as reason
+              from rp_thr t join rp_bad b using (r) left join rp_stage s on s._k = t.t"""
+
+
+def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, resolved: Mapping,
+          batch_id: int | None, source_name: str | None, report: Progress) -> IngestResult:
+    kind = resolved.kind
+    for statement in parse.MACROS:
+        cur.execute(statement)
+    report(0.1, "Staging rows in DuckDB")
+    _stage(cur, readable, display, layout)
+    (staged,) = cur.execute("select count(*) from rp_stage").fetchone()
+    (ragged,) = cur.execute("select count(*) from rp_bad").fetchone()
+    if staged + ragged == 0:
+        raise IngestError("the file has a header row but no data rows; expected at least one row under "
+                          f"the headers {', '.join(repr(c) for c in layout.columns)}", file=display)
+
+    report(0.3, "Detecting value formats")
+    columns = layout.columns
+
+    def sample(index: int) -> list[str]:
+        return [v for (v,) in cur.execute(
+            f"select c{index} from rp_stage where rp_null(c{index}) is not null limit {SPEC_SAMPLE}").fetchall()]
+
+    specs = column_specs(resolved, columns, sample)
+    params: dict = {"header": layout.header_line, "unassigned": contracts.UNASSIGNED,
+                    "batch_id": batch_id, "file_name": display}
+    raw_refs: dict[str, str] = {}
+    for name, spec in specs.items():
+        raw_refs[name] = f"rp_null(c{columns.index(spec.source)})"
+    for name, value in resolved.constants.items():
+        params[f"const_{name}"] = value
+        if name not in specs:
+            f = contracts.field(kind, name)
+            specs[name] = parse.detect_spec(f, "(constant)", [value], resolved.date_order)
+            raw_refs[name] = f"rp_null(cast($const_{name} as varchar))"
+
+    csat_scale = None
+    if kind == INTERACTIONS and "csat" in specs:
+        (top,) = _run(cur, f"select max({parse.value_sql(specs['csat'], raw_refs['csat'])}) from rp_stage",
+                      params).fetchone()
+        csat_scale = 5 if top is None or top <= 5 else 10
+    params["csat_scale"] = csat_scale
+
+    report(0.45, "Parsing and validating values")
+    raw_cols = ", ".join(f"{ref} as {_ident('r_' + name)}" for name, ref in raw_refs.items())
+    parsed_cols = ", ".join(f"{parse.value_sql(spec, _ident('r_' + name))} as {_ident('p_' + name)}"
+                            for name, spec in specs.items())
+    _run(cur, f"""create temp table rp_parsed as
+        with raw as (select _line, {raw_cols} from rp_stage)
+        select *, cast($csat_scale as smallint) as csat_scale, {parsed_cols} from raw""", params)
+
+    rule_sql = []
+    for i, (name, spec) in enumerate(specs.items()):
+        if spec.source == "(constant)":
+            (ok,) = _run(cur, f"select {parse.value_sql(spec, raw_refs[name])} is not null "
+                              f"or {raw_refs[name]} is null", params).fetchone()
+            if not ok:
+                raise IngestError(f"the constant {resolved.constants[name]!r} given for {name} cannot be read "
+                                  f"as {parse.PARSER_NAMES.get(spec.parser, spec.parser)}", file=display)
+            continue
+        for j, check in enumerate(parse.checks(spec, _ident("r_" + name), _ident("p_" + name))):
+            params[f"col_{i}_{j}"] = spec.source
+            params[f"why_{i}_{j}"] = check.reason
+            rule_sql.append(f"select _line as line, $col_{i}_{j} as \"column\", {check.raw_ref} as value, "
+                            f"$why_{i}_{j} as reason from rp_parsed where {check.condition}")
+    for i, (name, condition, reason) in enumerate(_row_rules(kind, specs)):
+        params[f"rcol_{i}"] = specs[name].source if name in specs else name
+        params[f"rwhy_{i}"] = reason
+        value = _ident("r_" + name) if name in specs else "null"
+        rule_sql.append(f"select _line as line, $rcol_{i} as \"column\", {value} as value, "
+                        f"$rwhy_{i} as reason from rp_parsed where {condition}")
+    rule_sql.append(_ragged_rejects_sql())
+    _run(cur, "create temp table rp_rejects as " + "\nunion all\n".join(rule_sql), params)
+
+    report(0.65, "Removing duplicates")
+    _run(cur, f"create temp table rp_clean as select _line, {_final_columns(kind, specs)} from rp_parsed "
+              "where _line not in (select line from rp_rejects where line is not null)", params)
+    _dedup(cur, kind)
+    (rows_rejected,) = cur.execute("select count(distinct line) from rp_rejects").fetchone()
+    (clean,) = cur.execute("select count(*) from rp_clean").fetchone()
+    (fresh,) = cur.execute("select count(*) from rp_new").fetchone()
+    rejects = cur.execute(f"select line, \"column\", value, reason from rp_rejects order by line, \"column\" "
+                          f"limit {REJECTS_SAMPLE}").df()
+    rows_read = staged + ragged
+    counts = dict(rows_read=int(rows_read), rows_loaded=int(fresh), rows_rejected=int(rows_rejected),
+                  rows_duplicate=int(clean - fresh))
+    formats, _ = date_notes(specs)
+    if batch_id is None:
+        return IngestResult(display, kind, None, "dry-run", **counts, rejects=rejects,
+                            message=f"Dry run of {display}: {fresh} {kind} rows would load, {rows_rejected} "
+                                    f"rejected, {clean - fresh} duplicates skipped; nothing was written.")
+
+    report(0.75, f"Inserting {fresh} rows")
+    _insert(cur, kind, batch_id, csat_scale)
+    _run(cur, "insert into rejects select $batch_id, $file_name, line, \"column\", value, reason from rp_rejects",
+         params)
+    cur.execute(
+        "insert into batches (batch_id, file_name, source_name, sha256, kind, encoding, delimiter, date_formats,"
+        " mapping, rows_read, rows_loaded, rows_rejected, rows_duplicate) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, display, source_name, facts.sha256, kind, facts.encoding, layout.delimiter, json.dumps(formats),
+         resolved.to_json(), counts["rows_read"], counts["rows_loaded"], counts["rows_rejected"],
+         counts["rows_duplicate"]])
+    if kind == INTERACTIONS:
+        report(0.9, "Updating the daily rollup")
+        rollups.add_batch(cur, batch_id)
+    report(1.0, "Done")
+    return IngestResult(display, kind, batch_id, "loaded", **counts, rejects=rejects,
+                        message=f"Loaded {fresh} {kind} rows from {display} as batch {batch_id} "
+                                f"({rows_rejected} rejected, {clean - fresh} duplicates skipped).")
+
+
+def _row_rules(kind: str, specs: dict[str, parse.ColumnSpec]) -> list[tuple[str, str, str]]:
+    """(field, condition, reason) for rules that span a row: required values and date order."""
+    required = {INTERACTIONS: ["occurred_at"], PERFORMANCE: ["period"],
+                ENGAGEMENTS: ["provider", "account", "relationship_model", "contract_start"]}[kind]
+    rules = [(name, f"{_ident('r_' + name)} is null", f"the required {name} is empty")
+             for name in required if name in specs]
+    if kind == ENGAGEMENTS and "contract_end" in specs:
+        rules.append(("contract_end", "p_contract_end < p_contract_start",
+                      "contract_end is before contract_start"))
+    return rules
+
+
+def _final_columns(kind: str, specs: dict[str, parse.ColumnSpec]) -> str:
+    exprs = []
+    for f in contracts.FIELDS[kind]:
+        if f.name == "occurred_time":
+            continue
+        expr = _ident("p_" + f.name) if f.name in specs else f"cast(null as {f.sql_type})"
+        if f.name == "occurred_at" and "occurred_time" in specs:
+            expr = (f"case when p_occurred_time is not null then cast(cast(p_occurred_at as date) as timestamp) "
+                    f"+ to_seconds(p_occurred_time) else p_occurred_at end")
+        if f.name in ("provider", "account") and kind != ENGAGEMENTS:
+            expr = f"coalesce({expr}, $unassigned)"
+        exprs.append(f"cast({expr} as {f.sql_type}) as {_ident(f.name)}")
+    if kind == INTERACTIONS:
+        exprs.append("csat_scale")
+    return ", ".join(exprs)
+
+
+def _dedup(cur, kind: str) -> None:
+    """rp_new: the clean rows that are new — unique within the file and absent from the table."""
+    if kind == INTERACTIONS:
+        hashed = ", ".join(f"coalesce(cast({_ident(n)} as varchar), '')"
+                           for n in contracts.field_names(INTERACTIONS) if n not in ("interaction_id",
+                                                                                       "occurred_time"))
+        cur.execute(f"""create temp table rp_new as
+            with keyed as (
+                select * replace (coalesce(interaction_id, 'row-' || md5(concat_ws('|', {hashed})))
+                                  as interaction_id)
+                from rp_clean
+            ),
+            unique_in_file as (
+                select * from keyed qualify row_number() over (partition by interaction_id order by _line) = 1
+            )
+            select * from unique_in_file u
+            where not exists (select 1 from interactions i where i.interaction_id = u.interaction_id)""")
+    elif kind == PERFORMANCE:
+        cur.execute("""create temp table rp_new as
+            with unique_in_file as (
+                select * from rp_clean
+                qualify row_number() over (partition by period, provider, account order by _line) = 1
+            )
+            select * from unique_in_file u
+            where not exists (select 1 from performance p where p.period = u.period
+                              and p.provider is not distinct from u.provider
+                              and p.account is not distinct from u.account)""")
+    else:
+        cur.execute("""create temp table rp_new as
+            with unique_in_file as (
+                select * from rp_clean qualify row_number() over (partition by provider, account order by _line) = 1
+            )
+            select * from unique_in_file u
+            where not exists (select 1 from engagements e where e.provider = u.provider and e.account = u.account)""")
+
+
+def _insert(cur, kind: str, batch_id: int, csat_scale: int | None) -> None:
+    names = [n for n in contracts.field_names(kind) if n != "occurred_time"]
+    columns = ", ".join(_ident(n) for n in names)
+    if kind == INTERACTIONS:
+        # is_repeat: the same customer had a contact in the 7 days before (existing rows + this batch).
+        cur.execute(f"""insert into interactions (batch_id, {columns}, csat_scale, is_repeat)
+            with history as (
+                select customer_id, occurred_at, null::bigint as _line from interactions
+                where customer_id in (select customer_id from rp_new where customer_id is not null)
+                union all
+                select customer_id, occurred_at, _line from rp_new where customer_id is not null
+            ),
+            previous as (
+                select _line, max(occurred_at) over (
+                    partition by customer_id order by occurred_at
+                    range between interval 7 days preceding and interval 1 microsecond preceding) as prior_contact
+                from history
+            )
+            select ?, {", ".join("n." + _ident(x) for x in names)}, n.csat_scale,
+                   case when n.customer_id is null then null else p.prior_contact is not null end
+            from rp_new n left join previous p on p._line = n._line
+            order by n._line""", [batch_id])
+    else:
+        cur.execute(f"insert into {_ident(kind)} (batch_id, {columns}) select ?, {columns} from rp_new "
+                    "order by _line", [batch_id])

@@ -1,0 +1,263 @@
+"""Value parsing: a per-column spec detected in Python, applied as SQL in DuckDB.
+
+The spec is decided once per column from a sample of its values (day-first or
+month-first dates, the percent scale, decimal commas, Excel day fractions) so every
+row of the column is read the same way; the SQL macros below then parse the whole
+staging table inside DuckDB. A value that is present but unreadable becomes NULL
+in the parsed column, and ``checks`` turns that into a rejected row.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analytics import contracts
+
+NULL_SPELLINGS = ("", "NA", "N/A", "#N/A", "?", "-", "NULL", "NONE", "NAN")
+TRUE_SPELLINGS = ("YES", "Y", "TRUE", "T", "1")
+FALSE_SPELLINGS = ("NO", "N", "FALSE", "F", "0")
+PARTNERSHIP_SPELLINGS = ("partnership", "strategic", "partner", "strategic partnership")
+TRANSACTIONAL_SPELLINGS = ("transactional", "vendor", "transaction", "transactional vendor")
+
+ISO_RE = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
+YEAR_MONTH_RE = r"^\d{4}-\d{1,2}$"
+NUMERIC_DATE_RE = (r"^(\d{1,2})([-/.])(\d{1,2})[-/.](\d{2}|\d{4})"
+                   r"([ T]+(\d{1,2})[:.](\d{2})([:.](\d{2}))?\s*([AaPp][Mm])?)?$")
+MONTH_YEAR_RE = r"^[A-Za-z]{3,9}[- ](\d{2}|\d{4})$"
+DAY_MONTH_YEAR_RE = r"^\d{1,2}[- ][A-Za-z]{3,9}[- ](\d{2}|\d{4})$"
+TIME_RE = r"^(\d{1,2})[:.](\d{2})([:.](\d{2}))?\s*([AaPp][Mm])?$"
+
+_NULLS = ", ".join(f"'{s}'" for s in NULL_SPELLINGS)
+_TRUE = ", ".join(f"'{s}'" for s in TRUE_SPELLINGS)
+_FALSE = ", ".join(f"'{s}'" for s in FALSE_SPELLINGS)
+_PARTNER = ", ".join(f"'{s}'" for s in PARTNERSHIP_SPELLINGS)
+_TRANSACT = ", ".join(f"'{s}'" for s in TRANSACTIONAL_SPELLINGS)
+_CHANNEL_CASES = " ".join(
+    f"when lower(trim(x)) in ({', '.join(repr(v) for v in spellings)}) then '{name}'"
+    for name, spellings in contracts.CHANNELS.items()
+)
+
+# Created as TEMP macros on the ingest cursor; the patterns are code constants, not user input.
+MACROS = [
+    f"create or replace temp macro rp_null(x) as "
+    f"case when upper(trim(x)) in ({_NULLS}) then null else trim(x) end",
+    r"create or replace temp macro rp_num(x, dec_comma) as try_cast(("
+    r" case when dec_comma then replace(replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
+    r" '[\s$€£¥''’]', '', 'g'), '.', ''), ',', '.')"
+    r" else replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
+    r" '[\s$€£¥''’]', '', 'g'), ',', '') end) as double)",
+    "create or replace temp macro rp_year(y) as case when length(y) = 2 then "
+    "(case when cast(y as integer) < 70 then 2000 else 1900 end) + cast(y as integer) else cast(y as integer) end",
+    "create or replace temp macro rp_hour(h, p) as case "
+    "when upper(p) = 'PM' and cast(h as integer) < 12 then cast(h as integer) + 12 "
+    "when upper(p) = 'AM' and cast(h as integer) = 12 then 0 "
+    "when p <> '' and cast(h as integer) > 12 then 99 else cast(h as integer) end",
+    "create or replace temp macro rp_numts(st, dayfirst) as try_cast(printf('%04d-%02d-%02d %02d:%02d:%02d', "
+    "rp_year(st.y), cast(case when dayfirst then st.b else st.a end as integer), "
+    "cast(case when dayfirst then st.a else st.b end as integer), "
+    "rp_hour(coalesce(nullif(st.h, ''), '0'), st.p), cast(coalesce(nullif(st.mi, ''), '0') as integer), "
+    "cast(coalesce(nullif(st.s, ''), '0') as integer)) as timestamp)",
+    f"create or replace temp macro rp_ts(x, dayfirst) as case "
+    f"when regexp_matches(x, '{ISO_RE}') then try_cast(regexp_replace(replace(x, '/', '-'), "
+    r"'\s*(Z|[+-]\d{2}:?\d{2})$', '') as timestamp) "
+    f"when regexp_matches(x, '{YEAR_MONTH_RE}') then try_cast(x || '-01' as timestamp) "
+    f"when regexp_matches(x, '{NUMERIC_DATE_RE}') then rp_numts(regexp_extract(x, '{NUMERIC_DATE_RE}', "
+    "['a', 'sep', 'b', 'y', 't', 'h', 'mi', 'ss', 's', 'p']), dayfirst) "
+    f"when regexp_matches(x, '{MONTH_YEAR_RE}') then try_strptime(x, "
+    "['%b-%y', '%b %y', '%b-%Y', '%b %Y', '%B-%y', '%B %y', '%B-%Y', '%B %Y']) "
+    f"when regexp_matches(x, '{DAY_MONTH_YEAR_RE}') then try_strptime(x, "
+    "['%d-%b-%y', '%d %b %y', '%d-%b-%Y', '%d %b %Y', '%d-%B-%y', '%d %B %y', '%d-%B-%Y', '%d %B %Y']) end",
+    f"create or replace temp macro rp_tod_parts(st) as case when cast(st.mi as integer) < 60 "
+    "and cast(coalesce(nullif(st.s, ''), '0') as integer) < 60 and rp_hour(st.h, st.p) < 24 "
+    "then rp_hour(st.h, st.p) * 3600 + cast(st.mi as integer) * 60 + cast(coalesce(nullif(st.s, ''), '0') as integer) end",
+    f"create or replace temp macro rp_tod(x) as case when regexp_matches(x, '{TIME_RE}') then "
+    f"rp_tod_parts(regexp_extract(x, '{TIME_RE}', ['h', 'mi', 'ss', 's', 'p'])) end",
+    r"create or replace temp macro rp_dur(x, fraction, dec_comma) as case "
+    r"when regexp_matches(x, '^\d+:\d{1,2}:\d{1,2}(\.\d+)?$') then cast(split_part(x, ':', 1) as double) * 3600 "
+    r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double) "
+    r"when regexp_matches(x, '^\d+:\d{1,2}(\.\d+)?$') then cast(split_part(x, ':', 1) as double) * 60 "
+    r"+ cast(split_part(x, ':', 2) as double) "
+    r"when fraction then round(rp_num(x, dec_comma) * 86400) else rp_num(x, dec_comma) end",
+    f"create or replace temp macro rp_bool(x) as case when upper(x) in ({_TRUE}) then true "
+    f"when upper(x) in ({_FALSE}) then false end",
+    f"create or replace temp macro rp_model(x) as case when lower(x) in ({_PARTNER}) then 'partnership' "
+    f"when lower(x) in ({_TRANSACT}) then 'transactional' end",
+    f"create or replace temp macro rp_channel(x) as case {_CHANNEL_CASES} else lower(trim(x)) end",
+]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How one source column is read into one canonical field."""
+
+    field: str
+    parser: str
+    source: str
+    day_first: bool = False
+    date_label: str | None = None
+    ambiguous: bool = False
+    percent_divisor: float = 1.0
+    decimal_comma: bool = False
+    day_fraction: bool = False
+
+
+def _clean(values: list[str]) -> list[str]:
+    out = []
+    for value in values:
+        text = str(value).strip() if value is not None else ""
+        if text.upper() not in NULL_SPELLINGS:
+            out.append(text)
+    return out
+
+
+def _decimal_comma(values: list[str]) -> bool:
+    for value in values:
+        if "," in value and "." in value:
+            return value.rfind(",") > value.rfind(".")
+    return any(re.search(r"\d,(\d{1,2}|\d{4,})$", v) for v in values)
+
+
+def _date_spec(values: list[str], date_order: str | None) -> tuple[bool, str | None, bool]:
+    """(day_first, label, ambiguous) for a date or timestamp column."""
+    first_big = second_big = 0
+    shapes: list[str] = []
+    iso = month_year = day_month_year = False
+    numeric = [m for m in (re.match(NUMERIC_DATE_RE, v) for v in values) if m]
+    for m in numeric:
+        first_big += int(m.group(1)) > 12
+        second_big += int(m.group(3)) > 12
+    iso = any(re.match(ISO_RE, v) or re.match(YEAR_MONTH_RE, v) for v in values)
+    month_year = any(re.match(MONTH_YEAR_RE, v) for v in values)
+    day_month_year = any(re.match(DAY_MONTH_YEAR_RE, v) for v in values)
+    ambiguous = bool(numeric) and first_big == 0 and second_big == 0
+    if date_order is not None:
+        day_first = date_order == "dmy"
+    elif first_big or second_big:
+        day_first = first_big >= second_big
+    else:
+        day_first = False
+    for m in numeric:
+        a, b = ("DD", "MM") if day_first else ("MM", "DD")
+        label = f"{a}{m.group(2)}{b}{m.group(2)}{'YYYY' if len(m.group(4)) == 4 else 'YY'}"
+        if m.group(5):
+            label += " HH:MM" + (":SS" if m.group(8) else "") + (" AM/PM" if m.group(10) else "")
+        if label not in shapes:
+            shapes.append(label)
+    if iso:
+        shapes.insert(0, "ISO")
+    if month_year:
+        shapes.append("Mon-YY")
+    if day_month_year:
+        shapes.append("DD-Mon-YY")
+    return day_first, (" | ".join(shapes[:4]) or None), ambiguous and date_order is None
+
+
+def detect_spec(f: contracts.Field, source: str, values: list[str], date_order: str | None = None) -> ColumnSpec:
+    """Decide how to read column `source` into field `f` from a sample of its raw values."""
+    sample = _clean(values)
+    if f.parser in ("timestamp", "date"):
+        day_first, label, ambiguous = _date_spec(sample, date_order)
+        return ColumnSpec(f.name, f.parser, source, day_first=day_first, date_label=label, ambiguous=ambiguous)
+    decimal_comma = _decimal_comma(sample)
+    if f.parser == "percent":
+        numbers = [_to_float(v.replace("%", ""), decimal_comma) for v in sample]
+        hundred = any("%" in v for v in sample) or any(n is not None and n > 1 for n in numbers)
+        return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma,
+                          percent_divisor=100.0 if hundred else 1.0)
+    if f.parser == "duration":
+        numbers = [n for n in (_to_float(v, decimal_comma) for v in sample if ":" not in v) if n is not None]
+        fraction = bool(numbers) and all(0 <= n < 1 for n in numbers) and any(n > 0 for n in numbers)
+        return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma, day_fraction=fraction)
+    return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma)
+
+
+def _to_float(text: str, decimal_comma: bool) -> float | None:
+    cleaned = re.sub(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$", "", text)
+    cleaned = re.sub(r"[\s$€£¥'’]", "", cleaned)
+    cleaned = cleaned.replace(".", "").replace(",", ".") if decimal_comma else cleaned.replace(",", "")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def _bool(flag: bool) -> str:
+    return "true" if flag else "false"
+
+
+def value_sql(spec: ColumnSpec, ref: str) -> str:
+    """SQL expression reading the (null-normalised) raw column `ref` per `spec`."""
+    dec = _bool(spec.decimal_comma)
+    if spec.parser in ("timestamp", "date"):
+        expr = f"rp_ts({ref}, {_bool(spec.day_first)})"
+        if spec.field == "period":
+            return f"cast(date_trunc('month', {expr}) as date)"
+        return f"cast({expr} as date)" if spec.parser == "date" else expr
+    if spec.parser == "time":
+        return f"rp_tod({ref})"
+    if spec.parser == "duration":
+        return f"rp_dur({ref}, {_bool(spec.day_fraction)}, {dec})"
+    if spec.parser == "bool":
+        return f"rp_bool({ref})"
+    if spec.parser == "percent":
+        return f"rp_num(replace({ref}, '%', ''), {dec}) / {spec.percent_divisor!r}"
+    if spec.parser in ("number", "count", "score"):
+        return f"rp_num({ref}, {dec})"
+    if spec.parser == "model":
+        return f"rp_model({ref})"
+    if spec.parser == "channel":
+        return f"rp_channel({ref})"
+    return ref
+
+
+PARSER_NAMES = {
+    "timestamp": "a date/time", "date": "a date", "time": "a time of day", "duration": "a duration",
+    "bool": "yes/no", "number": "a number", "count": "a count", "percent": "a percentage",
+    "score": "a score", "model": "a relationship model (partnership or transactional)", "channel": "a channel",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """A row fails when `condition` (SQL over the parsed frame) is true."""
+
+    field: str
+    source: str
+    raw_ref: str
+    condition: str
+    reason: str
+
+
+def checks(spec: ColumnSpec, raw_ref: str, parsed_ref: str) -> list[Check]:
+    """Row-level rules for one mapped column; `csat_scale` is a column of the parsed frame."""
+    unreadable = Check(spec.field, spec.source, raw_ref, f"{raw_ref} is not null and {parsed_ref} is null",
+                       f"could not read the value as {PARSER_NAMES.get(spec.parser, spec.parser)} "
+                       f"for {spec.field}")
+    rules = [unreadable]
+
+    def rule(condition: str, reason: str) -> None:
+        rules.append(Check(spec.field, spec.source, raw_ref, f"{parsed_ref} is not null and ({condition})", reason))
+
+    if spec.parser in ("timestamp", "date") and spec.field != "contract_end":
+        rule(f"{parsed_ref} > current_timestamp::timestamp + interval 1 day",
+             f"{spec.field} is in the future (more than one day ahead)")
+    if spec.parser in ("timestamp", "date"):
+        rule(f"{parsed_ref} < timestamp '1990-01-01'", f"{spec.field} is before 1990")
+    if spec.parser == "duration":
+        rule(f"{parsed_ref} < 0", f"{spec.field} is negative")
+    if spec.parser == "count":
+        rule(f"{parsed_ref} < 0 or {parsed_ref} <> floor({parsed_ref})",
+             f"{spec.field} must be a non-negative whole number")
+    if spec.parser == "percent":
+        rule(f"{parsed_ref} < 0 or {parsed_ref} > 1", f"{spec.field} must be between 0% and 100%")
+    if spec.field == "csat":
+        rule(f"{parsed_ref} < 1 or {parsed_ref} > csat_scale",
+             "csat is outside its scale (1–5, or 1–10 when any value is above 5)")
+    if spec.field in contracts.SCORE_RANGES:
+        low, high = contracts.SCORE_RANGES[spec.field]
+        rule(f"{parsed_ref} < {low} or {parsed_ref} > {high}", f"{spec.field} must be between {low} and {high}")
+    if spec.field == "quality_score":
+        rule(f"{parsed_ref} < 0 or {parsed_ref} > 100", "quality_score must be between 0 and 100")
+    if spec.field in ("cost", "cost_per_resolution"):
+        rule(f"{parsed_ref} < 0", f"{spec.field} is negative")
+    return rules

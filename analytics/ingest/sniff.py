@@ -1,0 +1,295 @@
+"""Look at a file before loading it: encoding, delimiter, header row, kind, mapping.
+
+Everything here reads only the first part of the file (plus one streamed pass for
+the SHA-256 and a strict UTF-8 check), so sniffing a huge export stays quick.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import os
+import tempfile
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from analytics import contracts
+from analytics.ingest import mapping as mapping_rules
+from analytics.ingest import parse
+from analytics.ingest.errors import IngestError
+from analytics.ingest.mapping import Mapping
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+SAMPLE_BYTES = 2 * 1024 * 1024
+SAMPLE_ROWS = 5000
+PREVIEW_ROWS = 20
+_CHUNK = 1024 * 1024
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    sha256: str
+    encoding: str  # utf-8, utf-8-sig, utf-16, cp1252 or latin-1
+    size: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    delimiter: str
+    header_line: int  # 1-based physical line of the header row
+    line_ending: str
+    columns: tuple[str, ...]
+    rows: list[list[str]]  # sampled data records (raw strings)
+
+
+@dataclass(frozen=True)
+class SniffResult:
+    file_name: str
+    encoding: str
+    delimiter: str
+    header_line: int
+    line_ending: str
+    columns: tuple[str, ...]
+    kind: str | None
+    kind_scores: dict[str, int]
+    mapping: Mapping | None
+    date_formats: dict[str, str] = field(default_factory=dict)
+    ambiguities: tuple[str, ...] = ()
+    missing_required: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    preview: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def file_facts(path: Path, display: str) -> FileFacts:
+    """SHA-256 and encoding from one streamed pass; refuses empty and binary files."""
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError("the file is empty (0 bytes); expected a CSV with a header row and data rows",
+                          file=display)
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    utf8_ok = True
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+        encoding = _encoding_from_head(head, display)
+        chunk = head
+        while chunk:
+            digest.update(chunk)
+            if utf8_ok and encoding == "utf-8":
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+            chunk = handle.read(_CHUNK)
+    if encoding == "utf-8":
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+        if not utf8_ok:
+            encoding = _single_byte_encoding(path)
+    return FileFacts(digest.hexdigest(), encoding, size)
+
+
+def _encoding_from_head(head: bytes, display: str) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 4 and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if len(head) >= 4 and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    if b"\x00" in head or controls > 0.01 * len(head):
+        raise IngestError("this is a binary file, not a CSV text export (it contains control bytes); "
+                          "export the data as CSV and upload that", file=display)
+    return "utf-8"
+
+
+def _single_byte_encoding(path: Path) -> str:
+    """cp1252 when every byte is defined in it (the usual Excel 'ANSI' export), else latin-1."""
+    with path.open("rb") as handle:
+        decoder = codecs.getincrementaldecoder("cp1252")()
+        try:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+            return "cp1252"
+        except UnicodeDecodeError:
+            return "latin-1"
+
+
+@contextmanager
+def utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
+    """A path DuckDB can read as UTF-8: the file itself, or a transcoded temporary copy.
+
+    DuckDB here cannot read cp1252 (no `encodings` extension), so anything that is not
+    UTF-8 is decoded in Python, streamed, into a temporary UTF-8 file.
+    """
+    if encoding in ("utf-8", "utf-8-sig"):
+        yield path
+        return
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="rapport-ingest-")
+    try:
+        with path.open("r", encoding=encoding, newline="") as src, os.fdopen(fd, "w", encoding="utf-8",
+                                                                           newline="") as dst:
+            while chunk := src.read(_CHUNK):
+                dst.write(chunk.lstrip("\ufeff") if dst.tell() == 0 else chunk)
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _sample_text(path: Path, encoding: str) -> tuple[str, bool]:
+    """The first SAMPLE_BYTES decoded, cut at the last line break; True when that is the whole file."""
+    with path.open("rb") as handle:
+        raw = handle.read(SAMPLE_BYTES + 1)
+    whole = len(raw) <= SAMPLE_BYTES
+    raw = raw[:SAMPLE_BYTES]
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    text = codecs.getincrementaldecoder(codec)(errors="replace").decode(raw, final=whole)
+    text = text.lstrip("\ufeff")
+    if not whole and "\n" in text:
+        text = text[: text.rfind("\n") + 1]
+    return text, whole
+
+
+def _line_ending(text: str) -> str:
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    if crlf and lf:
+        return "mixed"
+    return "CRLF" if crlf else "LF"
+
+
+def _records(text: str, delimiter: str, limit: int) -> list[tuple[int, list[str]]]:
+    """(starting physical line, fields) for the first `limit` non-blank records."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True,
+                        strict=False)
+    out: list[tuple[int, list[str]]] = []
+    previous = 0
+    try:
+        for row in reader:
+            start = previous + 1
+            previous = reader.line_num
+            if row and any(cell.strip() for cell in row):
+                out.append((start, row))
+                if len(out) >= limit:
+                    break
+    except csv.Error:
+        pass
+    return out
+
+
+def sniff_layout(path: Path, encoding: str, display: str) -> Layout:
+    """Delimiter (most consistent field count over the first records), header row and sample rows."""
+    text, _ = _sample_text(path, encoding)
+    if not text.strip():
+        raise IngestError("the file has no text in it (only blank lines); expected a CSV with a header row",
+                          file=display)
+    best: tuple[tuple[int, int, int], str, list[tuple[int, list[str]]], int] | None = None
+    for rank, delimiter in enumerate(DELIMITERS):
+        records = _records(text, delimiter, 200)
+        counts = Counter(len(fields) for _, fields in records)
+        width, consistent = counts.most_common(1)[0] if counts else (0, 0)
+        score = (consistent if width > 1 else 0, width, -rank)
+        if best is None or score > best[0]:
+            best = (score, delimiter, records, width)
+    assert best is not None
+    _, delimiter, records, width = best
+    if width <= 1:
+        raise IngestError("the file does not look like a table: no comma, semicolon, tab or pipe delimiter "
+                          "splits its lines into columns consistently", file=display)
+    header_at = next(i for i, (_, fields) in enumerate(records) if len(fields) == width)
+    header_line, header = records[header_at]
+    sample = _records(text, delimiter, header_at + 1 + SAMPLE_ROWS)[header_at + 1:]
+    return Layout(delimiter, header_line, _line_ending(text), tuple(h.strip() for h in header),
+                  [fields for _, fields in sample])
+
+
+def column_values(layout: Layout, index: int) -> list[str]:
+    return [row[index] for row in layout.rows if index < len(row)]
+
+
+def header_warnings(columns: tuple[str, ...]) -> list[str]:
+    warnings = []
+    blank = [i + 1 for i, c in enumerate(columns) if not contracts.normalise_header(c)]
+    if blank:
+        warnings.append(f"column(s) {', '.join(map(str, blank))} have no header name and are ignored")
+    seen: dict[str, str] = {}
+    for column in columns:
+        key = contracts.normalise_header(column)
+        if not key:
+            continue
+        if key in seen:
+            warnings.append(f"duplicate header {column!r} (same as {seen[key]!r}): the first one is used, "
+                            "later ones are ignored")
+        else:
+            seen[key] = column
+    return warnings
+
+
+def column_specs(kind_mapping: Mapping, columns: tuple[str, ...],
+                 values_of) -> dict[str, parse.ColumnSpec]:
+    """canonical field -> ColumnSpec, detected from `values_of(source_index)` samples."""
+    specs = {}
+    for name, source in kind_mapping.columns.items():
+        index = columns.index(source)
+        f = contracts.field(kind_mapping.kind, name)
+        specs[name] = parse.detect_spec(f, source, values_of(index), kind_mapping.date_order)
+    return specs
+
+
+def date_notes(specs: dict[str, parse.ColumnSpec]) -> tuple[dict[str, str], tuple[str, ...]]:
+    formats = {name: s.date_label for name, s in specs.items() if s.date_label}
+    ambiguities = tuple(
+        f"{name} (column {s.source!r}): every value fits both day-first and month-first; read as month-first "
+        "— set date_order to 'dmy' in the mapping if the days come first"
+        for name, s in specs.items() if s.ambiguous
+    )
+    return formats, ambiguities
+
+
+def check_mapping_columns(m: Mapping, columns: tuple[str, ...], display: str) -> None:
+    absent = [f"{name} -> {source!r}" for name, source in m.columns.items() if source not in columns]
+    if absent:
+        raise IngestError(f"the mapping names columns this file does not have ({'; '.join(absent)}); "
+                          f"the file's headers are: {', '.join(repr(c) for c in columns)}", file=display)
+
+
+def sniff_file(path: str | os.PathLike, *, file_name: str | None = None, kind: str | None = None,
+               mapping: Mapping | None = None) -> SniffResult:
+    """Encoding, delimiter, header row, kind, proposed mapping, date formats and a preview of `path`."""
+    path = Path(path)
+    display = file_name or path.name
+    facts = file_facts(path, display)
+    layout = sniff_layout(path, facts.encoding, display)
+    columns = layout.columns
+    scores = mapping_rules.kind_scores(columns)
+    chosen = kind or (mapping.kind if mapping else None) or mapping_rules.detect_kind(columns)
+    warnings = header_warnings(columns)
+    if not layout.rows:
+        warnings.append("the file has a header row but no data rows")
+    preview = pd.DataFrame([(row + [""] * len(columns))[: len(columns)] for row in layout.rows[:PREVIEW_ROWS]],
+                           columns=list(columns), dtype="string") if columns else pd.DataFrame()
+    if chosen is None:
+        return SniffResult(display, facts.encoding, layout.delimiter, layout.header_line, layout.line_ending,
+                           columns, None, scores, None, {}, (),
+                           ("the kind of data: no header matches the interactions, performance or engagements "
+                            "fields",), tuple(warnings), preview)
+    resolved = mapping_rules.resolve(chosen, columns, mapping)
+    check_mapping_columns(resolved, columns, display)
+    specs = column_specs(resolved, columns, lambda i: column_values(layout, i))
+    formats, ambiguities = date_notes(specs)
+    return SniffResult(display, facts.encoding, layout.delimiter, layout.header_line, layout.line_ending,
+                       columns, chosen, scores, resolved, formats, ambiguities,
+                       mapping_rules.missing_required(resolved), tuple(warnings), preview)

@@ -1,0 +1,269 @@
+"""The one query builder for KPI values: any KPIs, any grain, any split.
+
+Every KPI in the registry is ``numerator / denominator`` over its source table, so this
+module aggregates both parts in DuckDB (one statement per source table) and divides
+last, exactly as ``Kpi.value_sql`` does. Callers get the parts too and can recombine
+them at a coarser grain by summing.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import kpis, rollups
+from analytics.contracts import INTERACTIONS, PERFORMANCE
+from analytics.db import quote_ident
+from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, where_clause
+
+GRAINS = ("week", "month", "quarter", "year")
+
+# Split name → the columns it returns. `engagement` also returns its provider and account.
+SPLITS: dict[str, tuple[str, ...]] = {
+    "provider": ("provider",),
+    "account": ("account",),
+    "engagement": ("engagement", "provider", "account"),
+    "channel": ("channel",),
+    "contact_reason": ("contact_reason",),
+    "customer_segment": ("customer_segment",),
+    "relationship_model": ("relationship_model",),
+}
+# Splits that exist only on interactions: scorecard (performance) KPIs return no rows for them.
+INTERACTION_ONLY_SPLITS = ("channel", "contact_reason", "customer_segment")
+
+DATE_COLUMN = {INTERACTIONS: "day", PERFORMANCE: "period"}
+
+# What a KPI's required field is called in an explanation ("no CSAT ratings in the loaded data").
+_FIELD_NOUNS = {
+    "handle_seconds": "handle times",
+    "wait_seconds": "wait times",
+    "resolved_first_contact": "first-contact-resolution flags",
+    "escalated": "escalation flags",
+    "csat": "CSAT ratings",
+    "nps": "NPS responses",
+    "ces": "customer effort ratings",
+    "customer_id": "customer ids (needed to find repeat contacts)",
+    "cost": "costs",
+    "quality_score": "quality scores",
+    "sla_attainment": "SLA attainment figures",
+    "agent_attrition": "agent attrition figures",
+    "cost_per_resolution": "scorecard cost-per-resolution figures",
+    "innovations": "innovation counts",
+    "gain_share_savings": "gain-share savings figures",
+    "governance_meetings": "governance meeting counts",
+}
+_SOURCE_NOUNS = {INTERACTIONS: "interactions", PERFORMANCE: "provider scorecards (performance rows)"}
+
+
+def _check(grain: str | None, by: tuple[str, ...]) -> None:
+    if grain is not None and grain not in GRAINS:
+        raise ValueError(f"Unknown grain {grain!r}; use one of: {', '.join(GRAINS)}")
+    for name in by:
+        if name not in SPLITS:
+            raise ValueError(f"Cannot split by {name!r}; splits: {', '.join(SPLITS)}")
+    if len(set(by)) != len(by):
+        raise ValueError(f"Split {by!r} names a dimension twice")
+
+
+def _output_columns(by: tuple[str, ...]) -> list[str]:
+    columns: list[str] = []
+    for name in by:
+        columns += [c for c in SPLITS[name] if c not in columns]
+    return columns
+
+
+def _source_frame(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    chosen: list[kpis.Kpi],
+    filters: Filters,
+    grain: str | None,
+    by: tuple[str, ...],
+) -> pd.DataFrame:
+    """One aggregate statement for all chosen KPIs of one source table, melted to long form."""
+    table = rollups.table_for(grain, filters.start, filters.end) if source == INTERACTIONS else PERFORMANCE
+    date_col = DATE_COLUMN[source]
+    predicate, params = where_clause(filters, date_column=date_col, source=source, alias="t")
+    join = ""
+    if "relationship_model" in by:
+        # any_value: the register holds one row per provider × account; never fan out if it does not
+        join = (
+            " left join (select provider, account, any_value(relationship_model) as relationship_model"
+            " from engagements group by provider, account) e"
+            " on t.provider = e.provider and t.account = e.account"
+        )
+    # the src CTE lets registry aggregates (`sum(fcr_yes)`) and keys use plain column names
+    src = f"select t.*{', e.relationship_model' if join else ''} from {table} t{join} where {predicate}"
+    keys: list[str] = []
+    if grain is not None:
+        keys.append(f"cast(date_trunc($grain, {quote_ident(date_col)}) as date) as period")
+        params["grain"] = grain
+    dims = _output_columns(by)
+    # group on plain columns; the engagement label is built on the (small) aggregated result
+    group_dims = [c for c in dims if c != "engagement"]
+    if "engagement" in dims:
+        group_dims += [c for c in ("provider", "account") if c not in group_dims]
+    keys += [quote_ident(c) for c in group_dims]
+    measures = []
+    for i, k in enumerate(chosen):
+        measures.append(f"cast({k.numerator} as double) as n_{i}")
+        measures.append(f"cast({k.denominator or 'null'} as double) as d_{i}")
+    group = " group by all" if keys else ""
+    label = (f", provider || '{ENGAGEMENT_SEPARATOR}' || account as engagement" if "engagement" in dims else "")
+    sql = f"with src as ({src}), agg as (select {', '.join(keys + measures)} from src{group}) select *{label} from agg"
+    wide = con.execute(sql, params).df()
+    key_columns = (["period"] if grain is not None else []) + dims
+    return _long_form(wide, chosen, key_columns)
+
+
+def _long_form(wide: pd.DataFrame, chosen: list[kpis.Kpi], key_columns: list[str]) -> pd.DataFrame:
+    """Melt the n_i/d_i measure pairs into one row per key × KPI (rows without a value dropped)."""
+    count = len(wide)
+    numerator = np.concatenate([wide[f"n_{i}"].to_numpy(dtype="float64", na_value=np.nan)
+                                for i in range(len(chosen))]) if count else np.empty(0)
+    denominator = np.concatenate([wide[f"d_{i}"].to_numpy(dtype="float64", na_value=np.nan)
+                                  for i in range(len(chosen))]) if count else np.empty(0)
+    scale = np.repeat([k.scale for k in chosen], count)
+    has_denominator = np.repeat([k.denominator is not None for k in chosen], count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(denominator != 0, numerator / denominator, np.nan)
+    value = np.where(has_denominator, ratio, numerator) * scale
+    denominator = np.where(has_denominator, denominator, np.nan)
+    keys = wide[key_columns].iloc[np.tile(np.arange(count), len(chosen))].reset_index(drop=True)
+    keys["kpi"] = np.repeat([k.id for k in chosen], count)
+    keys["value"], keys["numerator"], keys["denominator"] = value, numerator, denominator
+    return keys[~np.isnan(value)].reset_index(drop=True)
+
+
+def kpi_frame(
+    con: duckdb.DuckDBPyConnection,
+    kpi_ids: Iterable[str],
+    filters: Filters,
+    *,
+    grain: str | None,
+    by: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """KPI values per period and split.
+
+    Returns one row per [period ×] split values × KPI with columns
+    ``period`` (Timestamp, first day of the week/month/quarter/year; omitted when grain is None),
+    the split columns (``engagement`` also brings ``provider`` and ``account``),
+    ``kpi``, ``value``, ``numerator``, ``denominator`` (NaN for KPIs without one, e.g. contacts).
+
+    Interaction KPIs read ``rollup_daily`` (date column ``day``), scorecard KPIs read
+    ``performance`` (``period``). Groups where a KPI has no data (denominator 0/NULL) are
+    left out rather than reported as zero; scorecard KPIs return no rows when split by an
+    interaction-only dimension (channel, contact_reason, customer_segment) —
+    ``available_kpis(..., by=...)`` explains both.
+    """
+    by = tuple(by)
+    _check(grain, by)
+    chosen = [kpis.kpi(kpi_id) for kpi_id in kpi_ids]
+    frames = []
+    for source in (INTERACTIONS, PERFORMANCE):
+        of_source = [k for k in chosen if k.source == source]
+        if not of_source or (source == PERFORMANCE and set(by) & set(INTERACTION_ONLY_SPLITS)):
+            continue
+        frames.append(_source_frame(con, source, of_source, filters, grain, by))
+    columns = (["period"] if grain is not None else []) + _output_columns(by) + \
+        ["kpi", "value", "numerator", "denominator"]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+        for c in ("value", "numerator", "denominator"):
+            empty[c] = empty[c].astype("float64")
+        if grain is not None:
+            empty["period"] = empty["period"].astype("datetime64[ns]")
+        return empty
+    frame = pd.concat(frames, ignore_index=True)[columns]
+    if grain is not None:
+        frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
+    order = {k.id: i for i, k in enumerate(chosen)}
+    sort_keys = (["period"] if grain is not None else []) + _output_columns(by)
+    frame = frame.assign(_order=frame["kpi"].map(order)).sort_values(
+        ["_order", *sort_keys], kind="stable", na_position="last")
+    return frame.drop(columns="_order").reset_index(drop=True)
+
+
+def available_kpis(
+    con: duckdb.DuckDBPyConnection, filters: Filters, *, by: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Which KPIs the loaded data (within the filters) supports, and why not when it does not.
+
+    Returns one row per registry KPI with columns ``kpi``, ``label``, ``source``
+    (``interactions`` | ``performance``), ``available`` (bool), ``reason`` (empty when available).
+    A KPI is unavailable when its denominator is 0/NULL everywhere — the fields it needs
+    are missing — never reported as zero. Pass the split you intend to use as ``by`` to
+    learn that scorecard KPIs have no channel/reason/segment split.
+    """
+    by = tuple(by)
+    _check(None, by)
+    totals = kpi_frame(con, kpis.kpi_ids(), filters, grain=None)
+    present = set(totals["kpi"])
+    counts = {}
+    for source in (INTERACTIONS, PERFORMANCE):
+        table = rollups.table_for(None, filters.start, filters.end) if source == INTERACTIONS else PERFORMANCE
+        loaded = con.execute(f"select count(*) from {table}").fetchone()[0]
+        predicate, params = where_clause(filters, date_column=DATE_COLUMN[source], source=source)
+        matching = con.execute(f"select count(*) from {table} where {predicate}", params).fetchone()[0]
+        counts[source] = (loaded, matching)
+    rows = []
+    for k in kpis.KPIS:
+        loaded, matching = counts[k.source]
+        split_gap = [s for s in by if s in INTERACTION_ONLY_SPLITS] if k.source == PERFORMANCE else []
+        if loaded == 0:
+            reason = f"no {_SOURCE_NOUNS[k.source]} loaded"
+        elif matching == 0:
+            reason = f"no {_SOURCE_NOUNS[k.source]} match the filters"
+        elif k.id not in present:
+            nouns = " or ".join(_FIELD_NOUNS.get(f, f"{f} values") for f in k.requires)
+            reason = f"no {nouns} in the loaded data" + ("" if filters.is_empty() else " (within the filters)")
+        elif split_gap:
+            reason = f"scorecard KPIs cannot be split by {', '.join(split_gap)} (performance rows have no such column)"
+        else:
+            reason = ""
+        rows.append({"kpi": k.id, "label": k.label, "source": k.source, "available": reason == "",
+                     "reason": reason})
+    return pd.DataFrame(rows, columns=["kpi", "label", "source", "available", "reason"])
+
+
+# Periods of one grain in a year, to find "the same period a year earlier" (52 weeks keeps Mondays).
+PERIODS_PER_YEAR = {"week": 52, "month": 12, "quarter": 4, "year": 1}
+_EPOCH_MONDAY = pd.Timestamp("1970-01-05")
+
+
+def period_ordinal(periods: pd.Series, grain: str) -> pd.Series:
+    """Consecutive integers for consecutive periods of `grain` (period starts as Timestamps)."""
+    _check(grain, ())
+    periods = pd.to_datetime(periods)
+    if grain == "week":
+        return ((periods - _EPOCH_MONDAY).dt.days // 7).astype("int64")
+    if grain == "year":
+        return periods.dt.year.astype("int64")
+    months = periods.dt.year.astype("int64") * 12 + periods.dt.month.astype("int64") - 1
+    return months // 3 if grain == "quarter" else months
+
+
+def shift_period(period: pd.Timestamp, grain: str, n: int) -> pd.Timestamp:
+    """The start of the period `n` periods of `grain` after (negative: before) `period`."""
+    _check(grain, ())
+    if grain == "week":
+        return period + pd.Timedelta(days=7 * n)
+    months = {"month": 1, "quarter": 3, "year": 12}[grain] * n
+    return period + pd.DateOffset(months=months)
+
+
+def period_end(period: pd.Timestamp, grain: str) -> pd.Timestamp:
+    """The last day of the period starting at `period`."""
+    return shift_period(period, grain, 1) - pd.Timedelta(days=1)
+
+
+_PANDAS_PERIOD = {"week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def period_start(day, grain: str) -> pd.Timestamp:
+    """The start of the `grain` period containing `day` (weeks start on Monday, as date_trunc)."""
+    _check(grain, ())
+    return pd.Timestamp(day).to_period(_PANDAS_PERIOD[grain]).start_time.normalize()

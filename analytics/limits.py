@@ -1,0 +1,49 @@
+"""The upload size limit, shared by the Data page and `ingest_file` (so the CLI obeys it too).
+
+Why a limit: an upload is held in RAM by Streamlit per session and copied to a temp
+file (transcoded once more for non-UTF-8 files) before DuckDB stages it, so a few
+files of several hundred MB can exhaust a small machine (2 cores, a few GB). The
+default, 200 MB, matches `server.maxUploadSize` in .streamlit/config.toml — keep
+the two equal: Streamlit refuses bigger uploads in the browser, this check refuses
+them everywhere else with a message naming the setting.
+"""
+from __future__ import annotations
+
+import os
+
+from analytics.ingest.errors import IngestError
+
+ENV_VAR = "RAPPORT_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB = 200
+_MB = 1024 * 1024
+
+
+def max_upload_mb() -> int:
+    """The limit in MB: RAPPORT_MAX_UPLOAD_MB when set to a positive whole number, else 200."""
+    raw = os.environ.get(ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_MAX_UPLOAD_MB
+    try:
+        value = int(raw)
+    except ValueError:
+        raise IngestError(f"{ENV_VAR}={raw!r} is not a whole number of megabytes; set it to e.g. 200, "
+                          "or unset it for the default") from None
+    if value <= 0:
+        raise IngestError(f"{ENV_VAR}={raw!r} must be a positive number of megabytes; set it to e.g. 200, "
+                          "or unset it for the default")
+    return value
+
+
+def max_upload_bytes() -> int:
+    return max_upload_mb() * _MB
+
+
+def check_upload_size(n_bytes: int, file_name: str) -> None:
+    """Raise IngestError when a file of `n_bytes` is above the limit; the message names the fix."""
+    limit = max_upload_mb()
+    if n_bytes > limit * _MB:
+        raise IngestError(
+            f"the file is {n_bytes / _MB:,.1f} MB, above the upload limit of {limit} MB. Split the export "
+            f"into smaller files (e.g. one per month), or raise the limit with the {ENV_VAR} environment "
+            "variable (and server.maxUploadSize in .streamlit/config.toml) if the machine has the memory",
+            file=file_name)

@@ -1,0 +1,78 @@
+"""Vendor-reported vs recomputed: do the provider's scorecard figures match the interactions?"""
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics.contracts import PERFORMANCE
+from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, where_clause
+from analytics.kpi_frames import kpi_frame
+
+# KPI recomputed from interactions → the scorecard column the provider reports it in.
+REPORTED_COLUMNS = {
+    "fcr": "reported_fcr",
+    "aht_seconds": "reported_aht_seconds",
+    "csat_pct": "reported_csat_pct",
+}
+# Largest |reported − recomputed| accepted: 3 points for fractions, 20 s for handle time.
+DEFAULT_TOLERANCE = {"fcr": 0.03, "aht_seconds": 20.0, "csat_pct": 0.03}
+
+
+def _tolerance(tolerance: dict | None) -> dict[str, float]:
+    merged = dict(DEFAULT_TOLERANCE)
+    for kpi_id, limit in (tolerance or {}).items():
+        if kpi_id not in merged:
+            raise ValueError(f"No reported figure to reconcile for {kpi_id!r}; tolerances apply to: "
+                             f"{', '.join(merged)}")
+        if not limit >= 0:
+            raise ValueError(f"Tolerance for {kpi_id!r} must be a non-negative number, got {limit!r}")
+        merged[kpi_id] = float(limit)
+    return merged
+
+
+def _reported(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Provider-reported figures per engagement and month, long form: engagement, provider, account,
+    period, kpi, reported (the mean if a month is reported twice)."""
+    predicate, params = where_clause(filters, date_column="period", source=PERFORMANCE)
+    means = ", ".join(f"avg({column}) as {kpi_id}" for kpi_id, column in REPORTED_COLUMNS.items())
+    wide = con.execute(
+        f"select provider || '{ENGAGEMENT_SEPARATOR}' || account as engagement, provider, account,"
+        f" cast(date_trunc('month', period) as date) as period, {means}"
+        f" from {PERFORMANCE} where {predicate} group by all",
+        params,
+    ).df()
+    long = wide.melt(id_vars=["engagement", "provider", "account", "period"], value_vars=list(REPORTED_COLUMNS),
+                     var_name="kpi", value_name="reported").dropna(subset=["reported"])
+    long["period"] = pd.to_datetime(long["period"]).astype("datetime64[ns]")
+    long["reported"] = long["reported"].astype("float64")
+    return long
+
+
+def vendor_vs_recomputed(
+    con: duckdb.DuckDBPyConnection, filters: Filters, *, tolerance: dict | None = None
+) -> pd.DataFrame:
+    """Provider-reported FCR, AHT and CSAT against the same KPIs recomputed from interactions.
+
+    Only months where the engagement has both a reported figure and interactions with the
+    data to recompute it appear. Channel, reason and segment filters are ignored here: a
+    scorecard reports the whole program, so comparing it with a slice would flag false gaps.
+    `tolerance` overrides the defaults per KPI (``fcr``, ``aht_seconds``, ``csat_pct``).
+
+    Returns one row per engagement × month × KPI, columns ``engagement``, ``provider``,
+    ``account``, ``period`` (Timestamp, month start), ``kpi``, ``reported``, ``recomputed``,
+    ``gap`` (reported − recomputed) and ``flagged`` (|gap| > tolerance).
+    """
+    limits = _tolerance(tolerance)
+    whole_program = filters.replace(channels=(), reasons=(), segments=())
+    reported = _reported(con, whole_program)
+    recomputed = kpi_frame(con, list(REPORTED_COLUMNS), whole_program, grain="month", by=("engagement",))
+    recomputed = recomputed.rename(columns={"value": "recomputed"})[
+        ["engagement", "period", "kpi", "recomputed"]]
+    both = reported.merge(recomputed, on=["engagement", "period", "kpi"], how="inner")
+    both["gap"] = both["reported"] - both["recomputed"]
+    both["flagged"] = (both["gap"].abs() > both["kpi"].map(limits)).astype(bool)
+    order = {kpi_id: i for i, kpi_id in enumerate(REPORTED_COLUMNS)}
+    both = both.assign(_order=both["kpi"].map(order)).sort_values(["engagement", "period", "_order"])
+    return both[["engagement", "provider", "account", "period", "kpi", "reported", "recomputed", "gap",
+                 "flagged"]].reset_index(drop=True).astype({"gap": np.float64})

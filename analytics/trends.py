@@ -1,0 +1,177 @@
+"""KPI trends: a KPI over time with its rolling mean, target, year-over-year change and
+anomalies; the headline tiles; and how fresh each dataset is."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import kpis
+from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
+from analytics.filters import Filters, where_clause
+from analytics.kpi_frames import (DATE_COLUMN, PERIODS_PER_YEAR, kpi_frame, period_end, period_ordinal,
+                                  shift_period)
+
+_FRESHNESS_SQL = (Path(__file__).parent / "sql" / "data_freshness.sql").read_text()
+ANOMALY_THRESHOLD = 3.5     # robust z-score (Iglewicz & Hoaglin's modified z)
+ANOMALY_MIN_POINTS = 8
+
+
+def relative_change(value, base):
+    """(value − base) / |base|: the plain relative change, kept pointing the right way when the
+    base is negative (NPS); NaN when the base is 0 or missing. Scalars in, float out; arrays in,
+    array out."""
+    base = np.asarray(base, dtype="float64")
+    base_abs = np.abs(base)
+    change = (np.asarray(value, dtype="float64") - base) / np.where(base_abs == 0, np.nan, base_abs)
+    return float(change) if change.ndim == 0 else change
+
+
+def _robust_outliers(values: np.ndarray) -> np.ndarray:
+    """|x − median| / (1.4826·MAD) > 3.5; with MAD 0 the mean absolute deviation (×1.2533) stands in."""
+    if len(values) < ANOMALY_MIN_POINTS:
+        return np.zeros(len(values), dtype=bool)
+    deviation = np.abs(values - np.median(values))
+    spread = 1.4826 * np.median(deviation)
+    if spread == 0:
+        spread = 1.2533 * np.mean(deviation)
+    if spread == 0:
+        return np.zeros(len(values), dtype=bool)
+    return deviation / spread > ANOMALY_THRESHOLD
+
+
+def _rolling_over_periods(ordinals: np.ndarray, values: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the values in the last `window` periods (missing periods are gaps, not zeros)."""
+    series = pd.Series(values, index=ordinals)
+    full = series.reindex(range(int(ordinals.min()), int(ordinals.max()) + 1))
+    return full.rolling(window, min_periods=1).mean().loc[ordinals].to_numpy()
+
+
+def kpi_trend(
+    con: duckdb.DuckDBPyConnection,
+    kpi_id: str,
+    filters: Filters,
+    *,
+    grain: str = "month",
+    split: str | None = None,
+    rolling: int = 3,
+) -> pd.DataFrame:
+    """One KPI over time, optionally one series per value of `split`.
+
+    Returns one row per period [× split value] with columns ``period`` (Timestamp, period
+    start), the split column if any, ``kpi``, ``value``, ``numerator``, ``denominator``,
+    ``rolling_mean`` (mean of the series' values over the last `rolling` periods, as many as
+    exist; missing periods are skipped, not counted as zero), ``target`` (registry; NaN when
+    none), ``yoy_change`` (relative change vs the same period a year earlier, see
+    `relative_change`; NaN when that period has no value) and ``anomaly`` (robust z-score
+    > 3.5 within the series; False for series shorter than 8 points).
+    """
+    if rolling < 1:
+        raise ValueError(f"rolling must be at least 1 period, got {rolling}")
+    k = kpis.kpi(kpi_id)
+    frame = kpi_frame(con, [kpi_id], filters, grain=grain, by=(split,) if split else ())
+    series = [split] if split else []
+    frame = frame[["period", *series, "kpi", "value", "numerator", "denominator"]].copy()
+    frame["_ord"] = period_ordinal(frame["period"], grain)
+    frame = frame.sort_values([*series, "_ord"], kind="stable").reset_index(drop=True)
+
+    frame["rolling_mean"] = np.nan
+    frame["anomaly"] = False
+    groups = frame.groupby(series, dropna=False, sort=False).indices if series else {None: np.arange(len(frame))}
+    for rows in groups.values():
+        if len(rows) == 0:
+            continue
+        ordinals = frame["_ord"].to_numpy()[rows]
+        values = frame["value"].to_numpy(dtype="float64")[rows]
+        frame.loc[rows, "rolling_mean"] = _rolling_over_periods(ordinals, values, rolling)
+        frame.loc[rows, "anomaly"] = _robust_outliers(values)
+    frame["anomaly"] = frame["anomaly"].astype(bool)
+    frame["target"] = np.nan if k.target is None else float(k.target)
+
+    year_ago = frame[[*series, "_ord", "value"]].rename(columns={"value": "_prior"})
+    year_ago["_ord"] = year_ago["_ord"] + PERIODS_PER_YEAR[grain]
+    frame = frame.merge(year_ago, on=[*series, "_ord"], how="left")
+    frame["yoy_change"] = relative_change(frame["value"], frame["_prior"])
+    return frame[["period", *series, "kpi", "value", "numerator", "denominator", "rolling_mean", "target",
+                  "yoy_change", "anomaly"]]
+
+
+def _data_end(con: duckdb.DuckDBPyConnection, source: str, filters: Filters) -> pd.Timestamp | None:
+    """Last day the source's data (within filters) covers; a scorecard month covers the whole month."""
+    table = "rollup_daily" if source == INTERACTIONS else PERFORMANCE
+    predicate, params = where_clause(filters, date_column=DATE_COLUMN[source], source=source)
+    last = con.execute(f"select max({DATE_COLUMN[source]}) from {table} where {predicate}", params).fetchone()[0]
+    if last is None:
+        return None
+    last = pd.Timestamp(last)
+    return period_end(last, "month") if source == PERFORMANCE else last
+
+
+def kpi_tiles(
+    con: duckdb.DuckDBPyConnection,
+    kpi_ids: Iterable[str],
+    filters: Filters,
+    *,
+    grain: str = "quarter",
+) -> pd.DataFrame:
+    """Headline figures: each KPI in its current period against the prior period and last year.
+
+    The current period is the latest *complete* period with data: the latest one whose last
+    day is no later than the day after the data's last day (for scorecards, the end of their
+    last month); when no period qualifies (all data inside one partial period) the latest
+    period is used. Prior = the period just before it; last year = the same period a year
+    earlier. Changes are relative (`relative_change`), for fraction KPIs too.
+
+    Returns one row per requested KPI with columns ``kpi``, ``label``, ``fmt``, ``direction``,
+    ``period_start``, ``period_end`` (last day, inclusive), ``value``, ``prior_value``,
+    ``prior_change``, ``last_year_value``, ``yoy_change``, ``available`` (False — and NaN
+    figures — when the KPI has no data within the filters).
+    """
+    kpi_ids = list(kpi_ids)
+    frame = kpi_frame(con, kpi_ids, filters, grain=grain)
+    data_end = {source: _data_end(con, source, filters) for source in (INTERACTIONS, PERFORMANCE)}
+    rows = []
+    for kpi_id in kpi_ids:
+        k = kpis.kpi(kpi_id)
+        row = {"kpi": k.id, "label": k.label, "fmt": k.fmt, "direction": k.direction,
+               "period_start": pd.NaT, "period_end": pd.NaT, "value": np.nan, "prior_value": np.nan,
+               "prior_change": np.nan, "last_year_value": np.nan, "yoy_change": np.nan, "available": False}
+        values = frame.loc[frame["kpi"] == kpi_id].set_index("period")["value"]
+        if not values.empty:
+            end = data_end[k.source]
+            complete = [p for p in values.index
+                        if end is not None and period_end(p, grain) <= end + pd.Timedelta(days=1)]
+            current = max(complete) if complete else values.index.max()
+            prior = values.get(shift_period(current, grain, -1), np.nan)
+            last_year = values.get(shift_period(current, grain, -PERIODS_PER_YEAR[grain]), np.nan)
+            row.update(period_start=current, period_end=period_end(current, grain), value=values[current],
+                       prior_value=prior, prior_change=relative_change(values[current], prior),
+                       last_year_value=last_year, yoy_change=relative_change(values[current], last_year),
+                       available=True)
+        rows.append(row)
+    tiles = pd.DataFrame(rows, columns=["kpi", "label", "fmt", "direction", "period_start", "period_end", "value",
+                                        "prior_value", "prior_change", "last_year_value", "yoy_change",
+                                        "available"])
+    for column in ("period_start", "period_end"):
+        tiles[column] = pd.to_datetime(tiles[column]).astype("datetime64[ns]")
+    return tiles
+
+
+def data_freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """How much of each dataset is loaded and how recent it is (ignores filters).
+
+    Returns one row per dataset (``interactions``, ``performance``, ``engagements``) with
+    columns ``dataset``, ``rows``, ``first_date``, ``last_date`` (contact days; scorecard
+    months; NaT for the engagement register, which has no data span) and ``last_loaded_at``
+    (latest batch of that kind, or for engagements the latest edit if later).
+    """
+    frame = con.execute(_FRESHNESS_SQL).df()
+    order = {INTERACTIONS: 0, PERFORMANCE: 1, ENGAGEMENTS: 2}
+    frame = frame.sort_values("dataset", key=lambda s: s.map(order)).reset_index(drop=True)
+    for column in ("first_date", "last_date", "last_loaded_at"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    frame["rows"] = frame["rows"].astype("int64")
+    return frame

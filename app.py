@@ -1,0 +1,29 @@
+"""Rapport: navigation and the shared filter panel — nothing else."""
+import streamlit as st
+
+from charts import theme
+from ui import filters, state
+
+st.set_page_config(page_title="Rapport", layout="wide", page_icon=":material/handshake:")
+theme.enable()
+
+pages = {
+    "Analysis": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:"),
+        st.Page("pages/health.py", title="Relationship Health", icon=":material/monitor_heart:"),
+        st.Page("pages/insight.py", title="Customer Insight", icon=":material/groups:"),
+        st.Page("pages/premium.py", title="Partnership Premium", icon=":material/handshake:"),
+        st.Page("pages/qbr.py", title="QBR", icon=":material/co_present:"),
+    ],
+    "Data": [st.Page("pages/data.py", title="Data", icon=":material/database:")],
+}
+page = st.navigation(pages)
+state.open_database()
+if page.title != "Data":
+    filters.sidebar()
+st.session_state[state.SHELL_KEY] = True  # pages check that they run inside this shell
+try:
+    page.run()
+finally:
+    st.session_state[state.SHELL_KEY] = False

@@ -1,0 +1,137 @@
+"""Time every analysis on a large database against the naive pandas equivalent.
+
+    python bench/queries.py [--interactions 10000000] [--db bench/out/bench.duckdb] [--runs 7]
+
+Builds the database with the sample generator when it does not exist yet, then for
+each analysis prints the p50 of `--runs` timed calls (after one warm-up) and the p50
+of a naive pandas computation of the same figure over the raw rows, measured in the
+same process, and their ratio. Figures go into docs/BENCHMARKS.md by hand.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analytics import db, health, insight, premium, claims, findings, sample, trends  # noqa: E402
+from analytics.filters import Filters  # noqa: E402
+
+
+def p50(fn, runs: int) -> float:
+    fn()  # warm-up: first call compiles plans and fills DuckDB's caches
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def naive_frames(con) -> tuple[pd.DataFrame, pd.DataFrame]:
+    raw = con.execute(
+        "select occurred_at, provider, account, channel, contact_reason, customer_segment, customer_id,"
+        " handle_seconds, resolved_first_contact, csat, csat_scale, cost from interactions"
+    ).df()
+    engagements = con.execute("select provider, account, relationship_model, contract_start from engagements").df()
+    return raw, engagements
+
+
+def naive_trend(raw: pd.DataFrame) -> pd.DataFrame:
+    month = raw["occurred_at"].dt.to_period("M")
+    return raw.assign(month=month).groupby("month")["resolved_first_contact"].mean().to_frame("fcr")
+
+
+def naive_channel_mix(raw: pd.DataFrame) -> pd.DataFrame:
+    quarter = raw["occurred_at"].dt.to_period("Q")
+    counts = raw.assign(quarter=quarter).groupby(["quarter", "channel"]).size()
+    return (counts / counts.groupby(level=0).transform("sum")).to_frame("share")
+
+
+def naive_health(raw: pd.DataFrame) -> pd.DataFrame:
+    quarter = raw["occurred_at"].dt.to_period("Q")
+    grouped = raw.assign(quarter=quarter, sat=raw["csat"] >= 0.8 * raw["csat_scale"]).groupby(
+        ["provider", "account", "quarter"])
+    frame = grouped.agg(fcr=("resolved_first_contact", "mean"), aht=("handle_seconds", "mean"),
+                        csat=("sat", "mean"), cost=("cost", "mean"))
+    return ((frame["fcr"] - 0.55) / 0.30).clip(0, 1).to_frame("score")
+
+
+def naive_premium(raw: pd.DataFrame, engagements: pd.DataFrame) -> pd.DataFrame:
+    joined = raw[["occurred_at", "provider", "account", "resolved_first_contact"]].merge(
+        engagements, on=["provider", "account"])
+    months = (joined["occurred_at"].dt.year - joined["contract_start"].dt.year) * 12 + (
+        joined["occurred_at"].dt.month - joined["contract_start"].dt.month)
+    joined["relationship_year"] = months // 12 + 1
+    per_engagement = joined.groupby(["provider", "account", "relationship_model", "relationship_year"])[
+        "resolved_first_contact"].mean()
+    return per_engagement.groupby(["relationship_model", "relationship_year"]).mean().unstack(0)
+
+
+def naive_reason_movers(raw: pd.DataFrame) -> pd.DataFrame:
+    last = raw["occurred_at"].max()
+    recent = raw[raw["occurred_at"] > last - pd.DateOffset(months=6)]
+    prior = raw[(raw["occurred_at"] > last - pd.DateOffset(months=18)) &
+                (raw["occurred_at"] <= last - pd.DateOffset(months=12))]
+    return pd.DataFrame({"recent": recent.groupby("contact_reason").size(),
+                         "prior": prior.groupby("contact_reason").size()})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--interactions", type=int, default=10_000_000)
+    parser.add_argument("--db", default="bench/out/bench.duckdb")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    path = Path(args.db)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        with db.connect(path) as con:
+            sample.generate(con, interactions=args.interactions)
+        print(f"built {path} with {args.interactions:,} interactions in {time.perf_counter() - start:.0f} s")
+
+    con = db.connect(path)
+    n = con.execute("select count(*) from interactions").fetchone()[0]
+    rollup_rows = con.execute("select count(*) from rollup_daily").fetchone()[0]
+    print(f"database: {n:,} interactions, {rollup_rows:,} rollup rows")
+
+    everything = Filters()
+    one_provider = Filters(providers=(con.execute("select min(provider) from interactions").fetchone()[0],))
+    analyses = {
+        "trend fcr by month": (lambda: trends.kpi_trend(con, "fcr", everything, grain="month"), naive_trend),
+        "trend fcr, one provider": (lambda: trends.kpi_trend(con, "fcr", one_provider, grain="month"), None),
+        "kpi tiles (6 KPIs)": (lambda: trends.kpi_tiles(
+            con, ("contacts", "aht_seconds", "fcr", "csat_pct", "cost_per_contact", "quality_score"), everything),
+            None),
+        "channel mix by quarter": (lambda: insight.channel_mix(con, everything), naive_channel_mix),
+        "reason movers": (lambda: insight.reason_movers(con, everything), naive_reason_movers),
+        "seasonality": (lambda: insight.seasonality(con, everything), None),
+        "health scores by quarter": (lambda: health.health_scores(con, everything), naive_health),
+        "premium fcr by relationship year": (
+            lambda: premium.premium_by_relationship_year(con, "fcr", everything), "premium"),
+        "claim check": (lambda: claims.claim_check(con, everything), None),
+        "findings": (lambda: findings.findings(con, everything), None),
+        "repeat contacts (raw rows)": (lambda: insight.repeat_contacts(con, everything), None),
+    }
+
+    raw, engagements = naive_frames(con)
+    print(f"\n{'analysis':38} {'duckdb p50':>11} {'pandas p50':>11} {'ratio':>7}")
+    for name, (fn, naive) in analyses.items():
+        ours = p50(fn, args.runs)
+        if naive is None:
+            print(f"{name:38} {ours:9.1f}ms {'—':>11} {'—':>7}")
+            continue
+        naive_fn = (lambda: naive_premium(raw, engagements)) if naive == "premium" else (lambda: naive(raw))
+        theirs = p50(naive_fn, max(3, args.runs // 2))
+        print(f"{name:38} {ours:9.1f}ms {theirs:9.1f}ms {theirs / ours:6.1f}×")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Relationship-health charts: pillar bars, score trend, drivers waterfall."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from charts.theme import BAND_DOMAIN, BAND_RANGE, GREY, PALETTE
+
+_SCORE = alt.Scale(domain=[0, 100])
+
+
+def build_pillar_chart(frame: pd.DataFrame, pillars: dict[str, str]) -> alt.Chart:
+    """Horizontal bars of pillar scores from one `health_scores` row; `pillars` maps its
+    `score_*` columns to pillar names. A pillar without data shows no bar."""
+    data = frame[list(pillars)].rename(columns=pillars)
+    return alt.Chart(data).transform_fold(list(pillars.values()), as_=["pillar", "score"]).mark_bar(
+        color=PALETTE[0]).encode(
+        x=alt.X("score:Q", title="Pillar score (0–100)", scale=_SCORE),
+        y=alt.Y("pillar:N", title=None, sort=list(pillars.values())),
+        tooltip=[alt.Tooltip("pillar:N", title="Pillar"), alt.Tooltip("score:Q", title="Score", format=".1f")],
+    ).properties(height=alt.Step(36))
+
+
+def build_health_trend_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Health score over time from rows of (period, engagement, score, band), with band thresholds."""
+    rules = alt.Chart(pd.DataFrame({"y": [50, 70], "band": ["watch", "healthy"]})).mark_rule(
+        strokeDash=[4, 4], strokeWidth=1.5).encode(
+        y="y:Q", color=alt.Color("band:N", scale=alt.Scale(domain=BAND_DOMAIN, range=BAND_RANGE), legend=None))
+    lines = alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("period:T", title=None),
+        y=alt.Y("score:Q", title="Health score", scale=_SCORE),
+        color=alt.Color("engagement:N", title=None),
+        tooltip=[alt.Tooltip("engagement:N", title="Engagement"), alt.Tooltip("period:T", title="Period"),
+                 alt.Tooltip("score:Q", title="Score", format=".1f"), alt.Tooltip("band:N", title="Band")],
+    )
+    return alt.layer(rules, lines).resolve_scale(color="independent").properties(height=300)
+
+
+def build_drivers_waterfall(frame: pd.DataFrame, *, score_from: float, label_from: str,
+                            label_to: str, top: int = 6) -> alt.Chart:
+    """Waterfall from `health_drivers` rows (label, contribution; largest first): the start score,
+    one step for each of the `top` largest drivers, one for all the others, and the end score."""
+    steps = frame[["label", "contribution"]].reset_index(drop=True)
+    if len(steps) > top + 1:
+        rest = pd.DataFrame({"label": [f"{len(steps) - top} other KPIs"],
+                             "contribution": [steps["contribution"].iloc[top:].sum()]})
+        steps = pd.concat([steps.iloc[:top], rest], ignore_index=True)
+    ends = steps["contribution"].cumsum() + score_from
+    starts = ends - steps["contribution"]
+    total = float(ends.iloc[-1]) if len(ends) else score_from
+    data = pd.concat([
+        pd.DataFrame({"step": [label_from], "start": [0.0], "end": [score_from], "kind": ["score"],
+                      "amount": [score_from]}),
+        pd.DataFrame({"step": steps["label"], "start": starts, "end": ends,
+                      "kind": ["up" if c >= 0 else "down" for c in steps["contribution"]],
+                      "amount": steps["contribution"]}),
+        pd.DataFrame({"step": [label_to], "start": [0.0], "end": [total], "kind": ["score"], "amount": [total]}),
+    ], ignore_index=True)
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("step:N", title=None, sort=None, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("start:Q", title="Health score"),
+        y2="end:Q",
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["score", "up", "down"],
+                                                            range=[GREY, BAND_RANGE[2], BAND_RANGE[0]])),
+        tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("amount:Q", title="Points", format="+.1f")],
+    ).properties(height=320)

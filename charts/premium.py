@@ -1,0 +1,75 @@
+"""Partnership-premium charts; partnership and transactional keep their theme colours."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from analytics.kpis import Kpi, format_value
+from charts.theme import GREY, MODEL_SCALE, PALETTE, axis_format
+
+_YEAR = alt.X("relationship_year:O", title="Relationship year", axis=alt.Axis(labelAngle=0))
+# Opaque legend symbols: the first layer of the curves chart is a faint CI band.
+_MODEL = alt.Color("relationship_model:N", title=None, scale=MODEL_SCALE, legend=alt.Legend(symbolOpacity=1))
+
+
+def build_model_curves_chart(frame: pd.DataFrame, k: Kpi) -> alt.LayerChart:
+    """Mean per relationship year with its confidence band, one curve per model (`model_curves` rows)."""
+    data = frame.assign(mean_text=[format_value(k, v) for v in frame["mean"]],
+                        ci_text=[f"{format_value(k, lo)} – {format_value(k, hi)}"
+                                 for lo, hi in zip(frame["ci_low"], frame["ci_high"])])
+    tooltip = [alt.Tooltip("relationship_model:N", title="Model"),
+               alt.Tooltip("relationship_year:O", title="Relationship year"),
+               alt.Tooltip("mean_text:N", title=k.label), alt.Tooltip("ci_text:N", title="95% CI"),
+               alt.Tooltip("n:Q", title="Engagements (n)")]
+    base = alt.Chart(data).encode(_YEAR, color=_MODEL)
+    band = base.mark_area(opacity=0.18).encode(
+        y=alt.Y("ci_low:Q", title=k.label, axis=alt.Axis(format=axis_format(k)), scale=alt.Scale(zero=False)),
+        y2="ci_high:Q", tooltip=tooltip)
+    line = base.mark_line(point=True).encode(y="mean:Q", tooltip=tooltip)
+    return alt.layer(band, line).properties(height=320)
+
+
+def build_premium_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Premium % per relationship year with its CI; years without enough engagements are greyed."""
+    data = frame.assign(evidence=["enough engagements" if s else "too few engagements" for s in frame["sufficient"]])
+    tooltip = [alt.Tooltip("relationship_year:O", title="Relationship year"),
+               alt.Tooltip("premium_pct:Q", title="Premium (%)", format="+.1f"),
+               alt.Tooltip("ci_low:Q", title="CI low (%)", format="+.1f"),
+               alt.Tooltip("ci_high:Q", title="CI high (%)", format="+.1f"),
+               alt.Tooltip("n_partnership:Q", title="Partnerships (n)"),
+               alt.Tooltip("n_transactional:Q", title="Transactional (n)"),
+               alt.Tooltip("evidence:N", title="Evidence")]
+    base = alt.Chart(data).encode(_YEAR)
+    bars = base.mark_bar().encode(
+        y=alt.Y("premium_pct:Q", title="Partnership premium (%)"),
+        color=alt.Color("evidence:N", title=None, scale=alt.Scale(
+            domain=["enough engagements", "too few engagements"], range=[PALETTE[0], GREY])),
+        tooltip=tooltip)
+    errors = base.mark_rule(color="#222222", strokeWidth=1.5).encode(y="ci_low:Q", y2="ci_high:Q", tooltip=tooltip)
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#555555").encode(y="y:Q")
+    return alt.layer(bars, errors, zero).properties(height=300)
+
+
+def build_calendar_yoy_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Year-over-year change per calendar year, bars side by side per model (`calendar_yoy` rows)."""
+    return alt.Chart(frame.dropna(subset=["yoy_change_pct"])).mark_bar().encode(
+        x=alt.X("year:O", title="Calendar year", axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("relationship_model:N"),
+        y=alt.Y("yoy_change_pct:Q", title="Change vs prior year (%)"),
+        color=_MODEL,
+        tooltip=[alt.Tooltip("relationship_model:N", title="Model"), alt.Tooltip("year:O", title="Year"),
+                 alt.Tooltip("yoy_change_pct:Q", title="YoY change (%)", format="+.1f")],
+    ).properties(height=300)
+
+
+def build_trajectory_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Slope per year after year three, one bar per model (`trajectory` rows)."""
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("slope_pct_per_year:Q", title="Change per year after year 3 (%)"),
+        y=alt.Y("relationship_model:N", title=None),
+        color=_MODEL,
+        tooltip=[alt.Tooltip("relationship_model:N", title="Model"),
+                 alt.Tooltip("slope_pct_per_year:Q", title="% per year", format="+.1f"),
+                 alt.Tooltip("n_engagements:Q", title="Engagements (n)"),
+                 alt.Tooltip("plateau:N", title="Plateau")],
+    ).properties(height=alt.Step(44))

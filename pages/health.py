@@ -1,0 +1,86 @@
+"""Relationship Health: scorecard, pillar breakdown, adjustable weights, trend, drivers."""
+import streamlit as st
+
+from analytics.health import PILLAR_COLUMNS, health_drivers, health_overview, health_scores
+from analytics.kpis import PILLARS
+from charts.health import build_drivers_waterfall, build_health_trend_chart, build_pillar_chart
+from ui import filters, state
+from ui.cached import analysis
+from ui.formatting import change_points, period_text
+
+GRAIN = "quarter"
+WEIGHT_KEYS = {p: "w_" + c.removeprefix("score_") for p, c in zip(PILLARS, PILLAR_COLUMNS)}
+
+st.title("Relationship health")
+if not state.has_data():
+    st.stop()
+current = filters.current()
+
+with st.expander("Pillar weights — equal by default; drag to see the scores update", expanded=False):
+    columns = st.columns(len(PILLARS))
+    weights = {p: col.slider(p.capitalize(), 0.0, 3.0, 1.0, 0.25, key=WEIGHT_KEYS[p], bind="query-params")
+               for p, col in zip(PILLARS, columns)}
+if not any(weights.values()):
+    st.warning("All pillar weights are zero — equal weights are used until one is raised.")
+    weights = None
+
+with state.section("the scorecard"):
+    overview = analysis(health_overview, current, grain=GRAIN, weights=weights)
+    scores = analysis(health_scores, current, grain=GRAIN, weights=weights)
+    if overview.empty:
+        st.info("No engagement has scored KPIs within these filters — widen the dates or clear a filter.")
+        st.stop()
+    engagements = overview["engagement"].tolist()
+    state.notify_dropped(state.dropped_params({"focus": engagements}))
+    st.subheader("Scorecard")
+    st.dataframe(
+        overview[["engagement", "relationship_model", "score", "band", "trend", "history"]],
+        hide_index=True, width="stretch", key="scorecard",
+        column_config={
+            "engagement": st.column_config.TextColumn("Engagement", width="large"),
+            "relationship_model": st.column_config.TextColumn("Model"),
+            "score": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="%.1f"),
+            "band": st.column_config.TextColumn("Status"),
+            "trend": st.column_config.NumberColumn("Δ vs prior", format="%+.1f",
+                                                   help="Change in score since the prior quarter."),
+            "history": st.column_config.BarChartColumn("History", y_min=0, y_max=100, width="small",
+                                                       help="Health score of the recent quarters."),
+        },
+    )
+
+focus = st.selectbox("Engagement", engagements, key="focus", bind="query-params",
+                     help="Lowest score first. The charts below follow this engagement.")
+mine = scores[scores["engagement"] == focus]
+left, right = st.columns(2)
+with left, state.section("the pillar breakdown"):
+    latest = mine.tail(1)
+    st.subheader(f"Pillars, {period_text(latest['period'].iloc[0], GRAIN)}")
+    st.metric("Health score", f"{latest['score'].iloc[0]:.1f}", delta=change_points(latest["trend"].iloc[0]),
+              border=True, help=f"Band: {latest['band'].iloc[0]}. Pillars used: "
+                                  + ", ".join(latest["pillars_used"].iloc[0]))
+    st.altair_chart(build_pillar_chart(latest, dict(zip(PILLAR_COLUMNS, PILLARS))), theme=None, width="stretch")
+with right, state.section("the health trend"):
+    st.subheader("Health over time")
+    st.altair_chart(build_health_trend_chart(mine), theme=None, width="stretch")
+
+with state.section("the drivers"):
+    st.subheader("What moved the score")
+    periods = [p.date().isoformat() for p in mine["period"]]
+    shown = [period_text(p, GRAIN) for p in periods]  # the URL carries what the widget shows
+    state.notify_dropped(state.dropped_params({"compare_from": shown, "compare_to": shown}))
+    a, b = st.columns(2)
+    start = a.selectbox("From quarter", periods, index=max(len(periods) - 5, 0), key="compare_from",
+                        format_func=lambda p: period_text(p, GRAIN), bind="query-params")
+    end = b.selectbox("To quarter", periods, index=len(periods) - 1, key="compare_to",
+                      format_func=lambda p: period_text(p, GRAIN), bind="query-params")
+    drivers = analysis(health_drivers, focus, start, end, current, grain=GRAIN, weights=weights)
+    drivers = drivers.dropna(subset=["contribution"])
+    if drivers.empty or start == end:
+        st.info("Pick two different quarters with scores to see what moved the score.")
+    else:
+        score_from = mine.loc[mine["period"] == start, "score"].iloc[0]
+        st.altair_chart(build_drivers_waterfall(drivers, score_from=score_from,
+                                                label_from=period_text(start, GRAIN),
+                                                label_to=period_text(end, GRAIN)), theme=None, width="stretch")
+        st.dataframe(drivers, hide_index=True, width="stretch",
+                     column_config={"contribution": st.column_config.NumberColumn("Contribution", format="%+.1f")})

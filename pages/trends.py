@@ -1,0 +1,62 @@
+"""Trends: chosen KPIs over time with rolling mean, target and anomalies, optionally split."""
+import streamlit as st
+
+from analytics import kpis
+from analytics.kpi_frames import GRAINS, SPLITS, available_kpis
+from analytics.trends import kpi_trend
+from charts.trends import build_trend_chart
+from ui import filters, state
+from ui.cached import analysis
+
+DEFAULT_KPIS = ["csat_pct", "aht_seconds", "fcr"]
+NO_SPLIT = "none"
+SPLIT_OPTIONS = [NO_SPLIT, *SPLITS]
+
+st.title("KPI trends")
+if not state.has_data():
+    st.stop()
+current = filters.current()
+
+available = analysis(available_kpis, current)
+usable = available.loc[available["available"], "kpi"].tolist()
+labels = {kpis.kpi(i).label: i for i in usable}  # the URL carries what the widget shows
+
+
+def split_label(split: str) -> str:
+    return split.replace("_", " ").capitalize()
+
+
+state.notify_dropped(state.dropped_params(
+    {"kpi": labels, "grain": GRAINS, "split": [split_label(s) for s in SPLIT_OPTIONS]}))
+if not usable:
+    st.info("No KPI has data within these filters — widen the date range or clear a filter.")
+    st.stop()
+
+left, middle, right = st.columns([3, 2, 1])
+chosen = left.multiselect("KPIs", list(labels), key="kpi", bind="query-params",
+                          default=[kpis.kpi(i).label for i in DEFAULT_KPIS if i in usable] or list(labels)[:1])
+grain = middle.segmented_control("Grain", GRAINS, default="month", required=True, key="grain",
+                                 bind="query-params")
+split = right.selectbox("Split by", SPLIT_OPTIONS, format_func=split_label, key="split", bind="query-params")
+split = None if split == NO_SPLIT else split
+unavailable = available.loc[~available["available"]]
+if not unavailable.empty:
+    with st.expander(f"{len(unavailable)} KPIs have no data here — why"):
+        st.dataframe(unavailable[["label", "reason"]], hide_index=True, width="stretch")
+
+st.caption("Solid line: the KPI · dashed: rolling mean of the last 3 periods · dotted green: target · "
+           "diamonds: anomalies (robust z-score above 3.5). Hover a point for exact figures.")
+if not chosen:
+    st.info("Pick one or more KPIs above.")
+for label in chosen:
+    kpi_id = labels[label]
+    k = kpis.kpi(kpi_id)
+    with state.section(f"the {k.label} trend"):
+        trend = analysis(kpi_trend, kpi_id, current, grain=grain, split=split)
+        st.subheader(k.label)
+        st.caption(k.description + (f" Target: {kpis.format_value(k, k.target)}." if k.target is not None else ""))
+        if trend.empty:
+            st.info(f"No {k.label} figures for this split — scorecard KPIs cannot be split by channel, "
+                    "reason or segment.")
+            continue
+        st.altair_chart(build_trend_chart(trend, k, split=split), theme=None, width="stretch")

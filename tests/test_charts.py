@@ -1,0 +1,169 @@
+"""Chart builders: assertions on the Vega-Lite spec (chart.to_dict()), never on pixels."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from analytics import kpis
+from charts import theme
+from charts.health import build_drivers_waterfall, build_health_trend_chart, build_pillar_chart
+from charts.insight import (build_channel_mix_chart, build_reason_movers_chart, build_repeat_chart,
+                            build_seasonality_chart, build_segment_chart)
+from charts.premium import (build_calendar_yoy_chart, build_model_curves_chart, build_premium_chart,
+                            build_trajectory_chart)
+from charts.trends import build_trend_chart
+
+
+def datasets(spec: dict) -> list[list[dict]]:
+    return list(spec.get("datasets", {}).values())
+
+
+def layers(spec: dict) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def trend_frame(**extra) -> pd.DataFrame:
+    return pd.DataFrame({
+        "period": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+        "kpi": "fcr", "value": [0.70, 0.72, 0.95], "numerator": [70, 72, 95], "denominator": [100, 100, 100],
+        "rolling_mean": [0.70, 0.71, 0.79], "target": 0.75, "yoy_change": [None, 0.05, None],
+        "anomaly": [False, False, True], **extra,
+    })
+
+
+def test_theme_registers_once_and_uses_readable_type_and_colour_blind_palette():
+    theme.enable()
+    theme.enable()
+    assert alt.theme.active == "rapport"
+    assert alt.theme.names().count("rapport") == 1
+    config = alt.theme.get()()["config"]
+    assert 14 <= config["axis"]["labelFontSize"] <= 16
+    assert 14 <= config["legend"]["labelFontSize"] <= 16
+    assert config["range"]["category"][:3] == ["#0072B2", "#E69F00", "#009E73"]  # Okabe–Ito
+
+
+def test_trend_chart_marks_target_rolling_mean_and_anomalies_with_formatted_tooltips():
+    spec = build_trend_chart(trend_frame(), kpis.kpi("fcr")).to_dict()
+    marks = [layer["mark"]["type"] for layer in layers(spec)]
+    assert marks == ["line", "line", "rule", "point"]
+    rule = layers(spec)[2]
+    target_rows = [rows for rows in datasets(spec) if rows and "target" in rows[0] and "period" not in rows[0]]
+    assert target_rows[0][0]["target"] == 0.75 and target_rows[0][0]["text"] == "Target 75.0 %"
+    assert rule["encoding"]["y"]["field"] == "target"
+    assert layers(spec)[3]["transform"] == [{"filter": "(datum.anomaly === true)"}]
+    points = next(rows for rows in datasets(spec) if rows and "value_text" in rows[0])
+    assert [r["value_text"] for r in points] == ["70.0 %", "72.0 %", "95.0 %"]
+    assert [r["yoy_text"] for r in points] == ["—", "+5.0%", "—"]
+    assert layers(spec)[0]["encoding"]["y"]["axis"]["format"] == ".0%"
+
+
+def test_split_trend_colours_one_line_per_split_value_and_drops_rolling_mean():
+    frame = pd.concat([trend_frame(channel="phone"), trend_frame(channel="chat")], ignore_index=True)
+    spec = build_trend_chart(frame, kpis.kpi("fcr"), split="channel").to_dict()
+    first = layers(spec)[0]
+    assert first["encoding"]["color"]["field"] == "channel"
+    assert [layer["mark"]["type"] for layer in layers(spec)] == ["line", "rule", "point"]
+
+
+def test_trend_split_by_relationship_model_uses_the_fixed_model_colours():
+    frame = pd.concat([trend_frame(relationship_model="transactional"), trend_frame(relationship_model="partnership")],
+                      ignore_index=True)
+    spec = build_trend_chart(frame, kpis.kpi("fcr"), split="relationship_model").to_dict()
+    assert layers(spec)[0]["encoding"]["color"]["scale"] == {"domain": ["partnership", "transactional"],
+                                                             "range": ["#0072B2", "#E69F00"]}
+
+
+def test_kpi_without_target_has_no_target_rule():
+    spec = build_trend_chart(trend_frame(), kpis.kpi("contacts")).to_dict()
+    assert "rule" not in [layer["mark"]["type"] for layer in layers(spec)]
+
+
+def test_model_colours_are_fixed_across_premium_charts():
+    curves = pd.DataFrame({"kpi": "quality_score", "relationship_model": ["transactional", "partnership"],
+                           "relationship_year": [1, 1], "mean": [80.0, 84.0], "ci_low": [78.0, 82.0],
+                           "ci_high": [82.0, 86.0], "n": [5, 4]})
+    yoy = pd.DataFrame({"kpi": "quality_score", "relationship_model": ["partnership", "transactional"],
+                        "year": [2024, 2024], "value": [85.0, 80.0], "yoy_change_pct": [2.0, -1.0]})
+    path = pd.DataFrame({"kpi": "quality_score", "relationship_model": ["partnership", "transactional"],
+                         "slope_per_year": [1.0, -0.2], "slope_pct_per_year": [1.2, -0.3], "years": [3, 3],
+                         "n_engagements": [4, 5], "plateau": [False, True]})
+    for chart in (build_model_curves_chart(curves, kpis.kpi("quality_score")), build_calendar_yoy_chart(yoy),
+                  build_trajectory_chart(path)):
+        for layer in layers(chart.to_dict()):
+            scale = layer["encoding"]["color"]["scale"]
+            assert scale == {"domain": ["partnership", "transactional"], "range": ["#0072B2", "#E69F00"]}
+
+
+def test_model_curve_tooltips_carry_n_and_the_formatted_interval():
+    curves = pd.DataFrame({"kpi": "fcr", "relationship_model": ["partnership"], "relationship_year": [2],
+                           "mean": [0.8], "ci_low": [0.75], "ci_high": [0.85], "n": [6]})
+    spec = build_model_curves_chart(curves, kpis.kpi("fcr")).to_dict()
+    row = datasets(spec)[0][0]
+    assert row["mean_text"] == "80.0 %" and row["ci_text"] == "75.0 % – 85.0 %"
+    assert "n" in [t["field"] for t in layers(spec)[1]["encoding"]["tooltip"]]
+
+
+def test_premium_bars_grey_out_years_with_too_few_engagements():
+    premium = pd.DataFrame({"kpi": "quality_score", "relationship_year": [1, 2], "partnership": [84, 86],
+                            "transactional": [82, 80], "premium_pct": [2.4, 7.5], "ci_low": [-1.0, 3.0],
+                            "ci_high": [5.0, 12.0], "n_partnership": [1, 5], "n_transactional": [4, 5],
+                            "sufficient": [False, True]})
+    spec = build_premium_chart(premium).to_dict()
+    bars = layers(spec)[0]
+    assert bars["encoding"]["color"]["scale"]["range"] == [theme.PALETTE[0], theme.GREY]
+    rows = next(rows for rows in datasets(spec) if rows and "evidence" in rows[0])
+    assert [r["evidence"] for r in rows] == ["too few engagements", "enough engagements"]
+
+
+def test_waterfall_steps_end_at_the_final_score():
+    drivers = pd.DataFrame({"label": ["CSAT", "AHT", "FCR"], "contribution": [4.0, -1.5, 2.5]})
+    spec = build_drivers_waterfall(drivers, score_from=60.0, label_from="2023 Q4", label_to="2024 Q4").to_dict()
+    rows = datasets(spec)[0]
+    assert [r["step"] for r in rows] == ["2023 Q4", "CSAT", "AHT", "FCR", "2024 Q4"]
+    assert [(r["start"], r["end"]) for r in rows] == [(0.0, 60.0), (60.0, 64.0), (64.0, 62.5), (62.5, 65.0),
+                                                       (0.0, 65.0)]
+    assert [r["kind"] for r in rows] == ["score", "up", "down", "up", "score"]
+
+
+def test_waterfall_groups_small_drivers_into_one_step():
+    drivers = pd.DataFrame({"label": list("ABCDE"), "contribution": [5.0, -3.0, 1.0, 0.5, -0.25]})
+    spec = build_drivers_waterfall(drivers, score_from=50.0, label_from="from", label_to="to", top=2).to_dict()
+    rows = datasets(spec)[0]
+    assert [r["step"] for r in rows] == ["from", "A", "B", "3 other KPIs", "to"]
+    assert rows[3]["amount"] == 1.25 and rows[-1]["end"] == 53.25
+
+
+def test_pillar_chart_folds_each_pillar_column_into_one_bar():
+    row = pd.DataFrame({"engagement": ["A · B"], "score_efficiency": [50.0], "score_innovation": [80.0]})
+    spec = build_pillar_chart(row, {"score_efficiency": "efficiency", "score_innovation": "innovation"}).to_dict()
+    assert spec["transform"] == [{"fold": ["efficiency", "innovation"], "as": ["pillar", "score"]}]
+    assert spec["encoding"]["x"]["scale"]["domain"] == [0, 100]
+
+
+def test_health_trend_shows_band_thresholds_at_50_and_70():
+    frame = pd.DataFrame({"period": pd.to_datetime(["2024-01-01", "2024-04-01"]), "engagement": "A · B",
+                          "score": [55.0, 72.0], "band": ["watch", "healthy"]})
+    spec = build_health_trend_chart(frame).to_dict()
+    thresholds = next(rows for rows in datasets(spec) if rows and "y" in rows[0])
+    assert [r["y"] for r in thresholds] == [50, 70]
+
+
+def test_insight_charts_encode_their_tidy_frames():
+    mix = pd.DataFrame({"period": pd.to_datetime(["2024-01-01"] * 2), "channel": ["phone", "chat"],
+                        "contacts": [60, 40], "share": [0.6, 0.4]})
+    assert build_channel_mix_chart(mix).to_dict()["encoding"]["y"]["stack"] == "normalize"
+    movers = pd.DataFrame({"contact_reason": ["billing", "login"], "recent_contacts": [120, 50],
+                           "prior_contacts": [100, 80], "change": [20, -30], "change_pct": [20.0, -37.5],
+                           "direction": ["rising", "falling"]})
+    assert build_reason_movers_chart(movers).to_dict()["encoding"]["color"]["scale"]["domain"] == ["rising",
+                                                                                                  "falling"]
+    segments = pd.DataFrame({"period": pd.to_datetime(["2023-01-01"]), "customer_segment": ["gold"],
+                             "contacts": [10], "share": [1.0], "share_change": [None]})
+    assert build_segment_chart(segments).to_dict()["encoding"]["color"]["field"] == "customer_segment"
+    season = pd.DataFrame({"year": [2023, 2024], "month": [1, 1], "value": [100.0, 120.0], "index": [0.9, 1.1]})
+    encoding = build_seasonality_chart(season).to_dict()["encoding"]
+    assert (encoding["x"]["field"], encoding["color"]["field"], encoding["color"]["type"]) == ("month", "year",
+                                                                                                 "ordinal")
+    repeats = pd.DataFrame({"period": pd.to_datetime(["2024-01-01"]), "contacts": [100], "repeat_contacts": [12],
+                            "repeat_rate": [0.12]})
+    assert build_repeat_chart(repeats).to_dict()["encoding"]["y"]["axis"]["format"] == ".0%"

@@ -1,0 +1,95 @@
+"""`python -m analytics ingest | batches | drop-batch | rejects | seed-if-empty`, driven through main()."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analytics.__main__ import main
+
+GOOD = "call id,date,provider,csat\nA1,2024-01-01,Acme,4\nA2,2024-01-02,Acme,9\nA3,2024-01-03,Acme,11\n"
+BAD = "name,colour\nbob,red\n"
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "good.csv").write_text(GOOD)
+    (tmp_path / "bad.csv").write_text(BAD)
+    return tmp_path
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_json_prints_one_object_per_file_and_fails_when_any_file_fails(files, capsys):
+    database = str(files / "t.duckdb")
+    code, out, _ = run(capsys, "ingest", str(files / "good.csv"), str(files / "bad.csv"), "--db", database, "--json")
+    results = json.loads(out)
+    assert code == 1
+    assert [set(r) for r in results] == [{"file", "kind", "batch_id", "status", "rows_read", "rows_loaded",
+                                          "rows_rejected", "rows_duplicate", "message"}] * 2
+    assert [(r["status"], r["rows_loaded"], r["rows_rejected"]) for r in results] == [("loaded", 2, 1),
+                                                                                     ("failed", 0, 0)]
+    assert "bad.csv" in results[1]["message"]
+
+
+def test_ingest_of_good_files_exits_zero_and_reingest_is_skipped(files, capsys):
+    database = str(files / "t.duckdb")
+    assert run(capsys, "ingest", str(files / "good.csv"), "--db", database, "--json")[0] == 0
+    code, out, _ = run(capsys, "ingest", str(files / "good.csv"), "--db", database, "--json")
+    assert code == 0 and json.loads(out)[0]["status"] == "skipped"
+
+
+def test_dry_run_writes_nothing(files, capsys):
+    database = str(files / "t.duckdb")
+    run(capsys, "ingest", str(files / "good.csv"), "--db", database, "--dry-run", "--json")
+    code, out, _ = run(capsys, "batches", "--db", database, "--json")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_mapping_file_supplies_constants(files, capsys):
+    (files / "noprov.csv").write_text("date,csat\n2024-01-01,4\n")
+    (files / "m.json").write_text(json.dumps({"kind": "interactions", "constants": {"provider": "Acme"}}))
+    code, out, _ = run(capsys, "ingest", str(files / "noprov.csv"), "--mapping", str(files / "m.json"),
+                       "--db", str(files / "t.duckdb"), "--json")
+    assert code == 0 and json.loads(out)[0]["rows_loaded"] == 1
+
+
+def test_batches_rejects_and_drop_batch(files, capsys):
+    database = str(files / "t.duckdb")
+    run(capsys, "ingest", str(files / "good.csv"), "--db", database, "--json")
+    code, out, _ = run(capsys, "batches", "--db", database, "--json")
+    (batch,) = json.loads(out)
+    assert code == 0 and (batch["rows_loaded"], batch["rows_rejected"]) == (2, 1)
+
+    code, out, _ = run(capsys, "rejects", str(batch["batch_id"]), "--db", database, "--json")
+    assert code == 0 and [(r["line"], r["column"], r["value"]) for r in json.loads(out)] == [(4, "csat", "11")]
+    target = files / "rejects.csv"
+    assert run(capsys, "rejects", str(batch["batch_id"]), "--db", database, "--csv", str(target))[0] == 0
+    assert target.read_text().splitlines()[0] == "file_name,line,column,value,reason"
+
+    code, out, _ = run(capsys, "drop-batch", str(batch["batch_id"]), "--db", database)
+    assert code == 0 and "2 rows removed" in out
+    code, _, err = run(capsys, "drop-batch", str(batch["batch_id"]), "--db", database)
+    assert code == 2 and "no batch" in err and "Traceback" not in err
+
+
+def test_seed_if_empty_leaves_a_database_with_data_alone(files, capsys):
+    database = str(files / "t.duckdb")
+    run(capsys, "ingest", str(files / "good.csv"), "--db", database, "--json")
+    code, out, _ = run(capsys, "seed-if-empty", "--db", database)
+    assert code == 0 and "nothing seeded" in out
+
+
+def test_a_busy_database_gives_a_friendly_error(files, capsys, monkeypatch):
+    from analytics import db
+
+    def held_elsewhere(path=None, *, read_only=False):
+        raise db.DatabaseBusyError("The database is open for writing in another process.")
+
+    monkeypatch.setattr(db, "connect", held_elsewhere)
+    code, _, err = run(capsys, "ingest", str(files / "good.csv"), "--db", str(files / "t.duckdb"))
+    assert code == 2 and "another process" in err and "Traceback" not in err

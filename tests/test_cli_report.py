@@ -1,0 +1,65 @@
+"""`python -m analytics report …` prints the frames the pages show."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from analytics import db, sample
+from analytics.__main__ import main
+from analytics.filters import Filters
+from analytics.trends import kpi_trend
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "sample.duckdb"
+    with db.connect(path) as con:
+        sample.generate(con, interactions=20_000)
+    return path
+
+
+def run_json(capsys, *argv) -> list[dict]:
+    assert main(["report", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_trends_json_is_the_trend_frame_as_records(sample_db, capsys):
+    records = run_json(capsys, "trends", "--db", str(sample_db), "--kpi", "fcr", "--grain", "quarter")
+    with db.connect(sample_db, read_only=True) as con:
+        expected = kpi_trend(con, "fcr", Filters(), grain="quarter")
+    assert [r["kpi"] for r in records] == ["fcr"] * len(expected)
+    assert [r["value"] for r in records] == pytest.approx(expected["value"].tolist())
+    assert {"period", "kpi", "value", "rolling_mean", "target", "yoy_change", "anomaly"} <= set(records[0])
+
+
+def test_filter_options_narrow_the_report(sample_db, capsys):
+    everyone = run_json(capsys, "trends", "--db", str(sample_db), "--kpi", "contacts", "--grain", "year")
+    one = run_json(capsys, "trends", "--db", str(sample_db), "--kpi", "contacts", "--grain", "year",
+                   "--model", "partnership", "--from", "2024-01-01")
+    assert len(one) == 2  # 2024 and 2025
+    assert sum(r["value"] for r in one) < sum(r["value"] for r in everyone)
+
+
+def test_premium_report_has_the_documented_columns(sample_db, capsys):
+    records = run_json(capsys, "premium", "--db", str(sample_db), "--kpi", "quality_score")
+    assert list(records[0]) == ["kpi", "relationship_year", "partnership", "transactional", "premium_pct",
+                                "ci_low", "ci_high", "n_partnership", "n_transactional", "sufficient"]
+
+
+def test_csv_output_writes_the_frame(sample_db, tmp_path, capsys):
+    out = tmp_path / "claims.csv"
+    assert main(["report", "claims", "--db", str(sample_db), "--csv", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 4 and {"claim", "verdict", "measured"} <= set(rows[0])
+
+
+def test_an_unknown_view_is_refused_with_the_choices(sample_db, capsys):
+    assert main(["report", "insight", "--db", str(sample_db), "--view", "nope"]) == 2
+    assert "channel-mix" in capsys.readouterr().err
+
+
+def test_a_missing_database_is_a_clear_error(tmp_path, capsys):
+    assert main(["report", "findings", "--db", str(tmp_path / "absent.duckdb")]) == 2
+    assert "cannot open the database" in capsys.readouterr().err

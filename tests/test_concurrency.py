@@ -1,0 +1,200 @@
+"""Several Streamlit sessions on one database at once, and a second process on a held file.
+
+The sessions are real AppTest runs of app.py in parallel threads, sharing the app's one
+cached DuckDB connection (ui/cached.py) exactly as browser sessions of one server do:
+two upload the Data page's files and press Load at the same time while readers change
+the sidebar filters. Afterwards every batch must be whole, nothing lost or doubled, and
+no session may have seen an error.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import db, maintenance, sample
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "app.py")
+UPLOAD_ROWS = 15_000
+SAMPLE_INTERACTIONS = 4_000
+READERS = 3
+FILTER_CHANGES = 3
+# An engagement of the sample portfolio (analytics/sample.py), so the uploads join its scorecards.
+PROVIDER, ACCOUNT = "Apex Contact Solutions", "Northwind Telecom — Care"
+
+
+def _export(prefix: str, month: int, rows: int) -> bytes:
+    """An interactions export for a sample engagement, with unique ids: every row is new by design."""
+    lines = ["Call ID,Call Start,Vendor,Program,Media Type,Wrap-up Code,AHT,CSAT"]
+    lines += [f"{prefix}-{i},2024-{month:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00,{PROVIDER},"
+              f"{ACCOUNT},{('Phone', 'Chat', 'Email')[i % 3]},Reason {i % 7},{3 + i % 5}:{i % 60:02d},"
+              f"{1 + i % 5}" for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.fixture
+def shared_database(tmp_path, monkeypatch):
+    """A database file with a small sample portfolio, RAPPORT_DB pointing at it, fresh Streamlit caches."""
+    path = tmp_path / "shared.duckdb"
+    con = db.connect(path)
+    sample.generate(con, interactions=SAMPLE_INTERACTIONS)
+    con.close()
+    monkeypatch.setenv("RAPPORT_DB", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield path
+    st.cache_resource.clear()  # closes nothing explicitly, but drops the app's connection to this file
+
+
+def _problems(at: AppTest) -> list[str]:
+    details = " | ".join(c.value for c in at.code)  # state.section puts the exception text in st.code
+    return ([f"exception: {e.value}" for e in at.exception]
+            + [f"error: {e.value} {details}" for e in at.error])
+
+
+def _uploader(name: str, payload: bytes, start: threading.Barrier, outcome: dict) -> None:
+    try:
+        at = AppTest.from_file(APP, default_timeout=240)
+        at.switch_page("pages/data.py")
+        at.run()
+        at.file_uploader(key="data_uploads").set_value((name, payload, "text/csv")).run()
+        load = next(b for b in at.button if b.key and b.key.endswith("_load"))
+        start.wait(timeout=240)
+        load.click().run()
+        outcome["problems"] = _problems(at)
+        outcome["result"] = at.session_state[load.key.replace("_load", "_result")]
+    except Exception:  # noqa: BLE001 — reported to the main thread, which fails the test
+        outcome["problems"] = [traceback.format_exc()]
+
+
+def _reader(start: threading.Barrier, outcome: dict, offset: int) -> None:
+    try:
+        at = AppTest.from_file(APP, default_timeout=240)
+        at.run()
+        runs = [_problems(at)]
+        start.wait(timeout=240)
+        for change in range(FILTER_CHANGES):
+            provider = next(w for w in at.multiselect if w.key == "provider")
+            pick = provider.options[(offset + change) % len(provider.options)]
+            provider.set_value([pick] if change % 2 == 0 else []).run()
+            runs.append(_problems(at))
+        outcome["runs"] = len(runs)
+        outcome["problems"] = [p for run in runs for p in run]
+    except Exception:  # noqa: BLE001
+        outcome["problems"] = [traceback.format_exc()]
+
+
+def test_two_uploads_and_filtering_readers_at_once_lose_and_double_nothing(shared_database):
+    files = {"north.csv": _export("n", 1, UPLOAD_ROWS), "south.csv": _export("s", 2, UPLOAD_ROWS)}
+    start = threading.Barrier(len(files) + READERS)
+    uploads = {name: {} for name in files}
+    readers = [{} for _ in range(READERS)]
+    threads = [threading.Thread(target=_uploader, args=(name, payload, start, uploads[name]))
+               for name, payload in files.items()]
+    threads += [threading.Thread(target=_reader, args=(start, outcome, i)) for i, outcome in enumerate(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not any(t.is_alive() for t in threads), "a session did not finish"
+
+    for name, outcome in uploads.items():
+        assert outcome["problems"] == [], (name, outcome["problems"])
+        result = outcome["result"]
+        assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected,
+                result.rows_duplicate) == ("loaded", UPLOAD_ROWS, UPLOAD_ROWS, 0, 0), result.message
+    for outcome in readers:
+        assert outcome["problems"] == [] and outcome["runs"] == FILTER_CHANGES + 1, outcome
+
+    from ui.cached import cursor  # the app's own connection: a second one in this process would clash
+
+    cur = cursor()
+    batch_ids = {outcome["result"].batch_id for outcome in uploads.values()}
+    assert len(batch_ids) == 2
+    for batch_id in batch_ids:
+        assert cur.execute("select count(*), count(distinct interaction_id) from interactions where batch_id = ?",
+                           [batch_id]).fetchone() == (UPLOAD_ROWS, UPLOAD_ROWS)
+    assert cur.execute("select count(*) from interactions").fetchone() == (SAMPLE_INTERACTIONS + 2 * UPLOAD_ROWS,)
+    check = maintenance.check_database(cur)
+    assert check.ok, (check.problems, check.rollup_mismatches)
+
+
+def test_concurrent_ingests_on_the_shared_connection_are_serialised(shared_database, tmp_path):
+    """Four threads call ingest_file on the app's connection at once; the write lock orders them."""
+    from analytics.ingest import ingest_file
+    from ui.cached import connection
+
+    con = connection()
+    paths = []
+    for i in range(4):
+        path = tmp_path / f"part{i}.csv"
+        path.write_bytes(_export(f"p{i}", 3 + i, 3_000))
+        paths.append(path)
+    results: dict[int, object] = {}
+    errors: list[str] = []
+
+    def load(i: int) -> None:
+        try:
+            results[i] = ingest_file(con, paths[i])
+        except Exception:  # noqa: BLE001
+            errors.append(traceback.format_exc())
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == []
+    assert sorted((r.status, r.rows_loaded) for r in results.values()) == [("loaded", 3_000)] * 4
+    assert len({r.batch_id for r in results.values()}) == 4
+    cur = con.cursor()
+    assert cur.execute("select count(*) from interactions").fetchone() == (SAMPLE_INTERACTIONS + 12_000,)
+    assert maintenance.check_database(cur).ok
+
+
+# ---- a second process on a file this process holds -------------------------------------------------------
+
+def test_a_second_process_gets_a_clear_busy_message_from_connect_and_the_cli(tmp_path):
+    path = tmp_path / "held.duckdb"
+    holder = db.connect(path)
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", "import sys\nfrom analytics import db\n"
+             "try:\n    db.connect(sys.argv[1])\nexcept db.DatabaseBusyError as exc:\n"
+             "    print('BUSY', exc)\n    sys.exit(3)\n", str(path)],
+            cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert probe.returncode == 3, probe.stderr
+        assert "open for writing in another process" in probe.stdout and "RAPPORT_DB" in probe.stdout
+
+        for args in (["batches"], ["ingest", str(tmp_path / "any.csv")], ["check"]):
+            cli = subprocess.run([sys.executable, "-m", "analytics", *args, "--db", str(path)],
+                                 cwd=REPO, capture_output=True, text=True, timeout=120)
+            assert cli.returncode != 0, args
+            assert "Traceback" not in cli.stderr, cli.stderr
+            assert "open for writing in another process" in cli.stderr, (args, cli.stderr)
+    finally:
+        holder.close()
+
+
+def test_the_app_in_a_second_process_shows_the_busy_message_instead_of_crashing(tmp_path):
+    path = tmp_path / "held.duckdb"
+    holder = db.connect(path)
+    script = ("import os, sys\nfrom streamlit.testing.v1 import AppTest\n"
+              "os.environ['RAPPORT_DB'] = sys.argv[1]\n"
+              "at = AppTest.from_file('app.py', default_timeout=120).run()\n"
+              "print('EXC', len(at.exception))\nprint('ERR', ' '.join(e.value for e in at.error))\n")
+    try:
+        done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO, capture_output=True, text=True,
+                              timeout=180)
+    finally:
+        holder.close()
+    assert done.returncode == 0, done.stderr
+    assert "EXC 0" in done.stdout
+    assert "open for writing in another process" in done.stdout

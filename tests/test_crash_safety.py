@@ -1,0 +1,141 @@
+"""Killing an ingest at random moments never leaves a half-loaded batch.
+
+A child process runs `python -m analytics ingest big.csv --db X` on a 300k-row export and
+is SIGKILLed after a seeded random delay, several times. After each kill the database
+must open, every batch must be wholly present or absent (rows_loaded equals its rows,
+rollups match the raw rows), an earlier batch must be untouched — and finally loading
+the same file again must succeed.
+"""
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics import db, maintenance, rollups
+
+REPO = Path(__file__).resolve().parents[1]
+BIG_ROWS = 300_000
+KILLS = 5
+SEED = 20240611
+
+
+def _write_big_export(path: Path, rows: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write("Call ID,Call Start,Vendor,Program,Media Type,Wrap-up Code,AHT,CSAT,Customer\n")
+        out.writelines(
+            f"b-{i},2024-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00,Vendor {i % 5},"
+            f"Program {i % 7},{('Phone', 'Chat', 'Email')[i % 3]},Reason {i % 40},{3 + i % 5}:{i % 60:02d},"
+            f"{1 + i % 5},cust-{i % 50_000}\n" for i in range(rows))
+
+
+def _fingerprint(con, batch_id: int) -> tuple:
+    return con.execute("select count(*), sum(hash(i)) from interactions i where batch_id = ?", [batch_id]).fetchone()
+
+
+def _assert_consistent(path: Path) -> list[tuple[int, int]]:
+    """Open the database and check every batch is whole; returns (batch_id, rows_loaded)."""
+    con = db.connect(path)
+    try:
+        result = maintenance.check_database(con)
+        assert result.ok, (result.problems.to_dict("records"), result.rollup_mismatches)
+        assert rollups.mismatches(con) == 0
+        for batch_id, rows_loaded in con.execute("select batch_id, rows_loaded from batches").fetchall():
+            (rows,) = con.execute("select count(*) from interactions where batch_id = ?", [batch_id]).fetchone()
+            assert rows == rows_loaded, (batch_id, rows, rows_loaded)
+        return con.execute("select batch_id, rows_loaded from batches order by batch_id").fetchall()
+    finally:
+        con.close()
+
+
+def _ingest(big: Path, database: Path, log: Path) -> subprocess.Popen:
+    with log.open("w") as err:
+        return subprocess.Popen([sys.executable, "-m", "analytics", "ingest", str(big), "--db", str(database)],
+                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
+
+
+def test_sigkill_during_a_large_load_leaves_each_batch_whole_or_absent(tmp_path):
+    big = tmp_path / "big.csv"
+    _write_big_export(big, BIG_ROWS)
+    database = tmp_path / "crash.duckdb"
+
+    # An earlier batch that every kill must leave untouched.
+    small = tmp_path / "earlier.csv"
+    _write_big_export(small, 500)
+    small.write_text(small.read_text().replace("b-", "e-"), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "analytics", "ingest", str(small), "--db", str(database)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    con = db.connect(database)
+    (earlier,) = con.execute("select batch_id from batches").fetchone()
+    before = _fingerprint(con, earlier)
+    con.close()
+
+    rng = random.Random(SEED)
+    interrupted, phases = 0, []
+    for attempt in range(KILLS):
+        log = tmp_path / f"ingest-{attempt}.log"
+        proc = _ingest(big, database, log)
+        delay = rng.uniform(2.0, 6.0)  # imports take ~1.5 s; the load itself ~4 s
+        try:
+            proc.wait(timeout=delay)  # finished before the kill: a complete load, also fine
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=60)
+        if proc.returncode == -signal.SIGKILL:
+            interrupted += 1
+            lines = log.read_text().strip().splitlines()
+            phases.append((round(delay, 2), lines[-1].strip() if lines else "(starting)"))
+        batches = _assert_consistent(database)
+        assert batches[0] == (earlier, 500)
+        assert all(rows in (500, BIG_ROWS) for _, rows in batches)
+        con = db.connect(database)
+        assert _fingerprint(con, earlier) == before
+        con.close()
+        if len(batches) == 2:  # the load won the race: undo it so the next attempt loads (and is killed) again
+            drop = subprocess.run([sys.executable, "-m", "analytics", "drop-batch", str(batches[1][0]), "--db",
+                                   str(database)], cwd=REPO, capture_output=True, text=True, timeout=120)
+            assert drop.returncode == 0, drop.stderr
+    print(f"kills that interrupted a load: {interrupted} at {phases}")  # pytest -s shows them
+    assert interrupted >= 3, f"only {interrupted} kills landed during a load; widen the delays"
+
+    final = subprocess.run([sys.executable, "-m", "analytics", "ingest", str(big), "--db", str(database)],
+                           cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    assert [rows for _, rows in _assert_consistent(database)] == [500, BIG_ROWS]
+    con = db.connect(database)
+    assert con.execute("select count(*) from interactions").fetchone() == (BIG_ROWS + 500,)
+    assert _fingerprint(con, earlier) == before
+    con.close()
+
+
+@pytest.mark.parametrize("point", ["after_staging", "before_commit"])
+def test_a_failure_inside_the_load_transaction_writes_nothing(con, tmp_path, monkeypatch, point):
+    """The in-process twin of a kill: an exception at a late point rolls the whole batch back."""
+    from analytics.ingest import ingest_file, load
+
+    path = tmp_path / "calls.csv"
+    _write_big_export(path, 2_000)
+    version = db.data_version(con)
+
+    class Boom(RuntimeError):
+        pass
+
+    def explode(*args, **kwargs):
+        raise Boom(point)
+
+    if point == "before_commit":  # the rollup is the last step inside the transaction
+        monkeypatch.setattr(rollups, "add_batch", explode)
+    else:
+        monkeypatch.setattr(load, "_dedup", explode)
+    with pytest.raises(Boom):
+        ingest_file(con, path)
+    assert con.execute("select (select count(*) from batches) + (select count(*) from interactions)"
+                       " + (select count(*) from rejects) + (select count(*) from rollup_daily)").fetchone() == (0,)
+    assert db.data_version(con) == version
+    monkeypatch.undo()
+    assert ingest_file(con, path).rows_loaded == 2_000

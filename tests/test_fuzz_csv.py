@@ -1,0 +1,246 @@
+"""Property tests over whole generated CSV files: random encodings, delimiters, quoting, line
+endings, null spellings, preambles, junk rows and duplicates.
+
+The generator knows the answer for every row it writes (loads, rejected, duplicate), so
+the ingest must report exactly those counts, reject exactly those physical lines and store
+exactly the written values. Arbitrary bytes must be loaded consistently or refused with a
+message — never an exception, and a refusal changes nothing. RAPPORT_SOAK=1 runs many more.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from analytics import db
+from analytics.ingest import ingest_file
+from analytics.ingest.parse import NULL_SPELLINGS
+
+EXAMPLES = 1500 if os.environ.get("RAPPORT_SOAK") == "1" else 60
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                           HealthCheck.data_too_large])
+
+HEADER = ["Call ID", "Call Start", "Vendor", "Wrap-up Code", "AHT", "CSAT"]
+DELIMITERS = [",", ";", "\t", "|"]
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"]
+ROW_KINDS = ["good"] * 6 + ["duplicate", "bad_date", "bad_aht", "future", "empty_date", "ragged_more",
+                            "ragged_less"]
+LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .-_&'()/#@+=!éüßñØÅçà"
+WIDE = LATIN + "€’—–…中文日本語한국어Ωπ😀"
+ANCHOR = datetime(2020, 1, 25, 10, 0, 0)  # a day above 12 tells the detector the date order
+
+
+@dataclass(frozen=True)
+class Row:
+    kind: str
+    moment: datetime
+    vendor: str
+    reason: str
+    aht: int | None
+    csat: int | None
+    null_spelling: str
+
+
+def _text(alphabet: str) -> st.SearchStrategy[str]:
+    return (st.text(alphabet=alphabet, min_size=1, max_size=12)
+            .map(str.strip).filter(lambda t: t != "" and t.upper() not in NULL_SPELLINGS))
+
+
+def _rows(alphabet: str) -> st.SearchStrategy[Row]:
+    return st.builds(
+        Row, kind=st.sampled_from(ROW_KINDS),
+        moment=st.datetimes(min_value=datetime(1995, 1, 1), max_value=datetime(2024, 12, 31)).map(
+            lambda d: d.replace(microsecond=0)),
+        vendor=_text(alphabet), reason=_text(alphabet),
+        aht=st.one_of(st.none(), st.integers(1, 20_000)), csat=st.one_of(st.none(), st.integers(1, 5)),
+        null_spelling=st.sampled_from(["", "NA", "N/A", "null", "-", "#N/A"]))
+
+
+DATE_WRITERS = {
+    "iso": lambda d: d.strftime("%Y-%m-%d %H:%M:%S"),
+    "us": lambda d: f"{d.month}/{d.day}/{d.year} {d.hour}:{d.minute:02d}:{d.second:02d}",
+    "day-first": lambda d: f"{d.day:02d}.{d.month:02d}.{d.year} {d.hour:02d}:{d.minute:02d}:{d.second:02d}",
+}
+
+
+@dataclass
+class Expected:
+    data: bytes
+    rows_read: int
+    loaded: dict[str, tuple]  # id -> (occurred_at, vendor, reason, handle_seconds, csat)
+    rejected_lines: set[int]
+    duplicates: int
+
+
+def _render(rows: list[Row], *, delimiter: str, quote_all: bool, crlf: bool, encoding: str, date_style: str,
+            preamble: bool, aht_style: str) -> Expected:
+    write_date = DATE_WRITERS[date_style]
+    ending = "\r\n" if crlf else "\n"
+
+    def record(fields: list[str]) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+                   lineterminator=ending).writerow(fields)
+        return buffer.getvalue()
+
+    def aht_text(seconds: int) -> str:
+        return str(seconds) if aht_style == "seconds" else f"{seconds // 60}:{seconds % 60:02d}"
+
+    text = ("Rapport fuzz export" + ending) if preamble else ""
+    text += record(HEADER)
+    line = 1 + int(preamble) + 1  # physical line of the first data record
+    loaded: dict[str, tuple] = {}
+    rejected: set[int] = set()
+    duplicates = 0
+    good_ids: list[str] = []
+    for i, row in enumerate([Row("good", ANCHOR, "Anchor", "Anchor", 60, 3, ""), *rows]):
+        ident = f"id-{i}"
+        kind = row.kind if (row.kind != "duplicate" or good_ids) else "good"
+        if kind == "duplicate":
+            ident = good_ids[i % len(good_ids)]
+        when = write_date(row.moment)
+        aht = aht_text(row.aht) if row.aht is not None else row.null_spelling
+        csat = str(row.csat) if row.csat is not None else row.null_spelling
+        fields = [ident, when, row.vendor, row.reason, aht, csat]
+        if kind == "bad_date":
+            fields[1] = "yesterday"
+        elif kind == "bad_aht":
+            fields[4] = "soon"
+        elif kind == "future":
+            fields[1] = write_date(datetime(2099, 3, 14, 9, 0, 0))
+        elif kind == "empty_date":
+            fields[1] = row.null_spelling
+        elif kind == "ragged_more":
+            fields.append("extra")
+        elif kind == "ragged_less":
+            fields = fields[:-2]
+        rendered = record(fields)
+        if kind in ("good", "duplicate"):
+            if ident in loaded:
+                duplicates += 1
+            else:
+                loaded[ident] = (row.moment, row.vendor, row.reason,
+                                 float(row.aht) if row.aht is not None else None,
+                                 float(row.csat) if row.csat is not None else None)
+                good_ids.append(ident)
+        else:
+            rejected.add(line)
+        line += rendered.count("\n")
+        text += rendered
+    return Expected(text.encode(encoding), len(rows) + 1, loaded, rejected, duplicates)
+
+
+@st.composite
+def exports(draw) -> Expected:
+    encoding = draw(st.sampled_from(ENCODINGS))
+    delimiter = draw(st.sampled_from(DELIMITERS))
+    quote_all = draw(st.booleans())
+    alphabet = WIDE if encoding.startswith("utf") else LATIN + ("€’" if encoding == "cp1252" else "")
+    others = "".join(d for d in DELIMITERS if d != delimiter)
+    alphabet = "".join(c for c in alphabet if c not in others) + delimiter + '"' + ("\n" if quote_all else "")
+    rows = draw(st.lists(_rows(alphabet), min_size=1, max_size=25))
+    ragged = sum(r.kind.startswith("ragged") for r in rows)
+    assume(3 * ragged < len(rows) + 1)  # the layout is decided by the usual field count
+    return _render(rows, delimiter=delimiter, quote_all=quote_all, crlf=draw(st.booleans()), encoding=encoding,
+                   date_style=draw(st.sampled_from(sorted(DATE_WRITERS))), preamble=draw(st.booleans()),
+                   aht_style=draw(st.sampled_from(["seconds", "mm:ss"])))
+
+
+@pytest.fixture
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@SETTINGS
+@given(expected=exports())
+def test_a_generated_export_loads_exactly_its_valid_rows(workdir, expected):
+    path = workdir / "export.csv"
+    path.write_bytes(expected.data)
+    con = db.connect(":memory:")
+    try:
+        result = ingest_file(con, path)
+        assert result.status == "loaded", result.message
+        assert result.rows_read == expected.rows_read
+        assert (result.rows_loaded, result.rows_rejected, result.rows_duplicate) == (
+            len(expected.loaded), len(expected.rejected_lines), expected.duplicates), result.rejects
+        assert result.rows_loaded + result.rows_rejected + result.rows_duplicate == result.rows_read
+        lines = {int(v) for (v,) in con.execute("select distinct line from rejects").fetchall()}
+        assert lines == expected.rejected_lines
+        stored = {r[0]: tuple(r[1:]) for r in con.execute(
+            "select interaction_id, occurred_at, provider, contact_reason, handle_seconds, csat "
+            "from interactions").fetchall()}
+        assert stored == expected.loaded
+        (rolled,) = con.execute("select coalesce(sum(contacts), 0) from rollup_daily").fetchone()
+        assert rolled == len(expected.loaded)
+    finally:
+        con.close()
+
+
+def _snapshot(con) -> tuple:
+    return con.execute(
+        "select (select value from meta where key = 'data_version'), (select count(*) from batches),"
+        " (select count(*) from interactions), (select count(*) from performance),"
+        " (select count(*) from engagements), (select count(*) from rejects), (select count(*) from rollup_daily)"
+    ).fetchone()
+
+
+BASE = ("Call ID,Call Start,Vendor,AHT\n" "base-1,2024-01-05 09:00:00,Base,120\n"
+        "base-2,2024-01-06 10:00:00,Base,180\n").encode()
+
+
+@SETTINGS
+@given(data=st.one_of(
+    st.binary(max_size=3000),
+    st.text(max_size=2000).map(lambda t: t.encode("utf-8")),
+    st.lists(st.lists(st.text(alphabet=LATIN + ",;\t|\"\n", max_size=10), max_size=8), max_size=30).map(
+        lambda rows: "\n".join(",".join(r) for r in rows).encode("utf-8")),
+    st.builds(lambda junk, head: head + junk, st.binary(max_size=500),
+              st.sampled_from([BASE, b"Call Start,Vendor,AHT\n", b"period,provider,quality score\n2024-01,A,"])),
+), encoding=st.sampled_from(["as-is", "utf-16"]))
+def test_arbitrary_bytes_are_loaded_consistently_or_refused_without_a_trace(workdir, data, encoding):
+    if encoding == "utf-16":
+        data = data.decode("utf-8", errors="replace").encode("utf-16")
+    path = workdir / "junk.csv"
+    path.write_bytes(data)
+    con = db.connect(":memory:")
+    try:
+        base = workdir / "base.csv"
+        base.write_bytes(BASE)
+        assert ingest_file(con, base).status == "loaded"
+        before = _snapshot(con)
+        result = ingest_file(con, path)  # must not raise, whatever the bytes
+        assert result.status in ("loaded", "failed", "skipped"), result
+        if result.status == "loaded":
+            assert result.rows_loaded + result.rows_rejected + result.rows_duplicate == result.rows_read
+            (rows,) = con.execute(f'select count(*) from "{result.kind}" where batch_id = ?',
+                                  [result.batch_id]).fetchone()
+            assert rows == result.rows_loaded
+            assert _snapshot(con)[0] == before[0] + 1
+        else:
+            assert result.message.strip()
+            assert _snapshot(con) == before
+    finally:
+        con.close()
+
+
+def test_rows_after_a_multi_line_ragged_row_keep_their_physical_line_numbers(con, tmp_path):
+    """Found by the generator: a ragged record with a quoted newline shifted every later line by one."""
+    path = tmp_path / "ragged.csv"
+    path.write_text('"Call ID","Call Start","Vendor","AHT"\n'
+                    '"1","2024-01-02 10:00","x\ny","60"\n'              # lines 2-3, loads
+                    '"2","2024-01-02 10:00","p\nq","60","extra"\n'      # lines 4-5, ragged
+                    '"3","2024-01-02 10:00","s","bad"\n'                # line 6, unreadable AHT
+                    '"4","2024-01-02 10:00","u\nv","w","extra"\n'       # lines 7-8, ragged
+                    '"5","2024-01-02 10:00","s","bad"\n', encoding="utf-8")  # line 9
+    result = ingest_file(con, path)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 4)
+    assert [(int(line), column) for line, column in result.rejects[["line", "column"]].values] == [
+        (4, "(whole row)"), (6, "AHT"), (7, "(whole row)"), (9, "AHT")]

@@ -1,0 +1,109 @@
+"""The bad-input corpus: nothing crashes, nothing half-loads, every problem is located."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analytics.contracts import KINDS
+from analytics.export import csv_bytes
+from analytics.ingest import ingest_file
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+FILES = sorted(p.name for p in CORPUS.glob("*.csv"))
+
+# file -> (status, rows_loaded, rows_rejected) worked out by reading each file by hand.
+EXPECTED = {
+    "empty.csv": ("failed", 0, 0),
+    "binary.csv": ("failed", 0, 0),
+    "header_only.csv": ("failed", 0, 0),
+    "only_blank_lines.csv": ("failed", 0, 0),
+    "not_a_table.csv": ("failed", 0, 0),
+    "html_disguised.csv": ("failed", 0, 0),
+    "wrong_delimiter.csv": ("failed", 0, 0),
+    "unknown_kind.csv": ("failed", 0, 0),
+    "missing_measure.csv": ("failed", 0, 0),
+    "missing_provider.csv": ("failed", 0, 0),
+    "impossible_dates.csv": ("loaded", 1, 2),
+    "out_of_range_scores.csv": ("loaded", 1, 3),
+    "formula_injection.csv": ("loaded", 2, 0),
+    "script_tag.csv": ("loaded", 1, 0),
+    "duplicate_headers.csv": ("loaded", 1, 0),
+    "blank_headers.csv": ("loaded", 2, 0),
+    "ragged_rows.csv": ("loaded", 2, 2),
+    "unterminated_quote.csv": ("loaded", 1, 1),
+    "future_dates.csv": ("loaded", 1, 1),
+    "negative_durations.csv": ("loaded", 1, 2),
+    "utf16.csv": ("loaded", 1, 0),
+    "cp1252_euro.csv": ("loaded", 2, 0),
+    "mixed_encodings.csv": ("loaded", 2, 0),
+    "latin1_undefined_cp1252.csv": ("loaded", 1, 0),
+    "bom_utf8.csv": ("loaded", 1, 0),
+    "engagements_bad.csv": ("loaded", 1, 3),
+    "performance_bad_percent.csv": ("loaded", 1, 2),
+    "preamble_lines.csv": ("loaded", 1, 1),
+    "bad_booleans.csv": ("loaded", 1, 1),
+}
+
+
+def row_counts(con) -> dict[str, int]:
+    return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in (*KINDS, "rejects", "batches")}
+
+
+def test_the_corpus_has_at_least_twenty_files_and_all_are_expected():
+    assert len(FILES) >= 20 and set(FILES) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_bad_input_never_crashes_or_half_loads(con, name):
+    before = row_counts(con)
+    result = ingest_file(con, CORPUS / name)
+    after = row_counts(con)
+    status, loaded, rejected = EXPECTED[name]
+    assert (result.status, result.rows_loaded, result.rows_rejected) == (status, loaded, rejected), result.message
+    if result.status == "failed":
+        assert after == before
+        assert name in result.message
+    else:
+        assert after[result.kind] == before[result.kind] + result.rows_loaded
+        assert after["rejects"] - before["rejects"] >= result.rows_rejected
+        assert result.rows_read == result.rows_loaded + result.rows_rejected + result.rows_duplicate
+        stored = con.execute('select file_name, line, "column", reason from rejects where batch_id = ?',
+                             [result.batch_id]).fetchall()
+        assert all(f == name and line and line >= 2 and column and reason for f, line, column, reason in stored)
+
+
+def test_reject_lines_point_at_the_physical_line(con):
+    result = ingest_file(con, CORPUS / "preamble_lines.csv")
+    assert result.rejects.to_dict("records") == [
+        {"line": 5, "column": "date", "value": "oops", "reason": "could not read the value as a date/time for "
+                                                                  "occurred_at"}]
+
+
+def test_cp1252_files_are_decoded_not_mangled(con):
+    result = ingest_file(con, CORPUS / "cp1252_euro.csv")
+    assert result.to_dict()["status"] == "loaded"
+    rows = con.execute("select provider, cost from interactions order by interaction_id").fetchall()
+    assert rows == [("Café Ltd", 3.5), ("Café Ltd", 1204.0)]
+
+
+def test_utf16_files_are_decoded_not_mangled(con):
+    ingest_file(con, CORPUS / "utf16.csv")
+    assert con.execute("select provider, contact_reason from interactions").fetchall() == [("Zürich Calls", "Rückruf")]
+
+
+def test_formula_cells_are_stored_verbatim_and_neutralised_on_export(con):
+    ingest_file(con, CORPUS / "formula_injection.csv")
+    frame = con.execute("select interaction_id, contact_reason from interactions order by interaction_id").df()
+    assert frame.loc[0, "contact_reason"].startswith("=HYPERLINK")
+    exported = csv_bytes(frame).decode("utf-8")
+    assert "'=HYPERLINK" in exported and "'+cmd|calc" in exported
+
+
+def test_duplicate_headers_keep_the_first_column_with_a_warning(con):
+    from analytics.ingest import sniff_file
+
+    sniffed = sniff_file(CORPUS / "duplicate_headers.csv")
+    assert any("duplicate header" in w for w in sniffed.warnings)
+    ingest_file(con, CORPUS / "duplicate_headers.csv")
+    assert con.execute("select csat from interactions").fetchone() == (4.0,)

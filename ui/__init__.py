@@ -1,0 +1,1 @@
+"""Streamlit glue between pages and the analytics engine."""
