@@ -75,16 +75,28 @@ def _uploader(name: str, payload: bytes, start: threading.Barrier, outcome: dict
 
 
 def _reader(start: threading.Barrier, outcome: dict, offset: int) -> None:
+    """Opens shared links with different provider filters while the uploads run.
+
+    Each filter change is a fresh session opened from a link (query parameters), as a colleague
+    opening a copied URL does. Changing a widget in one long-lived AppTest from several threads
+    failed intermittently inside AppTest's own widget bookkeeping (KeyError on its testing key), which
+    says nothing about the app; fresh sessions exercise the same reads on the shared connection.
+    """
     try:
         at = AppTest.from_file(APP, default_timeout=240)
         at.run()
         runs = [_problems(at)]
+        options = next(w for w in at.multiselect if w.key == "provider").options
         start.wait(timeout=240)
         for change in range(FILTER_CHANGES):
-            provider = next(w for w in at.multiselect if w.key == "provider")
-            pick = provider.options[(offset + change) % len(provider.options)]
-            provider.set_value([pick] if change % 2 == 0 else []).run()
-            runs.append(_problems(at))
+            pick = options[(offset + change) % len(options)]
+            at = AppTest.from_file(APP, default_timeout=240)
+            if change % 2 == 0:
+                at.query_params["provider"] = pick
+            at.run()
+            shown = next(w for w in at.multiselect if w.key == "provider").value
+            expected = [pick] if change % 2 == 0 else []
+            runs.append(_problems(at) + ([] if shown == expected else [f"filter {shown} != {expected}"]))
         outcome["runs"] = len(runs)
         outcome["problems"] = [p for run in runs for p in run]
     except Exception:  # noqa: BLE001
