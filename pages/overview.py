@@ -8,6 +8,7 @@ from analytics.trends import data_freshness, kpi_tiles
 from ui import filters, state
 from ui.cached import analysis
 from ui.formatting import change_text, delta_color, period_text
+from ui.markdown import plain
 
 TILE_KPIS = ("contacts", "csat_pct", "nps", "fcr", "aht_seconds", "cost_per_contact", "quality_score",
              "sla_attainment")
@@ -60,7 +61,7 @@ with state.section("the findings"):
         st.caption("Nothing stands out within these filters.")
     columns = st.columns(2)
     for i, row in enumerate(found.itertuples()):
-        columns[i % 2].markdown(f"{SEVERITY_ICONS.get(row.severity, ':material/info:')} {row.headline}")
+        columns[i % 2].markdown(f"{SEVERITY_ICONS.get(row.severity, ':material/info:')} {plain(row.headline)}")
 
 with st.expander("Data freshness", icon=":material/schedule:"), state.section("data freshness"):
     st.dataframe(analysis(data_freshness), hide_index=True, width="stretch",

@@ -149,6 +149,27 @@ def test_unknown_provider_and_bad_date_in_a_link_are_dropped_with_a_notice():
     assert "provider=No Such BPO" in notices(at) and "from=31/02/2023" in notices(at)
 
 
+def test_markdown_in_a_crafted_link_is_shown_as_text_in_the_notice():
+    at = run(provider=["[sign in](https://phish.example)"])
+    assert healthy(at)
+    notice = notices(at)
+    assert "[sign in](https" not in notice  # would render as a link
+    assert r"\[sign in\]\(https\:" in notice
+
+
+def test_overview_finding_headlines_are_escaped_so_uploaded_names_cannot_become_links():
+    """Headlines quote contact reasons and engagement names from uploads: shown verbatim, never as markup."""
+    import re
+
+    at = run("overview")
+    headlines = [m.value for m in at.markdown if m.value.startswith(":material/")]
+    assert headlines, "the sample portfolio has findings"
+    assert any("(" in h for h in headlines)  # the sample's headlines quote figures in brackets
+    for headline in headlines:
+        body = headline.split(" ", 1)[1]
+        assert not re.search(r"(?<!\\)[\[\]()*_`]", body), body
+
+
 def test_trends_page_takes_kpis_grain_and_split_from_the_link():
     at = run("trends", kpi=["First-contact resolution"], grain="quarter", split="Channel")
     assert healthy(at)

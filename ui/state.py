@@ -14,6 +14,7 @@ import streamlit as st
 
 from analytics import db
 from ui.cached import cursor
+from ui.markdown import plain
 
 DATA_PAGE = "pages/data.py"
 
@@ -46,7 +47,7 @@ def dropped_dates(names: Collection[str], first: date | None, last: date | None)
 def notify_dropped(items: list[str]) -> None:
     if items:
         st.info("This link had settings that do not match the loaded data, so they were ignored: "
-                + ", ".join(f"`{i}`" for i in items), icon=":material/link_off:")
+                + ", ".join(plain(i) for i in items), icon=":material/link_off:")
 
 
 SHELL_KEY = "_rapport_shell"
