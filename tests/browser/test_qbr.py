@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.harness import wait_until_drawn
+
 PRESENT_METRIC_PX = 2.8 * 16  # PRESENT_CSS: metric values at 2.8rem
 
 
@@ -26,6 +28,7 @@ def test_qbr_html_report_downloads_with_the_engagement_and_no_script(app_url: st
     expect(engagement).not_to_have_value("")
     name = engagement.input_value()
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    wait_until_drawn(page)
 
     page.get_by_text("Prepare downloads").click()
     button = page.get_by_role("button", name="One-page report (HTML)")
@@ -45,6 +48,7 @@ def test_qbr_present_toggle_hides_the_sidebar_enlarges_type_and_keeps_it_in_the_
     expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).to_be_visible()
     assert _metric_font_px(page) < PRESENT_METRIC_PX
+    wait_until_drawn(page)
 
     page.get_by_text("Present", exact=True).click()
     expect(page).to_have_url(re.compile(r"present=1"))

@@ -40,6 +40,7 @@ def test_uploaded_export_is_mapped_dry_run_loaded_and_moves_the_portfolio(app_ur
         files=[{"name": "zephyr.csv", "mimeType": "text/csv", "buffer": _export()}])
     expect(page.get_by_role("heading", name="zephyr.csv")).to_be_visible()
     expect(page.get_by_role("combobox", name="Kind")).to_have_value("interactions")
+    wait_until_drawn(page)
 
     # The file has no account column: the mapping gives every row one.
     page.get_by_text("Column mapping").click()
@@ -48,10 +49,12 @@ def test_uploaded_export_is_mapped_dry_run_loaded_and_moves_the_portfolio(app_ur
     account.fill(ACCOUNT)
     account.press("Enter")
     expect(account).to_have_value(ACCOUNT)
+    wait_until_drawn(page)
 
     page.get_by_role("button", name="Dry run").click()
     expect(page.get_by_test_id("stAlert").filter(has_text="Dry run of zephyr.csv")).to_contain_text(
         f"{ROWS} interactions rows would load, 0 rejected")
+    wait_until_drawn(page)
     page.get_by_role("button", name="Load", exact=True).click()
     expect(page.get_by_test_id("stAlert").filter(has_text="loaded as batch")).to_contain_text(
         f"{ROWS} rows read: {ROWS} loaded, 0 rejected")
