@@ -181,7 +181,12 @@ def health_overview(
     ``account``, ``relationship_model``, ``period`` (its latest scored period), ``score``,
     ``band``, ``trend``, ``history`` (list of its last `history` period scores, oldest first).
     """
-    scores = health_scores(con, filters, grain=grain, weights=weights)
+    return latest_health(health_scores(con, filters, grain=grain, weights=weights), history=history)
+
+
+def latest_health(scores: pd.DataFrame, *, history: int = 8) -> pd.DataFrame:
+    """`health_overview` from a `health_scores` frame already at hand (a page that shows both
+    computes the scores once)."""
     columns = ["engagement", "provider", "account", "relationship_model", "period", "score", "band", "trend",
                "history"]
     if scores.empty:

@@ -26,7 +26,7 @@ def build_health_trend_chart(frame: pd.DataFrame) -> alt.LayerChart:
     rules = alt.Chart(pd.DataFrame({"y": [50, 70], "band": ["watch", "healthy"]})).mark_rule(
         strokeDash=[4, 4], strokeWidth=1.5).encode(
         y="y:Q", color=alt.Color("band:N", scale=alt.Scale(domain=BAND_DOMAIN, range=BAND_RANGE), legend=None))
-    lines = alt.Chart(frame).mark_line(point=True).encode(
+    lines = alt.Chart(frame[["period", "engagement", "score", "band"]]).mark_line(point=True).encode(
         x=alt.X("period:T", title=None),
         y=alt.Y("score:Q", title="Health score", scale=_SCORE),
         color=alt.Color("engagement:N", title=None),

@@ -21,12 +21,12 @@ def build_model_curves_chart(frame: pd.DataFrame, k: Kpi) -> alt.LayerChart:
                alt.Tooltip("relationship_year:O", title="Relationship year"),
                alt.Tooltip("mean_text:N", title=k.label), alt.Tooltip("ci_text:N", title="95% CI"),
                alt.Tooltip("n:Q", title="Engagements (n)")]
-    base = alt.Chart(data).encode(_YEAR, color=_MODEL)
+    base = alt.Chart().encode(_YEAR, color=_MODEL)  # layers share the layer chart's data
     band = base.mark_area(opacity=0.18).encode(
         y=alt.Y("ci_low:Q", title=k.label, axis=alt.Axis(format=axis_format(k)), scale=alt.Scale(zero=False)),
         y2="ci_high:Q", tooltip=tooltip)
     line = base.mark_line(point=True).encode(y="mean:Q", tooltip=tooltip)
-    return alt.layer(band, line).properties(height=320)
+    return alt.layer(band, line, data=data).properties(height=320)
 
 
 def build_premium_chart(frame: pd.DataFrame) -> alt.LayerChart:
@@ -39,7 +39,7 @@ def build_premium_chart(frame: pd.DataFrame) -> alt.LayerChart:
                alt.Tooltip("n_partnership:Q", title="Partnerships (n)"),
                alt.Tooltip("n_transactional:Q", title="Transactional (n)"),
                alt.Tooltip("evidence:N", title="Evidence")]
-    base = alt.Chart(data).encode(_YEAR)
+    base = alt.Chart().encode(_YEAR)
     bars = base.mark_bar().encode(
         y=alt.Y("premium_pct:Q", title="Partnership premium (%)"),
         color=alt.Color("evidence:N", title=None, scale=alt.Scale(
@@ -47,7 +47,7 @@ def build_premium_chart(frame: pd.DataFrame) -> alt.LayerChart:
         tooltip=tooltip)
     errors = base.mark_rule(color="#222222", strokeWidth=1.5).encode(y="ci_low:Q", y2="ci_high:Q", tooltip=tooltip)
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#555555").encode(y="y:Q")
-    return alt.layer(bars, errors, zero).properties(height=300)
+    return alt.layer(bars, errors, zero, data=data).properties(height=300)
 
 
 def build_calendar_yoy_chart(frame: pd.DataFrame) -> alt.Chart:

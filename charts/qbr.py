@@ -43,7 +43,7 @@ def build_health_trend_chart(frame: pd.DataFrame, *, theme: str = "light") -> al
     ``score`` and ``band``.
     """
     p = _PALETTE[theme] if theme in _PALETTE else _PALETTE["light"]
-    base = alt.Chart(frame).encode(
+    base = alt.Chart().encode(  # layers share the layer chart's data
         x=alt.X("quarter:O", title=None, sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=12)),
         y=alt.Y("score:Q", title="Health score", scale=alt.Scale(domain=[0, 100])),
         tooltip=[alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("score:Q", title="Score", format=".0f"),
@@ -55,7 +55,7 @@ def build_health_trend_chart(frame: pd.DataFrame, *, theme: str = "light") -> al
     )
     thresholds = alt.Chart(pd.DataFrame({"y": [50, 70]})).mark_rule(
         strokeDash=[4, 4], color=p["rule"]).encode(y="y:Q")
-    return _styled(alt.layer(thresholds, line, points), theme, "Relationship health by quarter")
+    return _styled(alt.layer(thresholds, line, points, data=frame[["quarter", "score", "band"]]), theme, "Relationship health by quarter")
 
 
 def build_premium_chart(
@@ -69,7 +69,7 @@ def build_premium_chart(
     """
     p = _PALETTE[theme] if theme in _PALETTE else _PALETTE["light"]
     data = frame.assign(evidence=frame["sufficient"].map({True: "enough engagements", False: "too few"}))
-    base = alt.Chart(data).encode(x=alt.X("relationship_year:O", title="Relationship year",
+    base = alt.Chart().encode(x=alt.X("relationship_year:O", title="Relationship year",
                                           axis=alt.Axis(labelAngle=0)))
     tooltip = [alt.Tooltip("relationship_year:O", title="Year"),
                alt.Tooltip("premium_pct:Q", title="Premium %", format="+.1f"),
@@ -94,4 +94,4 @@ def build_premium_chart(
         subtitle.insert(0, f"Dashed line: this engagement ({model or 'model not recorded'}), year {current_year}.")
     title = alt.TitleParams(f"Partnership premium: {kpi_label}", subtitle=subtitle, subtitleColor=p["text"],
                             subtitleFontSize=12)
-    return _styled(alt.layer(*layers), theme, title)
+    return _styled(alt.layer(*layers, data=data), theme, title)

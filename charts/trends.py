@@ -15,7 +15,8 @@ def _label(k: Kpi, values: pd.Series) -> list[str]:
 def build_trend_chart(frame: pd.DataFrame, k: Kpi, *, split: str | None = None) -> alt.LayerChart:
     """One KPI over time from `kpi_trend` rows (period, value, rolling_mean, target, anomaly,
     yoy_change, and the split column when split). Tooltips carry the formatted figures."""
-    data = frame.assign(
+    keep = ["period", "value", "rolling_mean", "anomaly", *([split] if split else [])]
+    data = frame[keep].assign(
         value_text=_label(k, frame["value"]),
         rolling_text=_label(k, frame["rolling_mean"]),
         yoy_text=[f"{v:+.1%}" if pd.notna(v) else "—" for v in frame["yoy_change"]],
@@ -24,7 +25,7 @@ def build_trend_chart(frame: pd.DataFrame, k: Kpi, *, split: str | None = None) 
     y = alt.Y("value:Q", title=k.label, axis=alt.Axis(format=axis_format(k)), scale=alt.Scale(zero=False))
     tooltip = [alt.Tooltip("period:T", title="Period"), alt.Tooltip("value_text:N", title=k.label),
                alt.Tooltip("rolling_text:N", title="Rolling mean"), alt.Tooltip("yoy_text:N", title="vs last year")]
-    base = alt.Chart(data)
+    base = alt.Chart()  # the layers share the layer chart's data: serialised once, not per layer
     if split:
         tooltip.insert(0, alt.Tooltip(f"{split}:N", title=split.replace("_", " ").capitalize()))
         scale = MODEL_SCALE if split == "relationship_model" else alt.Undefined
@@ -43,4 +44,4 @@ def build_trend_chart(frame: pd.DataFrame, k: Kpi, *, split: str | None = None) 
     anomalies = base.transform_filter(alt.datum.anomaly == True)  # noqa: E712 — a Vega expression
     layers.append(anomalies.mark_point(shape="diamond", size=180, color=PALETTE[5], filled=True)
                   .encode(x, y, tooltip=tooltip))
-    return alt.layer(*layers).properties(height=300)
+    return alt.layer(*layers, data=data).properties(height=300)

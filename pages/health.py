@@ -1,12 +1,13 @@
 """Relationship Health: scorecard, pillar breakdown, adjustable weights, trend, drivers."""
 import streamlit as st
 
-from analytics.health import PILLAR_COLUMNS, health_drivers, health_overview, health_scores
+from analytics.health import PILLAR_COLUMNS, health_drivers, health_scores, latest_health
 from analytics.kpis import PILLARS
 from charts.health import build_drivers_waterfall, build_health_trend_chart, build_pillar_chart
 from ui import filters, state
 from ui.cached import analysis
 from ui.formatting import change_points, period_text
+from ui.charts import draw
 
 GRAIN = "quarter"
 WEIGHT_KEYS = {p: "w_" + c.removeprefix("score_") for p, c in zip(PILLARS, PILLAR_COLUMNS)}
@@ -25,8 +26,8 @@ if not any(weights.values()):
     weights = None
 
 with state.section("the scorecard"):
-    overview = analysis(health_overview, current, grain=GRAIN, weights=weights)
     scores = analysis(health_scores, current, grain=GRAIN, weights=weights)
+    overview = latest_health(scores)
     if overview.empty:
         st.info("No engagement has scored KPIs within these filters — widen the dates or clear a filter.")
         st.stop()
@@ -58,10 +59,10 @@ with left, state.section("the pillar breakdown"):
     st.metric("Health score", f"{latest['score'].iloc[0]:.1f}", delta=change_points(latest["trend"].iloc[0]),
               border=True, help=f"Band: {latest['band'].iloc[0]}. Pillars used: "
                                   + ", ".join(latest["pillars_used"].iloc[0]))
-    st.altair_chart(build_pillar_chart(latest, dict(zip(PILLAR_COLUMNS, PILLARS))), theme=None, width="stretch")
+    draw(build_pillar_chart(latest, dict(zip(PILLAR_COLUMNS, PILLARS))))
 with right, state.section("the health trend"):
     st.subheader("Health over time")
-    st.altair_chart(build_health_trend_chart(mine), theme=None, width="stretch")
+    draw(build_health_trend_chart(mine))
 
 with state.section("the drivers"):
     st.subheader("What moved the score")
@@ -79,8 +80,7 @@ with state.section("the drivers"):
         st.info("Pick two different quarters with scores to see what moved the score.")
     else:
         score_from = mine.loc[mine["period"] == start, "score"].iloc[0]
-        st.altair_chart(build_drivers_waterfall(drivers, score_from=score_from,
-                                                label_from=period_text(start, GRAIN),
-                                                label_to=period_text(end, GRAIN)), theme=None, width="stretch")
+        draw(build_drivers_waterfall(drivers, score_from=score_from, label_from=period_text(start, GRAIN),
+                                     label_to=period_text(end, GRAIN)))
         st.dataframe(drivers, hide_index=True, width="stretch",
                      column_config={"contribution": st.column_config.NumberColumn("Contribution", format="%+.1f")})

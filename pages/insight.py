@@ -6,6 +6,7 @@ from charts.insight import (build_channel_mix_chart, build_reason_movers_chart, 
                             build_seasonality_chart, build_segment_chart)
 from ui import filters, state
 from ui.cached import analysis
+from ui.charts import draw
 
 WINDOWS = [3, 6, 12]
 
@@ -20,7 +21,7 @@ def show(chart, empty_hint: str) -> None:
     if chart is None:
         st.info(empty_hint)
     else:
-        st.altair_chart(chart, theme=None, width="stretch")
+        draw(chart)
 
 
 left, right = st.columns(2)

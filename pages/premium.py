@@ -8,6 +8,7 @@ from charts.premium import (build_calendar_yoy_chart, build_model_curves_chart, 
                             build_trajectory_chart)
 from ui import filters, state
 from ui.cached import analysis
+from ui.charts import draw
 
 KPI_CHOICES = [k.id for k in kpis.KPIS if k.direction != 0]
 VERDICT_COLORS = {"supported": "green", "contradicted": "red", "inconclusive": "orange", "insufficient": "gray"}
@@ -30,14 +31,14 @@ with left, state.section("the model curves"):
     if curves.empty:
         st.info("No engagements with this KPI and a relationship model — check the engagement register on Data.")
     else:
-        st.altair_chart(build_model_curves_chart(curves, k), theme=None, width="stretch")
+        draw(build_model_curves_chart(curves, k))
 with right, state.section("the premium per year"):
     st.subheader("Partnership premium per year")
     premium = analysis(premium_by_relationship_year, kpi_id, current)
     if premium.empty:
         st.info("Needs both partnership and transactional engagements within the filters.")
     else:
-        st.altair_chart(build_premium_chart(premium), theme=None, width="stretch")
+        draw(build_premium_chart(premium))
         st.caption("Grey bars: too few engagements on one side to trust the figure; lines show the 95% CI.")
 
 left, right = st.columns(2)
@@ -47,14 +48,14 @@ with left, state.section("the calendar year-over-year view"):
     if yoy.dropna(subset=["yoy_change_pct"]).empty:
         st.info("Needs at least two calendar years of data.")
     else:
-        st.altair_chart(build_calendar_yoy_chart(yoy), theme=None, width="stretch")
+        draw(build_calendar_yoy_chart(yoy))
 with right, state.section("the trajectory after year three"):
     st.subheader("Trajectory after year three")
     path = analysis(trajectory, kpi_id, current)
     if path.empty:
         st.info("Needs engagements older than three years.")
     else:
-        st.altair_chart(build_trajectory_chart(path), theme=None, width="stretch")
+        draw(build_trajectory_chart(path))
 
 with state.section("the claim check"):
     st.subheader("Do the published claims hold on this data?")

@@ -7,6 +7,7 @@ from analytics.trends import kpi_trend
 from charts.trends import build_trend_chart
 from ui import filters, state
 from ui.cached import analysis
+from ui.charts import draw
 
 DEFAULT_KPIS = ["csat_pct", "aht_seconds", "fcr"]
 NO_SPLIT = "none"
@@ -59,4 +60,4 @@ for label in chosen:
             st.info(f"No {k.label} figures for this split — scorecard KPIs cannot be split by channel, "
                     "reason or segment.")
             continue
-        st.altair_chart(build_trend_chart(trend, k, split=split), theme=None, width="stretch")
+        draw(build_trend_chart(trend, k, split=split))
