@@ -33,10 +33,10 @@ if not usable:
     st.info("No KPI has data within these filters — widen the date range or clear a filter.")
     st.stop()
 
-left, middle, right = st.columns([3, 2, 1])
-chosen = left.multiselect("KPIs", list(labels), key="kpi", bind="query-params",
-                          default=[kpis.kpi(i).label for i in DEFAULT_KPIS if i in usable] or list(labels)[:1])
-grain = middle.segmented_control("Grain", GRAINS, default="month", required=True, key="grain",
+chosen = st.multiselect("KPIs", list(labels), key="kpi", bind="query-params",
+                        default=[kpis.kpi(i).label for i in DEFAULT_KPIS if i in usable] or list(labels)[:1])
+left, right, _ = st.columns([2, 1, 1])  # the KPI chips get the full width above
+grain = left.segmented_control("Grain", GRAINS, default="month", required=True, key="grain",
                                  bind="query-params")
 split = right.selectbox("Split by", SPLIT_OPTIONS, format_func=split_label, key="split", bind="query-params")
 split = None if split == NO_SPLIT else split
