@@ -7,13 +7,14 @@ from analytics import db, ingest, limits, sample
 from analytics.contracts import KINDS, RELATIONSHIP_MODELS
 from analytics.engagements import engagement_register, save_engagement_register
 from analytics.export import csv_bytes
-from ui import upload
+from ui import state, upload
 from ui.cached import cursor
 from ui.markdown import plain
 
 PREVIEW_ROWS = 8
 REJECT_SAMPLE = 20
 
+state.ensure_shell()  # a deep link to /data on a fresh server must still get the navigation
 st.title("Data")
 con = cursor()
 
@@ -118,7 +119,20 @@ batches = ingest.list_batches(con)
 if batches.empty:
     st.caption("Nothing loaded yet.")
 else:
-    st.dataframe(batches, hide_index=True, key="data_batches_table")
+    count = {"format": "localized"}
+    st.dataframe(batches, hide_index=True, key="data_batches_table", column_config={
+        "batch_id": st.column_config.NumberColumn("Batch", format="plain"),
+        "file_name": st.column_config.TextColumn("File", width="medium"),
+        "source_name": st.column_config.TextColumn("Source"),
+        "kind": st.column_config.TextColumn("Kind"),
+        "rows_read": st.column_config.NumberColumn("Read", **count),
+        "rows_loaded": st.column_config.NumberColumn("Loaded", **count),
+        "rows_rejected": st.column_config.NumberColumn("Rejected", **count),
+        "rows_duplicate": st.column_config.NumberColumn("Duplicates", **count,
+                                                        help="Rows already loaded by an earlier batch"),
+        "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="YYYY-MM-DD HH:mm"),
+        "sha256": st.column_config.TextColumn("SHA-256", width="small"),
+    })
     labels = {int(r.batch_id): f"{r.batch_id} · {r.file_name} ({r.kind}, {r.rows_loaded:,} rows)"
               for r in batches.itertuples(index=False)}
     picked = st.selectbox("Batch", list(labels), format_func=labels.get, key="batch_pick")

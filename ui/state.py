@@ -53,7 +53,7 @@ def notify_dropped(items: list[str]) -> None:
 SHELL_KEY = "_rapport_shell"
 
 
-def _ensure_shell() -> None:
+def ensure_shell() -> None:
     """Rerun through app.py when Streamlit ran this page script on its own.
 
     With a `pages/` folder next to app.py, a fresh server runs a deep link (`/trends?…`) in the
@@ -84,7 +84,7 @@ def open_database() -> None:
 
 def has_data() -> bool:
     """False (after drawing the empty state) when nothing is loaded yet."""
-    _ensure_shell()
+    ensure_shell()
     if not db.is_empty(cursor()):
         return True
     st.info("No data yet — go to Data to upload exports or load the sample portfolio.",

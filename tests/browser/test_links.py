@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.harness import WAIT_MS, wait_until_drawn
+from tests.browser.harness import WAIT_MS, running_app, sample_database, wait_until_drawn
 
 CHART_TEXTS = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"] text'))
     .map(e => e.textContent).sort().join('|')"""
@@ -55,3 +55,16 @@ def test_trends_link_with_kpi_grain_split_and_provider_reopens_the_same_view_in_
     opened = second.evaluate(CHART_TEXTS)
     assert "Net promoter score" in opened and "social" in opened
     first.wait_for_function(f"expected => ({CHART_TEXTS})() === expected", arg=opened, timeout=WAIT_MS)
+
+
+@pytest.mark.browser
+def test_a_deep_link_to_the_data_page_on_a_fresh_server_still_gets_the_app_navigation(tmp_path, new_page):
+    """The first session of a server opening /data must not fall into Streamlit's pages/ folder mode."""
+    database = sample_database(tmp_path / "rapport.duckdb", interactions=2_000)
+    with running_app(database, tmp_path / "streamlit.log") as url:
+        page: Page = new_page()
+        page.goto(f"{url}/data")
+        expect(page.get_by_role("heading", level=1).first).to_have_text("Data")
+        navigation = page.get_by_test_id("stSidebarNav")
+        expect(navigation).to_contain_text("Relationship Health")  # app.py's titles, not the file names
+        expect(navigation.get_by_text("app", exact=True)).to_have_count(0)
