@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import kpis
+from analytics.claims import MIN_ENGAGEMENTS as CLAIM_MIN_ENGAGEMENTS
 from analytics.claims import PREMIUM_CLAIMS, claim_check
 from analytics.filters import Filters
 from analytics.health import health_overview
@@ -126,8 +127,16 @@ _PREMIUM_WORDING = {
 }
 
 
+def _too_few_engagements(filters: Filters, per_model: int) -> bool:
+    """True when the filters pick fewer engagements than two models of `per_model` each need: every
+    model comparison is then insufficient, so it is not worth computing (a QBR's single engagement)."""
+    return bool(filters.engagements) and len(filters.engagements) < 2 * per_model
+
+
 def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
     """The published-claim premiums (quality, innovations, cost) wherever enough engagements back them."""
+    if _too_few_engagements(filters, CLAIM_MIN_ENGAGEMENTS):
+        return []
     checked = claim_check(con, filters).set_index("claim")
     out = []
     for claim in PREMIUM_CLAIMS:
@@ -149,6 +158,8 @@ def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters) -> li
 
 def quality_trajectory(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
     """Transactional deals plateauing after year three while partnerships do better."""
+    if _too_few_engagements(filters, MIN_ENGAGEMENTS):
+        return []
     traj = trajectory(con, "quality_score", filters, after_year=3).set_index("relationship_model")
     if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj.index) or traj["n_engagements"].min() < MIN_ENGAGEMENTS:
         return []

@@ -137,3 +137,20 @@ def test_findings_are_limited_and_well_formed(sample_con, sample_findings):
     assert top["headline"].tolist() == sample_findings["headline"].head(3).tolist()
     assert set(sample_findings["severity"]) <= {"info", "good", "warning"}
     assert sample_findings["headline"].is_unique
+
+
+def test_skipping_model_comparisons_for_a_few_engagements_changes_no_finding(sample_con, monkeypatch):
+    """With fewer than 2 × 3 engagements picked, every model comparison is insufficient: the shortcut
+    that skips them must give exactly what computing them gives."""
+    from analytics import findings as module
+    from analytics.filters import engagement_label
+
+    pairs = sample_con.execute("select provider, account from engagements order by 1, 2 limit 5").fetchall()
+    for picked in (pairs[:1], pairs):
+        filters = Filters(engagements=tuple(engagement_label(p, a) for p, a in picked))
+        fast = findings(sample_con, filters, limit=20)
+        monkeypatch.setattr(module, "_too_few_engagements", lambda *args: False)
+        full = findings(sample_con, filters, limit=20)
+        monkeypatch.undo()
+        pd.testing.assert_frame_equal(fast, full)
+        assert not fast.empty  # the engagement-level finders still speak

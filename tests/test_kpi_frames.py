@@ -126,6 +126,7 @@ def test_engagement_split_also_returns_provider_and_account(loaded):
     (Filters(providers=("P2",)), lambda r: r[0] == "P2"),
     (Filters(models=("partnership",)), lambda r: MODELS[(r[0], r[1])] == "partnership"),
     (Filters(channels=("phone",)), lambda r: r[3] == "phone"),
+    (Filters(engagements=("P2 · A2",)), lambda r: (r[0], r[1]) == ("P2", "A2")),
 ])
 def test_filters_restrict_the_rows_behind_each_figure(loaded, filters, keep):
     frame = kpi_frame(loaded, ["aht_seconds", "contacts"], filters, grain=None)
@@ -134,6 +135,20 @@ def test_filters_restrict_the_rows_behind_each_figure(loaded, filters, keep):
     assert got["aht_seconds"] == pytest.approx(aht_of(kept))
     assert got["contacts"] == len(kept)
     assert got["aht_seconds"] != pytest.approx(aht_of(ROWS))
+
+
+def test_an_engagement_filter_matches_names_that_contain_the_separator_exactly(con):
+    """"A · B" + "C" and "A" + "B · C" have the same label: both match it, nothing else does."""
+    rows = [("A · B", "C", 100.0), ("A", "B · C", 300.0), ("A", "B", 1000.0), ("B", "C", 5000.0)]
+    insert_rows(con, "interactions", [dict(provider=p, account=a, occurred_at="2024-01-05 10:00:00",
+                                           handle_seconds=h) for p, a, h in rows], batch_id=1)
+    for labels, expected in [(("A · B · C",), [100.0, 300.0]), (("A · B",), [1000.0]),
+                             (("A · B", "B · C"), [1000.0, 5000.0]), (("no separator",), [])]:
+        frame = kpi_frame(con, ["aht_seconds", "contacts"], Filters(engagements=labels), grain=None)
+        got = dict(zip(frame["kpi"], frame["value"]))
+        assert got.get("contacts", 0) == len(expected), labels
+        if expected:
+            assert got["aht_seconds"] == pytest.approx(sum(expected) / len(expected)), labels
 
 
 def test_groups_without_data_for_a_kpi_are_left_out_not_zero(loaded):
