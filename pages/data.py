@@ -14,7 +14,7 @@ from ui.markdown import plain
 PREVIEW_ROWS = 8
 REJECT_SAMPLE = 20
 
-state.ensure_shell()  # a deep link to /data on a fresh server must still get the navigation
+state.ensure_shell(first_run_only=True)  # a deep link to /data on a fresh server gets the navigation
 st.title("Data")
 con = cursor()
 

@@ -53,7 +53,7 @@ def notify_dropped(items: list[str]) -> None:
 SHELL_KEY = "_rapport_shell"
 
 
-def ensure_shell() -> None:
+def ensure_shell(*, first_run_only: bool = False) -> None:
     """Rerun through app.py when Streamlit ran this page script on its own.
 
     With a `pages/` folder next to app.py, a fresh server runs a deep link (`/trends?…`) in the
@@ -62,6 +62,11 @@ def ensure_shell() -> None:
     setter, so flip it and rerun; the rerun goes through app.py and keeps the URL.
     """
     if st.session_state.get(SHELL_KEY):
+        return
+    if first_run_only and SHELL_KEY in st.session_state:
+        # This session has been through app.py before, so a later direct run is AppTest's (it
+        # resets the flag every run). Rerunning would drop the click that started this run, and a
+        # page that needs no filter panel (Data) draws correctly on its own.
         return
     from streamlit.runtime.pages_manager import PagesManager
 
