@@ -284,8 +284,12 @@ def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8
     """
     # The finders are independent: run them side by side, each on its own cursor (a DuckDB
     # connection must not be shared across threads). DuckDB releases the GIL while it works.
+    def run(finder) -> list[Finding]:
+        with con.cursor() as cur:
+            return finder(cur, filters)
+
     with ThreadPoolExecutor(max_workers=FINDER_THREADS) as pool:
-        per_finder = list(pool.map(lambda finder: finder(con.cursor(), filters), FINDERS))
+        per_finder = list(pool.map(run, FINDERS))
     found = [f for results in per_finder for f in results]
     frame = pd.DataFrame([asdict(f) for f in found], columns=[*COLUMNS, "interest"])
     frame = frame.sort_values("interest", ascending=False, kind="stable").head(limit)

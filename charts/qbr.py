@@ -55,7 +55,8 @@ def build_health_trend_chart(frame: pd.DataFrame, *, theme: str = "light") -> al
     )
     thresholds = alt.Chart(pd.DataFrame({"y": [50, 70]})).mark_rule(
         strokeDash=[4, 4], color=p["rule"]).encode(y="y:Q")
-    return _styled(alt.layer(thresholds, line, points, data=frame[["quarter", "score", "band"]]), theme, "Relationship health by quarter")
+    layers = alt.layer(thresholds, line, points, data=frame[["quarter", "score", "band"]])
+    return _styled(layers, theme, "Relationship health by quarter")
 
 
 def build_premium_chart(

@@ -6,8 +6,8 @@ from analytics.kpis import PILLARS
 from charts.health import build_drivers_waterfall, build_health_trend_chart, build_pillar_chart
 from ui import filters, state
 from ui.cached import analysis
-from ui.formatting import change_points, period_text
 from ui.charts import draw
+from ui.formatting import change_points, period_text
 
 GRAIN = "quarter"
 WEIGHT_KEYS = {p: "w_" + c.removeprefix("score_") for p, c in zip(PILLARS, PILLAR_COLUMNS)}

@@ -37,7 +37,7 @@ chosen = st.multiselect("KPIs", list(labels), key="kpi", bind="query-params",
                         default=[kpis.kpi(i).label for i in DEFAULT_KPIS if i in usable] or list(labels)[:1])
 left, right, _ = st.columns([2, 1, 1])  # the KPI chips get the full width above
 grain = left.segmented_control("Grain", GRAINS, default="month", required=True, key="grain",
-                                 bind="query-params")
+                               bind="query-params")
 split = right.selectbox("Split by", SPLIT_OPTIONS, format_func=split_label, key="split", bind="query-params")
 split = None if split == NO_SPLIT else split
 unavailable = available.loc[~available["available"]]

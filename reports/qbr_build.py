@@ -9,7 +9,6 @@ import pandas as pd
 from analytics import findings, health, kpis, premium, trends
 from analytics.filters import Filters, engagement_label
 from charts.qbr import build_health_trend_chart, build_premium_chart
-from charts.spec import spec
 from reports.qbr import QbrReport, ReportChart, Tile, parse_quarter, quarter_label
 
 QBR_KPIS = ("contacts", "csat_pct", "nps", "fcr", "aht_seconds", "cost_per_contact",
@@ -99,7 +98,7 @@ def build_qbr_report(
         trend = pd.DataFrame({"period": trend["period"], "quarter": trend["period"].map(quarter_label),
                               "score": trend["score"].round(1), "band": trend["band"]}).reset_index(drop=True)
         chart = build_health_trend_chart(trend, theme=theme)
-        charts.append(ReportChart("health_trend", "Relationship health by quarter", spec(chart), trend))
+        charts.append(ReportChart("health_trend", "Relationship health by quarter", chart.to_dict(), trend))
 
     model, year = _relationship_year(con, provider, account, scoped.end)
     portfolio = scoped.replace(engagements=())
@@ -112,7 +111,7 @@ def build_qbr_report(
         data = gap[["relationship_year", "premium_pct", "ci_low", "ci_high", "n_partnership", "n_transactional",
                     "sufficient"]].reset_index(drop=True)
         chart = build_premium_chart(data, kpi_label=label, model=model, current_year=year, theme=theme)
-        charts.append(ReportChart("premium", f"Partnership premium on {label}", spec(chart), data))
+        charts.append(ReportChart("premium", f"Partnership premium on {label}", chart.to_dict(), data))
 
     said = findings.findings(con, scoped, limit=MAX_FINDINGS)
     return QbrReport(
