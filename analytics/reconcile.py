@@ -70,9 +70,11 @@ def vendor_vs_recomputed(
     recomputed = recomputed.rename(columns={"value": "recomputed"})[
         ["engagement", "period", "kpi", "recomputed"]]
     both = reported.merge(recomputed, on=["engagement", "period", "kpi"], how="inner")
+    both["recomputed"] = both["recomputed"].astype("float64")
     both["gap"] = both["reported"] - both["recomputed"]
-    both["flagged"] = (both["gap"].abs() > both["kpi"].map(limits)).astype(bool)
+    # Cast: on an empty frame `map` yields a string dtype, and comparing it with floats raises (pandas 3).
+    both["flagged"] = (both["gap"].abs() > both["kpi"].map(limits).astype("float64")).astype(bool)
     order = {kpi_id: i for i, kpi_id in enumerate(REPORTED_COLUMNS)}
-    both = both.assign(_order=both["kpi"].map(order)).sort_values(["engagement", "period", "_order"])
+    both = both.assign(_order=both["kpi"].map(order).astype("float64")).sort_values(["engagement", "period", "_order"])
     return both[["engagement", "provider", "account", "period", "kpi", "reported", "recomputed", "gap",
                  "flagged"]].reset_index(drop=True).astype({"gap": np.float64})
