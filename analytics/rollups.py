@@ -24,9 +24,23 @@ _MONTHLY_SQL = (
 )
 
 
+# rollup_daily.sql is the portable definition (it also runs on Spark, analytics/spark/): it reads a
+# relation named `interactions` and knows nothing of batches. Here a CTE of that name shadows the table
+# with one batch's rows, and the batch id is added outside the definition.
+_DAILY_INSERT = (
+    "insert into rollup_daily by name select *, cast($batch_id as integer) as batch_id from ("
+    "with interactions as (select * from main.interactions where batch_id = $batch_id) "
+    f"select * from ({_SQL}\n))"
+)
+# `batches.kind` of rollups imported from the Spark job (`python -m analytics rollups import`): their
+# rows have no raw interactions behind them, so rebuild and mismatches leave them alone.
+IMPORTED_KIND = "rollups"
+_INGESTED = f"batch_id not in (select batch_id from batches where kind = '{IMPORTED_KIND}')"
+
+
 def add_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     """Aggregate one freshly loaded interactions batch into both rollups."""
-    con.execute(f"insert into rollup_daily {_SQL}", {"batch_id": batch_id})
+    con.execute(_DAILY_INSERT, {"batch_id": batch_id})
     con.execute(_MONTHLY_SQL, {"batch_id": batch_id})
 
 
@@ -37,10 +51,10 @@ def drop_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute both rollups from raw interactions (used by `check` and after repairs)."""
-    con.execute("delete from rollup_daily")
-    con.execute("delete from rollup_monthly")
-    con.execute(f"insert into rollup_daily {_SQL}", {"batch_id": None})
-    con.execute(_MONTHLY_SQL, {"batch_id": None})
+    con.execute(f"delete from rollup_daily where {_INGESTED}")
+    con.execute(f"delete from rollup_monthly where {_INGESTED}")
+    for (batch_id,) in con.execute("select distinct batch_id from interactions order by 1").fetchall():
+        add_batch(con, batch_id)
 
 
 def backfill_monthly(con: duckdb.DuckDBPyConnection) -> None:
@@ -62,20 +76,20 @@ def table_for(grain: str | None, start: date | None, end: date | None) -> str:
 def mismatches(con: duckdb.DuckDBPyConnection) -> int:
     """Number of (batch, day) and (batch, month) groups whose rollups disagree with raw rows; 0 when consistent."""
     row = con.execute(
-        """
+        f"""
         with raw as (
             select batch_id, cast(occurred_at as date) as day, count(*) as contacts
             from interactions group by all
         ),
         rolled as (
-            select batch_id, day, sum(contacts) as contacts from rollup_daily group by all
+            select batch_id, day, sum(contacts) as contacts from rollup_daily where {_INGESTED} group by all
         ),
         raw_months as (
             select batch_id, cast(date_trunc('month', day) as date) as day, sum(contacts) as contacts
             from raw group by all
         ),
         monthly as (
-            select batch_id, day, sum(contacts) as contacts from rollup_monthly group by all
+            select batch_id, day, sum(contacts) as contacts from rollup_monthly where {_INGESTED} group by all
         )
         select (select count(*) from raw full outer join rolled using (batch_id, day)
                 where raw.contacts is distinct from rolled.contacts)

@@ -1,40 +1,46 @@
--- rollup_daily: one row per day × provider × account × channel × contact reason × segment × batch.
+-- rollup_daily: one row per day × provider × account × channel × contact reason × segment.
 -- Sums and counts only (no averages), so every KPI recombines exactly at any grain.
--- $batch_id: the batch to aggregate, or null for every batch (full rebuild).
+-- Reads the relation `interactions` (canonical columns, csat_scale, is_repeat). DuckDB's ingest
+-- shadows it with one batch's rows and adds batch_id (analytics/rollups.py); the Spark job
+-- (analytics/spark/) runs this same definition, transpiled, over the lake.
+-- Portable subset, enforced by tests/test_rollup_sql_portable.py: explicit group-by keys, no
+-- $parameters, one interval unit, and every output column cast to its rollup_daily type.
 with source as (
     select * from interactions
-    where $batch_id is null or batch_id = $batch_id
 ),
 
 final as (
     select
         cast(occurred_at as date)                                   as day,
-        provider, account, channel, contact_reason, customer_segment,
-        batch_id,
-        count(*)                                                    as contacts,
-        sum(handle_seconds)                                         as handle_sum,
-        count(handle_seconds)                                       as handle_n,
-        sum(wait_seconds)                                           as wait_sum,
-        count(wait_seconds)                                         as wait_n,
-        count(*) filter (where resolved_first_contact)              as fcr_yes,
-        count(resolved_first_contact)                               as fcr_n,
-        count(*) filter (where escalated)                           as escalated_yes,
-        count(escalated)                                            as escalated_n,
+        cast(provider as varchar)                                   as provider,
+        cast(account as varchar)                                    as account,
+        cast(channel as varchar)                                    as channel,
+        cast(contact_reason as varchar)                             as contact_reason,
+        cast(customer_segment as varchar)                           as customer_segment,
+        cast(count(*) as bigint)                                    as contacts,
+        cast(sum(handle_seconds) as double)                         as handle_sum,
+        cast(count(handle_seconds) as bigint)                       as handle_n,
+        cast(sum(wait_seconds) as double)                           as wait_sum,
+        cast(count(wait_seconds) as bigint)                         as wait_n,
+        cast(count(*) filter (where resolved_first_contact) as bigint) as fcr_yes,
+        cast(count(resolved_first_contact) as bigint)               as fcr_n,
+        cast(count(*) filter (where escalated) as bigint)           as escalated_yes,
+        cast(count(escalated) as bigint)                            as escalated_n,
         -- satisfied = top-two box: 4–5 on a 5-point scale, 8–10 on a 10-point scale
-        count(*) filter (where csat >= 0.8 * csat_scale)            as csat_sat,
-        count(csat)                                                 as csat_n,
-        count(*) filter (where nps >= 9)                            as nps_promoters,
-        count(*) filter (where nps <= 6)                            as nps_detractors,
-        count(nps)                                                  as nps_n,
-        sum(ces)                                                    as ces_sum,
-        count(ces)                                                  as ces_n,
-        sum(cost)                                                   as cost_sum,
-        count(cost)                                                 as cost_n,
-        count(*) filter (where resolved_first_contact and cost is not null) as resolved_cost_n,
-        count(*) filter (where is_repeat)                           as repeat_yes,
-        count(is_repeat)                                            as repeat_n
+        cast(count(*) filter (where csat >= 0.8 * csat_scale) as bigint) as csat_sat,
+        cast(count(csat) as bigint)                                 as csat_n,
+        cast(count(*) filter (where nps >= 9) as bigint)            as nps_promoters,
+        cast(count(*) filter (where nps <= 6) as bigint)            as nps_detractors,
+        cast(count(nps) as bigint)                                  as nps_n,
+        cast(sum(ces) as double)                                    as ces_sum,
+        cast(count(ces) as bigint)                                  as ces_n,
+        cast(sum(cost) as double)                                   as cost_sum,
+        cast(count(cost) as bigint)                                 as cost_n,
+        cast(count(*) filter (where resolved_first_contact and cost is not null) as bigint) as resolved_cost_n,
+        cast(count(*) filter (where is_repeat) as bigint)           as repeat_yes,
+        cast(count(is_repeat) as bigint)                            as repeat_n
     from source
-    group by all
+    group by cast(occurred_at as date), provider, account, channel, contact_reason, customer_segment
 )
 
 select * from final
