@@ -6,6 +6,7 @@ ingest engine, the schema in ``db.py`` and ``docs/DATA.md`` all follow it.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ PARSERS = (
     "duration",   # seconds, mm:ss, hh:mm:ss, Excel day fractions → seconds
     "bool",       # Yes/No/Y/N/1/0/True/False
     "number",     # currency symbols, thousands separators, decimal commas
-    "count",      # a non-negative whole number
+    "count",      # a non-negative number (scorecards may report a monthly average, e.g. 0.1667)
     "percent",    # 85%, 0.85 or 85 (one scale per column) → fraction 0–1
     "score",      # a bounded rating (CSAT, NPS, CES) — range checked
     "model",      # relationship model: partnership | transactional
@@ -106,8 +107,10 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
                     "first call resolution", "resolved first contact", "ftr", "first time resolution")),
     Field("escalated", "bool", "The contact was escalated or transferred up a tier.", sql_type="BOOLEAN",
           synonyms=("escalated", "escalation", "escalated y n", "is escalated")),
-    Field("csat", "score", "Customer satisfaction rating on the column's own 1–5 or 1–10 scale "
-          "(the scale is detected per file and stored in csat_scale).", unit="points", sql_type="DOUBLE",
+    Field("csat", "score", "Customer satisfaction rating on a 1–5 or 1–10 scale, stored with its scale in "
+          "csat_scale: declared in the mapping (`\"csat_scale\": 5`) or detected per file (1–5 when at least 95 % "
+          "of the values are ≤ 5); a value outside the scale is rejected as a value.", unit="points",
+          sql_type="DOUBLE",
           synonyms=("csat", "satisfaction", "satisfaction rating", "customer satisfaction", "csat score",
                     "rating", "satisfaction score", "survey score")),
     Field("nps", "score", "Likelihood to recommend, 0–10.", unit="points (0–10)", sql_type="DOUBLE",
@@ -118,6 +121,20 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
     Field("cost", "number", "Cost of handling the contact.", unit="currency", sql_type="DOUBLE",
           synonyms=("cost", "cost per contact", "contact cost", "handling cost", "charge", "billed amount",
                     "price")),
+    Field("answered", "bool", "The contact was answered (handled by a person) — false for an abandoned call. "
+          "When a file says which contacts were answered, AHT, FCR and CSAT count answered contacts only.",
+          sql_type="BOOLEAN",
+          synonyms=("answered", "answered y n", "is answered", "call answered", "answered flag", "handled")),
+    Field("resolution_seconds", "duration", "Time from opening to resolution (tickets, complaints), in seconds; "
+          "often derived from two timestamp columns in the mapping.", unit="seconds", sql_type="DOUBLE",
+          synonyms=("resolution time", "resolution seconds", "time to resolve", "time to resolution",
+                    "resolution time seconds", "ttr")),
+    Field("sla_met", "bool", "The contact met its service-level target (answered or resolved in time).",
+          sql_type="BOOLEAN",
+          synonyms=("sla met", "made sla", "met sla", "within sla", "sla flag", "timely response", "timely")),
+    Field("reopened", "bool", "The ticket was reopened after being resolved (a reopen count > 0 counts as yes).",
+          sql_type="BOOLEAN",
+          synonyms=("reopened", "re opened", "is reopened", "reopen count", "reopen")),
 )
 
 PERFORMANCE_FIELDS: tuple[Field, ...] = (
@@ -192,14 +209,21 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 
 # Measures: an interactions file needs at least one; a performance file too.
 INTERACTION_MEASURES = ("handle_seconds", "wait_seconds", "resolved_first_contact", "escalated",
-                        "csat", "nps", "ces", "cost")
+                        "csat", "nps", "ces", "cost", "answered", "resolution_seconds", "sla_met", "reopened")
 PERFORMANCE_MEASURES = ("quality_score", "sla_attainment", "agent_attrition", "cost_per_resolution",
                         "innovations", "escalations", "governance_meetings", "gain_share_savings",
                         "contacts_handled", "reported_fcr", "reported_aht_seconds", "reported_csat_pct")
 
-# Score ranges accepted per field: (low, high). CSAT picks its scale per file.
+# Identity fields: the auto-mapping never picks a column whose sampled values are all empty or junk for them.
+IDENTITY_FIELDS = ("interaction_id", "provider", "account", "customer_id", "agent_id")
+
+# Score ranges accepted per field: (low, high). CSAT has a scale per file: declared in the mapping
+# ("csat_scale": 5 or 10) or detected — 1–5 when at least CSAT_FIVE_SHARE of the values are ≤ 5.
 SCORE_RANGES = {"nps": (0, 10), "ces": (1, 7)}
 CSAT_SCALES = (5, 10)
+CSAT_FIVE_SHARE = 0.95
+# Top-two box, the "satisfied" ratings: 4–5 on a 1–5 scale, 9–10 on a 1–10 scale.
+CSAT_TOP_TWO = {5: 4, 10: 9}
 
 RELATIONSHIP_MODELS = ("partnership", "transactional")
 
@@ -216,6 +240,28 @@ CHANNELS: dict[str, tuple[str, ...]] = {
 }
 
 UNASSIGNED = "Unassigned"  # stored when a file has neither a provider nor an account column
+
+
+REPORTING_TZ_ENV = "RAPPORT_TZ"
+DEFAULT_REPORTING_TZ = "UTC"
+
+
+def reporting_time_zone() -> str:
+    """The reporting time zone (IANA name) every timestamp is stored in: the RAPPORT_TZ setting, default UTC.
+
+    Timestamps with an offset (`-04:00`, `Z`, `+0530`) are converted to this zone at ingest; timestamps
+    without one are taken as already being in it. Raises ValueError naming the fix for an unknown zone.
+    """
+    import zoneinfo
+
+    name = (os.environ.get(REPORTING_TZ_ENV) or DEFAULT_REPORTING_TZ).strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"the reporting time zone {name!r} (setting {REPORTING_TZ_ENV}) is not a known IANA "
+                         "time zone; set it to a name such as 'UTC', 'Europe/Zurich' or 'America/New_York'"
+                         ) from exc
+    return name
 
 
 def field(kind: str, name: str) -> Field:

@@ -80,7 +80,11 @@ def schema_sql() -> list[str]:
   rows_loaded bigint not null,
   rows_rejected bigint not null,
   rows_duplicate bigint not null,
-  loaded_at timestamp not null default current_timestamp
+  loaded_at timestamp not null default current_timestamp,
+  values_rejected bigint default 0,
+  rows_collapsed bigint default 0,
+  status varchar default 'loaded',
+  message varchar
 )""",
         f"""create table if not exists {INTERACTIONS} (
   batch_id integer not null,
@@ -103,7 +107,8 @@ def schema_sql() -> list[str]:
   line bigint,
   "column" varchar,
   value varchar,
-  reason varchar not null
+  reason varchar not null,
+  scope varchar default 'row'
 )""",
         """create table if not exists saved_mappings (
   source_name varchar primary key,
@@ -132,7 +137,11 @@ def schema_sql() -> list[str]:
   ces_sum double, ces_n bigint,
   cost_sum double, cost_n bigint,
   resolved_cost_n bigint,
-  repeat_yes bigint, repeat_n bigint
+  repeat_yes bigint, repeat_n bigint,
+  abandoned_yes bigint, answered_n bigint,
+  sla_met_yes bigint, sla_met_n bigint,
+  resolve_sum double, resolve_n bigint,
+  reopened_yes bigint, reopened_n bigint
 )""",
         # The same sums one level up: day is the first of the month. About 17× fewer rows than
         # rollup_daily on the sample, which is what keeps month/quarter/year queries fast.
@@ -140,8 +149,24 @@ def schema_sql() -> list[str]:
     ]
 
 
+def migration_sql() -> list[str]:
+    """Columns added since a database file may have been created (idempotent ALTERs)."""
+    added = [(kind, f.name, f.sql_type) for kind in (INTERACTIONS, PERFORMANCE, ENGAGEMENTS)
+             for f in FIELDS[kind] if f.name != "occurred_time"]
+    added += [("batches", "values_rejected", "bigint default 0"), ("batches", "rows_collapsed", "bigint default 0"),
+              ("batches", "status", "varchar default 'loaded'"), ("batches", "message", "varchar"),
+              ("rejects", "scope", "varchar default 'row'")]
+    added += [(table, name, sql_type) for table in ("rollup_daily", "rollup_monthly")
+              for name, sql_type in (("abandoned_yes", "bigint"), ("answered_n", "bigint"),
+                                     ("sla_met_yes", "bigint"), ("sla_met_n", "bigint"),
+                                     ("resolve_sum", "double"), ("resolve_n", "bigint"),
+                                     ("reopened_yes", "bigint"), ("reopened_n", "bigint"))]
+    return [f"alter table {quote_ident(table)} add column if not exists {quote_ident(name)} {sql_type}"
+            for table, name, sql_type in added]
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in schema_sql():
+    for statement in schema_sql() + migration_sql():
         con.execute(statement)
     from analytics import rollups  # rollups needs this module's schema; imported late on purpose
 

@@ -16,9 +16,10 @@ _SQL = (Path(__file__).parent / "sql" / "rollup_daily.sql").read_text()
 _KEYS = ("provider", "account", "channel", "contact_reason", "customer_segment", "batch_id")
 _MEASURES = ("contacts", "handle_sum", "handle_n", "wait_sum", "wait_n", "fcr_yes", "fcr_n", "escalated_yes",
              "escalated_n", "csat_sat", "csat_n", "nps_promoters", "nps_detractors", "nps_n", "ces_sum", "ces_n",
-             "cost_sum", "cost_n", "resolved_cost_n", "repeat_yes", "repeat_n")
+             "cost_sum", "cost_n", "resolved_cost_n", "repeat_yes", "repeat_n", "abandoned_yes", "answered_n",
+             "sla_met_yes", "sla_met_n", "resolve_sum", "resolve_n", "reopened_yes", "reopened_n")
 _MONTHLY_SQL = (
-    "insert into rollup_monthly select cast(date_trunc('month', day) as date) as day, "
+    "insert into rollup_monthly by name select cast(date_trunc('month', day) as date) as day, "
     + ", ".join(_KEYS) + ", " + ", ".join(f"sum({m}) as {m}" for m in _MEASURES)
     + " from rollup_daily where $batch_id is null or batch_id = $batch_id group by all"
 )

@@ -18,17 +18,20 @@ final as (
         cast(contact_reason as varchar)                             as contact_reason,
         cast(customer_segment as varchar)                           as customer_segment,
         cast(count(*) as bigint)                                    as contacts,
-        cast(sum(handle_seconds) as double)                         as handle_sum,
-        cast(count(handle_seconds) as bigint)                       as handle_n,
+        -- AHT, FCR and CSAT count answered contacts only (an abandoned call has no handling to measure);
+        -- rows without an answered flag count, so files that do not say which are answered are unchanged
+        cast(sum(handle_seconds) filter (where answered is not false) as double) as handle_sum,
+        cast(count(handle_seconds) filter (where answered is not false) as bigint) as handle_n,
         cast(sum(wait_seconds) as double)                           as wait_sum,
         cast(count(wait_seconds) as bigint)                         as wait_n,
-        cast(count(*) filter (where resolved_first_contact) as bigint) as fcr_yes,
-        cast(count(resolved_first_contact) as bigint)               as fcr_n,
+        cast(count(*) filter (where resolved_first_contact and answered is not false) as bigint) as fcr_yes,
+        cast(count(resolved_first_contact) filter (where answered is not false) as bigint) as fcr_n,
         cast(count(*) filter (where escalated) as bigint)           as escalated_yes,
         cast(count(escalated) as bigint)                            as escalated_n,
-        -- satisfied = top-two box: 4–5 on a 5-point scale, 8–10 on a 10-point scale
-        cast(count(*) filter (where csat >= 0.8 * csat_scale) as bigint) as csat_sat,
-        cast(count(csat) as bigint)                                 as csat_n,
+        -- satisfied = top-two box: 4–5 on a 1–5 scale, 9–10 on a 1–10 scale
+        cast(count(*) filter (where answered is not false
+                              and csat >= case when csat_scale = 10 then 9 else 4 end) as bigint) as csat_sat,
+        cast(count(csat) filter (where answered is not false) as bigint) as csat_n,
         cast(count(*) filter (where nps >= 9) as bigint)            as nps_promoters,
         cast(count(*) filter (where nps <= 6) as bigint)            as nps_detractors,
         cast(count(nps) as bigint)                                  as nps_n,
@@ -38,7 +41,15 @@ final as (
         cast(count(cost) as bigint)                                 as cost_n,
         cast(count(*) filter (where resolved_first_contact and cost is not null) as bigint) as resolved_cost_n,
         cast(count(*) filter (where is_repeat) as bigint)           as repeat_yes,
-        cast(count(is_repeat) as bigint)                            as repeat_n
+        cast(count(is_repeat) as bigint)                            as repeat_n,
+        cast(count(*) filter (where answered = false) as bigint)    as abandoned_yes,
+        cast(count(answered) as bigint)                             as answered_n,
+        cast(count(*) filter (where sla_met) as bigint)             as sla_met_yes,
+        cast(count(sla_met) as bigint)                              as sla_met_n,
+        cast(sum(resolution_seconds) as double)                     as resolve_sum,
+        cast(count(resolution_seconds) as bigint)                   as resolve_n,
+        cast(count(*) filter (where reopened) as bigint)            as reopened_yes,
+        cast(count(reopened) as bigint)                             as reopened_n
     from source
     group by cast(occurred_at as date), provider, account, channel, contact_reason, customer_segment
 )
