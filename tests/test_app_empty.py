@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from tests.test_app_pages import healthy, run, use_database
+from tests.builders import healthy, run, use_database
 from ui.markdown import plain
 
 

@@ -5,40 +5,12 @@ One database file for the whole module: ui.cached keeps one connection per path.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, sample
-
-APP = Path(__file__).resolve().parents[1] / "app.py"
-
-
-def use_database(tmp_path_factory, name: str, *, interactions: int | None) -> pytest.MonkeyPatch:
-    """Create a database (the sample portfolio unless `interactions` is None), point RAPPORT_DB at
-    it and clear Streamlit's caches, which key on the path and the data version."""
-    path = tmp_path_factory.mktemp(name) / "rapport.duckdb"
-    con = db.connect(path)
-    if interactions is not None:
-        sample.generate(con, interactions=interactions)
-    con.close()
-    patch = pytest.MonkeyPatch()
-    patch.setenv("RAPPORT_DB", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    return patch
-
-
-def run(page: str | None = None, **params: str | list[str]) -> AppTest:
-    """Open the app (on pages/<page>.py when given) from a link with these URL parameters."""
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    for name, value in params.items():
-        at.query_params[name] = value
-    if page:
-        at.switch_page(f"pages/{page}.py")
-    return at.run()
+from tests.builders import healthy, run, use_database
 
 
 def charts(at: AppTest) -> list[dict]:
@@ -61,10 +33,6 @@ def notices(at: AppTest) -> str:
 def colour(metric_proto) -> str:
     field = metric_proto.DESCRIPTOR.fields_by_name["color"]
     return field.enum_type.values_by_number[metric_proto.color].name
-
-
-def healthy(at: AppTest) -> bool:
-    return not at.exception and not at.error
 
 
 @pytest.fixture(scope="module", autouse=True)

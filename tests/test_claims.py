@@ -5,7 +5,7 @@ import pytest
 
 from analytics.claims import claim_check
 from analytics.filters import Filters
-from tests.test_premium import SIX, load
+from tests.builders import SIX, load
 
 QUALITY = "Partnerships score 15–20 % higher on quality after year two"
 INNOVATIONS = "Partnerships implement 20–25 % more innovations a year"

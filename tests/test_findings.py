@@ -10,8 +10,7 @@ from analytics.filters import Filters
 from analytics.findings import COLUMNS, busiest_month, channel_shift, findings, reason_shift
 from analytics.insight import channel_mix, reason_movers
 from analytics.premium import premium_by_relationship_year, trajectory
-from tests.conftest import insert_rows
-from tests.test_premium import load
+from tests.builders import insert_rows, load
 
 
 def contact(day: str, channel: str = "phone", reason: str | None = None) -> dict:

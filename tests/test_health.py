@@ -7,7 +7,7 @@ import pytest
 
 from analytics.filters import Filters
 from analytics.health import band, health_drivers, health_overview, health_scores, kpi_scores
-from tests.conftest import insert_rows
+from tests.builders import insert_rows
 
 
 def score(value, worst, target, best):

@@ -11,7 +11,7 @@ from analytics.filters import Filters
 from analytics.insight import (channel_mix, movers_window, reason_movers, repeat_contacts, seasonality,
                                segment_trends)
 from analytics.kpi_frames import kpi_frame
-from tests.conftest import insert_rows
+from tests.builders import insert_rows
 
 
 def contact(when: str, *, channel: str = "phone", reason: str | None = None, segment: str | None = None,

@@ -8,7 +8,7 @@ import pytest
 
 from analytics.filters import Filters
 from analytics.kpi_frames import available_kpis, kpi_frame, period_start
-from tests.conftest import insert_rows
+from tests.builders import insert_rows
 
 ROWS = [
     # provider, account, day, channel, fcr, handle, csat (5-pt), nps

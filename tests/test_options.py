@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from analytics.options import filter_options
-from tests.conftest import insert_rows
+from tests.builders import insert_rows
 
 
 def test_empty_database_offers_no_choices(con):

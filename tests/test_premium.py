@@ -10,33 +10,7 @@ import pytest
 from analytics.filters import Filters
 from analytics.premium import (calendar_yoy, model_curves, premium_by_relationship_year, relationship_year_values,
                                trajectory)
-from tests.conftest import insert_rows
-
-START = date(2020, 1, 1)
-
-
-def engagement(provider: str, model: str, start: date = START, account: str = "A") -> dict:
-    return dict(provider=provider, account=account, relationship_model=model, contract_start=start)
-
-
-def scorecard(provider: str, period: str, account: str = "A", **figures) -> dict:
-    return dict(provider=provider, account=account, period=period, **figures)
-
-
-def month_of_year(year: int, month: int = 1) -> str:
-    """The scorecard month in relationship year `year` for a contract starting 2020-01-01."""
-    return f"{2019 + year}-{month:02d}-01"
-
-
-def load(con, values: dict[str, list[float]], models: dict[str, str], field: str = "quality_score") -> None:
-    """One scorecard row per engagement per relationship year (January of each year)."""
-    insert_rows(con, "engagements", [engagement(p, m) for p, m in models.items()], batch_id=1)
-    insert_rows(con, "performance", [scorecard(p, month_of_year(y + 1), **{field: v})
-                                     for p, series in values.items() for y, v in enumerate(series)], batch_id=2)
-
-
-SIX = {"P1": "partnership", "P2": "partnership", "P3": "partnership",
-       "T1": "transactional", "T2": "transactional", "T3": "transactional"}
+from tests.builders import SIX, engagement, insert_rows, load, month_of_year, scorecard
 
 
 def test_relationship_year_counts_months_from_a_mid_year_contract_start(con):

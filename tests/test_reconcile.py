@@ -6,7 +6,7 @@ import pytest
 
 from analytics.filters import Filters
 from analytics.reconcile import vendor_vs_recomputed
-from tests.conftest import insert_rows
+from tests.builders import insert_rows
 
 JAN = [  # provider P, account A, January 2024: FCR 3/4, AHT 400 s, CSAT 2/4 satisfied (5-point)
     (True, 300.0, 5, "phone"), (True, 500.0, 4, "phone"), (True, 350.0, 3, "chat"), (False, 450.0, 1, "chat"),

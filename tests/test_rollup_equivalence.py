@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from analytics import db, kpis
 from analytics.filters import Filters
 from analytics.kpi_frames import kpi_frame
-from tests.conftest import insert_rows
+from tests.builders import insert_rows
 
 NO_CHANNEL = "∅"
 

@@ -6,7 +6,7 @@ from datetime import date
 from analytics import rollups
 from analytics.filters import Filters
 from analytics.kpi_frames import kpi_frame
-from tests.conftest import insert_rows
+from tests.builders import insert_rows
 
 
 def rows_over_two_months() -> list[dict]:

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from analytics import db, rollups, sample
-from tests.conftest import insert_rows
+from tests.builders import insert_rows
 
 SIZE = 20_000
 CHECKSUM_SQL = """

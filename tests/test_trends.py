@@ -9,7 +9,7 @@ import pytest
 
 from analytics.filters import Filters
 from analytics.trends import data_freshness, kpi_tiles, kpi_trend, relative_change
-from tests.conftest import insert_rows
+from tests.builders import insert_rows
 
 
 def contact(day: str, handle: float | None = None, channel: str = "phone", provider: str = "P",

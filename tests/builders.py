@@ -1,0 +1,108 @@
+"""Builders shared by test modules: literal rows into a real database, the app opened from a link.
+
+Fixtures live in conftest.py; a test module imports the plain functions it needs from here
+(never from conftest.py or from another test module).
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import db, rollups, sample
+from analytics.contracts import INTERACTIONS
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "app.py"
+# AppTest's timeout caps one script run; it is not a wait. It equals pytest's per-test timeout
+# (pytest.ini), so a slow machine makes a run slow, never a failure.
+APP_RUN_CAP = 600
+
+
+def insert_rows(con, table: str, rows: list[dict], *, batch_id: int = 1) -> None:
+    """Insert literal rows (dicts of canonical columns) as one batch; missing columns are null.
+
+    Interactions rows get their rollup rows too, so analyses see them exactly as after an ingest.
+    """
+    columns = [c for (c,) in con.execute(
+        "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()]
+    frame = pd.DataFrame([{**{c: None for c in columns}, "batch_id": batch_id, **row} for row in rows])[columns]
+    if table == INTERACTIONS:
+        frame["csat_scale"] = frame["csat_scale"].where(frame["csat_scale"].notna(), 5)
+    with db.write_transaction(con) as cur:
+        cur.execute(
+            "insert into batches (batch_id, file_name, sha256, kind, rows_read, rows_loaded, rows_rejected,"
+            " rows_duplicate) values (?, ?, ?, ?, ?, ?, 0, 0) on conflict do nothing",
+            [batch_id, f"fixture-{batch_id}.csv", f"sha-{batch_id}", table, len(rows), len(rows)],
+        )
+        cur.register("literal_rows", frame)
+        cur.execute(f"insert into {table} select * from literal_rows")
+        cur.unregister("literal_rows")
+        if table == INTERACTIONS:
+            rollups.drop_batch(cur, batch_id)
+            rollups.add_batch(cur, batch_id)
+
+
+# ---- engagements and yearly scorecards (partnership premium, claims, findings) ---------------------------
+
+CONTRACT_START = date(2020, 1, 1)
+# Three engagements per relationship model: the fewest the premium compares.
+SIX = {"P1": "partnership", "P2": "partnership", "P3": "partnership",
+       "T1": "transactional", "T2": "transactional", "T3": "transactional"}
+
+
+def engagement(provider: str, model: str, start: date = CONTRACT_START, account: str = "A") -> dict:
+    return dict(provider=provider, account=account, relationship_model=model, contract_start=start)
+
+
+def scorecard(provider: str, period: str, account: str = "A", **figures) -> dict:
+    return dict(provider=provider, account=account, period=period, **figures)
+
+
+def month_of_year(year: int, month: int = 1) -> str:
+    """The scorecard month in relationship year `year` for a contract starting 2020-01-01."""
+    return f"{2019 + year}-{month:02d}-01"
+
+
+def load(con, values: dict[str, list[float]], models: dict[str, str], field: str = "quality_score") -> None:
+    """One scorecard row per engagement per relationship year (January of each year)."""
+    insert_rows(con, "engagements", [engagement(p, m) for p, m in models.items()], batch_id=1)
+    insert_rows(con, "performance", [scorecard(p, month_of_year(y + 1), **{field: v})
+                                     for p, series in values.items() for y, v in enumerate(series)], batch_id=2)
+
+
+# ---- the app through AppTest ---------------------------------------------------------------------------
+
+def use_database(tmp_path_factory, name: str, *, interactions: int | None) -> pytest.MonkeyPatch:
+    """Create a database (the sample portfolio unless `interactions` is None), point RAPPORT_DB at
+    it and clear Streamlit's caches, which key on the path and the data version."""
+    path = tmp_path_factory.mktemp(name) / "rapport.duckdb"
+    con = db.connect(path)
+    if interactions is not None:
+        sample.generate(con, interactions=interactions)
+    con.close()
+    patch = pytest.MonkeyPatch()
+    patch.setenv("RAPPORT_DB", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return patch
+
+
+def run(page: str | None = None, **params: str | list[str]) -> AppTest:
+    """Open the app (on pages/<page>.py when given) from a link with these URL parameters."""
+    at = AppTest.from_file(str(APP), default_timeout=APP_RUN_CAP)
+    for name, value in params.items():
+        at.query_params[name] = value
+    if page:
+        at.switch_page(f"pages/{page}.py")
+    return at.run()
+
+
+def healthy(at: AppTest) -> bool:
+    return not at.exception and not at.error
