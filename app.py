@@ -2,7 +2,7 @@
 import streamlit as st
 
 from charts import theme
-from ui import filters, state
+from ui import drill, filters, state
 
 st.set_page_config(page_title="Rapport", layout="wide", page_icon=":material/handshake:")
 theme.enable()
@@ -21,6 +21,7 @@ pages = {
 page = st.navigation(pages)
 state.open_database()
 if page.title != "Data":
+    drill.apply_pending()
     filters.sidebar()
 st.session_state[state.SHELL_KEY] = True  # pages check that they run inside this shell
 try:

@@ -1,23 +1,26 @@
-"""Overview: portfolio KPI tiles, every engagement's health, top findings, data freshness."""
+"""Overview: portfolio KPI tiles, every engagement's health (click a row for its QBR), top findings,
+data freshness."""
 import streamlit as st
 
 from analytics import kpis
 from analytics.findings import findings
+from analytics.formatting import delta_color, format_change, format_period, format_value
 from analytics.health import health_overview
 from analytics.trends import data_freshness, kpi_tiles
-from ui import filters, state
+from ui import drill, filters, state, tables
 from ui.cached import analysis
-from ui.formatting import change_text, delta_color, period_text
 from ui.markdown import plain
 
 TILE_KPIS = ("contacts", "csat_pct", "nps", "fcr", "aht_seconds", "cost_per_contact", "quality_score",
              "sla_attainment")
 SEVERITY_ICONS = {"warning": ":material/warning:", "good": ":material/thumb_up:", "info": ":material/info:"}
+HEALTH_TABLE_KEY = "overview_health"
 
 st.title("Portfolio overview")
 if not state.has_data():
     st.stop()
 current = filters.current()
+drill.breadcrumbs(drill.OVERVIEW_PAGE)
 st.caption(" · ".join(current.describe()))
 
 with state.section("the KPI tiles"):
@@ -28,32 +31,45 @@ with state.section("the KPI tiles"):
     columns = st.columns(4)
     for i, row in enumerate(tiles.itertuples()):
         k = kpis.kpi(row.kpi)
-        last_year = kpis.format_value(k, row.last_year_value)
-        yoy = change_text(row.yoy_change) or "no data"
+        quarter = format_period(row.period_start, "quarter")
+        last_year = format_value(k, row.last_year_value)
+        yoy = format_change(k, row.value, row.last_year_value) or "no data"
         columns[i % 4].metric(
-            row.label, kpis.format_value(k, row.value), delta=change_text(row.prior_change),
+            row.label, format_value(k, row.value), delta=format_change(k, row.value, row.prior_value),
             delta_color=delta_color(k), border=True,
-            help=f"{period_text(row.period_start, 'quarter')} vs the prior quarter "
-                 f"({kpis.format_value(k, row.prior_value)}). Same quarter last year: {last_year} ({yoy}).",
+            help=f"{quarter} vs the prior quarter ({format_value(k, row.prior_value)}). "
+                 f"Same quarter last year: {last_year} ({yoy}).",
         )
-        columns[i % 4].caption(f"{period_text(row.period_start, 'quarter')} · last year {last_year} ({yoy})")
+        columns[i % 4].caption(f"{quarter} · last year {last_year} ({yoy})")
 
 with state.section("engagement health"):
     st.subheader("Engagement health")
     health = analysis(health_overview, current, grain="quarter")
-    st.dataframe(
-        health[["engagement", "relationship_model", "score", "band", "trend", "history", "period"]],
-        hide_index=True, width="stretch",
-        column_config={
-            "engagement": st.column_config.TextColumn("Engagement", width="large"),
-            "relationship_model": st.column_config.TextColumn("Model"),
-            "score": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="%.0f"),
-            "band": st.column_config.TextColumn("Status"),
-            "trend": st.column_config.NumberColumn("Δ vs prior", format="%+.1f"),
-            "history": st.column_config.LineChartColumn("Last 8 quarters", y_min=0, y_max=100, width="small"),
-            "period": st.column_config.DateColumn("Quarter", format="YYYY-[Q]Q"),
-        },
-    )
+    if health.empty:
+        st.info("No engagement has scored KPIs within these filters — widen the dates or clear a filter.")
+    else:
+        st.caption("Select a row to open that engagement's QBR with these filters. Health is 0–100 against "
+                   "targets: healthy ≥ 70, watch 50–70, at risk < 50.")
+        shown = tables.health_table(health)
+        picked = st.dataframe(
+            shown, hide_index=True, width="stretch", key=HEALTH_TABLE_KEY, on_select="rerun",
+            selection_mode="single-row",
+            column_order=["Engagement", "Model", "Health", "Status", "Change", "History", "Latest"],
+            column_config={
+                "Engagement": st.column_config.TextColumn("Engagement", width="large"),
+                "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="plain"),
+                "Change": st.column_config.TextColumn("Change vs prior quarter",
+                                                      help="Change in health score, in points."),
+                "History": st.column_config.LineChartColumn("Last 8 quarters", y_min=0, y_max=100,
+                                                            width="small"),
+                "Latest": st.column_config.TextColumn("Quarter"),
+            },
+        )
+        rows = picked.selection.rows if picked is not None else []
+        if rows:
+            chosen = shown.iloc[rows[0]]
+            drill.open_qbr(str(chosen["Provider"]), str(chosen["Account"]))
+
 with state.section("the findings"):
     st.subheader("Top findings")
     found = analysis(findings, current, limit=6)
@@ -64,5 +80,4 @@ with state.section("the findings"):
         columns[i % 2].markdown(f"{SEVERITY_ICONS.get(row.severity, ':material/info:')} {plain(row.headline)}")
 
 with st.expander("Data freshness", icon=":material/schedule:"), state.section("data freshness"):
-    st.dataframe(analysis(data_freshness), hide_index=True, width="stretch",
-                 column_config={"rows": st.column_config.NumberColumn("Rows", format="localized")})
+    st.dataframe(tables.freshness_table(analysis(data_freshness)), hide_index=True, width="stretch")

@@ -1,0 +1,78 @@
+"""Analysis frames turned into tables a person reads: labels from the registry, units in the
+headers, dates for people, bands that agree with their scores, no ``None``.
+
+Pure pandas (no Streamlit): the pages pass the result to ``st.dataframe`` with the column
+configs defined here, and tests can check the frames directly.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics import kpis
+from analytics.formatting import (
+    MISSING, format_band_value, format_change, format_date, format_datetime, format_period, format_points,
+    format_value,
+)
+
+MODEL_LABELS = {"partnership": "Partnership", "transactional": "Transactional"}
+DATASET_LABELS = {"interactions": "Interactions", "performance": "Provider scorecards",
+                  "engagements": "Engagement register"}
+BAND_LABELS = {"healthy": "Healthy", "watch": "Watch", "at risk": "At risk"}
+
+
+def model_label(model) -> str:
+    if model is None or (isinstance(model, float) and model != model):
+        return MISSING
+    return MODEL_LABELS.get(str(model), str(model).capitalize())
+
+
+def shown_score(score) -> float | None:
+    """A 0–100 health score as the table shows it: one decimal, or two when one would cross a band line."""
+    text = format_band_value(score, decimals=1)
+    return None if text == MISSING else float(text)
+
+
+def health_table(overview: pd.DataFrame, *, period_grain: str = "quarter") -> pd.DataFrame:
+    """`health_overview` rows for people: Engagement, Provider, Account, Model, Health (as shown), Status,
+    Change (pts), History, Latest quarter. Rows keep the analysis order."""
+    return pd.DataFrame({
+        "Engagement": overview["engagement"].astype("string"),
+        "Provider": overview["provider"].astype("string"),
+        "Account": overview["account"].astype("string"),
+        "Model": [model_label(m) for m in overview["relationship_model"]],
+        "Health": pd.array([shown_score(s) for s in overview["score"]], dtype="Float64"),
+        "Status": [BAND_LABELS.get(b, MISSING) for b in overview["band"]],
+        "Change": [format_points(t) or MISSING for t in overview["trend"]],
+        "History": list(overview["history"]),
+        "Latest": [format_period(p, period_grain) for p in overview["period"]],
+    })
+
+
+def drivers_table(drivers: pd.DataFrame, *, label_from: str, label_to: str) -> pd.DataFrame:
+    """`health_drivers` rows for people: KPI, Pillar, the KPI's value in each period (in its unit),
+    the change by the units rule, and the contribution to the score in points."""
+    rows = []
+    for row in drivers.itertuples():
+        k = kpis.kpi(row.kpi)
+        rows.append({
+            "KPI": k.label,
+            "Pillar": str(row.pillar).capitalize(),
+            label_from: format_value(k, row.value_from),
+            label_to: format_value(k, row.value_to),
+            "Change": format_change(k, row.value_to, row.value_from) or MISSING,
+            "KPI score": f"{format_band_value(row.score_from)} → {format_band_value(row.score_to)}",
+            "Contribution": format_points(row.contribution) or MISSING,
+        })
+    columns = ["KPI", "Pillar", label_from, label_to, "Change", "KPI score", "Contribution"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def freshness_table(freshness: pd.DataFrame) -> pd.DataFrame:
+    """`data_freshness` rows for people: Dataset, Rows, First, Last, Last loaded."""
+    return pd.DataFrame({
+        "Dataset": [DATASET_LABELS.get(d, str(d).capitalize()) for d in freshness["dataset"]],
+        "Rows": [f"{int(r):,}" for r in freshness["rows"]],
+        "From": [format_date(d) for d in freshness["first_date"]],
+        "To": [format_date(d) for d in freshness["last_date"]],
+        "Last loaded": [format_datetime(t) for t in freshness["last_loaded_at"]],
+    })
