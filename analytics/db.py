@@ -116,6 +116,34 @@ def schema_sql() -> list[str]:
   mapping varchar not null,
   saved_at timestamp default current_timestamp
 )""",
+        # Gain-share terms, one row per engagement (provider × account), edited on the QBR page
+        # (analytics/gainshare.py). baseline_method: 'value' (baseline_cost as of baseline_date)
+        # or 'first_6_months' (cost per resolution over the contract's first 6 months).
+        """create table if not exists gainshare_terms (
+  provider varchar not null,
+  account varchar not null,
+  baseline_method varchar not null,
+  baseline_cost double,
+  baseline_date date,
+  buyer_share double not null,
+  updated_at timestamp default current_timestamp,
+  primary key (provider, account)
+)""",
+        # QBR agenda: notes and agreed actions per engagement, raised in a quarter and carried
+        # forward until done (analytics/actions.py). Quarters are '2025-Q3' labels.
+        """create table if not exists qbr_actions (
+  action_id integer primary key,
+  provider varchar not null,
+  account varchar not null,
+  kind varchar not null,
+  text varchar not null,
+  owner varchar,
+  due date,
+  status varchar not null,
+  raised_quarter varchar not null,
+  closed_quarter varchar,
+  updated_at timestamp default current_timestamp
+)""",
         """create table if not exists meta (
   key varchar primary key,
   value bigint not null

@@ -1,0 +1,209 @@
+"""Gain-share: the shared-savings ledger partnerships are built on.
+
+The contract fixes a baseline cost per resolution — a value as of a date, or the cost per
+resolution measured over the contract's first 6 months — and a split of the savings between
+buyer and provider. Each quarter,
+
+    savings = (baseline − actual cost per resolution) × resolutions
+
+split buyer/provider by the contract's shares, set beside the gain-share savings the
+provider's scorecard reports for the same quarter; a gap larger than `GAP_TOLERANCE` of the
+computed savings (or of the reported figure when nothing was computed) is flagged.
+
+Actual cost per resolution and resolutions come from the interactions (cost / contacts
+resolved on first contact, the `cost_per_resolution` KPI's parts); a quarter without
+interaction costs falls back to the scorecard (its cost per resolution × contacts handled ×
+reported FCR). Savings are negative when the cost rose above the baseline: the ledger shows
+them so a reader sees the overspend, although contracts usually share positive savings only.
+
+The terms live in `gainshare_terms`, one row per provider × account.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from analytics import db
+from analytics.formatting import format_period
+
+VALUE, FIRST_6_MONTHS = "value", "first_6_months"
+METHODS = (VALUE, FIRST_6_MONTHS)
+METHOD_LABELS = {VALUE: "A fixed value as of a date", FIRST_6_MONTHS: "The contract's first 6 months"}
+GAP_TOLERANCE = 0.10  # a reported figure more than 10 % away from the computed one is flagged
+LEDGER_COLUMNS = ["quarter", "period", "source", "resolutions", "cost_per_resolution", "baseline", "savings",
+                  "buyer_savings", "provider_savings", "reported", "gap", "gap_flag", "savings_to_date",
+                  "buyer_to_date", "provider_to_date", "reported_to_date"]
+
+
+@dataclass(frozen=True)
+class GainShareTerms:
+    provider: str
+    account: str
+    baseline_method: str          # value | first_6_months
+    baseline_cost: float | None   # the contract's figure when baseline_method == value
+    baseline_date: date | None    # the date that figure is as of
+    buyer_share: float            # 0–1; the provider gets 1 − buyer_share
+
+    @property
+    def provider_share(self) -> float:
+        return 1.0 - self.buyer_share
+
+
+def terms(con: duckdb.DuckDBPyConnection, provider: str, account: str) -> GainShareTerms | None:
+    """The engagement's gain-share terms, or None when none were recorded."""
+    row = con.execute(
+        "select baseline_method, baseline_cost, baseline_date, buyer_share from gainshare_terms"
+        " where provider = ? and account = ?", [provider, account]).fetchone()
+    if row is None:
+        return None
+    method, cost, day, share = row
+    return GainShareTerms(provider, account, method, None if cost is None else float(cost), day, float(share))
+
+
+def validate_terms(method: str, baseline_cost: float | None, baseline_date: date | None,
+                   buyer_share: float) -> list[str]:
+    """Error messages for terms a user entered (empty when they are valid)."""
+    errors = []
+    if method not in METHODS:
+        errors.append(f"Baseline method {method!r} is not one of {', '.join(METHODS)}.")
+    if method == VALUE and (baseline_cost is None or not baseline_cost > 0):
+        errors.append("Baseline cost per resolution: enter the contract's figure (a positive amount), "
+                      "or choose the contract's first 6 months as the baseline.")
+    if not (buyer_share == buyer_share and 0.0 <= buyer_share <= 1.0):
+        errors.append(f"Buyer's share: {buyer_share!r} is not between 0 and 1 (0 % to 100 %).")
+    return errors
+
+
+def save_terms(con: duckdb.DuckDBPyConnection, provider: str, account: str, *, method: str,
+               baseline_cost: float | None, baseline_date: date | None, buyer_share: float) -> list[str]:
+    """Validate and store (insert or replace) the engagement's terms; returns error messages."""
+    errors = validate_terms(method, baseline_cost, baseline_date, buyer_share)
+    if errors:
+        return errors
+    with db.write_transaction(con) as cur:
+        cur.execute(
+            "insert or replace into gainshare_terms (provider, account, baseline_method, baseline_cost,"
+            " baseline_date, buyer_share, updated_at) values (?, ?, ?, ?, ?, ?, current_timestamp)",
+            [provider, account, method, baseline_cost if method == VALUE else None,
+             baseline_date if method == VALUE else None, float(buyer_share)])
+    return []
+
+
+def _contract_start(con: duckdb.DuckDBPyConnection, provider: str, account: str) -> date | None:
+    row = con.execute("select min(contract_start) from engagements where provider = ? and account = ?",
+                      [provider, account]).fetchone()
+    return row[0] if row else None
+
+
+def baseline_cost(con: duckdb.DuckDBPyConnection, t: GainShareTerms) -> tuple[float | None, str]:
+    """(baseline cost per resolution, how it was set) for the terms; (None, why) when it cannot be set."""
+    if t.baseline_method == VALUE:
+        as_of = f" as of {t.baseline_date:%-d %b %Y}" if t.baseline_date else ""
+        return t.baseline_cost, f"the contract's figure{as_of}"
+    start = _contract_start(con, t.provider, t.account)
+    if start is None:
+        return None, "the register has no contract start for this engagement"
+    row = con.execute(
+        """
+        select sum(cost_sum) / nullif(sum(resolved_cost_n), 0)
+        from rollup_monthly
+        where provider = $provider and account = $account
+          and day >= $start and day < $start + interval 6 month
+        """, {"provider": t.provider, "account": t.account, "start": start}).fetchone()
+    if row[0] is None:
+        row = con.execute(
+            "select avg(cost_per_resolution) from performance where provider = $provider and account = $account"
+            " and period >= $start and period < $start + interval 6 month",
+            {"provider": t.provider, "account": t.account, "start": start}).fetchone()
+        if row[0] is None:
+            return None, "no costs were loaded for the contract's first 6 months"
+        return float(row[0]), "the scorecards' cost per resolution over the contract's first 6 months"
+    return float(row[0]), "the cost per resolution over the contract's first 6 months"
+
+
+_LEDGER_SQL = """
+-- one row per quarter of one engagement: resolutions and cost from interactions, the scorecard's figures
+with interaction_quarters as (
+    select date_trunc('quarter', day) as period, sum(cost_sum) as cost, sum(resolved_cost_n) as resolutions
+    from rollup_monthly
+    where provider = $provider and account = $account and day < $end + interval 1 day
+    group by all
+),
+scorecard_quarters as (
+    select date_trunc('quarter', period) as period,
+           avg(cost_per_resolution) as cost_per_resolution,
+           sum(contacts_handled * reported_fcr) as resolutions,
+           sum(gain_share_savings) as reported
+    from performance
+    where provider = $provider and account = $account and period < $end + interval 1 day
+    group by all
+),
+final as (
+    select coalesce(i.period, s.period) as period,
+           case when i.resolutions > 0 then 'interactions'
+                when s.resolutions > 0 and s.cost_per_resolution is not null then 'scorecard' end as source,
+           case when i.resolutions > 0 then i.resolutions else s.resolutions end as resolutions,
+           case when i.resolutions > 0 then i.cost / i.resolutions else s.cost_per_resolution end
+               as cost_per_resolution,
+           s.reported
+    from interaction_quarters i full outer join scorecard_quarters s on i.period = s.period
+)
+select * from final where period >= $from order by period
+"""
+
+
+def gainshare_ledger(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter_end: date
+                     ) -> tuple[pd.DataFrame, GainShareTerms | None, float | None, str]:
+    """The ledger of one engagement from its contract start (or first data) to `quarter_end`.
+
+    Returns (ledger, terms, baseline, how the baseline was set). The ledger has one row per
+    quarter with columns ``quarter`` (label such as 'Q3 2025'), ``period`` (quarter start),
+    ``source`` (interactions | scorecard | None), ``resolutions``, ``cost_per_resolution``,
+    ``baseline``, ``savings`` (NaN without terms or data), ``buyer_savings``, ``provider_savings``,
+    ``reported`` (the scorecards' gain-share savings, NaN when not reported), ``gap``
+    (reported − savings), ``gap_flag`` (bool), and running totals ``savings_to_date``,
+    ``buyer_to_date``, ``provider_to_date``, ``reported_to_date``.
+    """
+    t = terms(con, provider, account)
+    baseline, how = (None, "no gain-share terms recorded") if t is None else baseline_cost(con, t)
+    start = _contract_start(con, provider, account)
+    frame = con.execute(_LEDGER_SQL, {"provider": provider, "account": account, "end": quarter_end,
+                                      "from": pd.Timestamp(start or date(1900, 1, 1)).to_period("Q").start_time
+                                      .date()}).df()
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in LEDGER_COLUMNS}), t, baseline, how
+    for column in ("resolutions", "cost_per_resolution", "reported"):
+        frame[column] = frame[column].astype("float64")
+    frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
+    frame["quarter"] = frame["period"].map(format_period)
+    frame["baseline"] = float("nan") if baseline is None else baseline
+    frame["savings"] = (frame["baseline"] - frame["cost_per_resolution"]) * frame["resolutions"]
+    share = float("nan") if t is None else t.buyer_share
+    frame["buyer_savings"] = frame["savings"] * share
+    frame["provider_savings"] = frame["savings"] * (1.0 - share)
+    frame["gap"] = frame["reported"] - frame["savings"]
+    scale = frame["savings"].abs().where(frame["savings"].abs() > 0, frame["reported"].abs())
+    frame["gap_flag"] = (frame["gap"].abs() > GAP_TOLERANCE * scale).fillna(False).astype("bool") & \
+        frame["reported"].notna() & frame["savings"].notna()
+    for column, total in (("savings", "savings_to_date"), ("buyer_savings", "buyer_to_date"),
+                          ("provider_savings", "provider_to_date"), ("reported", "reported_to_date")):
+        frame[total] = frame[column].fillna(0.0).cumsum().where(frame[column].notna().cummax())
+    return frame[LEDGER_COLUMNS].reset_index(drop=True), t, baseline, how
+
+
+def terms_from_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every engagement in the register with its terms (NaN/None where none are recorded).
+
+    Columns ``provider``, ``account``, ``baseline_method``, ``baseline_cost``, ``baseline_date``,
+    ``buyer_share``.
+    """
+    return con.execute(
+        """
+        select e.provider, e.account, g.baseline_method, g.baseline_cost, g.baseline_date, g.buyer_share
+        from (select distinct provider, account from engagements) e
+        left join gainshare_terms g using (provider, account)
+        order by e.provider, e.account
+        """).df()

@@ -1,0 +1,326 @@
+"""The quarter's story of one engagement: what changed, what needs attention, how it compares.
+
+Pure functions over a DuckDB connection (no Streamlit, no Altair); the QBR page, the
+HTML/PDF/PPTX reports and the tests share them. Every figure is stated through
+`analytics.formatting`, so a change reads in points for rates and scores and in relative
+% only for volumes, money and durations.
+
+Ranking "what changed": a change's size is normalised so KPIs in different units compare —
+the absolute change divided by the width of the KPI's health band (worst…best, the range the
+health score maps to 0…100); KPIs without a band (contact volume) use the relative change.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import kpis, premium
+from analytics.contracts import RELATIONSHIP_MODELS
+from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, engagement_label
+from analytics.formatting import format_change, format_period, format_value
+from analytics.kpi_frames import kpi_frame
+from analytics.options import filter_options
+
+STORY_KPIS = ("csat_pct", "nps", "fcr", "ces", "aht_seconds", "asa_seconds", "escalation_rate", "repeat_rate",
+              "cost_per_resolution", "cost_per_contact", "contacts", "quality_score", "sla_attainment",
+              "agent_attrition")
+BASELINE_KPIS = ("csat_pct", "quality_score", "cost_per_resolution")
+SCORECARD_MEASURES = {  # performance column → how a person reads it
+    "innovations": "Innovations implemented",
+    "governance_meetings": "Governance meetings held",
+    "gain_share_savings": "Gain-share savings (scorecard)",
+}
+HISTORY_QUARTERS = 8   # "the lowest in 8 quarters" looks back this far
+MIN_HISTORY = 4        # … and only says so with at least this many quarters of data
+PRIOR, LAST_YEAR = "prior quarter", "same quarter last year"
+N_BOOT, SEED = 2000, 7
+
+_CHANGE_COLUMNS = ["kpi", "label", "comparison", "base_period", "value", "base", "change_text", "size",
+                   "verdict", "sentence"]
+_ATTENTION_COLUMNS = ["kpi", "label", "value", "target", "band_floor", "status", "gap_text", "severity", "sentence"]
+_BASELINE_COLUMNS = ["kpi", "label", "relationship_year", "relationship_model", "value",
+                     "partnership_mean", "partnership_low", "partnership_high", "n_partnership",
+                     "transactional_mean", "transactional_low", "transactional_high", "n_transactional",
+                     "sentence"]
+
+
+def parse_quarter(label: str) -> tuple[date, date]:
+    """'2025-Q3' → (2025-07-01, 2025-09-30); ValueError naming the expected form otherwise."""
+    try:
+        year, q = label.split("-Q")
+        start = pd.Timestamp(year=int(year), month=3 * int(q) - 2, day=1)
+        if not 1 <= int(q) <= 4 or len(year) != 4:
+            raise ValueError
+    except (ValueError, AttributeError):
+        raise ValueError(f"Quarter {label!r} is not of the form 2025-Q3 (year, '-Q', quarter 1–4)") from None
+    return start.date(), (start + pd.DateOffset(months=3) - pd.Timedelta(days=1)).date()
+
+
+def engagement_scope(filters: Filters, provider: str, account: str, quarter: str) -> Filters:
+    """The page's filters narrowed to one engagement, ending with the quarter."""
+    end = parse_quarter(quarter)[1]
+    end = end if filters.end is None else min(filters.end, end)
+    return filters.replace(providers=(), accounts=(), models=(), engagements=(engagement_label(provider, account),),
+                           end=end)
+
+
+def engagements_in_scope(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[str]:
+    """Engagement labels ("provider · account") that the shared filters allow, sorted.
+
+    Providers, accounts, engagements and relationship models narrow the list (the other filters
+    do not choose engagements).
+    """
+    labels = filter_options(con)["engagements"]
+    pairs = con.execute("select distinct provider, account, relationship_model from engagements").fetchall()
+    models = {engagement_label(p, a): m for p, a, m in pairs}
+    chosen = []
+    for label in labels:
+        if filters.engagements and label not in filters.engagements:
+            continue
+        if filters.providers and not any(label.startswith(p + ENGAGEMENT_SEPARATOR) for p in filters.providers):
+            continue
+        if filters.accounts and not any(label.endswith(ENGAGEMENT_SEPARATOR + a) for a in filters.accounts):
+            continue
+        if filters.models and models.get(label) not in filters.models:
+            continue
+        chosen.append(label)
+    return chosen
+
+
+def quarterly_values(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
+                     filters: Filters = Filters(), kpi_ids=STORY_KPIS) -> pd.DataFrame:
+    """The engagement's KPIs per quarter up to `quarter`: columns ``period``, ``kpi``, ``value``."""
+    frame = kpi_frame(con, list(kpi_ids), engagement_scope(filters, provider, account, quarter), grain="quarter")
+    return frame[["period", "kpi", "value"]]
+
+
+def _size(k: kpis.Kpi, value: float, base: float) -> float:
+    if k.band is not None:
+        return abs(value - base) / abs(k.band[1] - k.band[0])
+    return abs(value - base) / abs(base) if base else float("nan")
+
+
+def _rounds_to_zero(text: str) -> bool:
+    """True when a change reads as zero once rounded ("+0.0 pp")."""
+    return re.search(r"[1-9]", text) is None
+
+
+def _verdict(k: kpis.Kpi, value: float, base: float, text: str | None) -> str:
+    if text is None or k.direction == 0 or _rounds_to_zero(text):
+        return "neutral"
+    return "better" if (value - base) * k.direction > 0 else "worse"
+
+
+def _extreme(values: pd.Series, current: pd.Timestamp) -> str:
+    """'the lowest in 8 quarters' when the current value is the lowest of the recent history, etc."""
+    recent = values[values.index <= current].sort_index().tail(HISTORY_QUARTERS)
+    if len(recent) < MIN_HISTORY:
+        return ""
+    others = recent.drop(index=current)
+    if recent[current] < others.min():
+        return f"the lowest in {len(recent)} quarters"
+    if recent[current] > others.max():
+        return f"the highest in {len(recent)} quarters"
+    return ""
+
+
+def quarter_changes(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
+                    filters: Filters = Filters(), kpi_ids=STORY_KPIS) -> pd.DataFrame:
+    """What changed this quarter versus the prior quarter and the same quarter last year, biggest first.
+
+    Returns one row per KPI × comparison where both quarters have a value, columns ``kpi``,
+    ``label``, ``comparison`` (prior quarter | same quarter last year), ``base_period`` ('Q2 2025'),
+    ``value``, ``base`` (stored units), ``change_text`` (e.g. '-10.4 pp', '+6.1 %'), ``size``
+    (normalised, see the module docstring), ``verdict`` (better | worse | neutral) and ``sentence``
+    ("CSAT (satisfied) fell 10.4 pp to 71.0 % from Q2 2025, the lowest in 8 quarters").
+    """
+    values = quarterly_values(con, provider, account, quarter, filters, kpi_ids)
+    current = pd.Timestamp(parse_quarter(quarter)[0])
+    rows = []
+    for kpi_id in kpi_ids:
+        k = kpis.kpi(kpi_id)
+        series = values.loc[values["kpi"] == kpi_id].set_index("period")["value"]
+        if current not in series.index:
+            continue
+        value = float(series[current])
+        for comparison, months in ((PRIOR, 3), (LAST_YEAR, 12)):
+            period = current - pd.DateOffset(months=months)
+            if period not in series.index:
+                continue
+            base = float(series[period])
+            text = format_change(k, value, base)
+            if text is None:
+                continue
+            verdict = _verdict(k, value, base, text)
+            amount = text.lstrip("+-")
+            if _rounds_to_zero(text):
+                sentence = f"{k.label} held steady at {format_value(k, value)} (as in {format_period(period)})"
+            else:
+                verb = "rose" if value > base else "fell"
+                sentence = f"{k.label} {verb} {amount} to {format_value(k, value)} from {format_period(period)}"
+            extreme = _extreme(series, current) if comparison == PRIOR else ""
+            if extreme:
+                sentence += f", {extreme}"
+            rows.append({"kpi": k.id, "label": k.label, "comparison": comparison,
+                         "base_period": format_period(period), "value": value, "base": base, "change_text": text,
+                         "size": _size(k, value, base), "verdict": verdict, "sentence": sentence})
+    frame = pd.DataFrame(rows, columns=_CHANGE_COLUMNS)
+    frame["size"] = frame["size"].astype("float64")
+    return frame.sort_values("size", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def needs_attention(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
+                    filters: Filters = Filters(), kpi_ids=STORY_KPIS) -> pd.DataFrame:
+    """KPIs worse than their target this quarter (or worse than the floor of their health band).
+
+    Returns one row per such KPI, the furthest from target first, columns ``kpi``, ``label``,
+    ``value``, ``target``, ``band_floor`` (the band's worst end), ``status`` (below target |
+    outside the band), ``gap_text`` (value vs target in the reader's unit, e.g. '-9.0 pp'),
+    ``severity`` (the gap over the band's width) and ``sentence``.
+    """
+    values = quarterly_values(con, provider, account, quarter, filters, kpi_ids)
+    current = pd.Timestamp(parse_quarter(quarter)[0])
+    now = values.loc[values["period"] == current].set_index("kpi")["value"]
+    rows = []
+    for kpi_id in kpi_ids:
+        k = kpis.kpi(kpi_id)
+        if k.target is None or k.direction == 0 or kpi_id not in now.index:
+            continue
+        value = float(now[kpi_id])
+        if (value - k.target) * k.direction >= 0:
+            continue
+        gap = format_change(k, value, k.target) or ""
+        side = "below" if k.direction > 0 else "above"
+        floor = k.band[0] if k.band else None
+        outside = floor is not None and (value - floor) * k.direction < 0
+        sentence = (f"{k.label} is {format_value(k, value)}, {gap.lstrip('+-')} {side} the "
+                    f"{format_value(k, k.target)} target")
+        if outside:
+            sentence += f" and {side} the band's floor of {format_value(k, floor)}"
+        width = abs(k.band[1] - k.band[0]) if k.band else abs(k.target) or 1.0
+        rows.append({"kpi": k.id, "label": k.label, "value": value, "target": k.target, "band_floor": floor,
+                     "status": "outside the band" if outside else "below target", "gap_text": gap,
+                     "severity": abs(value - k.target) / width, "sentence": sentence})
+    frame = pd.DataFrame(rows, columns=_ATTENTION_COLUMNS)
+    frame["severity"] = frame["severity"].astype("float64")
+    return frame.sort_values("severity", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def relationship_year_at(con: duckdb.DuckDBPyConnection, provider: str, account: str, day: date
+                         ) -> tuple[str | None, int | None]:
+    """(relationship model, relationship year at `day`) from the register; year 1 = the first 12 months.
+
+    The same alignment as `premium.relationship_year_values`: floor(months since the contract-start
+    month / 12) + 1; None before the contract started or when the register lacks the engagement.
+    """
+    row = con.execute("select any_value(relationship_model), min(contract_start) from engagements"
+                      " where provider = ? and account = ?", [provider, account]).fetchone()
+    if row is None or row[1] is None:
+        return (row[0] if row else None), None
+    model, start = row
+    months = (day.year - start.year) * 12 + day.month - start.month
+    return model, (months // 12 + 1 if months >= 0 else None)
+
+
+def _mean_and_interval(values: np.ndarray, seed) -> tuple[float, float, float]:
+    if values.size == 0:
+        return np.nan, np.nan, np.nan
+    if values.size < 2:
+        return float(values.mean()), np.nan, np.nan
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, values.size, size=(N_BOOT, values.size))].mean(axis=1)
+    low, high = premium.percentile_ci(means)
+    return float(values.mean()), low, high
+
+
+def baseline_comparison(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
+                        filters: Filters = Filters(), kpi_ids=BASELINE_KPIS) -> pd.DataFrame:
+    """This engagement's KPI against partnership and transactional engagements at the same relationship year.
+
+    The engagement's value is its relationship year so far (up to the quarter's end); each
+    baseline is the mean of the *other* engagements' values for that relationship year
+    (`premium.relationship_year_values`, within the shared date/channel filters) with a 95 %
+    percentile bootstrap interval over engagements (NaN with fewer than 2).
+
+    Returns one row per KPI with data, columns ``kpi``, ``label``, ``relationship_year``,
+    ``relationship_model``, ``value``, ``partnership_mean``, ``partnership_low``,
+    ``partnership_high``, ``n_partnership``, the same four for ``transactional_*``, and ``sentence``.
+    """
+    quarter_end = parse_quarter(quarter)[1]
+    model, year = relationship_year_at(con, provider, account, quarter_end)
+    rows = []
+    if year is None:
+        return pd.DataFrame(columns=_BASELINE_COLUMNS)
+    label = engagement_label(provider, account)
+    portfolio = filters.replace(providers=(), accounts=(), engagements=(), models=())
+    own_scope = engagement_scope(filters, provider, account, quarter)
+    for kpi_id in kpi_ids:
+        k = kpis.kpi(kpi_id)
+        own = premium.relationship_year_values(con, kpi_id, own_scope)
+        own = own[own["relationship_year"] == year]
+        if own.empty:
+            continue
+        others = premium.relationship_year_values(con, kpi_id, portfolio)
+        others = others[(others["relationship_year"] == year) & (others["engagement"] != label)]
+        row = {"kpi": k.id, "label": k.label, "relationship_year": year, "relationship_model": model,
+               "value": float(own["value"].iloc[0])}
+        parts = []
+        for index, side in enumerate(RELATIONSHIP_MODELS):
+            chosen = others.loc[others["relationship_model"] == side, "value"].to_numpy(dtype="float64")
+            mean, low, high = _mean_and_interval(chosen, [SEED, year, index])
+            row.update({f"{side}_mean": mean, f"{side}_low": low, f"{side}_high": high,
+                        f"n_{side}": int(chosen.size)})
+            if chosen.size:
+                interval = (f", 95 % interval {format_value(k, low)} to {format_value(k, high)}"
+                            if low == low else "")
+                versus = format_change(k, row["value"], mean)
+                parts.append(f"{side} engagements {format_value(k, mean)} ({chosen.size} "
+                             f"engagement{'s' if chosen.size != 1 else ''}{interval}"
+                             f"{'; this one ' + versus if versus else ''})")
+        if not parts:
+            continue
+        row["sentence"] = (f"{k.label} in relationship year {year}: {format_value(k, row['value'])} for this "
+                           f"engagement; " + "; ".join(parts))
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=_BASELINE_COLUMNS)
+    return frame.astype({"n_partnership": "int64", "n_transactional": "int64"}) if not frame.empty else frame
+
+
+def scorecard_quarter(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str) -> pd.DataFrame:
+    """Innovations, governance meetings and gain-share savings from the scorecards: this quarter and to date.
+
+    To date = from the contract start (all scorecard months when the register has none) to the
+    quarter's end. Only measures the scorecards carry for this engagement get a row.
+
+    Returns columns ``measure`` (performance column), ``label``, ``quarter_total``,
+    ``to_date_total``, ``months`` (scorecard months with the figure this quarter), ``sentence``.
+    """
+    start, end = parse_quarter(quarter)
+    row = con.execute("select min(contract_start) from engagements where provider = ? and account = ?",
+                      [provider, account]).fetchone()
+    since = row[0] if row and row[0] else date(1900, 1, 1)
+    rows = []
+    for column, label in SCORECARD_MEASURES.items():  # column names come from this allow-list
+        quarter_total, months, to_date = con.execute(
+            f"""
+            select sum({column}) filter (where period >= $start),
+                   count({column}) filter (where period >= $start),
+                   sum({column})
+            from performance
+            where provider = $provider and account = $account and period >= $since and period <= $end
+            """, {"provider": provider, "account": account, "start": start, "end": end, "since": since}).fetchone()
+        if to_date is None:
+            continue
+        money = column == "gain_share_savings"
+        shown = (lambda v: f"${v:,.0f}") if money else (lambda v: f"{v:,.0f}")
+        this_quarter = shown(quarter_total) if quarter_total is not None else "not reported"
+        since_text = "since the contract started" if since.year > 1900 else "in all scorecards"
+        rows.append({"measure": column, "label": label,
+                     "quarter_total": float("nan") if quarter_total is None else float(quarter_total),
+                     "to_date_total": float(to_date), "months": int(months),
+                     "sentence": f"{label}: {this_quarter} this quarter, {shown(to_date)} {since_text}"})
+    return pd.DataFrame(rows, columns=["measure", "label", "quarter_total", "to_date_total", "months", "sentence"])
