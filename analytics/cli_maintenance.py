@@ -1,78 +1,85 @@
-"""`python -m analytics check | backup | restore` — verify, back up and restore the database."""
+"""`python -m analytics check | backup | restore` — verify, back up and restore the database.
+
+`--db` and `--json` come from `__main__.build_parser`; failures are turned into one sentence by
+`cli_common.run_command`. `check` and `backup` only read: they open the file read-only and never
+create one.
+"""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from analytics import db, maintenance
+from analytics.cli_common import EXIT_PROBLEMS, frame_text, say
 
 
 def register(subparsers) -> None:
     check = subparsers.add_parser("check", help="verify batches, orphan rows and the rollup; --repair rebuilds it")
-    check.add_argument("--db", help="database file (default: $RAPPORT_DB or data/rapport.duckdb)")
     check.add_argument("--repair", action="store_true", help="rebuild rollup_daily from the raw interactions")
     check.add_argument("--json", action="store_true", help="print the findings as one JSON object")
-    check.set_defaults(func=_friendly(_check))
+    check.set_defaults(func=_check)
 
     backup = subparsers.add_parser("backup", help="export every table to Parquet plus manifest.json")
     backup.add_argument("directory", metavar="DIR", help="a new (or empty) directory for the backup")
-    backup.add_argument("--db", help="database file (default: $RAPPORT_DB or data/rapport.duckdb)")
-    backup.set_defaults(func=_friendly(_backup))
+    backup.set_defaults(func=_backup)
 
     restore = subparsers.add_parser("restore", help="load a backup into a new, empty database and verify it")
     restore.add_argument("directory", metavar="DIR", help="a directory written by `backup`")
     restore.add_argument("--db", required=True, help="the new database file to create")
-    restore.set_defaults(func=_friendly(_restore))
+    restore.set_defaults(func=_restore)
 
 
-def _friendly(func):
-    def run(args) -> int:
-        try:
-            return func(args)
-        except (maintenance.MaintenanceError, db.DatabaseBusyError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    return run
+def _existing(target: str | None) -> Path:
+    path = db.database_path(target)
+    if not path.exists():
+        raise maintenance.MaintenanceError(f"there is no database at {path}; pass --db or set RAPPORT_DB")
+    return path
 
 
 def _check(args) -> int:
-    path = db.database_path(args.db)
-    if not path.is_file():
-        raise maintenance.MaintenanceError(f"there is no database at {path}; pass --db or set RAPPORT_DB")
-    con = db.connect(path)
+    path = _existing(args.db)
     try:
+        con = db.connect(path, read_only=not args.repair)
+    except db.DatabaseFileError as exc:
+        raise maintenance.MaintenanceError(f"check of {path} failed: {exc}") from exc
+    with con:
         result = maintenance.check_database(con, repair=args.repair)
-    finally:
-        con.close()
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        if result.repaired:
-            print("Rebuilt rollup_daily from the raw interactions.")
-        if result.ok:
-            print(f"{path}: consistent — every batch is complete, no orphan rows, the rollup matches the raw rows.")
-        else:
-            if not result.problems.empty:
-                print(f"{path}: {len(result.problems)} batch problem(s):")
-                print(result.problems.to_string(index=False))
-            if result.rollup_mismatches:
-                print(f"{path}: rollup_daily disagrees with the raw interactions in {result.rollup_mismatches} "
-                      "(batch, day) group(s); run `python -m analytics check --repair` to rebuild it.")
-    return 0 if result.ok else 1
+        print(json.dumps({"status": "ok" if result.ok else "problems", "database": str(path), **result.to_dict()},
+                         indent=2, default=str))
+        return 0 if result.ok else EXIT_PROBLEMS
+    if result.repaired:
+        say("Rebuilt rollup_daily from the raw interactions.")
+    if result.ok:
+        say(f"{path}: consistent — every batch is complete, no orphan rows, the rollup matches the raw rows.")
+        return 0
+    if not result.problems.empty:
+        say(f"{path}: {len(result.problems)} batch problem(s):")
+        say(frame_text(result.problems))
+    if result.rollup_mismatches:
+        say(f"{path}: rollup_daily disagrees with the raw interactions in {result.rollup_mismatches} "
+            "(batch, day) group(s); run `python -m analytics check --repair` to rebuild it.")
+    return EXIT_PROBLEMS
 
 
 def _backup(args) -> int:
-    path = db.database_path(args.db)
-    if not path.is_file():
-        raise maintenance.MaintenanceError(f"there is no database at {path}; pass --db or set RAPPORT_DB")
-    con = db.connect(path, read_only=True)
+    path = _existing(args.db)
     try:
+        con = db.connect(path, read_only=True)
+    except db.DatabaseBusyError as exc:
+        raise maintenance.MaintenanceError(
+            f"{path} is held by a running Rapport app (DuckDB lets no other process open it), so back it up from "
+            "inside the app: the Data page's backup button, or set RAPPORT_BACKUP_EVERY_HOURS (and "
+            "RAPPORT_BACKUP_DIR) before starting it; or stop the app and run this command again") from exc
+    with con:
         manifest = maintenance.backup(con, args.directory)
-    finally:
-        con.close()
-    print(f"Backed up {len(manifest)} tables ({int(manifest['rows'].sum()):,} rows) to {args.directory}")
-    print(manifest[["table", "rows", "file"]].to_string(index=False))
+    rows = int(manifest["rows"].sum())
+    if args.json:
+        print(json.dumps({"status": "backed-up", "directory": str(args.directory), "tables": len(manifest),
+                          "rows": rows}))
+        return 0
+    say(f"Backed up {len(manifest)} tables ({rows:,} rows) to {args.directory}")
+    say(frame_text(manifest[["table", "rows", "file"]]))
     return 0
 
 
@@ -89,6 +96,9 @@ def _restore(args) -> int:
         if not existed and not restored:
             path.unlink(missing_ok=True)  # leave no half-made empty file behind a refused restore
             Path(str(path) + ".wal").unlink(missing_ok=True)
-    print(f"Restored {len(report)} tables ({int(report['rows'].sum()):,} rows) into {path}; every count and "
-          "checksum matches the manifest.")
+    rows = int(report["rows"].sum())
+    message = (f"Restored {len(report)} tables ({rows:,} rows) into {path}; every count and checksum matches the "
+               "manifest.")
+    print(json.dumps({"status": "restored", "database": str(path), "tables": len(report), "rows": rows,
+                      "message": message})) if args.json else say(message)
     return 0

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
 from typing import Callable
 
-import duckdb
 import pandas as pd
 
 from analytics import claims, db, findings, health, insight, premium, trends
+from analytics.cli_common import CliError, frame_text, say, write_output
 from analytics.export import csv_bytes
 from analytics.filters import Filters
 from analytics.kpis import kpi_ids
@@ -52,6 +51,14 @@ DEFAULT_KPI = {"trends": "contacts", "insight": "contacts", "premium": "quality_
 DEFAULT_GRAIN = {"trends": "month", "health": "quarter", "insight": "quarter"}
 
 
+def _iso_date(text: str) -> date:
+    """argparse type: a calendar date written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, e.g. 2024-01-31, got {text!r}") from None
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("report", help="print an analysis as a table, JSON or CSV")
     parser.add_argument("name", choices=sorted(REPORTS))
@@ -60,8 +67,8 @@ def register(subparsers) -> None:
     parser.add_argument("--kpi", choices=kpi_ids(), help="KPI id (snake_case)")
     parser.add_argument("--grain", choices=GRAINS)
     parser.add_argument("--split", choices=[s for s in SPLITS])
-    parser.add_argument("--from", dest="start", type=date.fromisoformat, help="first day, YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", type=date.fromisoformat, help="last day (inclusive), YYYY-MM-DD")
+    parser.add_argument("--from", dest="start", type=_iso_date, help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=_iso_date, help="last day (inclusive), YYYY-MM-DD")
     for option in ("provider", "account", "engagement", "channel", "reason", "segment", "model"):
         parser.add_argument(f"--{option}", action="append", default=[], help="repeat for several values")
     output = parser.add_mutually_exclusive_group()
@@ -82,24 +89,19 @@ def run(args: argparse.Namespace) -> int:
     views = REPORTS[args.name]
     view = args.view or next(iter(views))
     if view not in views:
-        print(f"error: report {args.name} has the views {', '.join(views)}; got {view!r}", file=sys.stderr)
-        return 2
+        raise CliError(f"report {args.name} has the views {', '.join(views)}; got {view!r} — pass one of them "
+                       "with --view")
+    if args.start and args.end and args.start > args.end:
+        raise CliError(f"--from {args.start} is after --to {args.end}; swap them")
     args.kpi = args.kpi or DEFAULT_KPI.get(args.name, "contacts")
     args.grain = args.grain or DEFAULT_GRAIN.get(args.name, "month")
-    try:
-        con = db.connect(args.db, read_only=True)
-    except (db.DatabaseBusyError, duckdb.Error) as exc:
-        print(f"error: cannot open the database: {exc}", file=sys.stderr)
-        return 2
-    with con:
+    with db.connect(args.db, read_only=True) as con:
         frame = views[view](con, args, filters_from(args))
     if args.csv:
-        with open(args.csv, "wb") as out:
-            out.write(csv_bytes(frame))
-        print(f"wrote {len(frame)} rows to {args.csv}")
+        write_output(args.csv, csv_bytes(frame), what="report")
+        say(f"wrote {len(frame)} rows to {args.csv}")
     elif args.json:
         print(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2))
     else:
-        with pd.option_context("display.max_rows", 200, "display.width", 200):
-            print(frame.to_string(index=False) if len(frame) else "(no rows)")
+        print(frame_text(frame) if len(frame) else "(no rows)")
     return 0

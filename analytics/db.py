@@ -24,6 +24,13 @@ class DatabaseBusyError(RuntimeError):
     """Another process holds the database file open for writing."""
 
 
+class DatabaseFileError(RuntimeError):
+    """The database file cannot be used: absent (for reading), not a database, damaged, or refused by the OS.
+
+    The message is one sentence naming the file, what is wrong and the way out.
+    """
+
+
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
     """`--db`, else the RAPPORT_DB environment variable, else data/rapport.duckdb."""
     if explicit:
@@ -38,10 +45,25 @@ def quote_ident(name: str) -> str:
 
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and if needed create) the database at `path`; ':memory:' for a throwaway one."""
+    """Open (and if needed create) the database at `path`; ':memory:' for a throwaway one.
+
+    With `read_only` nothing is ever created: a missing file is a DatabaseFileError naming the path.
+    A file that is not a database, is damaged or that the OS refuses raises DatabaseFileError;
+    a file another process holds raises DatabaseBusyError.
+    """
     target = ":memory:" if str(path) == ":memory:" else str(database_path(path))
     if target != ":memory:":
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        if read_only and not Path(target).exists():
+            raise DatabaseFileError(
+                f"There is no database at {target}; check the --db path or RAPPORT_DB (commands that only "
+                "read never create one).")
+        if not read_only:
+            try:
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseFileError(
+                    f"Cannot create the folder for the database {target} ({exc.strerror or exc}); choose a "
+                    "writable path with --db or RAPPORT_DB.") from exc
     try:
         con = duckdb.connect(target, read_only=read_only)
     except duckdb.IOException as exc:
@@ -51,10 +73,38 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
                 "per file). Stop the other Rapport process or CLI command, or point --db / RAPPORT_DB "
                 "at a different file."
             ) from exc
-        raise
+        raise DatabaseFileError(open_problem(target, exc)) from exc
     if not read_only:
-        ensure_schema(con)
+        try:
+            ensure_schema(con)
+        except duckdb.Error as exc:
+            con.close()
+            raise DatabaseFileError(open_problem(target, exc)) from exc
     return con
+
+
+def open_problem(target: str, exc: BaseException) -> str:
+    """One sentence for a database file DuckDB could not open or read: what is wrong and the fix."""
+    detail = str(exc)
+    lowered = detail.lower()
+    restore = ("restore the latest backup into a new file with `python -m analytics restore BACKUP_DIR "
+               "--db NEW.duckdb` and point RAPPORT_DB at it")
+    if "is a directory" in lowered:
+        return f"{target} is a folder, not a database file; pass the path of a .duckdb file with --db or RAPPORT_DB."
+    if "not a valid duckdb database" in lowered or "is not a duckdb" in lowered:
+        return (f"{target} is not a Rapport database (the file is empty, damaged or of another kind); check the "
+                f"--db path, or if it was your database {restore}.")
+    if "could not read enough bytes" in lowered or "corrupt" in lowered or "checksum" in lowered:
+        return (f"{target} is damaged (truncated or corrupted, e.g. by a full disk or an interrupted copy); "
+                f"{restore}.")
+    if "permission denied" in lowered or "read-only file system" in lowered or "read-only mode" in lowered:
+        return (f"{target} cannot be written (permission denied or a read-only disk); give this user write "
+                "access to the file and its folder, or copy it somewhere writable — commands that only read "
+                "(batches, report, check) still work.")
+    if "no space left" in lowered or "file too large" in lowered:
+        return (f"The disk holding {target} is full (or the file-size limit was reached); nothing was changed — "
+                "free some space and run the command again.")
+    return f"Could not open the database {target} ({detail}); check the path, or {restore}."
 
 
 def _columns(kind: str) -> str:

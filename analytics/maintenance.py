@@ -9,13 +9,25 @@ touched the file — `check --repair` rebuilds the rollup, the one derived table
 Backups are one Parquet file per table plus manifest.json (table, rows, sha256 of the
 file, content checksum); restore loads them into a fresh database in one transaction and
 verifies every count and checksum before committing.
+
+Backups while the app serves: DuckDB lets no other process open a file the app holds, so
+a backup of a served database is taken *inside the app's process* on its connection —
+`backup_now(con)` (the Data page's button) and the schedule `start_scheduled_backups(con)`
+(RAPPORT_BACKUP_EVERY_HOURS, RAPPORT_BACKUP_DIR, RAPPORT_BACKUP_KEEP), both of which write
+timestamped folders that `python -m analytics restore` reads.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
+import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -65,8 +77,34 @@ def batch_problems(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(_BATCH_COUNTS_SQL).df()
 
 
+def unreadable_tables(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Tables whose every row cannot be read back (a damaged or truncated file); columns table, problem.
+
+    Reads each table whole (a checksum over every row), so a block that is missing or damaged on
+    disk shows up here by name instead of as an error in the middle of a page.
+    """
+    found = []
+    with con.cursor() as cur:
+        for table in table_names(cur):
+            try:
+                table_checksum(cur, table)
+            except duckdb.Error as exc:
+                found.append({"table": table, "problem": str(exc).splitlines()[0]})
+    return pd.DataFrame(found, columns=["table", "problem"])
+
+
 def check_database(con: duckdb.DuckDBPyConnection, *, repair: bool = False) -> CheckResult:
-    """Check batches vs rows and the rollup vs raw rows; with `repair`, rebuild the rollup first."""
+    """Check batches vs rows and the rollup vs raw rows; with `repair`, rebuild the rollup first.
+
+    Raises MaintenanceError naming the tables when some cannot be read at all (a damaged file):
+    no repair can help then, only a restore from a backup.
+    """
+    damaged = unreadable_tables(con)
+    if not damaged.empty:
+        raise MaintenanceError(
+            f"the database is damaged: {len(damaged)} table(s) cannot be read "
+            f"({'; '.join(f'{r.table}: {r.problem}' for r in damaged.itertuples())}); restore the latest "
+            "backup into a new file with `python -m analytics restore BACKUP_DIR --db NEW.duckdb`")
     repaired = False
     if repair:
         with db.write_transaction(con) as cur:
@@ -100,19 +138,44 @@ def backup(con: duckdb.DuckDBPyConnection, directory: str | Path) -> pd.DataFram
     """Write every table to DIRECTORY/<table>.parquet plus manifest.json; returns the manifest.
 
     Columns: table, rows, file, sha256, checksum. The export reads one consistent snapshot
-    (one transaction on its own cursor), so it can run while the app is serving readers.
-    Refuses a directory that already holds a manifest.
+    (one transaction on its own cursor), so it can run on the app's connection while the app
+    serves readers and writers. The files are written into a temporary sibling folder that is
+    renamed into place at the end, so a failed backup (a full disk) leaves nothing that looks
+    like a backup. Refuses a path that is a file, or a folder that is not empty.
     """
     target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise MaintenanceError(f"{target} is a file; a backup is a folder — give a new folder path")
     if (target / MANIFEST).exists():
         raise MaintenanceError(f"{target} already holds a backup ({MANIFEST}); choose a new directory")
-    target.mkdir(parents=True, exist_ok=True)
+    if target.is_dir() and any(target.iterdir()):
+        raise MaintenanceError(f"{target} is a folder that already holds files; give a new (or empty) folder")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MaintenanceError(f"cannot create the folder {target.parent} ({exc.strerror or exc}); choose a "
+                               "writable place for the backup") from exc
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        entries = _export_tables(con, work)
+        manifest = {"version": MANIFEST_VERSION, "tables": entries}
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        if target.is_dir():
+            target.rmdir()  # empty (checked above): the finished backup takes its place
+        work.rename(target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return pd.DataFrame(entries, columns=["table", "rows", "file", "sha256", "checksum"])
+
+
+def _export_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> list[dict]:
     entries = []
     cur = con.cursor()
     try:
         cur.execute("begin transaction")
         for table in table_names(cur):
-            file = target / f"{table}.parquet"
+            file = folder / f"{table}.parquet"
             cur.execute(f"copy {db.quote_ident(table)} to $file (format parquet)", {"file": str(file)})
             (rows,) = cur.execute(f"select count(*) from {db.quote_ident(table)}").fetchone()
             entries.append({"table": table, "rows": int(rows), "file": file.name, "sha256": _sha256(file),
@@ -120,9 +183,175 @@ def backup(con: duckdb.DuckDBPyConnection, directory: str | Path) -> pd.DataFram
         cur.execute("commit")
     finally:
         cur.close()
-    manifest = {"version": MANIFEST_VERSION, "tables": entries}
-    (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return pd.DataFrame(entries, columns=["table", "rows", "file", "sha256", "checksum"])
+    return entries
+
+
+BACKUP_DIR_ENV = "RAPPORT_BACKUP_DIR"
+BACKUP_EVERY_ENV = "RAPPORT_BACKUP_EVERY_HOURS"
+BACKUP_KEEP_ENV = "RAPPORT_BACKUP_KEEP"
+DEFAULT_BACKUP_KEEP = 14
+BACKUP_PREFIX = "rapport-backup-"
+_STAMP = "%Y%m%dT%H%M%SZ"
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """One finished backup: its folder, the manifest frame (table, rows, file, sha256, checksum)
+    and the older backup folders removed to keep RAPPORT_BACKUP_KEEP of them."""
+
+    directory: Path
+    manifest: pd.DataFrame
+    removed: tuple[Path, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        return int(self.manifest["rows"].sum()) if len(self.manifest) else 0
+
+
+def backup_root(root: str | Path | None = None) -> Path:
+    """Where timestamped backups go: `root`, else RAPPORT_BACKUP_DIR, else a `backups` folder beside the database."""
+    if root:
+        return Path(root)
+    env = os.environ.get(BACKUP_DIR_ENV, "").strip()
+    return Path(env) if env else db.database_path().parent / "backups"
+
+
+def _env_number(name: str, default: float | None, *, whole: bool = False) -> float | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        raise MaintenanceError(f"{name}={raw!r} is not a {'whole ' if whole else ''}number; set it to e.g. "
+                               f"{'14' if whole else '24'}, or unset it") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise MaintenanceError(f"{name}={raw!r} must be a positive number; set it to e.g. "
+                               f"{'14' if whole else '24'}, or unset it")
+    return value
+
+
+def backup_now(con: duckdb.DuckDBPyConnection, root: str | Path | None = None, *,
+               now: datetime | None = None, keep: int | None = None) -> BackupResult:
+    """Back up the database behind `con` into a new timestamped folder under `backup_root(root)`.
+
+    Callable from inside the app's process while it serves (the Data page's "Back up now"
+    button; the schedule): it reads one snapshot on its own cursor and never takes the
+    write lock, so sessions keep reading and loading. Keeps the newest `keep` backups
+    (default RAPPORT_BACKUP_KEEP, else 14) and removes older `rapport-backup-*` folders.
+    Restore one with `python -m analytics restore FOLDER --db NEW.duckdb`.
+    Raises MaintenanceError (folder not writable, bad setting) with a sentence naming the fix.
+    """
+    folder = backup_root(root)
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime(_STAMP)
+    target = folder / f"{BACKUP_PREFIX}{stamp}"
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = folder / f"{BACKUP_PREFIX}{stamp}-{suffix}"
+    try:
+        manifest = backup(con, target)
+    except OSError as exc:
+        raise MaintenanceError(f"the backup into {target} failed ({exc.strerror or exc}); free some space or "
+                               f"point {BACKUP_DIR_ENV} at a writable folder with room") from exc
+    limit = keep if keep is not None else int(_env_number(BACKUP_KEEP_ENV, DEFAULT_BACKUP_KEEP, whole=True))
+    done = sorted(p for p in folder.glob(f"{BACKUP_PREFIX}*") if (p / MANIFEST).is_file())
+    removed = tuple(done[:-limit]) if limit and len(done) > limit else ()
+    for old in removed:
+        shutil.rmtree(old, ignore_errors=True)
+    return BackupResult(target, manifest, removed)
+
+
+def latest_backup(root: str | Path | None = None) -> Path | None:
+    """The newest finished backup folder under `backup_root(root)`, or None."""
+    folder = backup_root(root)
+    done = sorted(p for p in folder.glob(f"{BACKUP_PREFIX}*") if (p / MANIFEST).is_file()) if folder.is_dir() else []
+    return done[-1] if done else None
+
+
+def _backup_time(folder: Path) -> datetime | None:
+    try:
+        return datetime.strptime(folder.name[len(BACKUP_PREFIX):][:16], _STAMP).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+class BackupSchedule:
+    """Scheduled backups inside the app's process: every `every` since the newest backup in `root`.
+
+    `due(now)` says how long until the next backup (zero when one is due, e.g. none exists yet);
+    `run_due(now)` takes it when due. `start()` runs a daemon thread that sleeps on an Event
+    between backups; `stop()` ends it. A failed backup is remembered in `last_error` and retried
+    at the next interval — it never stops the app.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, every: timedelta, root: str | Path | None = None,
+                 *, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.con, self.every, self.root, self.clock = con, every, backup_root(root), clock
+        self.last_error: str | None = None
+        self.last_result: BackupResult | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failed_at: datetime | None = None
+
+    def due(self, now: datetime) -> timedelta:
+        newest = latest_backup(self.root)
+        last = _backup_time(newest) if newest else None
+        if self._failed_at and (last is None or self._failed_at > last):
+            last = self._failed_at
+        if last is None:
+            return timedelta(0)
+        return max(timedelta(0), last + self.every - now)
+
+    def run_due(self, now: datetime | None = None) -> BackupResult | None:
+        """Take a backup when one is due at `now`; returns it (None when not due or it failed)."""
+        now = now or self.clock()
+        if self.due(now) > timedelta(0):
+            return None
+        try:
+            self.last_result = backup_now(self.con, self.root, now=now)
+            self.last_error, self._failed_at = None, None
+        except Exception as exc:  # noqa: BLE001 — a scheduled backup must never take the app down
+            self.last_error, self._failed_at = str(exc), now
+            return None
+        return self.last_result
+
+    def loop(self, wait: Callable[[float], bool]) -> None:
+        """Back up when due, then `wait(seconds)` until the next one; stops when `wait` returns True."""
+        while True:
+            self.run_due()
+            if wait(max(1.0, self.due(self.clock()).total_seconds())):
+                return
+
+    def start(self) -> "BackupSchedule":
+        self._thread = threading.Thread(target=self.loop, args=(self._stop.wait,), name="rapport-backups",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+_SCHEDULES: dict[str, BackupSchedule] = {}
+_SCHEDULES_LOCK = threading.Lock()
+
+
+def start_scheduled_backups(con: duckdb.DuckDBPyConnection, database: str | Path | None = None
+                            ) -> BackupSchedule | None:
+    """Start the backup schedule for this process when RAPPORT_BACKUP_EVERY_HOURS is set (once per database).
+
+    Called by the app when it opens its cached connection; returns the running schedule, or
+    None when no schedule is configured. A bad setting raises MaintenanceError.
+    """
+    hours = _env_number(BACKUP_EVERY_ENV, None)
+    if hours is None:
+        return None
+    key = str(db.database_path(database).resolve())
+    with _SCHEDULES_LOCK:
+        if key not in _SCHEDULES:
+            _SCHEDULES[key] = BackupSchedule(con, timedelta(hours=hours)).start()
+        return _SCHEDULES[key]
 
 
 def _read_manifest(directory: Path) -> list[dict]:
