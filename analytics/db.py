@@ -151,6 +151,15 @@ def schema_sql() -> list[str]:
   {_columns(ENGAGEMENTS)},
   updated_at timestamp default current_timestamp
 )""",
+        # Earlier versions of the register, so a Data-page save can be undone (analytics/engagements.py).
+        # One row per engagement per saved version; the newest version is the one "Undo" restores.
+        f"""create table if not exists register_history (
+  version integer not null,
+  saved_at timestamp not null default current_timestamp,
+  batch_id integer,
+  {_columns(ENGAGEMENTS)},
+  updated_at timestamp
+)""",
         """create table if not exists rejects (
   batch_id integer not null,
   file_name varchar not null,

@@ -1,5 +1,13 @@
-"""The engagement register: one row per provider × account, edited on the Data page."""
+"""The engagement register: one row per provider × account, edited on the Data page.
+
+Every save keeps the register as it was in `register_history` (the last KEEP_VERSIONS
+versions), so a save that removed rows by mistake can be undone. Engagements that have data
+but no register row are listed by `unregistered_engagements` (their model is unknown) so the
+Data page can ask the user to classify them.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -9,6 +17,8 @@ from analytics.contracts import RELATIONSHIP_MODELS
 
 REGISTER_COLUMNS = ["provider", "account", "relationship_model", "contract_start", "contract_end",
                     "pricing_model", "notes"]
+_HISTORY_COLUMNS = ", ".join(REGISTER_COLUMNS)
+KEEP_VERSIONS = 20
 
 
 def engagement_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -32,14 +42,16 @@ def _date(value):
     return (None, False) if pd.isna(parsed) else (parsed.date(), True)
 
 
-def _validate(frame: pd.DataFrame) -> tuple[list[str], list[list]]:
+def _validate(frame: pd.DataFrame, numbers: list[int] | None = None) -> tuple[list[str], list[list]]:
+    """(errors naming row and column, rows to insert); `numbers` are the row numbers the user sees."""
     errors: list[str] = []
     rows: list[list] = []
     absent = [c for c in REGISTER_COLUMNS[:4] if c not in frame.columns]
     if absent:
         return [f"the register needs the columns {', '.join(absent)}"], []
     seen: dict[tuple[str, str], int] = {}
-    for number, (_, record) in enumerate(frame.iterrows(), start=1):
+    for index, (_, record) in enumerate(frame.iterrows()):
+        number = numbers[index] if numbers else index + 1
         provider, account = _text(record.get("provider")), _text(record.get("account"))
         model = _text(record.get("relationship_model")).lower()
         if not provider:
@@ -68,14 +80,159 @@ def _validate(frame: pd.DataFrame) -> tuple[list[str], list[list]]:
 
 
 def save_engagement_register(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> list[str]:
-    """Validate `frame` and replace the register with it; returns error messages (nothing written if any)."""
+    """Validate `frame` and replace the register with it; returns error messages (nothing written if any).
+
+    The register as it was is kept as a version: `undo_last_register_change` puts it back.
+    """
     errors, rows = _validate(frame)
     if errors:
         return errors
     with db.write_transaction(con) as cur:
+        _snapshot(cur)
         cur.execute("delete from engagements")
         if rows:
             cur.executemany(
                 "insert into engagements (batch_id, provider, account, relationship_model, contract_start,"
                 " contract_end, pricing_model, notes) values (null, ?, ?, ?, ?, ?, ?, ?)", rows)
     return []
+
+
+# ---- engagements seen in the data but missing from the register ----------------------------------
+
+_UNREGISTERED_SQL = f"""
+-- one row per (provider, account) seen in interactions or scorecards but not in the register
+with seen as (
+    select provider, account, 'interactions' as source, min(day) as first_seen, sum(contacts) as n
+    from rollup_monthly group by all
+    union all
+    select provider, account, 'scorecards' as source, min(period) as first_seen, count(*) as n
+    from performance group by all
+),
+final as (
+    select provider, account,
+           string_agg(distinct source, ' and ' order by source) as seen_in,
+           cast(min(first_seen) as date) as first_seen,
+           sum(n) filter (where source = 'interactions') as contacts,
+           sum(n) filter (where source = 'scorecards') as scorecard_months
+    from seen
+    where not exists (select 1 from engagements e
+                      where e.provider is not distinct from seen.provider
+                        and e.account is not distinct from seen.account)
+    group by provider, account
+)
+select * from final order by provider nulls first, account nulls first
+"""
+
+
+def unregistered_engagements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Engagements with data but no register row, so their relationship model is unknown.
+
+    One row per (provider, account): provider, account, seen_in ('interactions', 'scorecards' or
+    'interactions and scorecards'), first_seen (date of the first contact or scorecard month),
+    contacts (interactions, null when none), scorecard_months (null when none).
+    """
+    return con.execute(_UNREGISTERED_SQL).df()
+
+
+def register_with_unknown(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The register plus every engagement seen only in the data, as `model unknown`.
+
+    Columns: REGISTER_COLUMNS plus ``source`` ('register', or where an unknown one was seen).
+    Unknown engagements have relationship_model null and contract_start = first_seen.
+    """
+    known = engagement_register(con).assign(source="register")
+    unknown = unregistered_engagements(con)
+    unknown = pd.DataFrame({
+        "provider": unknown["provider"], "account": unknown["account"], "relationship_model": None,
+        "contract_start": pd.to_datetime(unknown["first_seen"]), "contract_end": pd.NaT, "pricing_model": None,
+        "notes": None, "source": unknown["seen_in"],
+    })
+    frames = [f for f in (known, unknown) if len(f)]
+    if not frames:
+        return known
+    return pd.concat(frames, ignore_index=True)
+
+
+def classify_engagements(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> tuple[list[str], int]:
+    """Add the rows of `frame` that have a relationship model to the register (the others stay unknown).
+
+    `frame` has provider, account, relationship_model, contract_start (and optionally
+    contract_end, pricing_model, notes). Returns (errors naming row and column, rows added);
+    nothing is written when there is an error. The register before the change is kept (undo).
+    """
+    chosen = frame[frame["relationship_model"].map(lambda v: _text(v) != "")] if len(frame) else frame
+    if chosen.empty:
+        return [], 0
+    positions = [i + 1 for i in range(len(frame)) if _text(frame["relationship_model"].iloc[i]) != ""]
+    errors, rows = _validate(chosen.reset_index(drop=True), positions)
+    if errors:
+        return errors, 0
+    current = engagement_register(con)
+    existing = set(zip(current["provider"], current["account"]))
+    clashes = [f"{p} · {a} is already in the register" for p, a, *_ in rows if (p, a) in existing]
+    if clashes:
+        return clashes, 0
+    with db.write_transaction(con) as cur:
+        _snapshot(cur)
+        cur.executemany(
+            "insert into engagements (batch_id, provider, account, relationship_model, contract_start,"
+            " contract_end, pricing_model, notes) values (null, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return [], len(rows)
+
+
+# ---- what a save would change, and undo ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class RegisterChange:
+    """What saving an edited register would do: engagements removed (labels), added, and whether it empties it."""
+
+    removed: tuple[str, ...]
+    added: int
+    empties: bool
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.removed) or self.empties
+
+
+def register_change(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> RegisterChange:
+    """Compare `frame` (the edited register) with the stored one, by (provider, account)."""
+    current = engagement_register(con)
+    before = {(str(p), str(a)) for p, a in zip(current["provider"], current["account"])}
+    after = {(_text(p), _text(a)) for p, a in zip(frame.get("provider", []), frame.get("account", []))}
+    removed = tuple(f"{p} · {a}" for p, a in sorted(before - after))
+    return RegisterChange(removed=removed, added=len(after - before), empties=bool(before) and frame.empty)
+
+
+def _snapshot(cur: duckdb.DuckDBPyConnection) -> None:
+    """Keep the register as it is now as a new version (inside the caller's write transaction)."""
+    (version,) = cur.execute("select coalesce(max(version), 0) + 1 from register_history").fetchone()
+    cur.execute(f"insert into register_history (version, batch_id, {_HISTORY_COLUMNS}, updated_at)"
+                f" select ?, batch_id, {_HISTORY_COLUMNS}, updated_at from engagements", [version])
+    if cur.execute("select count(*) from engagements").fetchone()[0] == 0:
+        # an empty register is a version too: record it with a marker row so undo can restore "empty"
+        cur.execute("insert into register_history (version, provider, account) values (?, null, null)", [version])
+    cur.execute("delete from register_history where version <= ?", [version - KEEP_VERSIONS])
+
+
+def register_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Saved earlier versions, newest first: version, saved_at, engagements."""
+    return con.execute(
+        "select version, min(saved_at) as saved_at, count(provider) as engagements from register_history"
+        " group by version order by version desc"
+    ).df()
+
+
+def undo_last_register_change(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Put back the register as it was before the last save; returns its engagement count, None if no history."""
+    with db.write_transaction(con) as cur:
+        (version,) = cur.execute("select max(version) from register_history").fetchone()
+        if version is None:
+            return None
+        cur.execute("delete from engagements")
+        cur.execute(f"insert into engagements (batch_id, {_HISTORY_COLUMNS}, updated_at)"
+                    f" select batch_id, {_HISTORY_COLUMNS}, updated_at from register_history"
+                    " where version = ? and provider is not null", [version])
+        cur.execute("delete from register_history where version = ?", [version])
+        (count,) = cur.execute("select count(*) from engagements").fetchone()
+    return int(count)

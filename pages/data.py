@@ -1,45 +1,28 @@
 """Data: upload exports (sniff → map → dry run → load), manage batches, edit the engagement register."""
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
 import streamlit as st
 
-from analytics import db, ingest, limits, sample
-from analytics.contracts import KINDS, RELATIONSHIP_MODELS
-from analytics.engagements import engagement_register, save_engagement_register
-from analytics.export import csv_bytes
+from analytics import db, ingest, maintenance, rejects, sample
+from analytics.contracts import RELATIONSHIP_MODELS, UNASSIGNED
+from analytics.engagements import (classify_engagements, engagement_register, register_change, register_versions,
+                                   save_engagement_register, undo_last_register_change, unregistered_engagements)
 from ui import state, upload
-from ui.cached import cursor
+from ui.cached import connection, cursor
 from ui.markdown import plain
 
-PREVIEW_ROWS = 8
-REJECT_SAMPLE = 20
-
 state.ensure_shell(first_run_only=True)  # a deep link to /data on a fresh server gets the navigation
+upload.sweep_at_startup()
 st.title("Data")
 con = cursor()
 
-
-def _progress_bar(label: str):
-    bar = st.progress(0.0, text=label)
-    return lambda fraction, message: bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
-
-
-def _show_result(result: ingest.IngestResult) -> None:
-    name, message = plain(result.file), plain(result.message)
-    if result.status == "failed":
-        st.error(f"**{name}** was not loaded: {message}", icon=":material/error:")
-    elif result.status == "loaded":
-        counts = (f"{result.rows_read:,} rows read: {result.rows_loaded:,} loaded, "
-                  f"{result.rows_rejected:,} rejected, {result.rows_duplicate:,} already loaded.")
-        show = st.warning if result.rows_rejected else st.success
-        show(f"**{name}** loaded as batch {result.batch_id}. {counts}", icon=":material/check_circle:")
-    else:  # dry-run, or skipped (the same file was loaded before)
-        show = st.warning if result.rows_rejected else st.info
-        show(f"**{name}**: {message}", icon=":material/science:" if result.status == "dry-run" else None)
-    if len(result.rejects):
-        with st.expander(f"First rejected rows of {result.file} (line, column, value, reason)"):
-            st.dataframe(result.rejects.head(REJECT_SAMPLE), hide_index=True)
-
+flash = st.session_state.pop("data_flash", None)  # a message that survives the rerun after a save
+if flash:
+    st.success(flash, icon=":material/check_circle:")
 
 # ---- empty database: the sample portfolio --------------------------------------------------------
 if db.is_empty(con):
@@ -47,71 +30,28 @@ if db.is_empty(con):
             icon=":material/database:")
     if st.button("Load sample portfolio", key="data_load_sample", type="primary", icon=":material/auto_awesome:"):
         with st.spinner("Generating the sample portfolio…"):
-            counts = sample.generate(con, progress=_progress_bar("Generating the sample portfolio…"))
+            counts = sample.generate(con, progress=upload.progress_bar("Generating the sample portfolio…"))
         st.success("Sample portfolio loaded: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()),
                    icon=":material/check_circle:")
 
-# ---- upload --------------------------------------------------------------------------------------
+# ---- upload: one isolated section per file -------------------------------------------------------
 st.header("Upload exports")
 st.caption("Interactions, provider scorecards (performance) or the engagement register, as CSV/TSV. "
            "Columns are recognised by name; check the mapping, try a dry run, then load.")
 uploads = st.file_uploader("Drop CSV files here", type=["csv", "tsv", "txt"], accept_multiple_files=True,
-                           key="data_uploads")
-paths = upload.temp_copies(uploads or [])
-saved = {name: ingest.load_mapping(con, name) for name in ingest.saved_mappings(con)["source_name"]}
+                           key="data_uploads") or []
+upload.forget_removed(uploads)
+try:
+    saved = {name: ingest.load_mapping(con, name) for name in ingest.saved_mappings(con)["source_name"]}
+except ingest.IngestError as exc:  # a saved mapping this version cannot read must not hide the uploads
+    st.warning(f"Saved mappings are unavailable: {plain(exc)}", icon=":material/warning:")
+    saved = {}
 saved = {name: m for name, m in saved.items() if m is not None}
-for item in uploads or []:
-    fid, path = item.file_id, paths[item.file_id]
+for item in uploads:
     with st.container(border=True):
         st.subheader(plain(item.name))
-        try:
-            limits.check_upload_size(item.size, item.name)
-            sniffed = ingest.sniff_file(path, file_name=item.name)
-            kind = st.selectbox("Kind", KINDS, index=KINDS.index(sniffed.kind) if sniffed.kind in KINDS else 0,
-                                key=f"up_{fid}_kind", help="Detected from the headers; override if it is wrong.")
-            if kind != sniffed.kind:
-                sniffed = ingest.sniff_file(path, file_name=item.name, kind=kind)
-        except ingest.IngestError as exc:
-            st.error(f"Cannot read this file: {plain(exc)}", icon=":material/error:")
-            continue
-        a, b, c, d = st.columns(4)
-        a.metric("Encoding", sniffed.encoding)
-        b.metric("Delimiter", {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
-            sniffed.delimiter, repr(sniffed.delimiter)))
-        c.metric("Header line", sniffed.header_line)
-        d.metric("Date format", ", ".join(str(v) for v in sniffed.date_formats.values()) or "—")
-        for note in [*sniffed.ambiguities, *sniffed.warnings]:
-            st.warning(plain(note), icon=":material/warning:")
-        st.dataframe(sniffed.preview.head(PREVIEW_ROWS), hide_index=True)
-
-        same_kind = {n: m for n, m in saved.items() if m.kind == kind}
-        names = ["(recognised from the headers)", *same_kind]
-        auto = upload.saved_mapping_for(same_kind, sniffed.columns)
-        source = st.selectbox("Mapping", names, index=names.index(auto) if auto else 0, key=f"up_{fid}_saved",
-                              help="A saved mapping applies itself when all its columns are in the file.")
-        applied = source if source in same_kind else None
-        base = same_kind.get(source, sniffed.mapping)
-        with st.expander("Column mapping", expanded=bool(sniffed.missing_required)):
-            mapping = upload.mapping_editor(sniffed, fid, kind, base, source)
-            name_col, save_col = st.columns([3, 1], vertical_alignment="bottom")
-            source_name = name_col.text_input("Save this mapping as (source name)", key=f"up_{fid}_source_name",
-                                              placeholder="e.g. Genesys monthly export")
-            if save_col.button("Save mapping", key=f"up_{fid}_save", disabled=not source_name.strip()):
-                ingest.save_mapping(con, source_name.strip(), mapping)
-                st.success(f"Mapping saved as {plain(source_name.strip())}.", icon=":material/bookmark:")
-
-        dry, load = st.columns(2)
-        if dry.button("Dry run", key=f"up_{fid}_dry", icon=":material/science:"):
-            st.session_state[f"up_{fid}_result"] = ingest.ingest_file(
-                con, path, file_name=item.name, kind=kind, mapping=mapping, dry_run=True)
-        if load.button("Load", key=f"up_{fid}_load", type="primary", icon=":material/upload:"):
-            st.session_state[f"up_{fid}_result"] = ingest.ingest_file(
-                con, path, file_name=item.name, kind=kind, mapping=mapping,
-                progress=_progress_bar(f"Loading {item.name}…"), source_name=source_name.strip() or applied)
-            if st.session_state[f"up_{fid}_result"].batch_id is not None:  # show the new batch below
-                st.session_state["batch_pick"] = st.session_state[f"up_{fid}_result"].batch_id
-        if f"up_{fid}_result" in st.session_state:
-            _show_result(st.session_state[f"up_{fid}_result"])
+        with upload.isolated(item.name):
+            upload.file_section(con, item, saved)
 
 # ---- batches -------------------------------------------------------------------------------------
 st.header("Loaded batches")
@@ -120,7 +60,7 @@ if batches.empty:
     st.caption("Nothing loaded yet.")
 else:
     count = {"format": "localized"}
-    st.dataframe(batches, hide_index=True, key="data_batches_table", column_config={
+    st.dataframe(batches.fillna({"source_name": "—"}), hide_index=True, key="data_batches_table", column_config={
         "batch_id": st.column_config.NumberColumn("Batch", format="plain"),
         "file_name": st.column_config.TextColumn("File", width="medium"),
         "source_name": st.column_config.TextColumn("Source"),
@@ -136,13 +76,32 @@ else:
     labels = {int(r.batch_id): f"{r.batch_id} · {r.file_name} ({r.kind}, {r.rows_loaded:,} rows)"
               for r in batches.itertuples(index=False)}
     picked = st.selectbox("Batch", list(labels), format_func=labels.get, key="batch_pick")
-    delete, rejects = st.columns(2)
+    rejected = rejects.reject_count(con, picked)
+    delete, download = st.columns(2)
     if delete.button("Delete batch…", key="batch_delete", icon=":material/delete:"):
         st.session_state["batch_confirm"] = picked
-    rejected = ingest.rejected_rows(con, picked)
-    rejects.download_button(f"Rejected rows of batch {picked} (CSV, {len(rejected):,})", csv_bytes(rejected),
-                            file_name=f"batch-{picked}-rejects.csv", mime="text/csv", key="batch_rejects_csv",
-                            disabled=rejected.empty, on_click="ignore")
+
+    def _rejects_csv(batch_id: int = picked) -> bytes:  # built only when the user downloads
+        with connection().cursor() as cur:
+            return rejects.rejects_csv(cur, batch_id)
+
+    download.download_button(f"Rejected rows of batch {picked} (CSV, {rejected:,})", _rejects_csv,
+                             file_name=f"batch-{picked}-rejects.csv", mime="text/csv", key="batch_rejects_csv",
+                             disabled=not rejected, on_click="ignore")
+    if rejected:
+        with st.expander(f"Rejected rows of batch {picked} ({rejected:,})"):
+            pages = rejects.page_count(rejected)
+            page = st.number_input("Page", min_value=1, max_value=pages, value=1, step=1,
+                                   key=f"rejects_page_{picked}") if pages > 1 else 1
+            shown = rejects.rejects_page(con, picked, page=int(page))
+            first = (int(page) - 1) * rejects.PAGE_SIZE + 1
+            st.caption(f"Rows {first:,}–{first + len(shown) - 1:,} of {rejected:,} (line 1 is the header).")
+            st.dataframe(shown, hide_index=True, column_config={
+                "line": st.column_config.NumberColumn("Line", format="plain"),
+                "column": st.column_config.TextColumn("Column"),
+                "value": st.column_config.TextColumn("Value"),
+                "reason": st.column_config.TextColumn("Reason", width="large"),
+            })
     confirm = st.session_state.get("batch_confirm")
     if confirm is not None and confirm in labels:
         st.warning(f"Delete batch {plain(labels[confirm])}? Its rows leave every analysis.", icon=":material/delete:")
@@ -156,18 +115,117 @@ else:
             st.rerun()
 
 # ---- engagement register -------------------------------------------------------------------------
+REGISTER_CONFIG = {
+    "provider": st.column_config.TextColumn("Provider", required=True),
+    "account": st.column_config.TextColumn("Account"),
+    "relationship_model": st.column_config.SelectboxColumn("Relationship model", options=list(RELATIONSHIP_MODELS)),
+    "contract_start": st.column_config.DateColumn("Contract start", format="YYYY-MM-DD"),
+    "contract_end": st.column_config.DateColumn("Contract end", format="YYYY-MM-DD"),
+    "pricing_model": st.column_config.TextColumn("Pricing model"),
+    "notes": st.column_config.TextColumn("Notes", width="medium"),
+}
+
 st.header("Engagement register")
 st.caption("One row per provider × account: the relationship model and contract start drive the premium analysis.")
+
+unknown = unregistered_engagements(con)
+if len(unknown):
+    st.warning(f"{len(unknown):,} engagements have data but are not in the register, so their relationship model "
+               "is unknown and the premium analysis leaves them out. Pick a model for those you know and add them.",
+               icon=":material/help:")
+    proposal = unknown.assign(relationship_model=None)[
+        ["provider", "account", "relationship_model", "first_seen", "seen_in", "contacts", "scorecard_months"]]
+    classified = st.data_editor(
+        proposal.rename(columns={"first_seen": "contract_start"}), hide_index=True, num_rows="fixed",
+        key=f"register_unknown_{db.data_version(con)}",
+        disabled=["provider", "account", "seen_in", "contacts", "scorecard_months"],
+        column_config={**REGISTER_CONFIG,
+                       "relationship_model": st.column_config.SelectboxColumn(
+                           "Relationship model", options=list(RELATIONSHIP_MODELS),
+                           help="Leave empty to keep it as model unknown"),
+                       "contract_start": st.column_config.DateColumn(
+                           "Contract start", format="YYYY-MM-DD", help="Proposed: the first month with data"),
+                       "seen_in": st.column_config.TextColumn("Seen in"),
+                       "contacts": st.column_config.NumberColumn("Contacts", format="localized"),
+                       "scorecard_months": st.column_config.NumberColumn("Scorecard months", format="plain")})
+    if (unknown[["provider", "account"]] == UNASSIGNED).any(axis=None):
+        st.caption(f"“{UNASSIGNED}” is one bucket: rows from files that had no provider or account column. Give such "
+                   "files a provider or account in the column mapping to split it.")
+    if st.button("Add classified engagements to the register", key="register_classify", icon=":material/add:"):
+        errors, added = classify_engagements(con, classified)
+        if errors:
+            st.error("Nothing was added — fix these first: " + "; ".join(plain(e) for e in errors) + ".",
+                     icon=":material/error:")
+        elif not added:
+            st.info("Pick a relationship model for at least one engagement first.", icon=":material/info:")
+        else:
+            st.session_state["data_flash"] = f"{added:,} engagements added to the register."
+            st.rerun()
+
 register = engagement_register(con)
-edited = st.data_editor(
-    register, num_rows="dynamic", hide_index=True, key="register_editor",
-    column_config={"relationship_model": st.column_config.SelectboxColumn(
-        "relationship_model", options=list(RELATIONSHIP_MODELS), required=True)},
-)
-if st.button("Save register", key="register_save", icon=":material/save:"):
-    errors = save_engagement_register(con, edited)
+edited = st.data_editor(register, num_rows="dynamic", hide_index=True, key="register_editor",
+                        column_config=REGISTER_CONFIG)
+
+
+def _save(frame) -> None:
+    errors = save_engagement_register(con, frame)
     if errors:
         st.error("Nothing was saved — fix these first:\n\n" + "\n".join(f"- {plain(e)}" for e in errors),
                  icon=":material/error:")
+        return
+    st.session_state.pop("register_editor", None)  # the edits are now the register itself
+    st.session_state["data_flash"] = (f"Register saved ({len(frame)} engagements). “Undo last register change” "
+                                      "puts the previous version back.")
+    st.rerun()
+
+
+save_col, undo_col = st.columns(2)
+if save_col.button("Save register", key="register_save", icon=":material/save:"):
+    change = register_change(con, edited)
+    if change.needs_confirmation:
+        st.session_state["register_confirm"] = True
     else:
-        st.success(f"Register saved ({len(edited)} engagements).", icon=":material/check_circle:")
+        _save(edited)
+if st.session_state.get("register_confirm"):
+    change = register_change(con, edited)
+    what = ("empties the register" if change.empties else
+            f"removes {len(change.removed):,} engagements (" + ", ".join(plain(r) for r in change.removed[:5])
+            + (", …" if len(change.removed) > 5 else "") + ")")
+    st.warning(f"Saving {what}; their rows leave the premium analysis. The current register is kept, and "
+               "“Undo last register change” puts it back.", icon=":material/warning:")
+    yes, no = st.columns(2)
+    if yes.button("Yes, save", key="register_confirm_yes", type="primary"):
+        del st.session_state["register_confirm"]
+        _save(edited)
+    if no.button("Cancel", key="register_confirm_no"):
+        del st.session_state["register_confirm"]
+        st.rerun()
+versions = register_versions(con)
+if len(versions):
+    saved_at = versions["saved_at"].iloc[0]
+    if undo_col.button("Undo last register change", key="register_undo", icon=":material/undo:",
+                       help=f"Restores the register as it was before the save of {saved_at:%Y-%m-%d %H:%M}"):
+        restored = undo_last_register_change(con)
+        st.session_state.pop("register_editor", None)
+        st.session_state["data_flash"] = f"Register restored ({restored or 0:,} engagements)."
+        st.rerun()
+
+# ---- backup --------------------------------------------------------------------------------------
+st.header("Backup")
+st.caption("Writes every table to Parquet with a manifest, from this app's own process, so it works while "
+           "the dashboard serves. Restore with `python -m analytics restore FOLDER --db NEW.duckdb`.")
+if st.button("Back up now", key="data_backup", icon=":material/backup:"):
+    base = Path(db.database_path()).resolve().parent / "backups"
+    target = base / datetime.now().strftime("rapport-%Y%m%d-%H%M%S")
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = base / datetime.now().strftime(f"rapport-%Y%m%d-%H%M%S-{suffix}")
+    try:
+        manifest = maintenance.backup(con, target)
+    except (maintenance.MaintenanceError, OSError, duckdb.Error) as exc:
+        st.error(f"The backup failed: {plain(exc)}. Free disk space or check that {plain(base)} is writable, "
+                 "then try again.", icon=":material/error:")
+    else:
+        st.success(f"Backed up {len(manifest)} tables ({int(manifest['rows'].sum()):,} rows) to "
+                   f"{plain(target)}.", icon=":material/check_circle:")

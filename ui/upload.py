@@ -1,47 +1,208 @@
-"""Uploaded files as temporary files on disk, one per upload, for the ingest engine to read.
+"""The Data page's upload section: one isolated section per uploaded file.
 
-DuckDB cannot read a Streamlit `UploadedFile` with an encoding, so each upload is copied
-once into a `NamedTemporaryFile` whose name we choose — never a path built from the
-client-controlled file name. The copies live as long as the upload is in the widget.
+DuckDB cannot read a Streamlit `UploadedFile` with an encoding, so the ingest engine reads a
+temporary copy. A copy exists only while one operation runs (sniff, dry run, load) and is
+deleted when it ends (`temp_copy`); the sniff result is kept in the session instead, so a
+rerun does not copy the file again. Copies left behind by a killed process are swept when
+the app starts (`sweep_at_startup`). A copy's name is chosen by us — never built from the
+client-controlled file name.
+
+Each file's section runs inside `isolated`: whatever goes wrong with one file becomes one
+sentence in that section, and the other files' sections, the batches and the register draw.
 """
 from __future__ import annotations
 
+import os
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from analytics.contracts import FIELDS
+from analytics import contracts, ingest, limits
+from analytics.contracts import FIELDS, KINDS
 from analytics.ingest import Mapping, SniffResult
+from ui.markdown import plain
 
-_KEY = "_upload_temp_files"  # session state: file_id → temp path
-
-
-def temp_copies(uploads: list[UploadedFile]) -> dict[str, Path]:
-    """A temp file per current upload (written once), keyed by the upload's file_id.
-
-    Copies of uploads no longer in the widget are deleted.
-    """
-    known: dict[str, str] = st.session_state.setdefault(_KEY, {})
-    current = {u.file_id for u in uploads}
-    for file_id in [f for f in known if f not in current]:
-        Path(known.pop(file_id)).unlink(missing_ok=True)
-    for upload in uploads:
-        if upload.file_id not in known or not Path(known[upload.file_id]).exists():
-            with tempfile.NamedTemporaryFile(prefix="rapport-upload-", suffix=".csv", delete=False) as tmp:
-                tmp.write(upload.getbuffer())
-            known[upload.file_id] = tmp.name
-    return {file_id: Path(path) for file_id, path in known.items() if file_id in current}
-
-
-
+UPLOAD_PREFIX = "rapport-upload-"
+STALE_AFTER_SECONDS = 6 * 3600  # a copy older than this belongs to no running load
+PREVIEW_ROWS = 8
+REJECT_SAMPLE = 20
 NOT_IN_FILE = "— not in file —"
 CONSTANT_FIELDS = ("provider", "account")  # a file for one provider/program may lack these columns
 DATE_ORDERS = {"auto": None, "day first (31/01/2025)": "dmy", "month first (01/31/2025)": "mdy"}
 
+# What a person reads in the mapping editor; the field's description is the help text.
+FIELD_LABELS = {
+    "interaction_id": "Interaction id",
+    "occurred_at": "When it happened",
+    "occurred_time": "Time of day",
+    "provider": "Provider",
+    "account": "Account (client program)",
+    "channel": "Channel",
+    "contact_reason": "Contact reason",
+    "customer_id": "Customer id",
+    "customer_segment": "Customer segment",
+    "agent_id": "Agent",
+    "handle_seconds": "Handle time",
+    "wait_seconds": "Wait time",
+    "resolved_first_contact": "Resolved on first contact",
+    "escalated": "Escalated",
+    "csat": "CSAT (satisfaction)",
+    "nps": "NPS (likelihood to recommend)",
+    "ces": "Customer effort (CES)",
+    "cost": "Cost",
+    "period": "Period (month)",
+    "quality_score": "Quality score",
+    "sla_attainment": "SLA attainment",
+    "agent_attrition": "Agent attrition",
+    "cost_per_resolution": "Cost per resolution",
+    "innovations": "Innovations implemented",
+    "escalations": "Escalations",
+    "governance_meetings": "Governance meetings",
+    "relationship_model": "Relationship model",
+    "contract_start": "Contract start",
+    "contract_end": "Contract end",
+    "pricing_model": "Pricing model",
+    "notes": "Notes",
+}
+_WORDS = {"pct": "%", "csat": "CSAT", "aht": "AHT", "fcr": "FCR", "sla": "SLA", "nps": "NPS", "id": "id"}
 
-def saved_mapping_for(saved: dict[str, Mapping], columns: list[str]) -> str | None:
+
+def field_label(f: contracts.Field) -> str:
+    """A short human label for a canonical field (never its snake_case name)."""
+    own = getattr(f, "label", None)
+    if own:
+        return str(own)
+    if f.name in FIELD_LABELS:
+        return FIELD_LABELS[f.name]
+    words = [_WORDS.get(w, w) for w in f.name.split("_") if w != "seconds"]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+# ---- temporary copies ---------------------------------------------------------------------------
+
+@contextmanager
+def temp_copy(upload: UploadedFile) -> Iterator[Path]:
+    """A private temporary copy of `upload` that is deleted when the block ends, however it ends."""
+    fd, name = tempfile.mkstemp(prefix=UPLOAD_PREFIX, suffix=".csv")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(upload.getbuffer())
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def sweep_stale_copies(folder: str | os.PathLike | None = None, *,
+                       older_than_seconds: float = STALE_AFTER_SECONDS, now: float | None = None) -> int:
+    """Delete `rapport-upload-*` copies older than `older_than_seconds` (left by a killed process).
+
+    Returns how many were removed. Files that vanish or cannot be removed meanwhile are skipped.
+    """
+    target = Path(folder or tempfile.gettempdir())
+    cutoff = (time.time() if now is None else now) - older_than_seconds
+    removed = 0
+    for path in target.glob(f"{UPLOAD_PREFIX}*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+@st.cache_resource(show_spinner=False)
+def sweep_at_startup() -> int:
+    """Sweep stale upload copies once per server process."""
+    return sweep_stale_copies()
+
+
+# ---- frames that pyarrow accepts -----------------------------------------------------------------
+
+def unique_columns(names: list[str] | tuple[str, ...]) -> list[str]:
+    """Column names safe for `st.dataframe`: blank ones become `column N` (N = position from 1),
+    repeated ones get ` (2)`, ` (3)`…; every name is unique."""
+    result: list[str] = []
+    taken: set[str] = set()
+    for position, name in enumerate(names, start=1):
+        base = str(name).strip() or f"column {position}"
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base} ({n})"
+        taken.add(candidate)
+        result.append(candidate)
+    return result
+
+
+def displayable(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with unique, non-blank column names (pyarrow refuses duplicates, e.g. two blank headers)."""
+    out = frame.copy()
+    out.columns = unique_columns([str(c) for c in frame.columns])
+    return out
+
+
+def mappable_columns(columns: tuple[str, ...]) -> list[str]:
+    """Source headers a field can be mapped to: blank names left out, each name once."""
+    return list(dict.fromkeys(c for c in columns if str(c).strip()))
+
+
+# ---- sniffing, cached per upload and kind --------------------------------------------------------
+
+_SNIFF_KEY = "_upload_sniffs"  # session state: (file_id, kind or "") → SniffResult | IngestError
+
+
+def sniffed(upload: UploadedFile, kind: str | None = None) -> SniffResult:
+    """`ingest.sniff_file` on a temporary copy, once per upload and kind (raises IngestError)."""
+    cache: dict = st.session_state.setdefault(_SNIFF_KEY, {})
+    key = (upload.file_id, kind or "")
+    if key not in cache:
+        limits.check_upload_size(upload.size, upload.name)
+        try:
+            with temp_copy(upload) as path:
+                cache[key] = ingest.sniff_file(path, file_name=upload.name, kind=kind)
+        except ingest.IngestError as exc:
+            cache[key] = exc
+    found = cache[key]
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
+def forget_removed(uploads: list[UploadedFile]) -> None:
+    """Drop cached sniffs of files no longer in the uploader."""
+    current = {u.file_id for u in uploads}
+    cache: dict = st.session_state.get(_SNIFF_KEY, {})
+    for key in [k for k in cache if k[0] not in current]:
+        del cache[key]
+
+
+# ---- isolation -----------------------------------------------------------------------------------
+
+@contextmanager
+def isolated(file_name: str) -> Iterator[None]:
+    """One file's section: any failure becomes one sentence here; the rest of the page draws."""
+    try:
+        yield
+    except ingest.IngestError as exc:
+        st.error(f"Cannot read this file: {plain(exc)}", icon=":material/error:")
+    except Exception as exc:  # noqa: BLE001 — the edge (st.rerun/st.stop raise BaseException, not caught)
+        st.error(f"{plain(file_name)} could not be shown ({plain(type(exc).__name__)}): remove it from the "
+                 "uploader and try again, or save it as UTF-8 CSV with one header row; if it persists, report "
+                 "the file's header line.", icon=":material/error:")
+
+
+# ---- the mapping editor --------------------------------------------------------------------------
+
+def saved_mapping_for(saved: dict[str, Mapping], columns: list[str] | tuple[str, ...]) -> str | None:
     """The first saved mapping whose source headers all exist in the file (auto-apply)."""
     present = set(columns)
     for name, mapping in saved.items():
@@ -58,19 +219,20 @@ def mapping_editor(sniff: SniffResult, file_id: str, kind: str, base: Mapping | 
     """
     base = base if base is not None and base.kind == kind else Mapping(kind=kind)
     prefix = f"up_{file_id}_{kind}_{source}"
-    options = [NOT_IN_FILE, *sniff.columns]
+    options = [NOT_IN_FILE, *mappable_columns(sniff.columns)]
     chosen: dict[str, str] = {}
     constants: dict[str, str] = {}
     columns = st.columns(3)
     for i, f in enumerate(FIELDS[kind]):
         current = base.columns.get(f.name)
-        label = f"{f.name}{' *' if f.required else ''}"
+        label = f"{field_label(f)}{' *' if f.required else ''}"
         picked = columns[i % 3].selectbox(label, options, index=options.index(current) if current in options else 0,
                                           key=f"{prefix}_{f.name}", help=f.description)
         if picked != NOT_IN_FILE:
             chosen[f.name] = picked
         elif f.name in CONSTANT_FIELDS:
-            value = columns[i % 3].text_input(f"{f.name} for every row", value=base.constants.get(f.name, ""),
+            value = columns[i % 3].text_input(f"{field_label(f)} for every row",
+                                              value=base.constants.get(f.name, ""),
                                               key=f"{prefix}_const_{f.name}",
                                               placeholder="type a value, or leave empty")
             if value.strip():
@@ -82,3 +244,82 @@ def mapping_editor(sniff: SniffResult, file_id: str, kind: str, base: Mapping | 
         date_order = DATE_ORDERS[st.selectbox("Date order (the dates could be read both ways)", labels,
                                               index=labels.index(current), key=f"{prefix}_date_order")]
     return Mapping(kind=kind, columns=chosen, constants=constants, date_order=date_order)
+
+
+# ---- results -------------------------------------------------------------------------------------
+
+def progress_bar(label: str):
+    bar = st.progress(0.0, text=plain(label))
+    return lambda fraction, message: bar.progress(min(max(float(fraction), 0.0), 1.0), text=plain(message))
+
+
+def show_result(result: ingest.IngestResult) -> None:
+    """The outcome of a dry run or load; file names and messages shown verbatim, never as Markdown."""
+    name, message = plain(result.file), plain(result.message)
+    if result.status == "failed":
+        st.error(f"**{name}** was not loaded: {message}", icon=":material/error:")
+    elif result.status == "loaded":
+        counts = (f"{result.rows_read:,} rows read: {result.rows_loaded:,} loaded, "
+                  f"{result.rows_rejected:,} rejected, {result.rows_duplicate:,} already loaded.")
+        show = st.warning if result.rows_rejected or not result.rows_loaded else st.success
+        show(f"**{name}** loaded as batch {result.batch_id}. {counts}", icon=":material/check_circle:")
+    else:  # dry-run, or skipped (the same file was loaded before)
+        show = st.warning if result.rows_rejected else st.info
+        show(f"**{name}**: {message}", icon=":material/science:" if result.status == "dry-run" else None)
+    if len(result.rejects):
+        # The file name stays out of the label (labels are Markdown); the body shows it as plain text.
+        with st.expander("First rejected rows (line, column, value, reason)"):
+            st.text(f"First {min(REJECT_SAMPLE, len(result.rejects))} rejected rows of {result.file}")
+            st.dataframe(displayable(result.rejects.head(REJECT_SAMPLE)), hide_index=True)
+
+
+_DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
+
+
+def file_section(con, item: UploadedFile, saved: dict[str, Mapping]) -> None:
+    """Sniff → kind → preview → mapping → dry run / load for one uploaded file."""
+    fid = item.file_id
+    detected = sniffed(item)
+    kind = st.selectbox("Kind", KINDS, index=KINDS.index(detected.kind) if detected.kind in KINDS else 0,
+                        key=f"up_{fid}_kind", help="Detected from the headers; override if it is wrong.")
+    sniff = detected if kind == detected.kind else sniffed(item, kind)
+    a, b, c, d = st.columns(4)
+    a.metric("Encoding", sniff.encoding)
+    b.metric("Delimiter", _DELIMITERS.get(sniff.delimiter, repr(sniff.delimiter)))
+    c.metric("Header line", sniff.header_line)
+    d.metric("Date format", ", ".join(str(v) for v in sniff.date_formats.values()) or "—")
+    for note in [*sniff.ambiguities, *sniff.warnings]:
+        st.warning(plain(note), icon=":material/warning:")
+    st.dataframe(displayable(sniff.preview.head(PREVIEW_ROWS)), hide_index=True)
+
+    same_kind = {n: m for n, m in saved.items() if m.kind == kind}
+    names = ["(recognised from the headers)", *same_kind]
+    auto = saved_mapping_for(same_kind, sniff.columns)
+    source = st.selectbox("Mapping", names, index=names.index(auto) if auto else 0, key=f"up_{fid}_saved",
+                          help="A saved mapping applies itself when all its columns are in the file.")
+    applied = source if source in same_kind else None
+    base = same_kind.get(source, sniff.mapping)
+    with st.expander("Column mapping", expanded=bool(sniff.missing_required)):
+        mapping = mapping_editor(sniff, fid, kind, base, source)
+        name_col, save_col = st.columns([3, 1], vertical_alignment="bottom")
+        source_name = name_col.text_input("Save this mapping as (source name)", key=f"up_{fid}_source_name",
+                                          placeholder="e.g. Genesys monthly export")
+        if save_col.button("Save mapping", key=f"up_{fid}_save", disabled=not source_name.strip()):
+            ingest.save_mapping(con, source_name.strip(), mapping)
+            st.success(f"Mapping saved as {plain(source_name.strip())}.", icon=":material/bookmark:")
+
+    dry, load = st.columns(2)
+    result_key = f"up_{fid}_result"
+    if dry.button("Dry run", key=f"up_{fid}_dry", icon=":material/science:"):
+        with temp_copy(item) as path:
+            st.session_state[result_key] = ingest.ingest_file(
+                con, path, file_name=item.name, kind=kind, mapping=mapping, dry_run=True)
+    if load.button("Load", key=f"up_{fid}_load", type="primary", icon=":material/upload:"):
+        with temp_copy(item) as path:  # removed as soon as the load ends, loaded or not
+            st.session_state[result_key] = ingest.ingest_file(
+                con, path, file_name=item.name, kind=kind, mapping=mapping,
+                progress=progress_bar(f"Loading {item.name}…"), source_name=source_name.strip() or applied)
+        if st.session_state[result_key].batch_id is not None:  # show the new batch below
+            st.session_state["batch_pick"] = st.session_state[result_key].batch_id
+    if result_key in st.session_state:
+        show_result(st.session_state[result_key])

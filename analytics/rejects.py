@@ -1,0 +1,48 @@
+"""A batch's rejected rows, a page at a time.
+
+A batch can hold a million rejects; the Data page must not load them all on every rerun.
+`reject_count` and `rejects_page` read only what one screen shows; `rejects_csv` builds the
+whole CSV and is called only when the user asks for the download.
+"""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics.export import csv_bytes
+
+PAGE_SIZE = 50
+COLUMNS = ["line", "column", "value", "reason"]
+
+
+def reject_count(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+    """How many reject records (one per rejected row × reason) batch `batch_id` has."""
+    (count,) = con.execute("select count(*) from rejects where batch_id = ?", [batch_id]).fetchone()
+    return int(count)
+
+
+def rejects_page(con: duckdb.DuckDBPyConnection, batch_id: int, *, page: int = 1,
+                 page_size: int = PAGE_SIZE) -> pd.DataFrame:
+    """Page `page` (from 1) of a batch's rejects in file order: line (1 = header), column, value, reason."""
+    limit = max(int(page_size), 1)
+    offset = (max(int(page), 1) - 1) * limit
+    return con.execute(
+        'select line, "column", value, reason from rejects where batch_id = ?'
+        ' order by line, "column", reason limit ? offset ?',
+        [batch_id, limit, offset],
+    ).df()
+
+
+def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
+    """Pages needed for `total` rows (at least 1, so an empty batch still has a page to show)."""
+    return max((int(total) + page_size - 1) // page_size, 1)
+
+
+def rejects_csv(con: duckdb.DuckDBPyConnection, batch_id: int) -> bytes:
+    """Every reject of the batch as CSV (file_name, line, column, value, reason), formulas neutralised."""
+    frame = con.execute(
+        'select file_name, line, "column", value, reason from rejects where batch_id = ?'
+        ' order by line, "column", reason',
+        [batch_id],
+    ).df()
+    return csv_bytes(frame)
