@@ -1,14 +1,27 @@
 """The partnership premium: partnership vs transactional engagements, aligned on relationship year.
 
-Every engagement's months are numbered from its contract start (the register's
-``contract_start``); relationship year = floor(months since start / 12) + 1, so year 1 is
-the contract's first 12 months. Months before the contract-start month are left out, as
-are engagements missing from the register.
+Relationship years count whole months from the contract start *day* (``contract_start`` in the
+register): year 1 is the contract's first 12 months, and a contact before the start day is
+before year 1. Monthly scorecards count from the contract's start month. Every date is
+attributed to the relationship model in force on it (``engagement_models``; see
+analytics/model_history.py), so a deal upgraded to a partnership in year 3 is transactional in
+years 1–2. Engagements missing from the register are left out.
 
-Premiums compare the *mean of engagement-level values* per model, so a large engagement
-counts as much as a small one, and the confidence intervals are percentile bootstraps that
-resample engagements within each model independently (the engagement is the unit of
-evidence, not the contact).
+The estimator (docs/METHODS.md):
+
+* The unit of evidence is not the contact and not even the engagement: engagements on the same
+  side that share a provider or an account are not independent, so they are merged into one
+  *cluster* (connected through shared providers or accounts) and the cluster's value is the mean
+  of its engagements' values. Each side's figure is the mean of its cluster values.
+* The relative premium is the ratio of the two means, with a Welch t interval on the log ratio
+  (delta method, Satterthwaite degrees of freedom); the absolute difference has a Welch
+  difference-of-means interval. Rates are differences in points; NPS, which is not on a ratio
+  scale, has no relative premium.
+* With fewer than `MIN_UNITS` clusters on either side a year is "too few to estimate": its
+  premium, difference and intervals are NaN, never numbers to read.
+
+`bench/premium_coverage.py` checks by simulation that these intervals cover a known premium
+at least 93 % of the time from 4 engagements per side.
 """
 from __future__ import annotations
 
@@ -17,8 +30,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
-from analytics import kpis, rollups
+from analytics import kpis, rollups, stats
 from analytics.contracts import INTERACTIONS, PERFORMANCE, RELATIONSHIP_MODELS
 from analytics.db import quote_ident
 from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, where_clause
@@ -26,9 +41,370 @@ from analytics.kpi_frames import DATE_COLUMN, kpi_frame
 
 PARTNERSHIP, TRANSACTIONAL = RELATIONSHIP_MODELS
 _YEAR_VALUES_SQL = (Path(__file__).parent / "sql" / "relationship_year_values.sql").read_text()
-CONFIDENCE = 0.95
+CONFIDENCE = stats.CONFIDENCE
+MIN_UNITS = 4                 # independent clusters per side below which a figure is "too few to estimate"
+NO_RELATIVE = ("nps",)        # not on a ratio scale (can be ≤ 0): absolute difference only
+METHOD = "welch-t clusters"
+METHOD_TEXT = ("Welch t interval over provider/account clusters: log ratio of means (relative), "
+               "difference of means (absolute); 95 %")
+ADJUSTED_METHOD = "ols provider-fe cluster-robust"
+ADJUSTED_TEXT = ("Adjusted for provider (fixed effects), relationship year, calendar year and, for contact KPIs, "
+                 "contact volume; observational — other differences between the deals are not removed.")
 _VALUE_COLUMNS = ["engagement", "provider", "account", "relationship_model", "relationship_year", "value",
-                  "numerator", "denominator"]
+                  "numerator", "denominator", "volume", "reachable_year", "contract_start"]
+PREMIUM_COLUMNS = ["kpi", "relationship_year", "partnership", "transactional", "premium_pct", "ci_low", "ci_high",
+                   "n_partnership", "n_transactional", "sufficient", "diff_abs", "diff_ci_low", "diff_ci_high",
+                   "diff_unit", "units_partnership", "units_transactional", "p_value", "q_value",
+                   "left_partnership", "left_transactional", "method"]
+_FLOATS = ["partnership", "transactional", "premium_pct", "ci_low", "ci_high", "diff_abs", "diff_ci_low",
+           "diff_ci_high", "p_value", "q_value"]
+_INTS = ["relationship_year", "n_partnership", "n_transactional", "units_partnership", "units_transactional",
+         "left_partnership", "left_transactional"]
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series, k: kpis.Kpi) -> pd.Series:
+    if k.denominator is None:
+        return numerator * k.scale
+    return numerator / denominator.where(denominator != 0) * k.scale
+
+
+def relationship_year_values(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) -> pd.DataFrame:
+    """One KPI per engagement, model in force and relationship year.
+
+    The KPI's numerator and denominator (interaction KPIs from the rollups, scorecard KPIs from
+    ``performance``) are summed over each relationship year and divided last
+    (sql/relationship_year_values.sql). An engagement that changed model has rows under both.
+
+    Returns one row per engagement × relationship_model × relationship year with data, columns
+    ``engagement``, ``provider``, ``account``, ``relationship_model`` (in force), ``relationship_year``
+    (int, 1 = first 12 months), ``value``, ``numerator``, ``denominator`` (NaN for KPIs without one),
+    ``volume`` (contacts, interaction KPIs only), ``reachable_year`` (the relationship year the
+    data's last date falls in: later years cannot have data yet) and ``contract_start``.
+    """
+    k = kpis.kpi(kpi_id)
+    date_column = DATE_COLUMN[k.source]
+    predicate, params = where_clause(filters, date_column=date_column, source=k.source, alias="t")
+    params["separator"] = ENGAGEMENT_SEPARATOR
+    if k.source == INTERACTIONS:
+        month_table = rollups.table_for("month", filters.start, filters.end)
+        day_table, day_part, volume, anchor = "rollup_daily", "true", "sum(contacts)", "contract_start"
+    else:
+        month_table = day_table = PERFORMANCE
+        day_part, volume, anchor = "false", "cast(null as double)", "cast(date_trunc('month', contract_start) as date)"
+    sql = (_YEAR_VALUES_SQL.replace("{month_table}", quote_ident(month_table))
+           .replace("{day_table}", quote_ident(day_table))
+           .replace("{day_part}", day_part).replace("{anchor}", anchor).replace("{volume}", volume)
+           .replace("{date_column}", quote_ident(date_column))
+           .replace("{numerator}", k.numerator).replace("{denominator}", k.denominator or "null")
+           .replace("{predicate}", predicate))
+    frame = con.execute(sql, params).df()
+    frame["relationship_year"] = frame["relationship_year"].astype("int64")
+    frame["reachable_year"] = frame["reachable_year"].astype("int64")
+    for column in ("numerator", "denominator", "volume"):
+        frame[column] = frame[column].astype("float64")
+    frame["value"] = _ratio(frame["numerator"], frame["denominator"], k)
+    frame = frame[frame["relationship_model"].isin(RELATIONSHIP_MODELS)]
+    return frame.loc[frame["value"].notna(), _VALUE_COLUMNS].reset_index(drop=True)
+
+
+def cluster_ids(values: pd.DataFrame) -> np.ndarray:
+    """Per row, the id of its independent cluster: engagements on the same side (relationship
+    model) connected through a shared provider or a shared account (connected components)."""
+    if values.empty:
+        return np.zeros(0, dtype="int64")
+    side = values["relationship_model"].astype(str)
+    provider_nodes, _ = pd.factorize(side + "\x00p\x00" + values["provider"].astype(str))
+    account_nodes, account_labels = pd.factorize(side + "\x00a\x00" + values["account"].astype(str))
+    offset = int(provider_nodes.max()) + 1
+    n = offset + len(account_labels)
+    graph = sparse.coo_matrix((np.ones(len(values)), (provider_nodes, account_nodes + offset)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels[provider_nodes].astype("int64")
+
+
+def unit_values(values: pd.DataFrame) -> pd.DataFrame:
+    """Cluster means per side and relationship year (the independent observations).
+
+    Returns columns ``relationship_model``, ``relationship_year``, ``unit``, ``value`` (mean of the
+    cluster's engagements that year) and ``engagements`` (how many)."""
+    frame = values.assign(unit=cluster_ids(values))
+    return frame.groupby(["relationship_model", "relationship_year", "unit"], as_index=False, sort=True).agg(
+        value=("value", "mean"), engagements=("engagement", "nunique"))
+
+
+def _diff_scale(k: kpis.Kpi) -> tuple[float, str]:
+    """Multiplier and unit of an absolute difference: rates in points, the rest in the KPI's unit."""
+    if k.unit == "fraction":
+        return 100.0, "points"
+    return 1.0, {"seconds": "seconds", "currency": "currency", "points": "points"}.get(k.unit, k.unit)
+
+
+def premium_estimate(partnership: np.ndarray, transactional: np.ndarray, k: kpis.Kpi) -> dict:
+    """The premium of one comparison from independent values (cluster means) of each side.
+
+    ``premium_pct`` = 100·(P/T − 1), or 100·(1 − P/T) for lower-is-better KPIs (positive = the
+    partnership is better), with the Welch log-ratio interval; ``diff_abs`` = (P − T) × direction
+    in points for rates (else the KPI's unit) with the Welch interval; ``p_value`` tests no
+    difference (relative when it exists, else absolute). NaN with fewer than 2 values a side.
+    """
+    sign = -1.0 if k.direction < 0 else 1.0
+    scale, _ = _diff_scale(k)
+    diff = stats.welch_difference(partnership, transactional)
+    out = {"diff_abs": sign * scale * diff.estimate}
+    lows = sorted([sign * scale * diff.low, sign * scale * diff.high]) if np.isfinite(diff.low) else [np.nan] * 2
+    out["diff_ci_low"], out["diff_ci_high"] = lows
+    rel = stats.welch_log_ratio(partnership, transactional) if k.id not in NO_RELATIVE else stats.Interval.missing()
+    if np.isfinite(rel.estimate):
+        bounds = 100.0 * (np.exp([rel.estimate, rel.low, rel.high]) - 1.0) * sign
+        out["premium_pct"] = float(bounds[0])
+        out["ci_low"], out["ci_high"] = float(min(bounds[1:])), float(max(bounds[1:]))
+        out["p_value"] = rel.p_value
+    else:
+        out["premium_pct"] = out["ci_low"] = out["ci_high"] = np.nan
+        out["p_value"] = diff.p_value
+    return out
+
+
+def _left_counts(values: pd.DataFrame) -> pd.DataFrame:
+    """Per side and year y, engagements observed in year y − 1 and not in y although the data reaches y."""
+    last = values.groupby(["engagement", "relationship_model"], as_index=False).agg(
+        last_year=("relationship_year", "max"), reachable=("reachable_year", "max"))
+    left = last[last["reachable"] > last["last_year"]].assign(relationship_year=lambda f: f["last_year"] + 1)
+    return left.groupby(["relationship_model", "relationship_year"]).size().rename("left").reset_index()
+
+
+def _compare(values: pd.DataFrame, k: kpis.Kpi, *, min_units: int) -> pd.DataFrame:
+    """The per-year comparison of `values` rows (see `premium_by_relationship_year`)."""
+    units = unit_values(values)
+    engagements = values.groupby(["relationship_model", "relationship_year"])["engagement"].nunique()
+    left = _left_counts(values).set_index(["relationship_model", "relationship_year"])["left"]
+    _, unit_name = _diff_scale(k)
+    rows = []
+    for year in sorted(values["relationship_year"].unique()):
+        p = units.loc[(units["relationship_year"] == year) & (units["relationship_model"] == PARTNERSHIP), "value"]
+        t = units.loc[(units["relationship_year"] == year) & (units["relationship_model"] == TRANSACTIONAL), "value"]
+        p, t = p.to_numpy(dtype="float64"), t.to_numpy(dtype="float64")
+        sufficient = bool(p.size >= min_units and t.size >= min_units)
+        estimate = premium_estimate(p, t, k) if sufficient else {}
+        rows.append({
+            "kpi": k.id, "relationship_year": int(year),
+            "partnership": p.mean() if p.size else np.nan, "transactional": t.mean() if t.size else np.nan,
+            "premium_pct": estimate.get("premium_pct", np.nan), "ci_low": estimate.get("ci_low", np.nan),
+            "ci_high": estimate.get("ci_high", np.nan),
+            "n_partnership": int(engagements.get((PARTNERSHIP, year), 0)),
+            "n_transactional": int(engagements.get((TRANSACTIONAL, year), 0)),
+            "sufficient": sufficient,
+            "diff_abs": estimate.get("diff_abs", np.nan), "diff_ci_low": estimate.get("diff_ci_low", np.nan),
+            "diff_ci_high": estimate.get("diff_ci_high", np.nan), "diff_unit": unit_name,
+            "units_partnership": int(p.size), "units_transactional": int(t.size),
+            "p_value": estimate.get("p_value", np.nan), "q_value": np.nan,
+            "left_partnership": int(left.get((PARTNERSHIP, year), 0)),
+            "left_transactional": int(left.get((TRANSACTIONAL, year), 0)),
+            "method": METHOD,
+        })
+    frame = pd.DataFrame(rows, columns=PREMIUM_COLUMNS)
+    frame["q_value"] = stats.benjamini_hochberg(frame["p_value"].to_numpy(dtype="float64"))
+    return frame.astype({**{c: "float64" for c in _FLOATS}, **{c: "int64" for c in _INTS}, "sufficient": "bool"})
+
+
+def premium_by_relationship_year(
+    con: duckdb.DuckDBPyConnection,
+    kpi_id: str,
+    filters: Filters,
+    *,
+    min_units: int = MIN_UNITS,
+    values: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Partnership vs transactional per relationship year (the unadjusted premium).
+
+    ``partnership`` / ``transactional``: each side's mean of cluster values; ``premium_pct`` and
+    ``ci_low``/``ci_high``: the relative premium in % (positive = partnership better, also for
+    lower-is-better KPIs) with its 95 % Welch log-ratio interval (NaN for NPS); ``diff_abs``,
+    ``diff_ci_low``, ``diff_ci_high``: the absolute difference signed the same way, in ``diff_unit``
+    (points for rates); ``n_partnership``/``n_transactional``: engagements; ``units_*``: independent
+    clusters; ``sufficient``: at least `min_units` clusters a side — otherwise every estimate is NaN
+    ("too few to estimate"); ``p_value`` of no difference and ``q_value`` (Benjamini–Hochberg over
+    this KPI's years: exploratory); ``left_*``: engagements seen the year before and not this year
+    although the data reaches it (survivorship); ``method``.
+
+    Returns one row per relationship year with data, columns `PREMIUM_COLUMNS`.
+    """
+    k = kpis.kpi(kpi_id)
+    values = relationship_year_values(con, kpi_id, filters) if values is None else values
+    return _compare(values, k, min_units=min_units)
+
+
+def balanced_values(values: pd.DataFrame, window: tuple[int, int]) -> pd.DataFrame:
+    """Only the engagements (per model in force) observed in every relationship year of `window`
+    (inclusive), restricted to those years."""
+    first, last = window
+    inside = values[(values["relationship_year"] >= first) & (values["relationship_year"] <= last)]
+    years = inside.groupby(["engagement", "relationship_model"])["relationship_year"].transform("nunique")
+    return inside[years == last - first + 1].reset_index(drop=True)
+
+
+def default_window(values: pd.DataFrame, *, min_units: int = MIN_UNITS) -> tuple[int, int]:
+    """The longest window starting at year 1 whose balanced cohort still has `min_units` clusters a
+    side (at least years 1–2)."""
+    best = (1, 2)
+    top = int(values["relationship_year"].max()) if not values.empty else 2
+    for last in range(2, top + 1):
+        cohort = balanced_values(values, (1, last))
+        counts = unit_values(cohort).groupby("relationship_model")["unit"].nunique() if not cohort.empty else {}
+        if all(int(counts.get(m, 0)) >= min_units for m in RELATIONSHIP_MODELS):
+            best = (1, last)
+        else:
+            break
+    return best
+
+
+def balanced_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters, *,
+                     window: tuple[int, int] | None = None, min_units: int = MIN_UNITS,
+                     values: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The premium on a balanced cohort: engagements observed in every year of `window`
+    (default: `default_window`), so no year's figure moves because engagements left.
+
+    Returns `premium_by_relationship_year` columns plus ``window`` (text 'years 1–4'),
+    one row per year of the window with data."""
+    values = relationship_year_values(con, kpi_id, filters) if values is None else values
+    window = window or default_window(values, min_units=min_units)
+    frame = _compare(balanced_values(values, window), kpis.kpi(kpi_id), min_units=min_units)
+    return frame.assign(window=f"years {window[0]}–{window[1]}")
+
+
+def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters, *,
+                     min_units: int = MIN_UNITS, values: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The premium per relationship year adjusted for provider, relationship year, calendar year
+    and (interaction KPIs) contact volume.
+
+    One OLS over engagement-years: KPI (log for the relative premium, raw for the difference) ~
+    year effects + partnership × year effects + provider fixed effects + calendar year (linear)
+    + log volume; standard errors cluster-robust by provider with t(G − 1) intervals. A year's
+    coefficient is reported only when it is estimable (providers running both models identify it)
+    and both sides have `min_units` clusters. Observational: see `ADJUSTED_TEXT`.
+
+    Returns `premium_by_relationship_year` columns (``partnership``/``transactional`` are the raw
+    side means; ``method`` = `ADJUSTED_METHOD`).
+    """
+    import statsmodels.api as sm
+
+    k = kpis.kpi(kpi_id)
+    values = relationship_year_values(con, kpi_id, filters) if values is None else values
+    frame = _compare(values, k, min_units=min_units)
+    estimate_cols = ["premium_pct", "ci_low", "ci_high", "diff_abs", "diff_ci_low", "diff_ci_high", "p_value",
+                     "q_value"]
+    frame[estimate_cols] = np.nan
+    frame["method"] = ADJUSTED_METHOD
+    if values.empty or values["relationship_model"].nunique() < 2:
+        return frame
+    years = sorted(values["relationship_year"].unique())
+    design = pd.DataFrame(index=values.index)
+    for year in years:
+        in_year = (values["relationship_year"] == year).astype("float64")
+        design[f"year_{year}"] = in_year
+        design[f"partnership_{year}"] = in_year * (values["relationship_model"] == PARTNERSHIP)
+    providers = pd.get_dummies(values["provider"], prefix="provider", dtype="float64")
+    design = pd.concat([design, providers.iloc[:, 1:]], axis=1)
+    calendar = pd.to_datetime(values["contract_start"]).dt.year + values["relationship_year"]
+    if calendar.nunique() > 1:
+        design["calendar_year"] = calendar - calendar.mean()
+    if values["volume"].notna().all() and (values["volume"] > 0).all() and values["volume"].nunique() > 1:
+        design["log_volume"] = np.log(values["volume"])
+    groups = pd.factorize(values["provider"])[0]
+    n_groups = int(groups.max()) + 1
+    if n_groups < 3:
+        return frame
+    x = design.to_numpy(dtype="float64")
+    rank = np.linalg.matrix_rank(x)
+    sign = -1.0 if k.direction < 0 else 1.0
+    scale, _ = _diff_scale(k)
+    outcomes = {"abs": values["value"].to_numpy(dtype="float64")}
+    if k.id not in NO_RELATIVE and (values["value"] > 0).all():
+        outcomes["rel"] = np.log(values["value"].to_numpy(dtype="float64"))
+    fits = {}
+    for name, y in outcomes.items():
+        fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups, "df_correction": True},
+                               use_t=True)
+        fits[name] = fit
+    q = stats._st.t.ppf(0.5 + CONFIDENCE / 2, n_groups - 1)
+    by_year = frame.set_index("relationship_year")
+    for year in years:
+        column = design.columns.get_loc(f"partnership_{year}")
+        if not by_year.loc[year, "sufficient"] or np.linalg.matrix_rank(np.delete(x, column, axis=1)) == rank:
+            continue  # too few clusters, or not estimable (no within-provider contrast that year)
+        for name, fit in fits.items():
+            beta, se = float(fit.params[column]), float(fit.bse[column])
+            low, high = beta - q * se, beta + q * se
+            p = float(2 * stats._st.t.sf(abs(beta) / se, n_groups - 1)) if se > 0 else np.nan
+            if name == "abs":
+                by_year.loc[year, ["diff_abs", "diff_ci_low", "diff_ci_high"]] = [
+                    sign * scale * beta, *sorted([sign * scale * low, sign * scale * high])]
+                if "rel" not in fits:
+                    by_year.loc[year, "p_value"] = p
+            else:
+                bounds = 100.0 * (np.exp([beta, low, high]) - 1.0) * sign
+                by_year.loc[year, ["premium_pct", "ci_low", "ci_high", "p_value"]] = [
+                    bounds[0], min(bounds[1:]), max(bounds[1:]), p]
+    frame = by_year.reset_index()[PREMIUM_COLUMNS]
+    frame["q_value"] = stats.benjamini_hochberg(frame["p_value"].to_numpy(dtype="float64"))
+    return frame
+
+
+def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) -> dict:
+    """Everything the premium JSON contract holds: per relationship year the unadjusted premium,
+    with the same figures under ``adjusted`` and ``balanced`` (see `premium_by_relationship_year`,
+    `adjusted_premium`, `balanced_premium`)."""
+    values = relationship_year_values(con, kpi_id, filters)
+    plain = premium_by_relationship_year(con, kpi_id, filters, values=values)
+    adjusted = adjusted_premium(con, kpi_id, filters, values=values).set_index("relationship_year")
+    balanced = balanced_premium(con, kpi_id, filters, values=values)
+    window = balanced["window"].iloc[0] if len(balanced) else None
+    balanced = balanced.set_index("relationship_year")
+    fields = ["premium_pct", "ci_low", "ci_high", "diff_abs", "diff_ci_low", "diff_ci_high", "n_partnership",
+              "n_transactional", "units_partnership", "units_transactional", "sufficient", "p_value", "method"]
+
+    def clean(row) -> dict:
+        out = {}
+        for f in fields:
+            v = row[f]
+            out[f] = None if isinstance(v, float) and not np.isfinite(v) else (
+                bool(v) if f == "sufficient" else int(v) if f.startswith(("n_", "units_")) else v)
+        return out
+
+    years = []
+    for row in plain.to_dict("records"):
+        year = row["relationship_year"]
+        entry = {"relationship_year": int(year), "partnership": row["partnership"],
+                 "transactional": row["transactional"], "diff_unit": row["diff_unit"], **clean(row),
+                 "q_value": row["q_value"], "left_partnership": row["left_partnership"],
+                 "left_transactional": row["left_transactional"],
+                 "adjusted": clean(adjusted.loc[year]) if year in adjusted.index else None,
+                 "balanced": clean(balanced.loc[year]) if year in balanced.index else None}
+        years.append({key: (None if isinstance(v, float) and not np.isfinite(v) else v) for key, v in entry.items()})
+    return {"kpi": kpi_id, "min_units": MIN_UNITS, "method": METHOD_TEXT, "adjusted_method": ADJUSTED_TEXT,
+            "balanced_window": window, "years": years}
+
+
+def model_curves(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) -> pd.DataFrame:
+    """Each model's mean curve over relationship years, with a 95 % t band over clusters.
+
+    Returns one row per model × relationship year with data, columns ``kpi``,
+    ``relationship_model``, ``relationship_year``, ``mean`` (of cluster values), ``ci_low``,
+    ``ci_high`` (NaN with fewer than 2 clusters), ``n`` (engagements) and ``units`` (clusters).
+    """
+    k = kpis.kpi(kpi_id)
+    values = relationship_year_values(con, kpi_id, filters)
+    units = unit_values(values)
+    rows = []
+    for (model, year), group in units.groupby(["relationship_model", "relationship_year"], sort=True):
+        interval = stats.one_sample_t(group["value"].to_numpy(dtype="float64"))
+        rows.append({"kpi": k.id, "relationship_model": model, "relationship_year": int(year),
+                     "mean": float(group["value"].mean()), "ci_low": interval.low, "ci_high": interval.high,
+                     "n": int(group["engagements"].sum()), "units": int(len(group))})
+    columns = ["kpi", "relationship_model", "relationship_year", "mean", "ci_low", "ci_high", "n", "units"]
+    return pd.DataFrame(rows, columns=columns).astype(
+        {"relationship_year": "int64", "n": "int64", "units": "int64", "mean": "float64", "ci_low": "float64",
+         "ci_high": "float64"})
 
 
 def _register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -39,181 +415,13 @@ def _register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series, k: kpis.Kpi) -> pd.Series:
-    if k.denominator is None:
-        return numerator * k.scale
-    return numerator / denominator.where(denominator != 0) * k.scale
-
-
-def relationship_year_values(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) -> pd.DataFrame:
-    """One KPI per engagement and relationship year.
-
-    The KPI's numerator and denominator (interaction KPIs from the rollups, scorecard
-    KPIs from ``performance``) are summed over each relationship year and divided last;
-    relationship_year = floor(datediff('month', contract_start, month) / 12) + 1
-    (sql/relationship_year_values.sql).
-
-    Returns one row per engagement × relationship year with data, columns ``engagement``,
-    ``provider``, ``account``, ``relationship_model``, ``relationship_year`` (int, 1 = first
-    12 months), ``value``, ``numerator``, ``denominator`` (NaN for KPIs without one).
-    """
-    k = kpis.kpi(kpi_id)
-    date_column = DATE_COLUMN[k.source]
-    predicate, params = where_clause(filters, date_column=date_column, source=k.source, alias="t")
-    params["separator"] = ENGAGEMENT_SEPARATOR
-    table = rollups.table_for("month", filters.start, filters.end) if k.source == INTERACTIONS else PERFORMANCE
-    sql = (_YEAR_VALUES_SQL.replace("{table}", quote_ident(table))
-           .replace("{date_column}", quote_ident(date_column))
-           .replace("{numerator}", k.numerator).replace("{denominator}", k.denominator or "null")
-           .replace("{predicate}", predicate))
-    frame = con.execute(sql, params).df()
-    frame["relationship_year"] = frame["relationship_year"].astype("int64")
-    for column in ("numerator", "denominator"):
-        frame[column] = frame[column].astype("float64")
-    frame["value"] = _ratio(frame["numerator"], frame["denominator"], k)
-    return frame.loc[frame["value"].notna(), _VALUE_COLUMNS].reset_index(drop=True)
-
-
-def pooled_engagement_values(values: pd.DataFrame, kpi_id: str, *, from_year: int) -> pd.DataFrame:
-    """Each engagement's KPI over relationship years >= `from_year`, from `relationship_year_values`
-    rows (numerators and denominators summed, divided last).
-
-    Returns one row per engagement with columns ``engagement``, ``relationship_model``, ``value``, ``years``.
-    """
-    k = kpis.kpi(kpi_id)
-    chosen = values[values["relationship_year"] >= from_year]
-    summed = chosen.groupby(["engagement", "relationship_model"], as_index=False, sort=True).agg(
-        numerator=("numerator", "sum"), denominator=("denominator", "sum"),
-        years=("relationship_year", "nunique"))
-    summed["value"] = _ratio(summed["numerator"], summed["denominator"], k)
-    return summed.loc[summed["value"].notna(), ["engagement", "relationship_model", "value", "years"]] \
-        .reset_index(drop=True)
-
-
-def percentile_ci(samples: np.ndarray) -> tuple[float, float]:
-    """The 95 % percentile interval of the finite samples; (NaN, NaN) when there are none."""
-    finite = samples[np.isfinite(samples)]
-    if finite.size == 0:
-        return np.nan, np.nan
-    tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = np.percentile(finite, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def _bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """n_boot means of `values` resampled with replacement (vectorised)."""
-    picks = rng.integers(0, len(values), size=(n_boot, len(values)))
-    return values[picks].mean(axis=1)
-
-
-def premium_pct(partnership: np.ndarray | float, transactional: np.ndarray | float, direction: int):
+def premium_pct(partnership, transactional, direction: int):
     """100·(P − T)/|T|, times −1 for lower-is-better KPIs: positive = the partnership is better."""
     p = np.asarray(partnership, dtype="float64")
     t = np.asarray(transactional, dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         out = 100.0 * (p - t) / np.where(t == 0, np.nan, np.abs(t)) * (-1 if direction < 0 else 1)
     return float(out) if out.ndim == 0 else out
-
-
-def premium_estimate(
-    partnership: np.ndarray, transactional: np.ndarray, *, direction: int, n_boot: int, seed
-) -> tuple[float, float, float]:
-    """(premium_pct, ci_low, ci_high) from engagement-level values of each model.
-
-    The point is `premium_pct` of the two means; the CI is the 95 % percentile bootstrap
-    resampling engagements within each model independently (``numpy.random.default_rng(seed)``).
-    NaN where a side has no values; the CI is NaN unless both sides have at least 2 values.
-    """
-    p = np.asarray(partnership, dtype="float64")
-    t = np.asarray(transactional, dtype="float64")
-    if p.size == 0 or t.size == 0:
-        return np.nan, np.nan, np.nan
-    point = premium_pct(p.mean(), t.mean(), direction)
-    if p.size < 2 or t.size < 2 or n_boot < 1:
-        return point, np.nan, np.nan
-    rng = np.random.default_rng(seed)
-    samples = premium_pct(_bootstrap_means(p, n_boot, rng), _bootstrap_means(t, n_boot, rng), direction)
-    low, high = percentile_ci(samples)
-    return point, low, high
-
-
-def _split_by_year(values: pd.DataFrame):
-    """Yields (year, partnership values, transactional values) as numpy arrays, years ascending."""
-    years = values["relationship_year"].to_numpy()
-    models = values["relationship_model"].to_numpy()
-    numbers = values["value"].to_numpy(dtype="float64")
-    for year in np.unique(years):
-        in_year = years == year
-        yield int(year), numbers[in_year & (models == PARTNERSHIP)], numbers[in_year & (models == TRANSACTIONAL)]
-
-
-def premium_by_relationship_year(
-    con: duckdb.DuckDBPyConnection,
-    kpi_id: str,
-    filters: Filters,
-    *,
-    n_boot: int = 2000,
-    seed: int = 7,
-    min_engagements: int = 3,
-) -> pd.DataFrame:
-    """Partnership vs transactional per relationship year.
-
-    ``partnership`` / ``transactional`` are means of the engagement-level values of each model;
-    ``premium_pct`` = 100·(P − T)/|T| × direction (positive = the partnership is better, also for
-    lower-is-better KPIs such as cost); ``ci_low``/``ci_high`` its 95 % bootstrap interval over
-    engagements (seeded per relationship year, so a year's figures do not depend on the others).
-    ``sufficient`` is False when either model has fewer than `min_engagements` engagements
-    that year: the figures are still computed where possible but must not be shown as fact.
-
-    Returns one row per relationship year with data, columns ``kpi``, ``relationship_year``,
-    ``partnership``, ``transactional``, ``premium_pct``, ``ci_low``, ``ci_high``,
-    ``n_partnership``, ``n_transactional``, ``sufficient``.
-    """
-    k = kpis.kpi(kpi_id)
-    values = relationship_year_values(con, kpi_id, filters)
-    rows = []
-    for year, p, t in _split_by_year(values):
-        point, low, high = premium_estimate(p, t, direction=k.direction, n_boot=n_boot, seed=[seed, year])
-        rows.append({"kpi": k.id, "relationship_year": year,
-                     "partnership": p.mean() if p.size else np.nan,
-                     "transactional": t.mean() if t.size else np.nan,
-                     "premium_pct": point, "ci_low": low, "ci_high": high,
-                     "n_partnership": int(p.size), "n_transactional": int(t.size),
-                     "sufficient": bool(p.size >= min_engagements and t.size >= min_engagements)})
-    columns = ["kpi", "relationship_year", "partnership", "transactional", "premium_pct", "ci_low", "ci_high",
-               "n_partnership", "n_transactional", "sufficient"]
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.astype({"relationship_year": "int64", "n_partnership": "int64", "n_transactional": "int64",
-                         "sufficient": "bool", "partnership": "float64", "transactional": "float64",
-                         "premium_pct": "float64", "ci_low": "float64", "ci_high": "float64"})
-
-
-def model_curves(
-    con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters, *, n_boot: int = 2000, seed: int = 7
-) -> pd.DataFrame:
-    """Each model's mean curve over relationship years, with a 95 % bootstrap band.
-
-    Returns one row per model × relationship year with data, columns ``kpi``,
-    ``relationship_model``, ``relationship_year``, ``mean`` (of engagement values),
-    ``ci_low``, ``ci_high`` (NaN with fewer than 2 engagements) and ``n`` (engagements).
-    """
-    k = kpis.kpi(kpi_id)
-    values = relationship_year_values(con, kpi_id, filters)
-    rows = []
-    for year, p, t in _split_by_year(values):
-        for model_index, (model, v) in enumerate(((PARTNERSHIP, p), (TRANSACTIONAL, t))):
-            if v.size == 0:
-                continue
-            low = high = np.nan
-            if v.size >= 2 and n_boot >= 1:
-                rng = np.random.default_rng([seed, year, model_index])
-                low, high = percentile_ci(_bootstrap_means(v, n_boot, rng))
-            rows.append({"kpi": k.id, "relationship_model": model, "relationship_year": year,
-                         "mean": float(v.mean()), "ci_low": low, "ci_high": high, "n": int(v.size)})
-    columns = ["kpi", "relationship_model", "relationship_year", "mean", "ci_low", "ci_high", "n"]
-    curves = pd.DataFrame(rows, columns=columns).astype(
-        {"relationship_year": "int64", "n": "int64", "mean": "float64", "ci_low": "float64", "ci_high": "float64"})
-    return curves.sort_values(["relationship_model", "relationship_year"]).reset_index(drop=True)
 
 
 def calendar_yoy(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) -> pd.DataFrame:
@@ -241,45 +449,29 @@ def calendar_yoy(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) 
     return means[columns].sort_values(["relationship_model", "year"]).reset_index(drop=True)
 
 
-def year_matrix(values: pd.DataFrame, model: str, *, after_year: int) -> tuple[np.ndarray, np.ndarray]:
-    """Engagement × relationship-year matrix of values (NaN where missing) for one model's
-    years > `after_year`; returns (matrix, years)."""
-    chosen = values[(values["relationship_model"] == model) & (values["relationship_year"] > after_year)]
-    grid = chosen.pivot_table(index="engagement", columns="relationship_year", values="value", aggfunc="mean")
-    return grid.to_numpy(dtype="float64"), grid.columns.to_numpy(dtype="float64")
+def engagement_slopes(values: pd.DataFrame, k: kpis.Kpi, *, after_year: int) -> pd.DataFrame:
+    """Each engagement's own trend after `after_year`: the OLS slope of its yearly values, in % of
+    its own mean level a year, signed so positive = improving (lower-is-better KPIs flip).
 
-
-def curve_slopes(samples: np.ndarray, years: np.ndarray, direction: int) -> tuple[np.ndarray, np.ndarray]:
-    """OLS slope of the mean curve for each sample of engagements.
-
-    `samples` is (n_samples, n_engagements, n_years) with NaN for missing values; each sample's
-    mean curve averages the engagements present per year, years without any are skipped.
-    Returns (slope per year, slope in % of the curve's mean per year signed by `direction`),
-    arrays of n_samples (NaN when fewer than 2 years have data).
-    """
-    present = ~np.isnan(samples)
-    counts = present.sum(axis=1)
+    Returns one row per engagement × model with at least 2 years after `after_year`, columns
+    ``engagement``, ``provider``, ``account``, ``relationship_model``, ``slope_per_year`` (KPI unit,
+    raw sign), ``slope_pct`` and ``years``."""
+    chosen = values[values["relationship_year"] > after_year]
+    columns = ["engagement", "provider", "account", "relationship_model", "slope_per_year", "slope_pct", "years"]
+    if chosen.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("slope") else "object") for c in columns})
+    grid = chosen.pivot_table(index=["engagement", "provider", "account", "relationship_model"],
+                              columns="relationship_year", values="value", aggfunc="mean")
+    matrix = grid.to_numpy(dtype="float64")
+    slope = stats.row_slopes(matrix, grid.columns.to_numpy(dtype="float64"))
+    level = np.nanmean(matrix, axis=1)
+    sign = -1.0 if k.direction < 0 else 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        curve = np.where(present, samples, 0.0).sum(axis=1) / np.where(counts == 0, np.nan, counts)
-    weight = np.isfinite(curve).astype("float64")
-    curve = np.nan_to_num(curve)
-    n_years = weight.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x_mean = (weight * years).sum(axis=1) / n_years
-        y_mean = (weight * curve).sum(axis=1) / n_years
-        dx = (years[None, :] - x_mean[:, None]) * weight
-        slope = (dx * (curve - y_mean[:, None])).sum(axis=1) / (dx ** 2).sum(axis=1)
-        slope_pct = 100.0 * slope / np.abs(np.where(y_mean == 0, np.nan, y_mean)) * (-1 if direction < 0 else 1)
-    slope[n_years < 2] = np.nan
-    slope_pct[n_years < 2] = np.nan
-    return slope, slope_pct
-
-
-def bootstrap_slopes(matrix: np.ndarray, years: np.ndarray, direction: int, *, n_boot: int, seed) -> np.ndarray:
-    """`curve_slopes` percentages for n_boot resamples of the matrix's engagements (rows)."""
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, matrix.shape[0], size=(n_boot, matrix.shape[0]))
-    return curve_slopes(matrix[picks], years, direction)[1]
+        pct = 100.0 * slope / np.abs(np.where(level == 0, np.nan, level)) * sign
+    out = grid.index.to_frame(index=False)
+    out["slope_per_year"], out["slope_pct"] = slope, pct
+    out["years"] = np.isfinite(matrix).sum(axis=1)
+    return out[out["years"] >= 2].reset_index(drop=True)[columns]
 
 
 def trajectory(
@@ -288,33 +480,45 @@ def trajectory(
     filters: Filters,
     *,
     after_year: int = 3,
-    plateau_threshold_pct: float = 2.0,
+    plateau_margin_pct: float = 2.0,
+    values: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Does each model keep improving after `after_year`? The OLS slope of its mean curve.
+    """Does each model keep improving after `after_year`? From engagement-level slopes.
 
-    The mean curve averages engagement values per relationship year > `after_year`;
-    ``slope_per_year`` is in the KPI's unit (raw sign), ``slope_pct_per_year`` = 100·slope /
-    |mean of the curve|, signed so positive = improving (lower-is-better KPIs flip);
-    ``plateau`` = improving by less than `plateau_threshold_pct` % a year (stalling or regressing).
-    A model needs at least 2 relationship years after `after_year` to get a row.
+    Each engagement's slope after `after_year` (`engagement_slopes`, % of its level a year,
+    positive = improving) is averaged per cluster; the model's figure is the mean over clusters
+    with a 95 % t interval (``ci_low``/``ci_high``) and a 90 % one (``ci90_low``/``ci90_high``).
+    ``improving`` = the 95 % interval lies above 0; ``plateau`` = equivalence shown: the 90 %
+    interval lies inside ±`plateau_margin_pct` (two one-sided tests at 5 %). Both False when the
+    data cannot tell. A model needs 2 clusters with slopes to get a row.
 
-    Returns one row per model with columns ``kpi``, ``relationship_model``, ``slope_per_year``,
-    ``slope_pct_per_year``, ``years`` (relationship years used), ``n_engagements``, ``plateau``.
+    Returns one row per model with columns ``kpi``, ``relationship_model``, ``slope_per_year``
+    (mean raw slope of the engagements), ``slope_pct_per_year``, ``ci_low``, ``ci_high``, ``ci90_low``,
+    ``ci90_high``, ``years`` (most relationship years behind one slope), ``n_engagements``,
+    ``units``, ``improving``, ``plateau``.
     """
     k = kpis.kpi(kpi_id)
-    values = relationship_year_values(con, kpi_id, filters)
+    values = relationship_year_values(con, kpi_id, filters) if values is None else values
+    slopes = engagement_slopes(values, k, after_year=after_year)
+    columns = ["kpi", "relationship_model", "slope_per_year", "slope_pct_per_year", "ci_low", "ci_high",
+               "ci90_low", "ci90_high", "years", "n_engagements", "units", "improving", "plateau"]
     rows = []
-    for model in sorted(values["relationship_model"].unique()):
-        matrix, years = year_matrix(values, model, after_year=after_year)
-        if years.size < 2:
-            continue
-        slope, slope_pct = curve_slopes(matrix[None, :, :], years, k.direction)
-        rows.append({"kpi": k.id, "relationship_model": model, "slope_per_year": float(slope[0]),
-                     "slope_pct_per_year": float(slope_pct[0]), "years": int(years.size),
-                     "n_engagements": int(matrix.shape[0]),
-                     "plateau": bool(slope_pct[0] < plateau_threshold_pct)})
-    columns = ["kpi", "relationship_model", "slope_per_year", "slope_pct_per_year", "years", "n_engagements",
-               "plateau"]
+    if not slopes.empty:
+        slopes = slopes.assign(unit=cluster_ids(slopes))
+        for model, group in slopes.groupby("relationship_model", sort=True):
+            per_unit = group.groupby("unit")["slope_pct"].mean().to_numpy(dtype="float64")
+            if per_unit.size < 2:
+                continue
+            i95 = stats.one_sample_t(per_unit)
+            i90 = stats.one_sample_t(per_unit, confidence=0.90)
+            rows.append({"kpi": k.id, "relationship_model": model,
+                         "slope_per_year": float(group["slope_per_year"].mean()),
+                         "slope_pct_per_year": i95.estimate, "ci_low": i95.low, "ci_high": i95.high,
+                         "ci90_low": i90.low, "ci90_high": i90.high, "years": int(group["years"].max()),
+                         "n_engagements": int(len(group)), "units": int(per_unit.size),
+                         "improving": bool(i95.low > 0),
+                         "plateau": bool(-plateau_margin_pct < i90.low and i90.high < plateau_margin_pct)})
     return pd.DataFrame(rows, columns=columns).astype(
-        {"slope_per_year": "float64", "slope_pct_per_year": "float64", "years": "int64", "n_engagements": "int64",
-         "plateau": "bool"})
+        {"slope_per_year": "float64", "slope_pct_per_year": "float64", "ci_low": "float64", "ci_high": "float64",
+         "ci90_low": "float64", "ci90_high": "float64", "years": "int64", "n_engagements": "int64",
+         "units": "int64", "improving": "bool", "plateau": "bool"})

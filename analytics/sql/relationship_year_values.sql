@@ -1,33 +1,102 @@
--- relationship_year_values: one row per engagement × relationship year (year 1 = the contract's
--- first 12 months), with the KPI's numerator and denominator summed over the year.
--- {table}, {date_column}, {numerator}, {denominator}: the KPI's source and aggregates (registry only);
--- {predicate}: the Filters predicate on the source, alias t. The source is summed per month first
--- (sums recombine exactly); months before the contract-start month and engagements missing from
--- the register are left out.
+-- relationship_year_values: one row per engagement × relationship model in force × relationship year
+-- (year 1 = the contract's first 12 months), with the KPI's numerator and denominator summed over it.
+-- {month_table}: where whole months are read (rollup_monthly, or rollup_daily when the date filter cuts
+-- months; performance for scorecard KPIs); {day_table}: rollup_daily for the months that must be read by
+-- day ({day_part} = true for interaction KPIs, false for scorecards); {date_column}, {numerator},
+-- {denominator}, {volume}: the KPI's source and aggregates (registry only); {predicate}: the Filters
+-- predicate on the source, alias t; {anchor}: the day relationship years count from (the contract start
+-- for interactions, its month for monthly scorecards).
+-- Relationship years count whole months from the contract start *day*: with a contract starting
+-- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
+-- where that boundary (or a model change) falls mid-month are read day by day; all others by month.
+-- Each date is attributed to the relationship model in force on it (engagement_models, else the register).
 with register as (
     select provider, account,
            any_value(relationship_model) as relationship_model,
            min(contract_start)           as contract_start
     from engagements
-    where contract_start is not null and relationship_model is not null
+    where contract_start is not null
     group by provider, account
 ),
 
-monthly as (
-    select provider, account,
-           cast(date_trunc('month', t.{date_column}) as date) as month,
+history as (
+    select provider, account, relationship_model, effective_from from engagement_models
+    union all
+    select r.provider, r.account, r.relationship_model, r.contract_start from register r
+    where r.relationship_model is not null
+      and not exists (select 1 from engagement_models m where m.provider = r.provider and m.account = r.account)
+),
+
+spans as (
+    select provider, account, relationship_model, effective_from,
+           case when row_number() over w = 1 then date '0001-01-01' else effective_from end as span_from,
+           coalesce(lead(effective_from) over w, date '9999-12-31')                       as span_to
+    from history
+    window w as (partition by provider, account order by effective_from)
+),
+
+anchored as (
+    select provider, account, contract_start, {anchor} as anchor from register
+),
+
+day_months as (
+    -- months read day by day: contract anniversaries not on the 1st, and mid-month model changes
+    select a.provider, a.account,
+           cast(date_trunc('month', a.contract_start + to_years(cast(k as integer))) as date) as month
+    from anchored a, range(0, 80) as years(k)
+    where {day_part} and day(a.contract_start) <> 1
+    union
+    select s.provider, s.account, cast(date_trunc('month', s.effective_from) as date)
+    from spans s
+    where {day_part} and s.span_from > date '0001-01-01' and day(s.effective_from) <> 1
+),
+
+by_month as (
+    select t.provider, t.account,
+           cast(date_trunc('month', t.{date_column}) as date) as d,
            {numerator}                                       as numerator,
-           {denominator}                                     as denominator
-    from {table} t
+           {denominator}                                     as denominator,
+           {volume}                                          as volume
+    from {month_table} t
     where {predicate}
+      and not exists (select 1 from day_months dm
+                      where dm.provider = t.provider and dm.account = t.account
+                        and dm.month = cast(date_trunc('month', t.{date_column}) as date))
     group by all
 ),
 
+by_day as (
+    select t.provider, t.account,
+           cast(t.{date_column} as date) as d,
+           {numerator}         as numerator,
+           {denominator}       as denominator,
+           {volume}            as volume
+    from {day_table} t
+    join day_months dm
+      on dm.provider = t.provider and dm.account = t.account
+     and dm.month = cast(date_trunc('month', t.{date_column}) as date)
+    where {day_part} and {predicate}
+    group by all
+),
+
+dated as (
+    select * from by_month
+    union all
+    select * from by_day
+),
+
+last_date as (
+    select max(d) as last_day from dated
+),
+
 aligned as (
-    select m.*, r.relationship_model,
-           datediff('month', r.contract_start, m.month) as relationship_month
-    from monthly m
-    join register r on m.provider = r.provider and m.account = r.account
+    select d.*, s.relationship_model, a.anchor,
+           (year(d.d) - year(a.anchor)) * 12 + month(d.d) - month(a.anchor)
+             - case when day(d.d) < day(a.anchor) then 1 else 0 end as relationship_month
+    from dated d
+    join anchored a on d.provider = a.provider and d.account = a.account
+    join spans s on d.provider = s.provider and d.account = s.account and d.d >= s.span_from and d.d < s.span_to
+    where s.relationship_model is not null
 ),
 
 final as (
@@ -38,10 +107,16 @@ final as (
         relationship_model,
         cast(relationship_month // 12 + 1 as integer)     as relationship_year,
         cast(sum(numerator) as double)                    as numerator,
-        cast(sum(denominator) as double)                  as denominator
-    from aligned
+        cast(sum(denominator) as double)                  as denominator,
+        cast(sum(volume) as double)                       as volume,
+        cast(any_value(
+            ((year(l.last_day) - year(anchor)) * 12 + month(l.last_day) - month(anchor)
+              - case when day(l.last_day) < day(anchor) then 1 else 0 end) // 12 + 1
+        ) as integer)                                     as reachable_year,
+        any_value(anchor)                                 as contract_start
+    from aligned, last_date l
     where relationship_month >= 0
     group by all
 )
 
-select * from final order by engagement, relationship_year
+select * from final order by engagement, relationship_model, relationship_year

@@ -1,0 +1,90 @@
+"""The dated relationship-model history: an engagement can move from transactional to partnership.
+
+The register (``engagements``) keeps one model per engagement — the model in force *today*.
+``engagement_models`` keeps the dated history: one row per (provider, account, effective_from)
+with the model in force from that day until the engagement's next row. An engagement without
+history rows has the register's model for its whole life.
+
+Recording the first change of an engagement first writes the seed row — the register's model
+from the contract start — so the history is complete, then the change; the register's model is
+then set to the model in force on the latest date, so filters and other pages see today's model.
+The premium (sql/relationship_year_values.sql) attributes every month or day to the model in
+force on that date.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from analytics import db
+from analytics.contracts import RELATIONSHIP_MODELS
+
+
+class ModelHistoryError(ValueError):
+    """A model change that cannot be recorded; the message names the fix."""
+
+
+def model_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The effective model history of every engagement in the register.
+
+    Returns one row per engagement × period under one model, columns ``provider``, ``account``,
+    ``relationship_model``, ``effective_from`` (date; the contract start for the first row) and
+    ``effective_to`` (date of the next change, NaT for the current model), ordered by provider,
+    account, effective_from.
+    """
+    return con.execute(
+        """
+        with history as (
+            select provider, account, relationship_model, effective_from from engagement_models
+            union all
+            select e.provider, e.account, e.relationship_model, e.contract_start from engagements e
+            where e.relationship_model is not null and e.contract_start is not null
+              and not exists (select 1 from engagement_models m
+                              where m.provider = e.provider and m.account = e.account)
+        )
+        select provider, account, relationship_model, effective_from,
+               lead(effective_from) over (partition by provider, account order by effective_from) as effective_to
+        from history order by provider, account, effective_from
+        """
+    ).df()
+
+
+def record_model_change(con: duckdb.DuckDBPyConnection, provider: str, account: str, relationship_model: str,
+                        effective_from: date) -> None:
+    """Record that (provider, account) runs under `relationship_model` from `effective_from`.
+
+    Raises ModelHistoryError (nothing written) when the engagement is not in the register, the
+    model is unknown, or the date is before the contract start."""
+    model = str(relationship_model).strip().lower()
+    if model not in RELATIONSHIP_MODELS:
+        raise ModelHistoryError(f"relationship model {relationship_model!r} is not one of "
+                                f"{', '.join(RELATIONSHIP_MODELS)}; use one of those")
+    when = pd.Timestamp(effective_from).date()
+    with db.write_transaction(con) as cur:
+        row = cur.execute("select relationship_model, contract_start from engagements where provider = ? and"
+                          " account = ? limit 1", [provider, account]).fetchone()
+        if row is None:
+            raise ModelHistoryError(f"{provider} · {account} is not in the engagement register; add it on the "
+                                    "Data page (or load an engagements file) before recording a model change")
+        current, start = row
+        if start is not None and when < start:
+            raise ModelHistoryError(f"the model change date {when} is before the contract start {start} of "
+                                    f"{provider} · {account}; use a date on or after the contract start")
+        has_history = cur.execute("select count(*) from engagement_models where provider = ? and account = ?",
+                                  [provider, account]).fetchone()[0] > 0
+        if not has_history and current in RELATIONSHIP_MODELS and start is not None and when > start:
+            cur.execute("insert into engagement_models values (?, ?, ?, ?)", [provider, account, current, start])
+        cur.execute("insert into engagement_models values (?, ?, ?, ?) on conflict do update set"
+                    " relationship_model = excluded.relationship_model", [provider, account, model, when])
+        latest = cur.execute("select relationship_model from engagement_models where provider = ? and account = ?"
+                             " order by effective_from desc limit 1", [provider, account]).fetchone()[0]
+        cur.execute("update engagements set relationship_model = ? where provider = ? and account = ?",
+                    [latest, provider, account])
+
+
+def clear_model_history(con: duckdb.DuckDBPyConnection, provider: str, account: str) -> None:
+    """Forget an engagement's dated history: the register's model then holds for its whole life."""
+    with db.write_transaction(con) as cur:
+        cur.execute("delete from engagement_models where provider = ? and account = ?", [provider, account])
