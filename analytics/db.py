@@ -160,6 +160,15 @@ def schema_sql() -> list[str]:
   {_columns(ENGAGEMENTS)},
   updated_at timestamp
 )""",
+        # The dated relationship-model history (analytics/model_history.py): the model in force from
+        # `effective_from` until the engagement's next row. No rows = the register's one model for life.
+        """create table if not exists engagement_models (
+  provider varchar not null,
+  account varchar not null,
+  relationship_model varchar not null,
+  effective_from date not null,
+  primary key (provider, account, effective_from)
+)""",
         """create table if not exists rejects (
   batch_id integer not null,
   file_name varchar not null,
