@@ -1,22 +1,25 @@
 """Checking the published partnership claims (PRODUCT.md) against the loaded data.
 
-Each claim becomes one measured figure with a 95 % bootstrap interval over engagements
-(resampled within each model) and a verdict:
+The four claims are the *primary hypotheses*: each gets one measured figure with a 95 %
+interval (analytics/premium.py: Welch t over provider/account clusters), a p-value of "no
+difference", and a Holm-adjusted p-value across the four (family-wise error 5 %). The verdict
+places the interval against the claimed band — never a "supported" that reads as proof:
 
-* ``insufficient`` — the KPI has no data, or either model has fewer than
-  `MIN_ENGAGEMENTS` engagements behind the figure;
-* ``supported`` — the interval's lower bound is above 0 *and* the point estimate is at
-  least the claimed range's lower end minus `TOLERANCE_PCT` points (within or above the range);
-* ``contradicted`` — the whole interval lies below the claimed range's lower end;
-* ``inconclusive`` — anything else (the data neither confirms nor rules out the claim).
+* ``insufficient data`` — the KPI has no data, or a side has fewer than `MIN_UNITS` clusters;
+* ``no difference`` — the Holm-adjusted p-value is 0.05 or more and the interval does not
+  reach the band (the data cannot tell partnerships from transactional deals, and the claimed
+  size is ruled out);
+* ``within`` — the whole interval lies inside the claimed band;
+* ``above`` / ``below`` — the whole interval lies above / below the band;
+* ``imprecise`` — the interval overlaps the band without lying inside it (too wide to say).
 
-For the trajectory claim the measured figure is how much faster partnerships improve
-than transactional deals after year three (slope of the quality curve, % of its level a
-year, partnership − transactional): supported when transactional deals plateau (improve
-by less than `PLATEAU_PCT` %/yr), partnerships still improve (slope > 0) and the gap's
-interval lies above 0; contradicted when the gap's interval lies entirely at or below 0;
-insufficient with fewer than `MIN_ENGAGEMENTS` engagements per model or fewer than two
-relationship years after year three.
+The trajectory claim ("transactional deals plateau after year three while partnerships keep
+improving") is tested from engagement-level slopes after year three (`premium.trajectory`):
+the measured figure is the transactional slope (% of level a year) with its 90 % interval, the
+band is the plateau margin ±`PLATEAU_PCT`, so ``within`` means equivalence is shown (two
+one-sided tests at 5 %), ``below`` means regressing; the partnership slope's 95 % interval must
+lie above 0 for "keep improving" — when it does not, a ``within``/``below`` verdict becomes
+``imprecise``. Its p-value tests the gap (partnership slope − transactional slope) by Welch t.
 """
 from __future__ import annotations
 
@@ -26,17 +29,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import kpis
+from analytics import kpis, stats
 from analytics.filters import Filters
-from analytics.premium import (PARTNERSHIP, TRANSACTIONAL, bootstrap_slopes, curve_slopes, percentile_ci,
-                               pooled_engagement_values, premium_estimate, relationship_year_values,
-                               year_matrix)
+from analytics.premium import (MIN_UNITS, PARTNERSHIP, TRANSACTIONAL, cluster_ids, engagement_slopes,
+                               premium_estimate, relationship_year_values, trajectory)
 
-MIN_ENGAGEMENTS = 3
-TOLERANCE_PCT = 2.5
+MIN_ENGAGEMENTS = MIN_UNITS   # kept for callers: clusters a side below which a claim is "insufficient data"
+ALPHA = 0.05
 PLATEAU_PCT = 2.0
-COLUMNS = ["claim", "kpi", "expected", "measured", "ci_low", "ci_high", "n_partnership", "n_transactional",
-           "verdict", "detail"]
+VERDICTS = ("within", "above", "below", "imprecise", "no difference", "insufficient data")
+COLUMNS = ["claim", "kpi", "expected", "band_low", "band_high", "measured", "ci_low", "ci_high", "confidence",
+           "n_partnership", "n_transactional", "p_value", "p_adjusted", "verdict", "detail"]
 
 
 @dataclass(frozen=True)
@@ -63,18 +66,34 @@ TRAJECTORY_KPI = "quality_score"
 TRAJECTORY_AFTER_YEAR = 3
 
 
-def _verdict(point: float, low: float, high: float, claimed_low: float, n_p: int, n_t: int) -> str:
-    if n_p < MIN_ENGAGEMENTS or n_t < MIN_ENGAGEMENTS or not np.isfinite(point):
-        return "insufficient"
-    if np.isfinite(low) and low > 0 and point >= claimed_low - TOLERANCE_PCT:
-        return "supported"
-    if np.isfinite(high) and high < claimed_low:
-        return "contradicted"
-    return "inconclusive"
+def pooled_units(values: pd.DataFrame, kpi_id: str, *, from_year: int) -> pd.DataFrame:
+    """Each engagement's KPI over relationship years >= `from_year` (sums divided last), averaged
+    per cluster. Returns columns ``relationship_model``, ``unit``, ``value``, ``engagements``."""
+    k = kpis.kpi(kpi_id)
+    chosen = values[values["relationship_year"] >= from_year]
+    summed = chosen.groupby(["engagement", "provider", "account", "relationship_model"], as_index=False).agg(
+        numerator=("numerator", "sum"), denominator=("denominator", "sum"))
+    if k.denominator is None:
+        summed["value"] = summed["numerator"] * k.scale
+    else:
+        summed["value"] = summed["numerator"] / summed["denominator"].where(summed["denominator"] != 0) * k.scale
+    summed = summed[summed["value"].notna()]
+    summed = summed.assign(unit=cluster_ids(summed))
+    return summed.groupby(["relationship_model", "unit"], as_index=False).agg(
+        value=("value", "mean"), engagements=("engagement", "nunique"))
 
 
-def _premium_row(con: duckdb.DuckDBPyConnection, claim: PremiumClaim, filters: Filters, n_boot: int,
-                 seed: int, index: int) -> dict:
+def band_verdict(low: float, high: float, band_low: float, band_high: float, p_adjusted: float) -> str:
+    """The verdict vocabulary for an interval against a claimed band (see the module docstring)."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "insufficient data"
+    placed = stats.place_in_band(low, high, band_low, band_high)
+    if placed == "below" and not (p_adjusted < ALPHA):
+        return "no difference"
+    return placed
+
+
+def _premium_row(con: duckdb.DuckDBPyConnection, claim: PremiumClaim, filters: Filters) -> dict:
     expected = f"+{claim.low:g}–{claim.high:g} %"
     kpi_id, values = claim.kpi_ids[0], pd.DataFrame()
     for candidate in claim.kpi_ids:
@@ -83,78 +102,104 @@ def _premium_row(con: duckdb.DuckDBPyConnection, claim: PremiumClaim, filters: F
             kpi_id, values = candidate, found
             break
     k = kpis.kpi(kpi_id)
-    row = {"claim": claim.claim, "kpi": kpi_id, "expected": expected, "measured": np.nan, "ci_low": np.nan,
-           "ci_high": np.nan, "n_partnership": 0, "n_transactional": 0}
+    row = {"claim": claim.claim, "kpi": kpi_id, "expected": expected, "band_low": float(claim.low),
+           "band_high": float(claim.high), "measured": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "confidence": 0.95, "n_partnership": 0, "n_transactional": 0, "p_value": np.nan}
     if values.empty:
-        return {**row, "verdict": "insufficient",
-                "detail": f"No {k.label.lower()} data for engagements in the register within the filters."}
-    pooled = pooled_engagement_values(values, kpi_id, from_year=claim.from_year)
-    p = pooled.loc[pooled["relationship_model"] == PARTNERSHIP, "value"].to_numpy(dtype="float64")
-    t = pooled.loc[pooled["relationship_model"] == TRANSACTIONAL, "value"].to_numpy(dtype="float64")
-    point, low, high = premium_estimate(p, t, direction=k.direction, n_boot=n_boot, seed=[seed, index])
-    row.update(measured=point, ci_low=low, ci_high=high, n_partnership=int(p.size), n_transactional=int(t.size))
-    verdict = _verdict(point, low, high, claim.low, p.size, t.size)
-    counts = f"{p.size} partnership vs {t.size} transactional engagements"
-    if verdict == "insufficient":
-        detail = (f"Too few engagements with {k.label.lower()} data from relationship year {claim.from_year}: "
-                  f"{counts}; at least {MIN_ENGAGEMENTS} of each are needed.")
-    else:
-        detail = (f"Partnerships show {point:+.1f} % {claim.wording} (95 % CI {low:+.1f} to {high:+.1f} %, "
-                  f"{counts}); the claim is {expected}.")
-    return {**row, "verdict": verdict, "detail": detail}
+        return {**row, "detail": f"No {k.label.lower()} data for engagements in the register within the filters."}
+    units = pooled_units(values, kpi_id, from_year=claim.from_year)
+    p_units = units[units["relationship_model"] == PARTNERSHIP]
+    t_units = units[units["relationship_model"] == TRANSACTIONAL]
+    row.update(n_partnership=int(p_units["engagements"].sum()), n_transactional=int(t_units["engagements"].sum()))
+    counts = (f"{row['n_partnership']} partnership vs {row['n_transactional']} transactional engagements "
+              f"in {len(p_units)} and {len(t_units)} independent provider/account groups")
+    if len(p_units) < MIN_UNITS or len(t_units) < MIN_UNITS:
+        return {**row, "detail": (f"Too few to estimate: {counts} with {k.label.lower()} data from relationship "
+                                  f"year {claim.from_year}; at least {MIN_UNITS} groups on each side are needed.")}
+    estimate = premium_estimate(p_units["value"].to_numpy(dtype="float64"),
+                                t_units["value"].to_numpy(dtype="float64"), k)
+    row.update(measured=estimate["premium_pct"], ci_low=estimate["ci_low"], ci_high=estimate["ci_high"],
+               p_value=estimate["p_value"])
+    row["detail"] = (f"Partnerships show {row['measured']:+.1f} % {claim.wording} (95 % CI {row['ci_low']:+.1f} to "
+                     f"{row['ci_high']:+.1f} %, {counts}); the claim is {expected}.")
+    return row
 
 
-def _trajectory_row(con: duckdb.DuckDBPyConnection, filters: Filters, n_boot: int, seed: int) -> dict:
+def _trajectory_row(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
     k = kpis.kpi(TRAJECTORY_KPI)
-    expected = (f"transactional < +{PLATEAU_PCT:g} %/yr after year {TRAJECTORY_AFTER_YEAR}; "
-                "partnerships still improving")
-    row = {"claim": TRAJECTORY_CLAIM, "kpi": k.id, "expected": expected, "measured": np.nan, "ci_low": np.nan,
-           "ci_high": np.nan, "n_partnership": 0, "n_transactional": 0}
+    expected = (f"transactional within ±{PLATEAU_PCT:g} %/yr after year {TRAJECTORY_AFTER_YEAR} (or falling); "
+                "partnerships rising")
+    row = {"claim": TRAJECTORY_CLAIM, "kpi": k.id, "expected": expected, "band_low": -PLATEAU_PCT,
+           "band_high": PLATEAU_PCT, "measured": np.nan, "ci_low": np.nan, "ci_high": np.nan, "confidence": 0.90,
+           "n_partnership": 0, "n_transactional": 0, "p_value": np.nan, "partnership_improving": False}
     values = relationship_year_values(con, k.id, filters)
-    (pm, py), (tm, ty) = (year_matrix(values, m, after_year=TRAJECTORY_AFTER_YEAR)
-                          for m in (PARTNERSHIP, TRANSACTIONAL))
-    row.update(n_partnership=int(pm.shape[0]), n_transactional=int(tm.shape[0]))
-    if min(pm.shape[0], tm.shape[0]) < MIN_ENGAGEMENTS or min(py.size, ty.size) < 2:
-        return {**row, "verdict": "insufficient",
-                "detail": (f"Needs at least {MIN_ENGAGEMENTS} engagements of each model with {k.label.lower()} "
-                           f"in 2 or more relationship years after year {TRAJECTORY_AFTER_YEAR}; found "
-                           f"{pm.shape[0]} partnership and {tm.shape[0]} transactional.")}
-    p_slope = float(curve_slopes(pm[None], py, k.direction)[1][0])
-    t_slope = float(curve_slopes(tm[None], ty, k.direction)[1][0])
-    gap_samples = (bootstrap_slopes(pm, py, k.direction, n_boot=n_boot, seed=[seed, 10])
-                   - bootstrap_slopes(tm, ty, k.direction, n_boot=n_boot, seed=[seed, 11]))
-    gap = p_slope - t_slope
-    low, high = percentile_ci(gap_samples)
-    row.update(measured=gap, ci_low=low, ci_high=high)
-    if t_slope < PLATEAU_PCT and p_slope > 0 and np.isfinite(low) and low > 0:
-        verdict = "supported"
-    elif np.isfinite(high) and high <= 0:
-        verdict = "contradicted"
-    else:
-        verdict = "inconclusive"
-    detail = (f"After year {TRAJECTORY_AFTER_YEAR}, {k.label.lower()} moves {t_slope:+.1f} %/yr for transactional "
-              f"deals and {p_slope:+.1f} %/yr for partnerships: a gap of {gap:+.1f} points a year "
-              f"(95 % CI {low:+.1f} to {high:+.1f}).")
-    return {**row, "verdict": verdict, "detail": detail}
+    traj = trajectory(con, k.id, filters, after_year=TRAJECTORY_AFTER_YEAR, plateau_margin_pct=PLATEAU_PCT,
+                      values=values).set_index("relationship_model")
+    for model, column in ((PARTNERSHIP, "n_partnership"), (TRANSACTIONAL, "n_transactional")):
+        if model in traj.index:
+            row[column] = int(traj.loc[model, "n_engagements"])
+    if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj.index) or traj["units"].min() < MIN_UNITS:
+        return {**row, "detail": (f"Too few to estimate: needs at least {MIN_UNITS} independent provider/account "
+                                  f"groups of each model with {k.label.lower()} in 2 or more relationship years "
+                                  f"after year {TRAJECTORY_AFTER_YEAR}; found {row['n_partnership']} partnership "
+                                  f"and {row['n_transactional']} transactional engagements.")}
+    t, p = traj.loc[TRANSACTIONAL], traj.loc[PARTNERSHIP]
+    slopes = engagement_slopes(values, k, after_year=TRAJECTORY_AFTER_YEAR)
+    slopes = slopes.assign(unit=cluster_ids(slopes)).groupby(["relationship_model", "unit"])["slope_pct"].mean()
+    gap = stats.welch_difference(slopes.loc[PARTNERSHIP].to_numpy(), slopes.loc[TRANSACTIONAL].to_numpy())
+    row.update(measured=float(t["slope_pct_per_year"]), ci_low=float(t["ci90_low"]), ci_high=float(t["ci90_high"]),
+               p_value=gap.p_value, partnership_improving=bool(p["improving"]))
+    row["detail"] = (f"After year {TRAJECTORY_AFTER_YEAR}, {k.label.lower()} moves {t['slope_pct_per_year']:+.1f} %/yr "
+                     f"for transactional deals (90 % CI {t['ci90_low']:+.1f} to {t['ci90_high']:+.1f}) and "
+                     f"{p['slope_pct_per_year']:+.1f} %/yr for partnerships (95 % CI {p['ci_low']:+.1f} to "
+                     f"{p['ci_high']:+.1f}), from each engagement's own trend; a plateau is within "
+                     f"±{PLATEAU_PCT:g} %/yr.")
+    return row
 
 
-def claim_check(con: duckdb.DuckDBPyConnection, filters: Filters, *, n_boot: int = 2000,
-                seed: int = 7) -> pd.DataFrame:
+def claim_check(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Each published claim measured on the loaded data, with a verdict (see the module docstring).
 
     Claims 1–3 pool each engagement's KPI over the claim's relationship years (quality and cost:
-    years ≥ 3; innovations: all years) and compare the model means as a premium in % (positive
-    = partnership better; for cost, cheaper). Cost uses interaction cost per resolution, or the
-    scorecard's figure when interactions carry no cost. Claim 4 compares the trajectories of
-    quality score after year three (see `premium.trajectory`).
+    years ≥ 3; innovations: all years), average engagements into provider/account clusters and
+    compare the sides as a relative premium in % (positive = partnership better; for cost,
+    cheaper). Cost uses interaction cost per resolution, or the scorecard's figure when
+    interactions carry no cost. Claim 4 is the trajectory test.
 
-    Returns one row per claim with columns ``claim``, ``kpi``, ``expected`` (text, e.g.
-    '+15–20 %'), ``measured`` (premium %, or for claim 4 the slope gap in points/yr),
-    ``ci_low``, ``ci_high``, ``n_partnership``, ``n_transactional``, ``verdict``
-    (supported | contradicted | inconclusive | insufficient) and ``detail`` (a sentence).
+    Returns one row per claim with columns ``claim``, ``kpi``, ``expected`` (text),
+    ``band_low``/``band_high`` (the claimed band, %), ``measured`` (premium %, or for claim 4 the
+    transactional slope in %/yr), ``ci_low``/``ci_high`` (its interval at ``confidence``),
+    ``n_partnership``, ``n_transactional`` (engagements), ``p_value`` (no difference),
+    ``p_adjusted`` (Holm over the four claims), ``verdict`` (one of `VERDICTS`) and ``detail``.
     """
-    rows = [_premium_row(con, claim, filters, n_boot, seed, i) for i, claim in enumerate(PREMIUM_CLAIMS)]
-    rows.append(_trajectory_row(con, filters, n_boot, seed))
+    rows = [_premium_row(con, claim, filters) for claim in PREMIUM_CLAIMS]
+    rows.append(_trajectory_row(con, filters))
+    adjusted = stats.holm([r["p_value"] for r in rows])
+    for row, p_adj in zip(rows, adjusted):
+        row["p_adjusted"] = p_adj
+        verdict = band_verdict(row["ci_low"], row["ci_high"], row["band_low"], row["band_high"], p_adj)
+        if row["claim"] == TRAJECTORY_CLAIM:
+            # "plateau or regress": below the margin is consistent with the claim, not "no difference"
+            if verdict == "no difference":
+                verdict = "below"
+            if verdict in ("within", "below") and not row.pop("partnership_improving"):
+                verdict = "imprecise"
+            row.pop("partnership_improving", None)
+        row["verdict"] = verdict
     return pd.DataFrame(rows, columns=COLUMNS).astype(
         {"measured": "float64", "ci_low": "float64", "ci_high": "float64", "n_partnership": "int64",
-         "n_transactional": "int64"})
+         "n_transactional": "int64", "p_value": "float64", "p_adjusted": "float64", "band_low": "float64",
+         "band_high": "float64", "confidence": "float64"})
+
+
+def claims_report(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
+    """The claims JSON contract: one dict per claim with ``claim``, ``kpi``, ``verdict``,
+    ``measured``, ``ci_low``, ``ci_high``, ``confidence``, ``band_low``, ``band_high``,
+    ``p_value``, ``p_adjusted`` (Holm), ``n_partnership``, ``n_transactional``, ``detail``;
+    NaN becomes null."""
+    frame = claim_check(con, filters)
+    out = []
+    for record in frame.to_dict("records"):
+        out.append({key: (None if isinstance(v, float) and not np.isfinite(v) else
+                          int(v) if isinstance(v, np.integer) else v) for key, v in record.items()})
+    return out

@@ -47,6 +47,12 @@ REPORTS: dict[str, dict[str, Report]] = {
     "claims": {"claims": lambda con, a, f: claims.claim_check(con, f)},
     "findings": {"findings": lambda con, a, f: findings.findings(con, f)},
 }
+# Views whose --json is a richer contract than the frame's records (docs/METHODS.md): the premium per
+# relationship year with its `adjusted` and `balanced` estimates nested, the claims with their verdicts.
+JSON_REPORTS: dict[tuple[str, str], Callable[[object, argparse.Namespace, Filters], list]] = {
+    ("premium", "premium"): lambda con, a, f: premium.premium_report(con, a.kpi, f),
+    ("claims", "claims"): lambda con, a, f: claims.claims_report(con, f),
+}
 DEFAULT_KPI = {"trends": "contacts", "insight": "contacts", "premium": "quality_score"}
 DEFAULT_GRAIN = {"trends": "month", "health": "quarter", "insight": "quarter"}
 
@@ -96,6 +102,10 @@ def run(args: argparse.Namespace) -> int:
     args.kpi = args.kpi or DEFAULT_KPI.get(args.name, "contacts")
     args.grain = args.grain or DEFAULT_GRAIN.get(args.name, "month")
     with db.connect(args.db, read_only=True) as con:
+        if args.json and (args.name, view) in JSON_REPORTS:
+            records = JSON_REPORTS[(args.name, view)](con, args, filters_from(args))
+            print(json.dumps(records, indent=2, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+            return 0
         frame = views[view](con, args, filters_from(args))
     if args.csv:
         write_output(args.csv, csv_bytes(frame), what="report")

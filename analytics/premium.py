@@ -350,39 +350,46 @@ def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
     return frame
 
 
-def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) -> dict:
-    """Everything the premium JSON contract holds: per relationship year the unadjusted premium,
-    with the same figures under ``adjusted`` and ``balanced`` (see `premium_by_relationship_year`,
-    `adjusted_premium`, `balanced_premium`)."""
+def _plain(value):
+    """JSON-ready scalar: NaN → None, numpy scalars → Python."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and not np.isfinite(value) else value
+
+
+_ESTIMATE_FIELDS = ["premium_pct", "ci_low", "ci_high", "diff_abs", "diff_ci_low", "diff_ci_high", "diff_unit",
+                    "n_partnership", "n_transactional", "units_partnership", "units_transactional", "sufficient",
+                    "p_value", "q_value", "method"]
+
+
+def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) -> list[dict]:
+    """The premium JSON contract (``report premium --json``): one dict per relationship year with
+    ``kpi``, ``relationship_year``, ``partnership``, ``transactional``, ``premium_pct``, ``ci_low``,
+    ``ci_high``, ``diff_abs``, ``diff_ci_low``, ``diff_ci_high``, ``diff_unit``, ``n_partnership``,
+    ``n_transactional``, ``units_partnership``, ``units_transactional``, ``sufficient``, ``p_value``,
+    ``q_value``, ``method``, ``left_partnership``, ``left_transactional``, ``too_few_to_estimate``, and
+    the same estimate fields under ``adjusted`` (`adjusted_premium`, plus ``adjusts_for``) and
+    ``balanced`` (`balanced_premium`, plus ``window``; null for years outside the window).
+    NaN is null: a year with too few clusters has null estimates, never numbers."""
     values = relationship_year_values(con, kpi_id, filters)
     plain = premium_by_relationship_year(con, kpi_id, filters, values=values)
     adjusted = adjusted_premium(con, kpi_id, filters, values=values).set_index("relationship_year")
-    balanced = balanced_premium(con, kpi_id, filters, values=values)
-    window = balanced["window"].iloc[0] if len(balanced) else None
-    balanced = balanced.set_index("relationship_year")
-    fields = ["premium_pct", "ci_low", "ci_high", "diff_abs", "diff_ci_low", "diff_ci_high", "n_partnership",
-              "n_transactional", "units_partnership", "units_transactional", "sufficient", "p_value", "method"]
-
-    def clean(row) -> dict:
-        out = {}
-        for f in fields:
-            v = row[f]
-            out[f] = None if isinstance(v, float) and not np.isfinite(v) else (
-                bool(v) if f == "sufficient" else int(v) if f.startswith(("n_", "units_")) else v)
-        return out
-
-    years = []
+    balanced = balanced_premium(con, kpi_id, filters, values=values).set_index("relationship_year")
+    out = []
     for row in plain.to_dict("records"):
         year = row["relationship_year"]
-        entry = {"relationship_year": int(year), "partnership": row["partnership"],
-                 "transactional": row["transactional"], "diff_unit": row["diff_unit"], **clean(row),
-                 "q_value": row["q_value"], "left_partnership": row["left_partnership"],
-                 "left_transactional": row["left_transactional"],
-                 "adjusted": clean(adjusted.loc[year]) if year in adjusted.index else None,
-                 "balanced": clean(balanced.loc[year]) if year in balanced.index else None}
-        years.append({key: (None if isinstance(v, float) and not np.isfinite(v) else v) for key, v in entry.items()})
-    return {"kpi": kpi_id, "min_units": MIN_UNITS, "method": METHOD_TEXT, "adjusted_method": ADJUSTED_TEXT,
-            "balanced_window": window, "years": years}
+        entry = {key: _plain(row[key]) for key in ["kpi", "relationship_year", "partnership", "transactional",
+                                                   *_ESTIMATE_FIELDS, "left_partnership", "left_transactional"]}
+        entry["too_few_to_estimate"] = not row["sufficient"]
+        entry["adjusted"] = None
+        if year in adjusted.index:
+            entry["adjusted"] = {f: _plain(adjusted.loc[year, f]) for f in _ESTIMATE_FIELDS}
+            entry["adjusted"]["adjusts_for"] = ADJUSTED_TEXT
+        entry["balanced"] = None
+        if year in balanced.index:
+            entry["balanced"] = {f: _plain(balanced.loc[year, f]) for f in [*_ESTIMATE_FIELDS, "window"]}
+        out.append(entry)
+    return out
 
 
 def model_curves(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) -> pd.DataFrame:
@@ -413,6 +420,20 @@ def _register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         " from engagements where contract_start is not null and relationship_model is not null"
         " group by provider, account"
     ).df()
+
+
+def percentile_ci(samples: np.ndarray) -> tuple[float, float]:
+    """The 95 % percentile interval of the finite samples; (NaN, NaN) when there are none.
+
+    Kept for callers that bootstrap a descriptive band (analytics/qbr.py) and for the coverage
+    benchmark's comparison; the premium's own intervals no longer use it (it under-covers at the
+    few engagements a side a portfolio has: docs/METHODS.md)."""
+    finite = samples[np.isfinite(samples)]
+    if finite.size == 0:
+        return np.nan, np.nan
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(finite, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def premium_pct(partnership, transactional, direction: int):
