@@ -1,15 +1,22 @@
 """Rapport: navigation and the shared filter panel — nothing else."""
+from pathlib import Path
+
 import streamlit as st
 
 from charts import theme
 from ui import drill, filters, state
 
-st.set_page_config(page_title="Rapport", layout="wide", page_icon=":material/handshake:")
+# A local file, not a ":material/…:" icon: Streamlit fetches those favicons from a font CDN (fails offline).
+ICON = Path(__file__).parent / "ui" / "assets" / "rapport-icon.png"
+st.set_page_config(page_title="Rapport", layout="wide", page_icon=str(ICON))
 theme.enable()
 
 pages = {
     "Analysis": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True, url_path="home"),
+        # /overview opens the overview too (the default page itself lives at the root URL).
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
+                visibility="hidden"),
         st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:"),
         st.Page("pages/health.py", title="Relationship Health", icon=":material/monitor_heart:"),
         st.Page("pages/insight.py", title="Customer Insight", icon=":material/groups:"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from analytics.formatting import format_band_value, format_period
 from charts.theme import BAND_DOMAIN, BAND_RANGE, GREY, PALETTE
 
 _SCORE = alt.Scale(domain=[0, 100])
@@ -22,18 +23,26 @@ def build_pillar_chart(frame: pd.DataFrame, pillars: dict[str, str]) -> alt.Char
 
 
 def build_health_trend_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    """Health score over time from rows of (period, engagement, score, band), with band thresholds."""
-    rules = alt.Chart(pd.DataFrame({"y": [50, 70], "band": ["watch", "healthy"]})).mark_rule(
-        strokeDash=[4, 4], strokeWidth=1.5).encode(
-        y="y:Q", color=alt.Color("band:N", scale=alt.Scale(domain=BAND_DOMAIN, range=BAND_RANGE), legend=None))
-    lines = alt.Chart(frame[["period", "engagement", "score", "band"]]).mark_line(point=True).encode(
+    """Health score over time from rows of (period, engagement, score, band), with the band thresholds
+    drawn and labelled ("watch from 50", "healthy from 70")."""
+    thresholds = pd.DataFrame({"y": [50, 70], "band": ["watch", "healthy"],
+                               "text": ["watch from 50", "healthy from 70"]})
+    bands = alt.Scale(domain=BAND_DOMAIN, range=BAND_RANGE)
+    rules = alt.Chart(thresholds).mark_rule(strokeDash=[4, 4], strokeWidth=1.5).encode(
+        y="y:Q", color=alt.Color("band:N", scale=bands, legend=None))
+    labels = alt.Chart(thresholds).mark_text(align="left", baseline="bottom", dx=4, dy=-3, fontWeight="bold").encode(
+        y="y:Q", x=alt.value(0), text="text:N", color=alt.Color("band:N", scale=bands, legend=None))
+    data = frame[["period", "engagement", "score", "band"]].assign(
+        period_text=[format_period(p, "quarter") for p in frame["period"]],
+        score_text=[format_band_value(s, 1) for s in frame["score"]])
+    lines = alt.Chart(data).mark_line(point=True, invalid="break-paths-show-domains").encode(
         x=alt.X("period:T", title=None),
-        y=alt.Y("score:Q", title="Health score", scale=_SCORE),
+        y=alt.Y("score:Q", title="Health score (0–100)", scale=_SCORE),
         color=alt.Color("engagement:N", title=None),
-        tooltip=[alt.Tooltip("engagement:N", title="Engagement"), alt.Tooltip("period:T", title="Period"),
-                 alt.Tooltip("score:Q", title="Score", format=".1f"), alt.Tooltip("band:N", title="Band")],
+        tooltip=[alt.Tooltip("engagement:N", title="Engagement"), alt.Tooltip("period_text:N", title="Quarter"),
+                 alt.Tooltip("score_text:N", title="Score"), alt.Tooltip("band:N", title="Band")],
     )
-    return alt.layer(rules, lines).resolve_scale(color="independent").properties(height=300)
+    return alt.layer(rules, labels, lines).resolve_scale(color="independent").properties(height=300)
 
 
 def build_drivers_waterfall(frame: pd.DataFrame, *, score_from: float, label_from: str,
@@ -58,7 +67,7 @@ def build_drivers_waterfall(frame: pd.DataFrame, *, score_from: float, label_fro
     ], ignore_index=True)
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("step:N", title=None, sort=None, axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("start:Q", title="Health score"),
+        y=alt.Y("start:Q", title="Health score (points)"),
         y2="end:Q",
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["score", "up", "down"],
                                                             range=[GREY, BAND_RANGE[2], BAND_RANGE[0]])),

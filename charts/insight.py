@@ -14,7 +14,7 @@ def build_channel_mix_chart(frame: pd.DataFrame) -> alt.Chart:
     """Stacked area of each channel's share of contacts, from (period, channel, contacts, share)."""
     return alt.Chart(frame).mark_area(opacity=0.9).encode(
         x=alt.X("period:T", title=None),
-        y=alt.Y("share:Q", title="Share of contacts", stack="normalize", axis=alt.Axis(format=".0%")),
+        y=alt.Y("share:Q", title="Share of contacts (%)", stack="normalize", axis=alt.Axis(format=".0%")),
         color=alt.Color("channel:N", title=None),
         order=alt.Order("channel:N"),
         tooltip=[alt.Tooltip("period:T", title="Period"), alt.Tooltip("channel:N", title="Channel"),
@@ -26,7 +26,8 @@ def build_channel_mix_chart(frame: pd.DataFrame) -> alt.Chart:
 def build_reason_movers_chart(frame: pd.DataFrame) -> alt.Chart:
     """Diverging bars of the change in contacts per reason, from `reason_movers` rows."""
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("change:Q", title="Change in contacts (recent vs prior window)", axis=alt.Axis(format="+,.0f")),
+        x=alt.X("change:Q", title="Change in contacts (recent vs prior window, count)",
+                axis=alt.Axis(format="+,.0f")),
         y=alt.Y("contact_reason:N", title=None, sort=alt.EncodingSortField("change", order="descending")),
         color=alt.Color("direction:N", title=None,
                         scale=alt.Scale(domain=["rising", "falling"], range=[BAND_RANGE[0], PALETTE[0]])),
@@ -34,7 +35,7 @@ def build_reason_movers_chart(frame: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("recent_contacts:Q", title="Recent", format=",.0f"),
                  alt.Tooltip("prior_contacts:Q", title="Prior", format=",.0f"),
                  alt.Tooltip("change:Q", title="Change", format="+,.0f"),
-                 alt.Tooltip("change_pct:Q", title="Change (%)", format="+.1f")],
+                 alt.Tooltip("change_pct:Q", title="Change (%)", format="+.1f")],  # a volume: relative %
     ).properties(height=alt.Step(30))
 
 
@@ -42,12 +43,12 @@ def build_segment_chart(frame: pd.DataFrame) -> alt.Chart:
     """Each segment's share of contacts per period, from `segment_trends` rows."""
     return alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")),
-        y=alt.Y("share:Q", title="Share of contacts", axis=alt.Axis(format=".0%")),
+        y=alt.Y("share:Q", title="Share of contacts (%)", axis=alt.Axis(format=".0%")),
         color=alt.Color("customer_segment:N", title=None),
         tooltip=[alt.Tooltip("period:T", title="Period"), alt.Tooltip("customer_segment:N", title="Segment"),
                  alt.Tooltip("contacts:Q", title="Contacts", format=",.0f"),
                  alt.Tooltip("share:Q", title="Share", format=".1%"),
-                 alt.Tooltip("share_change:Q", title="Change in share (points)", format="+.1f")],
+                 alt.Tooltip("share_change:Q", title="Change in share (pp)", format="+.1f")],
     ).properties(height=300)
 
 
@@ -55,7 +56,7 @@ def build_seasonality_chart(frame: pd.DataFrame, *, value_title: str = "Contacts
     """Month on x, one line per year, from `seasonality` rows (year, month, value, index)."""
     return alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0, labelExpr=_MONTH_NAMES)),
-        y=alt.Y("value:Q", title=value_title, axis=alt.Axis(format=",.0f")),
+        y=alt.Y("value:Q", title=f"{value_title} per month", axis=alt.Axis(format=",.0f")),
         color=alt.Color("year:O", title="Year", scale=alt.Scale(scheme="viridis")),
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("month:O", title="Month"),
                  alt.Tooltip("value:Q", title=value_title, format=",.0f"),
@@ -67,7 +68,7 @@ def build_repeat_chart(frame: pd.DataFrame) -> alt.Chart:
     """Repeat-contact rate over time, from `repeat_contacts` rows."""
     return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(color=PALETTE[3]), color=PALETTE[3]).encode(
         x=alt.X("period:T", title=None),
-        y=alt.Y("repeat_rate:Q", title="Repeat-contact rate", axis=alt.Axis(format=".0%")),
+        y=alt.Y("repeat_rate:Q", title="Repeat-contact rate (%)", axis=alt.Axis(format=".0%")),
         tooltip=[alt.Tooltip("period:T", title="Period"),
                  alt.Tooltip("repeat_rate:Q", title="Repeat rate", format=".1%"),
                  alt.Tooltip("repeat_contacts:Q", title="Repeat contacts", format=",.0f"),

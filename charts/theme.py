@@ -1,20 +1,31 @@
-"""The one Altair theme: readable at screen-share size, colour-blind-safe, fixed model colours.
+"""The one Altair theme: readable at screen-share size, colour-blind-safe, fixed model colours,
+and the per-KPI axis rules (format, unit, range) every chart builder uses.
 
 `enable()` registers and enables it once per process; every chart builder in charts/ relies
-on it rather than styling charts one by one.
+on it rather than styling charts one by one. Text, grid and background colours are left to the
+app's light or dark Streamlit theme (.streamlit/config.toml) — the pages draw charts with
+``theme="streamlit"`` — so a chart never shows dark ink on a dark page.
 """
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
 import altair as alt
 
+from analytics.formatting import label_with_unit
 from analytics.kpis import Kpi
 
 NAME = "rapport"
 
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies. Black is left out (it
+# vanishes on the dark theme); series beyond the palette are grouped as "Other" in GREY.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 GREY = "#9E9E9E"
-INK = "#222222"
+INK = "#222222"      # kept for static exports on white (charts/qbr.py)
+MUTED = "#7A828E"    # secondary lines (rolling mean): readable on light and dark backgrounds
+OTHER = "Other"
+TOP_SERIES = 6       # a split shows this many series, the rest as OTHER
 
 # Relationship models keep the same colours everywhere.
 MODEL_DOMAIN = ["partnership", "transactional"]
@@ -25,13 +36,57 @@ MODEL_SCALE = alt.Scale(domain=MODEL_DOMAIN, range=MODEL_RANGE)
 BAND_DOMAIN = ["at risk", "watch", "healthy"]
 BAND_RANGE = ["#D55E00", "#E69F00", "#009E73"]
 
-# d3-format strings matching kpis.format_value (axes; tooltips use the formatted text).
-AXIS_FORMATS = {"count": ",.0f", "seconds": ",.0f", "pct": ".0%", "money": "$,.2f", "points": ".0f",
-                "decimal": ".1f"}
+# d3-format strings for axes. "~" trims trailing zeros, so a narrow range gets a decimal
+# (75.5%) instead of repeating a rounded label (76%, 76%, 75%).
+AXIS_FORMATS = {"count": ",.0f", "seconds": ",.0f", "pct": ".1~%", "money": "$,.2~f", "points": ".1~f",
+                "decimal": ".2~f"}
+TICK_COUNT = 6
 
 
 def axis_format(k: Kpi) -> str:
-    return AXIS_FORMATS.get(k.fmt, ",.2f")
+    return AXIS_FORMATS.get(k.fmt, ",.2~f")
+
+
+def axis_title(k: Kpi) -> str:
+    """The KPI's label with its unit: ``Average handle time (s)``, ``CSAT (satisfied) (%)``."""
+    return label_with_unit(k)
+
+
+def kpi_axis(k: Kpi) -> alt.Axis:
+    return alt.Axis(format=axis_format(k), tickCount=TICK_COUNT, title=axis_title(k))
+
+
+def kpi_domain(k: Kpi, values: Iterable[float]) -> list[float] | None:
+    """The y range of a KPI chart — the stated rule:
+
+    * a KPI with a health band spans the band (worst to best) and its target, widened to any
+      value outside it — so a flat KPI looks flat, and the band gives the scale meaning;
+    * rates never go below 0 % or above 100 %;
+    * volumes, money and per-month counts without a band start at zero (None here: Vega-Lite's
+      zero-based default).
+    """
+    seen = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if k.band is None:
+        return None
+    low, high = min(k.band), max(k.band)
+    extra = seen + ([k.target] if k.target is not None else [])
+    low, high = min([low, *extra]), max([high, *extra])
+    if k.fmt == "pct":
+        low, high = max(low, 0.0), min(high, 1.0)
+    return [low, high]
+
+
+def kpi_scale(k: Kpi, values: Iterable[float]) -> alt.Scale:
+    domain = kpi_domain(k, values)
+    return alt.Scale(zero=True) if domain is None else alt.Scale(domain=domain, nice=True, zero=False)
+
+
+def series_scale(names: list[str]) -> alt.Scale:
+    """Distinct palette colours for up to TOP_SERIES named series, GREY for OTHER."""
+    named = [n for n in names if n != OTHER]
+    domain = named + ([OTHER] if OTHER in names else [])
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(named))] + ([GREY] if OTHER in names else [])
+    return alt.Scale(domain=domain, range=colours)
 
 
 def _theme() -> alt.theme.ThemeConfig:
@@ -39,14 +94,14 @@ def _theme() -> alt.theme.ThemeConfig:
         "config": {
             "font": "sans-serif",
             "view": {"stroke": None, "continuousWidth": 600, "continuousHeight": 320},
-            "range": {"category": PALETTE},
-            "axis": {"labelFontSize": 14, "titleFontSize": 15, "labelColor": INK, "titleColor": INK,
-                     "gridColor": "#E6E6E6", "domainColor": "#BDBDBD", "tickColor": "#BDBDBD",
-                     "titleFontWeight": "normal", "labelLimit": 220},
+            "range": {"category": PALETTE + [GREY]},
+            "axis": {"labelFontSize": 14, "titleFontSize": 15, "titleFontWeight": "normal", "labelLimit": 220,
+                     "labelOverlap": True},
             "legend": {"labelFontSize": 14, "titleFontSize": 15, "orient": "bottom", "labelLimit": 260,
-                       "symbolSize": 140},
+                       "symbolSize": 140, "columns": 4},
             "header": {"labelFontSize": 15, "titleFontSize": 15},
-            "title": {"fontSize": 16, "anchor": "start", "color": INK, "fontWeight": "normal"},
+            "title": {"fontSize": 16, "anchor": "start", "fontWeight": "normal"},
+            "text": {"fontSize": 13},
             "line": {"strokeWidth": 2.5},
             "point": {"size": 60, "filled": True},
             "bar": {"cornerRadiusEnd": 2},

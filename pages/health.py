@@ -4,10 +4,11 @@ import streamlit as st
 from analytics.health import PILLAR_COLUMNS, health_drivers, health_scores, latest_health
 from analytics.kpis import PILLARS
 from charts.health import build_drivers_waterfall, build_health_trend_chart, build_pillar_chart
-from ui import filters, state
+from analytics.formatting import format_band, format_period, format_points
+from ui import drill, filters, state, tables
 from ui.cached import analysis
 from ui.charts import draw
-from ui.formatting import change_points, period_text
+from ui.markdown import plain
 
 GRAIN = "quarter"
 WEIGHT_KEYS = {p: "w_" + c.removeprefix("score_") for p, c in zip(PILLARS, PILLAR_COLUMNS)}
@@ -16,6 +17,7 @@ st.title("Relationship health")
 if not state.has_data():
     st.stop()
 current = filters.current()
+drill.breadcrumbs(drill.HEALTH_PAGE)
 
 with st.expander("Pillar weights — equal by default; drag to see the scores update", expanded=False):
     columns = st.columns(len(PILLARS))
@@ -34,31 +36,38 @@ with state.section("the scorecard"):
     engagements = overview["engagement"].tolist()
     state.notify_dropped(state.dropped_params({"focus": engagements}))
     st.subheader("Scorecard")
-    st.dataframe(
-        overview[["engagement", "relationship_model", "score", "band", "trend", "history"]],
-        hide_index=True, width="stretch", key="scorecard",
+    st.caption("Select a row to open that engagement's QBR with these filters. Health is 0–100 against "
+               "targets: healthy ≥ 70, watch 50–70, at risk < 50.")
+    table = tables.health_table(overview)
+    picked = st.dataframe(
+        table, hide_index=True, width="stretch", key="scorecard", on_select="rerun", selection_mode="single-row",
+        column_order=["Engagement", "Model", "Health", "Status", "Change", "History"],
         column_config={
-            "engagement": st.column_config.TextColumn("Engagement", width="large"),
-            "relationship_model": st.column_config.TextColumn("Model"),
-            "score": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="%.1f"),
-            "band": st.column_config.TextColumn("Status"),
-            "trend": st.column_config.NumberColumn("Δ vs prior", format="%+.1f",
-                                                   help="Change in score since the prior quarter."),
-            "history": st.column_config.BarChartColumn("History", y_min=0, y_max=100, width="small",
+            "Engagement": st.column_config.TextColumn("Engagement", width="large"),
+            "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="plain"),
+            "Change": st.column_config.TextColumn("Change vs prior quarter",
+                                                  help="Change in health score since the prior quarter, in points."),
+            "History": st.column_config.BarChartColumn("History", y_min=0, y_max=100, width="small",
                                                        help="Health score of the recent quarters."),
         },
     )
+    rows = picked.selection.rows if picked is not None else []
+    if rows:
+        drill.open_qbr(str(table.iloc[rows[0]]["Provider"]), str(table.iloc[rows[0]]["Account"]))
 
 focus = st.selectbox("Engagement", engagements, key="focus", bind="query-params",
                      help="Lowest score first. The charts below follow this engagement.")
 mine = scores[scores["engagement"] == focus]
+focus_row = overview[overview["engagement"] == focus].iloc[0]
+if st.button(f"Open the QBR of {plain(focus)}", icon=":material/co_present:", key="focus_qbr"):
+    drill.open_qbr(str(focus_row["provider"]), str(focus_row["account"]))
 left, right = st.columns(2)
 with left, state.section("the pillar breakdown"):
     latest = mine.tail(1)
-    st.subheader(f"Pillars, {period_text(latest['period'].iloc[0], GRAIN)}")
-    st.metric("Health score", f"{latest['score'].iloc[0]:.1f}", delta=change_points(latest["trend"].iloc[0]),
-              border=True, help=f"Band: {latest['band'].iloc[0]}. Pillars used: "
-                                  + ", ".join(latest["pillars_used"].iloc[0]))
+    st.subheader(f"Pillars, {format_period(latest['period'].iloc[0], GRAIN)}")
+    st.metric("Health score", format_band(latest["score"].iloc[0], decimals=1),
+              delta=format_points(latest["trend"].iloc[0]), border=True,
+              help="Pillars used: " + ", ".join(latest["pillars_used"].iloc[0]))
     draw(build_pillar_chart(latest, dict(zip(PILLAR_COLUMNS, PILLARS))))
 with right, state.section("the health trend"):
     st.subheader("Health over time")
@@ -67,20 +76,22 @@ with right, state.section("the health trend"):
 with state.section("the drivers"):
     st.subheader("What moved the score")
     periods = [p.date().isoformat() for p in mine["period"]]
-    shown = [period_text(p, GRAIN) for p in periods]  # the URL carries what the widget shows
+    shown = [format_period(p, GRAIN) for p in periods]  # the URL carries what the widget shows
     state.notify_dropped(state.dropped_params({"compare_from": shown, "compare_to": shown}))
     a, b = st.columns(2)
     start = a.selectbox("From quarter", periods, index=max(len(periods) - 5, 0), key="compare_from",
-                        format_func=lambda p: period_text(p, GRAIN), bind="query-params")
+                        format_func=lambda p: format_period(p, GRAIN), bind="query-params")
     end = b.selectbox("To quarter", periods, index=len(periods) - 1, key="compare_to",
-                      format_func=lambda p: period_text(p, GRAIN), bind="query-params")
+                      format_func=lambda p: format_period(p, GRAIN), bind="query-params")
     drivers = analysis(health_drivers, focus, start, end, current, grain=GRAIN, weights=weights)
     drivers = drivers.dropna(subset=["contribution"])
     if drivers.empty or start == end:
         st.info("Pick two different quarters with scores to see what moved the score.")
     else:
         score_from = mine.loc[mine["period"] == start, "score"].iloc[0]
-        draw(build_drivers_waterfall(drivers, score_from=score_from, label_from=period_text(start, GRAIN),
-                                     label_to=period_text(end, GRAIN)))
-        st.dataframe(drivers, hide_index=True, width="stretch",
-                     column_config={"contribution": st.column_config.NumberColumn("Contribution", format="%+.1f")})
+        draw(build_drivers_waterfall(drivers, score_from=score_from, label_from=format_period(start, GRAIN),
+                                     label_to=format_period(end, GRAIN)))
+        st.dataframe(tables.drivers_table(drivers, label_from=format_period(start, GRAIN),
+                                          label_to=format_period(end, GRAIN)), hide_index=True, width="stretch",
+                     column_config={"Contribution": st.column_config.TextColumn(
+                         "Contribution", help="Points of the health score this KPI added or removed.")})

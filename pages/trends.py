@@ -2,8 +2,10 @@
 import streamlit as st
 
 from analytics import kpis
+from analytics.formatting import format_value
 from analytics.kpi_frames import GRAINS, SPLITS, available_kpis
 from analytics.trends import kpi_trend
+from charts.theme import TOP_SERIES
 from charts.trends import build_trend_chart
 from ui import filters, state
 from ui.cached import analysis
@@ -43,10 +45,14 @@ split = None if split == NO_SPLIT else split
 unavailable = available.loc[~available["available"]]
 if not unavailable.empty:
     with st.expander(f"{len(unavailable)} KPIs have no data here — why"):
-        st.dataframe(unavailable[["label", "reason"]], hide_index=True, width="stretch")
+        st.dataframe(unavailable[["label", "reason"]].rename(columns={"label": "KPI", "reason": "Why"}),
+                     hide_index=True, width="stretch")
 
 st.caption("Solid line: the KPI · dashed: rolling mean of the last 3 periods · dotted green: target · "
-           "diamonds: anomalies (robust z-score above 3.5). Hover a point for exact figures.")
+           "diamonds: anomalies (robust z-score above 3.5) · a break: no data that period. The y axis spans the "
+           "KPI's health band (worst to best) and its target, widened to any value outside it; volumes start at "
+           f"zero. A split shows the {TOP_SERIES} largest series and groups the rest as “Other”. "
+           "Hover a point for exact figures.")
 if not chosen:
     st.info("Pick one or more KPIs above.")
 for label in chosen:
@@ -55,9 +61,9 @@ for label in chosen:
     with state.section(f"the {k.label} trend"):
         trend = analysis(kpi_trend, kpi_id, current, grain=grain, split=split)
         st.subheader(k.label)
-        st.caption(k.description + (f" Target: {kpis.format_value(k, k.target)}." if k.target is not None else ""))
+        st.caption(k.description + (f" Target: {format_value(k, k.target)}." if k.target is not None else ""))
         if trend.empty:
             st.info(f"No {k.label} figures for this split — scorecard KPIs cannot be split by channel, "
                     "reason or segment.")
             continue
-        draw(build_trend_chart(trend, k, split=split))
+        draw(build_trend_chart(trend, k, split=split, grain=grain))

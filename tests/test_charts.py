@@ -40,21 +40,80 @@ def test_theme_registers_once_and_uses_readable_type_and_colour_blind_palette():
     assert 14 <= config["axis"]["labelFontSize"] <= 16
     assert 14 <= config["legend"]["labelFontSize"] <= 16
     assert config["range"]["category"][:3] == ["#0072B2", "#E69F00", "#009E73"]  # Okabe–Ito
+    # text and grid colours come from the app's light/dark theme, so none is fixed here
+    assert "labelColor" not in config["axis"] and "color" not in config["title"]
 
 
 def test_trend_chart_marks_target_rolling_mean_and_anomalies_with_formatted_tooltips():
     spec = build_trend_chart(trend_frame(), kpis.kpi("fcr")).to_dict()
     marks = [layer["mark"]["type"] for layer in layers(spec)]
-    assert marks == ["line", "line", "rule", "point"]
-    rule = layers(spec)[2]
+    assert marks == ["line", "line", "rule", "text", "point"]
+    rule, label = layers(spec)[2], layers(spec)[3]
     target_rows = [rows for rows in datasets(spec) if rows and "target" in rows[0] and "period" not in rows[0]]
     assert target_rows[0][0]["target"] == 0.75 and target_rows[0][0]["text"] == "Target 75.0 %"
     assert rule["encoding"]["y"]["field"] == "target"
-    assert layers(spec)[3]["transform"] == [{"filter": "(datum.anomaly === true)"}]
+    assert label["encoding"]["text"]["field"] == "text"  # the target line is labelled on the chart
+    assert layers(spec)[4]["transform"] == [{"filter": "(datum.anomaly === true)"}]
     points = next(rows for rows in datasets(spec) if rows and "value_text" in rows[0])
     assert [r["value_text"] for r in points] == ["70.0 %", "72.0 %", "95.0 %"]
-    assert [r["yoy_text"] for r in points] == ["—", "+5.0%", "—"]
-    assert layers(spec)[0]["encoding"]["y"]["axis"]["format"] == ".0%"
+
+
+def test_trend_axis_has_its_unit_enough_decimals_and_a_stated_range():
+    spec = build_trend_chart(trend_frame(), kpis.kpi("fcr")).to_dict()
+    y = layers(spec)[0]["encoding"]["y"]
+    assert y["axis"]["title"] == "First-contact resolution (%)"
+    assert y["axis"]["format"] == ".1~%"  # 75.5% rather than 76%, 76%, 75%
+    # the FCR band is 55–85 %, target 75 %, and one value reaches 95 %: the axis spans all of them
+    assert y["scale"]["domain"] == [0.55, 0.95] and y["scale"]["zero"] is False
+    aht = build_trend_chart(trend_frame(value=[400.0, 410.0, 405.0]), kpis.kpi("aht_seconds")).to_dict()
+    aht_y = layers(aht)[0]["encoding"]["y"]
+    assert aht_y["axis"]["title"] == "Average handle time (s)"
+    assert aht_y["scale"]["domain"] == [300.0, 600.0]  # the band, so a flat AHT looks flat
+    volume = build_trend_chart(trend_frame(value=[900.0, 950.0, 1000.0]), kpis.kpi("contacts")).to_dict()
+    assert layers(volume)[0]["encoding"]["y"]["scale"] == {"zero": True}
+
+
+def test_rates_axis_never_leaves_0_to_100_percent():
+    assert theme.kpi_domain(kpis.kpi("csat_pct"), [0.99, 1.0]) == [0.60, 1.0]
+    assert theme.kpi_domain(kpis.kpi("escalation_rate"), [0.0]) == [0.0, 0.15]
+
+
+def test_trend_tooltip_states_the_year_over_year_change_in_the_kpis_unit():
+    frame = pd.DataFrame({
+        "period": pd.to_datetime(["2024-01-01", "2025-01-01"]), "kpi": "nps", "value": [8.8, 1.3],
+        "numerator": [88, 13], "denominator": [1000, 1000], "rolling_mean": [8.8, 5.05], "target": 30.0,
+        "yoy_change": [None, (1.3 - 8.8) / 8.8], "anomaly": [False, False]})
+    spec = build_trend_chart(frame, kpis.kpi("nps")).to_dict()
+    points = next(rows for rows in datasets(spec) if rows and "yoy_text" in rows[0])
+    assert [r["yoy_text"] for r in points] == ["—", "-7.5 pts"]  # not "-85.2 %"
+
+
+def test_missing_periods_break_the_line_instead_of_bridging_it():
+    frame = trend_frame()
+    frame["period"] = pd.to_datetime(["2024-01-01", "2024-02-01", "2024-05-01"])  # March and April missing
+    spec = build_trend_chart(frame, kpis.kpi("fcr"), grain="month").to_dict()
+    rows = next(rows for rows in datasets(spec) if rows and "value_text" in rows[0])
+    assert [(r["period"][:10], r["value"]) for r in rows] == [
+        ("2024-01-01", 0.70), ("2024-02-01", 0.72), ("2024-03-01", None), ("2024-04-01", None),
+        ("2024-05-01", 0.95)]
+    assert layers(spec)[0]["mark"]["invalid"] == "break-paths-show-domains"
+
+
+def test_a_split_shows_the_top_series_by_volume_and_recombines_the_rest_as_other():
+    providers = [f"P{i}" for i in range(9)]
+    frame = pd.concat([trend_frame(provider=p, numerator=[10 * (i + 1)] * 3, denominator=[20 * (i + 1)] * 3,
+                                   value=[0.5] * 3) for i, p in enumerate(providers)], ignore_index=True)
+    frame.loc[frame["provider"] == "P0", ["numerator", "value"]] = [20, 1.0]  # the smallest provider resolves all
+    spec = build_trend_chart(frame, kpis.kpi("fcr"), split="provider").to_dict()
+    rows = next(rows for rows in datasets(spec) if rows and "provider" in rows[0])
+    shown = list(dict.fromkeys(r["provider"] for r in rows))
+    assert shown == ["P3", "P4", "P5", "P6", "P7", "P8", "Other"]  # the 6 largest by responses, then Other
+    other = [r["value"] for r in rows if r["provider"] == "Other"]
+    # Other = (20 + 20 + 30) / (20 + 40 + 60), not the mean of 1.0, 0.5 and 0.5
+    assert other == [70 / 120] * 3
+    colour = layers(spec)[0]["encoding"]["color"]
+    assert colour["scale"]["domain"][-1] == "Other" and colour["scale"]["range"][-1] == theme.GREY
+    assert len(set(colour["scale"]["range"])) == len(colour["scale"]["range"])  # no colour repeats
 
 
 def test_split_trend_colours_one_line_per_split_value_and_drops_rolling_mean():
@@ -62,7 +121,7 @@ def test_split_trend_colours_one_line_per_split_value_and_drops_rolling_mean():
     spec = build_trend_chart(frame, kpis.kpi("fcr"), split="channel").to_dict()
     first = layers(spec)[0]
     assert first["encoding"]["color"]["field"] == "channel"
-    assert [layer["mark"]["type"] for layer in layers(spec)] == ["line", "rule", "point"]
+    assert [layer["mark"]["type"] for layer in layers(spec)] == ["line", "rule", "text", "point"]
 
 
 def test_trend_split_by_relationship_model_uses_the_fixed_model_colours():
@@ -146,6 +205,8 @@ def test_health_trend_shows_band_thresholds_at_50_and_70():
     spec = build_health_trend_chart(frame).to_dict()
     thresholds = next(rows for rows in datasets(spec) if rows and "y" in rows[0])
     assert [r["y"] for r in thresholds] == [50, 70]
+    assert [r["text"] for r in thresholds] == ["watch from 50", "healthy from 70"]
+    assert "text" in [layer["mark"]["type"] for layer in layers(spec)]
 
 
 def test_insight_charts_encode_their_tidy_frames():
@@ -189,3 +250,16 @@ def test_every_remaining_builder_passes_vega_lite_validation():
     assert specs[0]["encoding"]["xOffset"]["field"] == "relationship_model"
     assert [row["year"] for row in datasets(specs[0])[0]] == [2024, 2024]  # the first year has no change
     assert [[row["score"] for row in d] for d in datasets(specs[2]) if "score" in d[0]] == [[62.0, 71.5]]
+
+
+def test_app_theme_and_altair_theme_share_the_colour_blind_palette():
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["theme"]["chartCategoricalColors"] == theme.PALETTE + [theme.GREY]
+    assert {"light", "dark"} <= set(config["theme"])  # both presentation themes are configured
+    for mode in ("light", "dark"):
+        assert {"backgroundColor", "textColor", "primaryColor", "secondaryBackgroundColor"} <= set(
+            config["theme"][mode])
+        assert "backgroundColor" in config["theme"][mode]["sidebar"]

@@ -6,5 +6,6 @@ import streamlit as st
 
 
 def draw(chart: alt.TopLevelMixin) -> None:
-    """Show a chart full width in the app's own Altair theme (charts/theme.py), not Streamlit's."""
-    st.altair_chart(chart, theme=None, width="stretch")
+    """Show a chart full width: sizes and palette from charts/theme.py, text and grid colours from the
+    light or dark Streamlit theme the viewer chose."""
+    st.altair_chart(chart, theme="streamlit", width="stretch")
