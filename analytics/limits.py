@@ -14,6 +14,9 @@ import os
 from analytics.ingest.errors import IngestError
 
 ENV_VAR = "RAPPORT_MAX_UPLOAD_MB"
+# A URL parameter longer than this is refused by the pages (ui/filters.py) with a short notice and never
+# echoed: real filter values (provider, account, … names) are far shorter.
+MAX_QUERY_PARAM_CHARS = 2_000
 DEFAULT_MAX_UPLOAD_MB = 200
 _MB = 1024 * 1024
 

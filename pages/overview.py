@@ -7,7 +7,7 @@ from analytics.findings import findings
 from analytics.formatting import delta_color, format_change, format_period, format_value
 from analytics.health import health_overview
 from analytics.trends import data_freshness, kpi_tiles
-from ui import drill, filters, state, tables
+from ui import drill, exports, filters, state, tables
 from ui.cached import analysis
 from ui.markdown import plain
 
@@ -21,7 +21,7 @@ if not state.has_data():
     st.stop()
 current = filters.current()
 drill.breadcrumbs(drill.OVERVIEW_PAGE)
-st.caption(" · ".join(current.describe()))
+st.caption(plain(" · ".join(current.describe())))  # filter values are user text: never Markdown
 
 with state.section("the KPI tiles"):
     tiles = analysis(kpi_tiles, TILE_KPIS, current, grain="quarter")
@@ -65,6 +65,8 @@ with state.section("engagement health"):
                 "Latest": st.column_config.TextColumn("Quarter"),
             },
         )
+        exports.table_download(shown.drop(columns=["History"]), key="dl_health_table_csv",
+                               file_name="engagement-health.csv")
         rows = picked.selection.rows if picked is not None else []
         if rows:
             chosen = shown.iloc[rows[0]]

@@ -11,9 +11,11 @@ from datetime import date
 import streamlit as st
 
 from analytics.filters import Filters
+from analytics.limits import MAX_QUERY_PARAM_CHARS
 from analytics.options import filter_options
 from ui import state
 from ui.cached import analysis
+from ui.markdown import plain
 
 # Filters attribute → (URL name, label)
 LISTS = {
@@ -36,8 +38,27 @@ def _reset(first: date | None, last: date | None) -> None:
         st.session_state["from"], st.session_state["to"] = first, last
 
 
+def refuse_oversize_params() -> list[str]:
+    """Remove URL parameters with a name or value longer than MAX_QUERY_PARAM_CHARS, with a short notice.
+
+    Such a value is never a real filter (names are short); echoing it, or handing it to the
+    widgets, would stall the page. The notice names the parameter (shortened), never the value.
+    """
+    oversize = [name for name in list(st.query_params.keys())
+                if len(name) > MAX_QUERY_PARAM_CHARS
+                or any(len(v) > MAX_QUERY_PARAM_CHARS for v in st.query_params.get_all(name))]
+    for name in oversize:
+        del st.query_params[name]
+    if oversize:
+        shown = ", ".join(plain(n if len(n) <= 40 else n[:40] + "…") for n in oversize)
+        st.info(f"This link had a setting longer than {MAX_QUERY_PARAM_CHARS:,} characters, so it was ignored: "
+                f"{shown}.", icon=":material/link_off:")
+    return oversize
+
+
 def sidebar() -> Filters:
     """Draw the filter panel and return (and remember) the chosen `Filters`."""
+    refuse_oversize_params()
     options = analysis(filter_options)
     first, last = (options["dates"] + [None, None])[:2]
     state.notify_dropped(
