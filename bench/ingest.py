@@ -86,7 +86,8 @@ def run_size(rows: int, out: Path) -> list[dict]:
 
     raw_db = out / "raw.duckdb"
     raw_db.unlink(missing_ok=True)
-    raw_code = ("import duckdb, sys; con = duckdb.connect(sys.argv[1], config={'enable_progress_bar': False}); "
+    raw_code = ("import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+                "con.execute('set enable_progress_bar = false'); "
                 "con.execute('create table t as select * from read_csv(?)', [sys.argv[2]]); "
                 "print(con.execute('select count(*) from t').fetchone()[0])")
     wall, peak, stdout = timed([PYTHON, "-c", raw_code, str(raw_db), str(csv_path)])
