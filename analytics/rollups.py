@@ -45,6 +45,74 @@ def add_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     con.execute(_MONTHLY_SQL, {"batch_id": batch_id})
 
 
+# A contact is a repeat when the same customer had a contact in the 7 days strictly before it. The window
+# is in ONE unit (microseconds since the epoch) so the same frame runs on Spark.
+REPEAT_WINDOW_US = 7 * 24 * 3600 * 1_000_000
+
+
+def refresh_repeats(con: duckdb.DuckDBPyConnection, touched: str, *, skip_batch: int | None = None) -> int:
+    """Recompute `is_repeat`, set-based, wherever rows in `touched` (a temp table of customer_id, occurred_at
+    just added or removed) can change it, and refresh the rollup rows of the days whose flags changed.
+
+    A row's flag depends on the 7 days before it, so the rows to recompute are the touched customers'
+    contacts from the first touched time to 7 days after the last; their history reaches 7 days further
+    back. Files may arrive in any order (February before January) and batches may be deleted: the flags
+    stay what one load of everything would give. Rollup rows of `skip_batch` are left to the caller
+    (ingest aggregates the new batch afterwards). Returns the number of flags changed.
+    """
+    lo, hi = con.execute(f"select min(occurred_at), max(occurred_at) from {touched}").fetchone()
+    if lo is None:
+        return 0
+    con.execute(f"""create or replace temp table rp_repeat_changes as
+        with customers as (
+            select distinct customer_id from {touched}
+        ),
+        history as (
+            select rowid as rid, batch_id, customer_id, occurred_at, is_repeat
+            from interactions
+            where customer_id in (select customer_id from customers)
+              and occurred_at >= $lo - interval 7 days and occurred_at <= $hi + interval 7 days
+        ),
+        flagged as (
+            select rid, batch_id, occurred_at, is_repeat,
+                   count(*) over (
+                       partition by customer_id order by epoch_us(occurred_at)
+                       range between {REPEAT_WINDOW_US} preceding and 1 preceding) > 0 as repeat_now
+            from history
+        )
+        select rid, batch_id, cast(occurred_at as date) as day, repeat_now
+        from flagged
+        where occurred_at >= $lo and is_repeat is distinct from repeat_now""", {"lo": lo, "hi": hi})
+    con.execute("update interactions set is_repeat = c.repeat_now from rp_repeat_changes c "
+                "where interactions.rowid = c.rid")
+    changed = con.execute("select batch_id, list(distinct day) from rp_repeat_changes "
+                          "where batch_id is distinct from $skip group by batch_id", {"skip": skip_batch}).fetchall()
+    for batch_id, days in changed:
+        refresh_days(con, batch_id, days)
+    (count,) = con.execute("select count(*) from rp_repeat_changes").fetchone()
+    con.execute("drop table rp_repeat_changes")
+    return int(count)
+
+
+def refresh_days(con: duckdb.DuckDBPyConnection, batch_id: int, days: list[date]) -> None:
+    """Recompute one batch's rollup rows for `days` (and their months) from its raw interactions."""
+    con.execute("delete from rollup_daily where batch_id = $batch_id and day = any($days)",
+                {"batch_id": batch_id, "days": days})
+    con.execute(
+        "insert into rollup_daily by name select *, cast($batch_id as integer) as batch_id from ("
+        "with interactions as (select * from main.interactions where batch_id = $batch_id "
+        "and cast(occurred_at as date) = any($days)) "
+        f"select * from ({_SQL}\n))", {"batch_id": batch_id, "days": days})
+    months = sorted({d.replace(day=1) for d in days})
+    con.execute("delete from rollup_monthly where batch_id = $batch_id and day = any($months)",
+                {"batch_id": batch_id, "months": months})
+    con.execute(
+        "insert into rollup_monthly by name select cast(date_trunc('month', day) as date) as day, "
+        + ", ".join(_KEYS) + ", " + ", ".join(f"sum({m}) as {m}" for m in _MEASURES)
+        + " from rollup_daily where batch_id = $batch_id and cast(date_trunc('month', day) as date) = any($months)"
+        " group by all", {"batch_id": batch_id, "months": months})
+
+
 def drop_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     con.execute("delete from rollup_daily where batch_id = ?", [batch_id])
     con.execute("delete from rollup_monthly where batch_id = ?", [batch_id])

@@ -12,7 +12,8 @@ from analytics.ingest import ingest_file
 CORPUS = Path(__file__).resolve().parent / "corpus"
 FILES = sorted(p.name for p in CORPUS.glob("*.csv"))
 
-# file -> (status, rows_loaded, rows_rejected) worked out by reading each file by hand.
+# file -> (status, rows_loaded, rows_rejected) worked out by reading each file by hand. A bad optional
+# measure rejects the value, not the row: VALUES_REJECTED below counts those cells.
 EXPECTED = {
     "empty.csv": ("failed", 0, 0),
     "binary.csv": ("failed", 0, 0),
@@ -25,7 +26,7 @@ EXPECTED = {
     "missing_measure.csv": ("failed", 0, 0),
     "missing_provider.csv": ("failed", 0, 0),
     "impossible_dates.csv": ("loaded", 1, 2),
-    "out_of_range_scores.csv": ("loaded", 1, 3),
+    "out_of_range_scores.csv": ("loaded", 4, 0),
     "formula_injection.csv": ("loaded", 2, 0),
     "script_tag.csv": ("loaded", 1, 0),
     "duplicate_headers.csv": ("loaded", 1, 0),
@@ -33,17 +34,20 @@ EXPECTED = {
     "ragged_rows.csv": ("loaded", 2, 2),
     "unterminated_quote.csv": ("loaded", 1, 1),
     "future_dates.csv": ("loaded", 1, 1),
-    "negative_durations.csv": ("loaded", 1, 2),
+    "negative_durations.csv": ("loaded", 3, 0),
     "utf16.csv": ("loaded", 1, 0),
     "cp1252_euro.csv": ("loaded", 2, 0),
     "mixed_encodings.csv": ("loaded", 2, 0),
     "latin1_undefined_cp1252.csv": ("loaded", 1, 0),
     "bom_utf8.csv": ("loaded", 1, 0),
     "engagements_bad.csv": ("loaded", 1, 3),
-    "performance_bad_percent.csv": ("loaded", 1, 2),
+    "performance_bad_percent.csv": ("loaded", 3, 0),
     "preamble_lines.csv": ("loaded", 1, 1),
-    "bad_booleans.csv": ("loaded", 1, 1),
+    "bad_booleans.csv": ("loaded", 2, 0),
 }
+# csat -1, nps 12, ces 9 | aht -30, wait -1 | sla 150 %, attrition -4 % | fcr "maybe"
+VALUES_REJECTED = {"out_of_range_scores.csv": 3, "negative_durations.csv": 2, "performance_bad_percent.csv": 2,
+                   "bad_booleans.csv": 1}
 
 
 def row_counts(con) -> dict[str, int]:
@@ -61,6 +65,7 @@ def test_bad_input_never_crashes_or_half_loads(con, name):
     after = row_counts(con)
     status, loaded, rejected = EXPECTED[name]
     assert (result.status, result.rows_loaded, result.rows_rejected) == (status, loaded, rejected), result.message
+    assert result.values_rejected == VALUES_REJECTED.get(name, 0), result.message
     if result.status == "failed":
         assert after == before
         assert name in result.message
@@ -77,7 +82,7 @@ def test_reject_lines_point_at_the_physical_line(con):
     result = ingest_file(con, CORPUS / "preamble_lines.csv")
     assert result.rejects.to_dict("records") == [
         {"line": 5, "column": "date", "value": "oops", "reason": "could not read the value as a date/time for "
-                                                                  "occurred_at"}]
+                                                                  "occurred_at", "scope": "row"}]
 
 
 def test_cp1252_files_are_decoded_not_mangled(con):
@@ -100,10 +105,11 @@ def test_formula_cells_are_stored_verbatim_and_neutralised_on_export(con):
     assert "'=HYPERLINK" in exported and "'+cmd|calc" in exported
 
 
-def test_duplicate_headers_keep_the_first_column_with_a_warning(con):
+def test_duplicate_headers_keep_the_first_column_and_rename_the_others_visibly(con):
     from analytics.ingest import sniff_file
 
     sniffed = sniff_file(CORPUS / "duplicate_headers.csv")
     assert any("duplicate header" in w for w in sniffed.warnings)
+    assert len(set(sniffed.columns)) == len(sniffed.columns) == len(sniffed.preview.columns)
     ingest_file(con, CORPUS / "duplicate_headers.csv")
     assert con.execute("select csat from interactions").fetchone() == (4.0,)

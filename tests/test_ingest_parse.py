@@ -127,10 +127,13 @@ def test_csat_scale_is_ten_when_a_value_exceeds_five(con, tmp_path):
     assert set(column(con, "csat_scale")) == {10}
 
 
-def test_out_of_range_scores_are_rejected_with_line_column_and_value(con, tmp_path):
+def test_out_of_range_scores_are_rejected_as_values_with_line_column_and_value(con, tmp_path):
     result = load(con, tmp_path, "date,provider,nps,ces\n2024-01-01,A,11,4\n2024-01-02,A,7,0\n2024-01-03,A,7,7\n")
-    assert (result.rows_loaded, result.rows_rejected) == (1, 2)
+    assert (result.rows_loaded, result.rows_rejected, result.values_rejected) == (3, 0, 2)
+    assert con.execute("select nps, ces from interactions order by occurred_at").fetchall() == [
+        (None, 4.0), (7.0, None), (7.0, 7.0)]
     rejects = result.rejects.to_dict("records")
+    assert {r["scope"] for r in rejects} == {"value"}
     assert rejects[0]["line"] == 2 and rejects[0]["column"] == "nps" and rejects[0]["value"] == "11"
     assert rejects[1]["line"] == 3 and rejects[1]["column"] == "ces" and rejects[1]["value"] == "0"
 
@@ -143,9 +146,9 @@ def test_impossible_future_and_ancient_dates_are_rejected(con, tmp_path):
     assert "could not read" in reasons and "future" in reasons and "before 1990" in reasons
 
 
-def test_negative_durations_are_rejected(con, tmp_path):
+def test_negative_durations_are_rejected_as_values(con, tmp_path):
     result = load(con, tmp_path, "date,provider,aht\n2024-01-01,A,-5\n2024-01-02,A,5\n")
-    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert (result.rows_loaded, result.rows_rejected, result.values_rejected) == (2, 0, 1)
     assert "negative" in result.rejects.loc[0, "reason"]
 
 

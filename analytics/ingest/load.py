@@ -24,7 +24,7 @@ from analytics.ingest import parse
 from analytics.ingest.errors import IngestError
 from analytics.ingest.mapping import Mapping
 from analytics.ingest.sniff import (DELIMITER_NAMES, FileFacts, Layout, check_mapping_columns, column_specs,
-                                    date_notes, file_facts, sniff_layout, utf8_copy)
+                                    date_notes, file_facts, sampled_values, sniff_layout, utf8_copy)
 
 Progress = Callable[[float, str], None]
 REJECTS_SAMPLE = 200
@@ -33,22 +33,36 @@ SPEC_SAMPLE = 5000
 
 @dataclass(frozen=True)
 class IngestResult:
+    """What happened to one file.
+
+    status: loaded | empty (nothing new loaded — every row rejected or already loaded) | skipped (the same
+    file is already loaded) | failed | dry-run. rows_read = rows_loaded + rows_rejected + rows_duplicate
+    + rows_collapsed. rows_rejected counts rows rejected whole (time, period or identity unusable);
+    values_rejected counts single values set to NULL while their row loaded; rows_collapsed counts the
+    extra events of an event log folded into one row per ticket. column_problems: one sentence per
+    mapped column whose values mostly fail, with examples and a suggested fix.
+    """
+
     file: str
     kind: str | None
     batch_id: int | None
-    status: str  # loaded | skipped | failed | dry-run
+    status: str
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
     rows_duplicate: int = 0
     message: str = ""
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["line", "column", "value",
-                                                                                "reason"]))
+                                                                                "reason", "scope"]))
+    values_rejected: int = 0
+    rows_collapsed: int = 0
+    column_problems: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """The CLI's JSON object for this file (without the rejects frame)."""
         data = asdict(self)
         data.pop("rejects")
+        data["column_problems"] = list(self.column_problems)
         return data
 
 
@@ -84,7 +98,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
         if not dry_run:
             # A cursor of its own: `con` may be the process-wide connection other sessions use at the same time.
             with con.cursor() as look:
-                known = look.execute("select batch_id, file_name from batches where sha256 = ?",
+                # a batch that loaded nothing does not count: the same file may come back with a better mapping
+                known = look.execute("select batch_id, file_name from batches where sha256 = ? and rows_loaded > 0",
                                      [facts.sha256]).fetchone()
             if known:
                 return IngestResult(display, chosen, int(known[0]), "skipped",
@@ -99,7 +114,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
                 "matches their fields. Expected e.g. a timestamp and measures (interactions), a period and "
                 "KPIs (performance) or provider, account, relationship model and contract start (engagements); "
                 f"found headers: {', '.join(repr(c) for c in layout.columns)}", file=display)
-        resolved = mapping_rules.resolve(chosen, layout.columns, mapping)
+        resolved = mapping_rules.resolve(chosen, layout.columns, mapping, sampled_values(layout))
         check_mapping_columns(resolved, layout.columns, display)
         missing = mapping_rules.missing_required(resolved)
         if missing:
@@ -107,18 +122,23 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
                 f"read as {chosen}, the file lacks: {'; '.join(missing)}. Found headers: "
                 f"{', '.join(repr(c) for c in layout.columns)}. Rename a column, choose it in the mapping, "
                 "or give a constant for provider/account.", file=display)
+        try:
+            params_tz = contracts.reporting_time_zone()
+        except ValueError as exc:
+            raise IngestError(str(exc), file=display) from exc
         with utf8_copy(path, facts.encoding) as readable:
             if dry_run:
                 cur = con.cursor()
                 try:
                     cur.execute("begin transaction")
-                    return _load(cur, readable, display, facts, layout, resolved, None, source_name, report)
+                    return _load(cur, readable, display, facts, layout, resolved, None, source_name, report, params_tz)
                 finally:
                     cur.execute("rollback")
                     cur.close()
             with db.write_transaction(con) as cur:
                 batch_id = _next_batch_id(cur)
-                return _load(cur, readable, display, facts, layout, resolved, batch_id, source_name, report)
+                return _load(cur, readable, display, facts, layout, resolved, batch_id, source_name, report,
+                             params_tz)
     except IngestError as exc:
         return IngestResult(display, chosen, None, "failed", message=str(exc))
 
@@ -178,12 +198,31 @@ def _ragged_rejects_sql() -> str:
     # and those of the ragged records before it.
     return """select $header + t.r + coalesce(s._nl_before + s._nl, 0) + t.nl_prev as line, '(whole row)' as "column",
                      trim(b.csv_line, chr(10) || chr(13)) as value,
-                     'the row has the wrong number of fields or broken quoting: ' || b.error_message as reason
+                     'the row has the wrong number of fields or broken quoting: ' || b.error_message as reason,
+                     'row' as scope, cast(null as varchar) as field
               from rp_thr t join rp_bad b using (r) left join rp_stage s on s._k = t.t"""
 
 
+def _timestamp_spec(name: str, source: str, values: list[str], date_order: str | None) -> parse.ColumnSpec:
+    """How to read an extra timestamp column (a derived duration's end, an event log's order)."""
+    stamp = contracts.Field(name, "timestamp", "")
+    return parse.detect_spec(stamp, source, values, date_order)
+
+
+def _recoded(ref: str, name: str, recode: dict[str, str], params: dict) -> str:
+    """`ref` with the mapping's recode for field `name` applied (case-insensitive, values bound)."""
+    if not recode:
+        return f"rp_null({ref})"
+    cases = []
+    for k, (source_value, canonical) in enumerate(recode.items()):
+        params[f"rc_{name}_{k}"] = source_value.strip().upper()
+        params[f"rt_{name}_{k}"] = canonical
+        cases.append(f"when $rc_{name}_{k} then $rt_{name}_{k}")
+    return f"rp_null(case upper(trim({ref})) {' '.join(cases)} else {ref} end)"
+
+
 def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, resolved: Mapping,
-          batch_id: int | None, source_name: str | None, report: Progress) -> IngestResult:
+          batch_id: int | None, source_name: str | None, report: Progress, tz: str) -> IngestResult:
     kind = resolved.kind
     for statement in parse.MACROS:
         cur.execute(statement)
@@ -204,10 +243,24 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
 
     specs = column_specs(resolved, columns, sample)
     params: dict = {"header": layout.header_line, "unassigned": contracts.UNASSIGNED,
-                    "batch_id": batch_id, "file_name": display}
+                    "batch_id": batch_id, "file_name": display, "tz": tz}
     raw_refs: dict[str, str] = {}
     for name, spec in specs.items():
-        raw_refs[name] = f"rp_null(c{columns.index(spec.source)})"
+        raw_refs[name] = _recoded(f"c{columns.index(spec.source)}", name, resolved.recode.get(name, {}), params)
+    # Derived durations: two extra timestamp columns per field, `_from_x` and `_to_x`.
+    extra: dict[str, parse.ColumnSpec] = {}
+    for name, ends in resolved.derived.items():
+        for end in ("from", "to"):
+            source = ends[end]
+            extra[f"_{end}_{name}"] = _timestamp_spec(name, source, sample(columns.index(source)),
+                                                      resolved.date_order)
+            raw_refs[f"_{end}_{name}"] = f"rp_null(c{columns.index(source)})"
+    if resolved.event_log:
+        key, order_by = resolved.event_log["key"], resolved.event_log["order_by"]
+        extra["_order"] = _timestamp_spec("occurred_at", order_by, sample(columns.index(order_by)),
+                                          resolved.date_order)
+        raw_refs["_order"] = f"rp_null(c{columns.index(order_by)})"
+        raw_refs["_key"] = f"rp_null(c{columns.index(key)})"
     for name, value in resolved.constants.items():
         params[f"const_{name}"] = value
         if name not in specs:
@@ -215,23 +268,31 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
             specs[name] = parse.detect_spec(f, "(constant)", [value], resolved.date_order)
             raw_refs[name] = f"rp_null(cast($const_{name} as varchar))"
 
-    csat_scale = None
-    if kind == INTERACTIONS and "csat" in specs:
-        (top,) = _run(cur, f"select max({parse.value_sql(specs['csat'], raw_refs['csat'])}) from rp_stage",
-                      params).fetchone()
-        csat_scale = 5 if top is None or top <= 5 else 10
-    params["csat_scale"] = csat_scale
-
     report(0.45, "Parsing and validating values")
     raw_cols = ", ".join(f"{ref} as {_ident('r_' + name)}" for name, ref in raw_refs.items())
     parsed_cols = ", ".join(f"{parse.value_sql(spec, _ident('r_' + name))} as {_ident('p_' + name)}"
-                            for name, spec in specs.items())
+                            for name, spec in {**specs, **extra}.items())
+    derived_cols = "".join(
+        f", epoch({_ident('p__to_' + name)}) - epoch({_ident('p__from_' + name)}) as {_ident('p_' + name)}"
+        for name in resolved.derived)
     _run(cur, f"""create temp table rp_parsed as
-        with raw as (select _line, {raw_cols} from rp_stage)
-        select *, cast($csat_scale as smallint) as csat_scale, {parsed_cols} from raw""", params)
+        with raw as (select _line, {raw_cols} from rp_stage),
+        parsed as (select *, {parsed_cols} from raw)
+        select *{derived_cols} from parsed""", params)
 
-    rule_sql = []
-    for i, (name, spec) in enumerate(specs.items()):
+    rows_collapsed, collapse_note = 0, ""
+    if resolved.event_log:
+        rows_collapsed, collapse_note = _collapse_events(cur, resolved, "occurred_at" in specs)
+
+    csat_scale = None
+    if kind == INTERACTIONS and "csat" in specs:
+        csat_scale = resolved.csat_scale or _detect_csat_scale(cur)
+    params["csat_scale"] = csat_scale
+
+    rule_sql: list[str] = []
+    value_conditions: dict[str, list[str]] = {}
+    all_checks: list[tuple[str, parse.Check]] = []
+    for name, spec in specs.items():
         if spec.source == "(constant)":
             (ok,) = _run(cur, f"select {parse.value_sql(spec, raw_refs[name])} is not null "
                               f"or {raw_refs[name]} is null", params).fetchone()
@@ -239,55 +300,165 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                 raise IngestError(f"the constant {resolved.constants[name]!r} given for {name} cannot be read "
                                   f"as {parse.PARSER_NAMES.get(spec.parser, spec.parser)}", file=display)
             continue
-        for j, check in enumerate(parse.checks(spec, _ident("r_" + name), _ident("p_" + name))):
-            params[f"col_{i}_{j}"] = spec.source
-            params[f"why_{i}_{j}"] = check.reason
-            rule_sql.append(f"select _line as line, $col_{i}_{j} as \"column\", {check.raw_ref} as value, "
-                            f"$why_{i}_{j} as reason from rp_parsed where {check.condition}")
+        all_checks += [(name, c) for c in parse.checks(spec, _ident("r_" + name), _ident("p_" + name), csat_scale)]
+    for name, ends in resolved.derived.items():
+        duration = parse.ColumnSpec(name, "duration", f"{ends['from']} → {ends['to']}")
+        for end in ("from", "to"):
+            spec = extra[f"_{end}_{name}"]
+            unreadable = parse.checks(spec, _ident(f"r__{end}_{name}"), _ident(f"p__{end}_{name}"))[0]
+            all_checks.append((name, parse.Check(name, spec.source, unreadable.raw_ref, unreadable.condition,
+                                                 f"could not read the value as a date/time for {name} "
+                                                 f"(derived from {ends['from']} → {ends['to']})", "value")))
+        negative = parse.checks(duration, _ident(f"r__to_{name}"), _ident("p_" + name))[1]
+        all_checks.append((name, parse.Check(name, duration.source, negative.raw_ref, negative.condition,
+                                             f"{name} is negative: {ends['to']} is before {ends['from']}", "value")))
+    for i, (name, check) in enumerate(all_checks):
+        params[f"col_{i}"], params[f"why_{i}"], params[f"fld_{i}"] = check.source, check.reason, name
+        rule_sql.append(f"select _line as line, $col_{i} as \"column\", {check.raw_ref} as value, "
+                        f"$why_{i} as reason, '{check.scope}' as scope, $fld_{i} as field "
+                        f"from rp_parsed where {check.condition}")
+        if check.scope == "value":
+            value_conditions.setdefault(name, []).append(f"({check.condition})")
     for i, (name, condition, reason) in enumerate(_row_rules(kind, specs)):
         params[f"rcol_{i}"] = specs[name].source if name in specs else name
         params[f"rwhy_{i}"] = reason
         value = _ident("r_" + name) if name in specs else "null"
         rule_sql.append(f"select _line as line, $rcol_{i} as \"column\", {value} as value, "
-                        f"$rwhy_{i} as reason from rp_parsed where {condition}")
+                        f"$rwhy_{i} as reason, 'row' as scope, '{name}' as field from rp_parsed where {condition}")
     rule_sql.append(_ragged_rejects_sql())
-    _run(cur, "create temp table rp_rejects as " + "\nunion all\n".join(rule_sql), params)
+    _run(cur, "create temp table rp_rejects as select cast(line as bigint) as line, \"column\", value, reason, "
+              "scope, field from (" + "\nunion all\n".join(rule_sql) + ")", params)
+    problems = _column_problems(cur, specs, resolved, csat_scale)
 
     report(0.65, "Removing duplicates")
-    _run(cur, f"create temp table rp_clean as select _line, {_final_columns(kind, specs)} from rp_parsed "
-              "where _line not in (select line from rp_rejects where line is not null)", params)
+    _run(cur, f"create temp table rp_clean as select _line, {_final_columns(kind, specs, value_conditions, set(resolved.derived))} "
+              "from rp_parsed where _line not in (select line from rp_rejects where scope = 'row' "
+              "and line is not null)", params)
     _dedup(cur, kind)
-    (rows_rejected,) = cur.execute("select count(distinct line) from rp_rejects").fetchone()
+    (rows_rejected,) = cur.execute("select count(distinct line) from rp_rejects where scope = 'row'").fetchone()
+    (values_rejected,) = cur.execute(
+        "select count(*) from (select distinct line, field from rp_rejects where scope = 'value' and line not in "
+        "(select line from rp_rejects where scope = 'row' and line is not null))").fetchone()
     (clean,) = cur.execute("select count(*) from rp_clean").fetchone()
     (fresh,) = cur.execute("select count(*) from rp_new").fetchone()
-    rejects = cur.execute(f"select line, \"column\", value, reason from rp_rejects order by line, \"column\" "
-                          f"limit {REJECTS_SAMPLE}").df()
+    rejects = cur.execute(f"select line, \"column\", value, reason, scope from rp_rejects "
+                          f"order by line, \"column\" limit {REJECTS_SAMPLE}").df()
     rows_read = staged + ragged
     counts = dict(rows_read=int(rows_read), rows_loaded=int(fresh), rows_rejected=int(rows_rejected),
-                  rows_duplicate=int(clean - fresh))
+                  rows_duplicate=int(clean - fresh), values_rejected=int(values_rejected),
+                  rows_collapsed=int(rows_collapsed))
+    summary = (f"{rows_rejected:,} rows rejected, {values_rejected:,} single values rejected (set empty, the "
+               f"rest of their row loaded), {clean - fresh:,} duplicates skipped")
+    notes = "".join(f" {n}" for n in ([collapse_note] if collapse_note else []) + list(problems))
     formats, _ = date_notes(specs)
     if batch_id is None:
-        return IngestResult(display, kind, None, "dry-run", **counts, rejects=rejects,
-                            message=f"Dry run of {display}: {fresh} {kind} rows would load, {rows_rejected} "
-                                    f"rejected, {clean - fresh} duplicates skipped; nothing was written.")
+        return IngestResult(display, kind, None, "dry-run", **counts, rejects=rejects, column_problems=problems,
+                            message=f"Dry run of {display}: {fresh:,} {kind} rows would load ({summary}); "
+                                    f"nothing was written.{notes}")
 
+    status = "loaded" if fresh else "empty"
+    if fresh:
+        message = f"Loaded {fresh:,} {kind} rows from {display} as batch {batch_id} ({summary}).{notes}"
+    else:
+        message = (f"Nothing new was loaded from {display} (batch {batch_id}): {summary}. "
+                   + ("Every row was rejected; see the rejects for why, fix the file or the mapping and load it "
+                      "again." if clean == 0 else "Every row is already loaded.") + notes)
     report(0.75, f"Inserting {fresh} rows")
     _insert(cur, kind, batch_id, csat_scale)
-    _run(cur, "insert into rejects select $batch_id, $file_name, line, \"column\", value, reason from rp_rejects",
-         params)
+    _run(cur, "insert into rejects (batch_id, file_name, line, \"column\", value, reason, scope) "
+              "select $batch_id, $file_name, line, \"column\", value, reason, scope from rp_rejects", params)
     cur.execute(
         "insert into batches (batch_id, file_name, source_name, sha256, kind, encoding, delimiter, date_formats,"
-        " mapping, rows_read, rows_loaded, rows_rejected, rows_duplicate) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " mapping, rows_read, rows_loaded, rows_rejected, rows_duplicate, values_rejected, rows_collapsed, status,"
+        " message) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [batch_id, display, source_name, facts.sha256, kind, facts.encoding, layout.delimiter, json.dumps(formats),
          resolved.to_json(), counts["rows_read"], counts["rows_loaded"], counts["rows_rejected"],
-         counts["rows_duplicate"]])
+         counts["rows_duplicate"], counts["values_rejected"], counts["rows_collapsed"], status, message])
     if kind == INTERACTIONS:
-        report(0.9, "Updating the daily rollup")
+        report(0.9, "Updating repeat flags and the daily rollup")
+        cur.execute("create or replace temp table rp_touched as select customer_id, occurred_at from rp_new "
+                    "where customer_id is not null")
+        rollups.refresh_repeats(cur, "rp_touched", skip_batch=batch_id)
         rollups.add_batch(cur, batch_id)
     report(1.0, "Done")
-    return IngestResult(display, kind, batch_id, "loaded", **counts, rejects=rejects,
-                        message=f"Loaded {fresh} {kind} rows from {display} as batch {batch_id} "
-                                f"({rows_rejected} rejected, {clean - fresh} duplicates skipped).")
+    return IngestResult(display, kind, batch_id, status, **counts, rejects=rejects, column_problems=problems,
+                        message=message)
+
+
+def _detect_csat_scale(cur) -> int:
+    """1–5 when at least CSAT_FIVE_SHARE of the readable ratings are ≤ 5, else 1–10."""
+    low, total = cur.execute("select count(*) filter (where p_csat <= 5), count(p_csat) from rp_parsed").fetchone()
+    return 5 if total == 0 or low >= contracts.CSAT_FIVE_SHARE * total else 10
+
+
+def _collapse_events(cur, resolved: Mapping, has_time: bool) -> tuple[int, str]:
+    """Fold an event log to one row per key: its latest event (by order_by, then file order), with the
+    earliest occurred_at of the key. Rows without a key stay as they are. Returns (rows folded, rule)."""
+    (events,) = cur.execute("select count(*) from rp_parsed").fetchone()
+    first_open = ", min(p_occurred_at) over (partition by _event_key) as p_occurred_at" if has_time else ""
+    replace = f" replace ({first_open[2:]})" if has_time else ""
+    cur.execute(f"""create temp table rp_collapsed as
+        with keyed as (select *, coalesce(r__key, '#line ' || _line) as _event_key from rp_parsed),
+        latest as (
+            select *{replace} from keyed
+            qualify row_number() over (partition by _event_key order by p__order desc nulls last, _line desc) = 1
+        )
+        select * exclude (_event_key) from latest""")
+    cur.execute("drop table rp_parsed")
+    cur.execute("alter table rp_collapsed rename to rp_parsed")
+    (kept,) = cur.execute("select count(*) from rp_parsed").fetchone()
+    log = resolved.event_log or {}
+    rule = (f"{kept:,} tickets from {events:,} events (one per {log.get('key')!r}): latest state kept "
+            f"(by {log.get('order_by')!r})" + (", first open time" if has_time else ""))
+    resolution = resolved.derived.get("resolution_seconds")
+    if resolution:
+        rule += f", resolved when {resolution['to']!r} is set (time to resolve from {resolution['from']!r})"
+    return int(events - kept), rule + "."
+
+
+_FIX_HINTS = {
+    "bool": "the values are not yes/no: add a recode for {field} in the mapping "
+            '("recode": {{"{field}": {{"{example}": "yes"}}}}) or map another column',
+    "percent": "is this column a percentage? map it to another field if not",
+    "timestamp": "check the column holds dates, or set date_order in the mapping",
+    "date": "check the column holds dates, or set date_order in the mapping",
+    "duration": "is this column a duration (seconds, mm:ss, hh:mm:ss)? map another column if not",
+}
+
+
+def _column_problems(cur, specs: dict[str, parse.ColumnSpec], resolved: Mapping,
+                     csat_scale: int | None) -> tuple[str, ...]:
+    """One sentence per mapped column where more than half of the present values fail, with examples and a fix."""
+    failing = cur.execute("""select field, any_value("column"), count(distinct line),
+                                    list(distinct value order by value)[1:3], any_value(reason)
+                             from rp_rejects where field is not null and line is not null group by field""").fetchall()
+    problems = []
+    for name, column, failed, examples, reason in failing:
+        if name in specs and specs[name].source != "(constant)":
+            (present,) = cur.execute(f"select count({_ident('r_' + name)}) from rp_parsed").fetchone()
+            parser = specs[name].parser
+        elif name in resolved.derived:
+            (present,) = cur.execute(f"select count(*) from rp_parsed where {_ident('r__from_' + name)} is not null"
+                                     f" or {_ident('r__to_' + name)} is not null").fetchone()
+            parser = "timestamp"
+        else:
+            continue
+        if present < 3 or failed * 2 <= present:
+            continue
+        shown = ", ".join(repr(e) for e in (examples or []) if e is not None) or "(empty)"
+        if name == "csat":
+            fix = (f"the ratings do not fit the 1–{csat_scale} scale: declare \"csat_scale\" in the mapping, or "
+                   "map another column")
+        elif parser in ("number", "count", "score") and any(
+                e is not None and re.fullmatch(r"\d+[.,]\d+", str(e)) for e in examples or []):
+            fix = "looks like an average or a decimal: read as a number? map it to a number field"
+        else:
+            example = str((examples or [""])[0])
+            fix = _FIX_HINTS.get(parser, "is the right column mapped to {field}?").format(field=name,
+                                                                                        example=example)
+        problems.append(f"Column {column!r} ({name}): {failed:,} of {present:,} values fail ({reason}), e.g. "
+                        f"{shown} — {fix}.")
+    return tuple(problems)
 
 
 def _row_rules(kind: str, specs: dict[str, parse.ColumnSpec]) -> list[tuple[str, str, str]]:
@@ -302,12 +473,17 @@ def _row_rules(kind: str, specs: dict[str, parse.ColumnSpec]) -> list[tuple[str,
     return rules
 
 
-def _final_columns(kind: str, specs: dict[str, parse.ColumnSpec]) -> str:
+def _final_columns(kind: str, specs: dict[str, parse.ColumnSpec], value_conditions: dict[str, list[str]],
+                   derived: set[str]) -> str:
     exprs = []
     for f in contracts.FIELDS[kind]:
         if f.name == "occurred_time":
             continue
-        expr = _ident("p_" + f.name) if f.name in specs else f"cast(null as {f.sql_type})"
+        present = f.name in specs or f.name in derived
+        expr = _ident("p_" + f.name) if present else f"cast(null as {f.sql_type})"
+        if f.name in value_conditions:
+            # a value that failed its checks is NULL; the rest of the row loads
+            expr = f"case when {' or '.join(value_conditions[f.name])} then null else {expr} end"
         if f.name == "occurred_at" and "occurred_time" in specs:
             expr = (f"case when p_occurred_time is not null then cast(cast(p_occurred_at as date) as timestamp) "
                     f"+ to_seconds(p_occurred_time) else p_occurred_at end")
@@ -315,7 +491,7 @@ def _final_columns(kind: str, specs: dict[str, parse.ColumnSpec]) -> str:
             expr = f"coalesce({expr}, $unassigned)"
         exprs.append(f"cast({expr} as {f.sql_type}) as {_ident(f.name)}")
     if kind == INTERACTIONS:
-        exprs.append("csat_scale")
+        exprs.append("cast($csat_scale as smallint) as csat_scale")
     return ", ".join(exprs)
 
 
@@ -359,24 +535,9 @@ def _insert(cur, kind: str, batch_id: int, csat_scale: int | None) -> None:
     names = [n for n in contracts.field_names(kind) if n != "occurred_time"]
     columns = ", ".join(_ident(n) for n in names)
     if kind == INTERACTIONS:
-        # is_repeat: the same customer had a contact in the 7 days before (existing rows + this batch).
-        cur.execute(f"""insert into interactions (batch_id, {columns}, csat_scale, is_repeat)
-            with history as (
-                select customer_id, occurred_at, null::bigint as _line from interactions
-                where customer_id in (select customer_id from rp_new where customer_id is not null)
-                union all
-                select customer_id, occurred_at, _line from rp_new where customer_id is not null
-            ),
-            previous as (
-                select _line, max(occurred_at) over (
-                    partition by customer_id order by occurred_at
-                    range between interval 7 days preceding and interval 1 microsecond preceding) as prior_contact
-                from history
-            )
-            select ?, {", ".join("n." + _ident(x) for x in names)}, n.csat_scale,
-                   case when n.customer_id is null then null else p.prior_contact is not null end
-            from rp_new n left join previous p on p._line = n._line
-            order by n._line""", [batch_id])
+        # is_repeat is set afterwards, set-based, by rollups.refresh_repeats (for this batch and its neighbours)
+        cur.execute(f"insert into interactions (batch_id, {columns}, csat_scale) select ?, {columns}, csat_scale "
+                    "from rp_new order by _line", [batch_id])
     else:
         cur.execute(f"insert into {_ident(kind)} (batch_id, {columns}) select ?, {columns} from rp_new "
                     "order by _line", [batch_id])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from analytics import contracts
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, KINDS, PERFORMANCE
@@ -20,28 +21,91 @@ DATE_ORDERS = ("dmy", "mdy")
 
 @dataclass(frozen=True)
 class Mapping:
-    """kind, canonical field -> source header, canonical field -> constant text, date order."""
+    """How a file's columns become canonical fields.
+
+    kind; canonical field -> source header (``columns``); canonical field -> constant text (``constants``);
+    the date order; and for tickets, complaints and event logs:
+
+    * ``csat_scale`` — 5 or 10, declared instead of detected;
+    * ``recode`` — field -> {source value: canonical value}, applied (case-insensitively) before parsing,
+      e.g. ``{"resolved_first_contact": {"Closed with explanation": "yes"}}`` or channel/reason spellings;
+    * ``derived`` — duration field -> {"from": header, "to": header}: seconds between two timestamp columns;
+    * ``event_log`` — {"key": header, "order_by": header}: one row per key is kept (its latest state by
+      ``order_by``), with the earliest occurred_at of the key;
+    * ``volume_only`` — load an interactions file that has no measure, for contact volume, channel and
+      reason analysis only (otherwise such a file is refused, so a mis-mapped file is caught).
+    """
 
     kind: str
     columns: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     date_order: str | None = None
+    csat_scale: int | None = None
+    recode: dict[str, dict[str, str]] = field(default_factory=dict)
+    derived: dict[str, dict[str, str]] = field(default_factory=dict)
+    event_log: dict[str, str] | None = None
+    volume_only: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise IngestError(f"the mapping's kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
         known = set(contracts.field_names(self.kind))
-        unknown = sorted((set(self.columns) | set(self.constants)) - known)
+        unknown = sorted((set(self.columns) | set(self.constants) | set(self.recode) | set(self.derived)) - known)
         if unknown:
             raise IngestError(f"the mapping names fields that {self.kind} files do not have: "
                               f"{', '.join(unknown)} (known fields: {', '.join(sorted(known))})")
         if self.date_order is not None and self.date_order not in DATE_ORDERS:
             raise IngestError(f"date_order must be 'dmy' (day-first) or 'mdy' (month-first), "
                               f"not {self.date_order!r}")
+        if self.csat_scale is not None and self.csat_scale not in contracts.CSAT_SCALES:
+            raise IngestError(f"csat_scale must be 5 (a 1–5 scale) or 10 (a 1–10 scale), not {self.csat_scale!r}")
+        for name, spec in self.derived.items():
+            if contracts.field(self.kind, name).parser != "duration":
+                raise IngestError(f"derived fields are durations between two timestamp columns; {name} is not a "
+                                  "duration (derive handle_seconds, wait_seconds or resolution_seconds)")
+            if not isinstance(spec, dict) or not spec.get("from") or not spec.get("to"):
+                raise IngestError(f"derived {name} needs the two timestamp columns as "
+                                  f'{{"from": "opened column", "to": "closed column"}}, not {spec!r}')
+            if name in self.columns:
+                raise IngestError(f"{name} is both mapped to column {self.columns[name]!r} and derived; "
+                                  "keep one of the two")
+        for name, values in self.recode.items():
+            if not isinstance(values, dict):
+                raise IngestError(f"recode for {name} must map source values to canonical values, "
+                                  f'e.g. {{"Closed with explanation": "yes"}}, not {values!r}')
+        if self.event_log is not None:
+            if self.kind != INTERACTIONS:
+                raise IngestError("event_log applies to interactions files only")
+            if not isinstance(self.event_log, dict) or not self.event_log.get("key") \
+                    or not self.event_log.get("order_by"):
+                raise IngestError('event_log needs the ticket column and the event time column, e.g. '
+                                  f'{{"key": "number", "order_by": "sys_updated_at"}}, not {self.event_log!r}')
+
+    def source_columns(self) -> dict[str, str]:
+        """Every source header the mapping names, with what it is used for (for checking a file has them)."""
+        used = {source: name for name, source in self.columns.items()}
+        for name, spec in self.derived.items():
+            used.setdefault(spec["from"], f"{name} (derived from)")
+            used.setdefault(spec["to"], f"{name} (derived to)")
+        if self.event_log:
+            used.setdefault(self.event_log["key"], "event_log key")
+            used.setdefault(self.event_log["order_by"], "event_log order_by")
+        return used
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "columns": dict(self.columns), "constants": dict(self.constants),
+        data = {"kind": self.kind, "columns": dict(self.columns), "constants": dict(self.constants),
                 "date_order": self.date_order}
+        if self.csat_scale is not None:
+            data["csat_scale"] = self.csat_scale
+        if self.recode:
+            data["recode"] = {k: dict(v) for k, v in self.recode.items()}
+        if self.derived:
+            data["derived"] = {k: dict(v) for k, v in self.derived.items()}
+        if self.event_log:
+            data["event_log"] = dict(self.event_log)
+        if self.volume_only:
+            data["volume_only"] = True
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -49,13 +113,32 @@ class Mapping:
     @classmethod
     def from_dict(cls, data: dict) -> "Mapping":
         if not isinstance(data, dict) or "kind" not in data:
-            raise IngestError("a mapping is a JSON object with at least a \"kind\" key "
-                              "(plus optional \"columns\", \"constants\", \"date_order\")")
+            raise IngestError("a mapping is a JSON object with at least a \"kind\" key (plus optional "
+                              "\"columns\", \"constants\", \"date_order\", \"csat_scale\", \"recode\", "
+                              "\"derived\", \"event_log\", \"volume_only\")")
+        scale = data.get("csat_scale")
+        if scale is not None:
+            try:
+                scale = int(scale)
+            except (TypeError, ValueError):
+                raise IngestError(f"csat_scale must be 5 or 10, not {scale!r}") from None
+        recode = data.get("recode") or {}
+        derived = data.get("derived") or {}
+        if not isinstance(recode, dict) or not isinstance(derived, dict):
+            raise IngestError("recode and derived are JSON objects keyed by field name")
         return cls(kind=str(data["kind"]),
                    columns={str(k): str(v) for k, v in (data.get("columns") or {}).items() if v},
                    constants={str(k): str(v) for k, v in (data.get("constants") or {}).items()
                               if v is not None and str(v).strip()},
-                   date_order=data.get("date_order") or None)
+                   date_order=data.get("date_order") or None,
+                   csat_scale=scale,
+                   recode={str(k): ({str(a): ("" if b is None else str(b)) for a, b in v.items()}
+                                    if isinstance(v, dict) else v) for k, v in recode.items()},
+                   derived={str(k): ({str(a): str(b) for a, b in v.items()} if isinstance(v, dict) else v)
+                            for k, v in derived.items()},
+                   event_log=({str(a): str(b) for a, b in data["event_log"].items()}
+                              if isinstance(data.get("event_log"), dict) else data.get("event_log") or None),
+                   volume_only=bool(data.get("volume_only", False)))
 
     @classmethod
     def from_json(cls, text: str) -> "Mapping":
@@ -88,19 +171,34 @@ def usable_columns(columns: tuple[str, ...]) -> dict[str, str]:
     return seen
 
 
-def auto_columns(kind: str, columns: tuple[str, ...]) -> dict[str, str]:
-    """canonical field -> source header, from the synonyms in contracts.py."""
+def auto_columns(kind: str, columns: tuple[str, ...], values_of: Callable[[str], list[str]] | None = None
+                 ) -> dict[str, str]:
+    """canonical field -> source header, from the synonyms in contracts.py.
+
+    With `values_of(source) -> sampled raw values`, an identity field (provider, account, ids) never
+    takes a column whose sampled values are all empty or null spellings (`?` in every row).
+    """
     available = usable_columns(columns)
     used: set[str] = set()
     result: dict[str, str] = {}
     for f in contracts.FIELDS[kind]:
         for key in _keys(f):
             source = available.get(key)
-            if source is not None and source not in used:
-                result[f.name] = source
-                used.add(source)
-                break
+            if source is None or source in used:
+                continue
+            if values_of is not None and f.name in contracts.IDENTITY_FIELDS and is_junk(values_of(source)):
+                continue
+            result[f.name] = source
+            used.add(source)
+            break
     return result
+
+
+def is_junk(values: list[str]) -> bool:
+    """True when no sampled value carries information (all empty or null spellings such as `?`)."""
+    from analytics.ingest.parse import NULL_SPELLINGS
+
+    return not any(str(v).strip().upper() not in NULL_SPELLINGS for v in values)
 
 
 def kind_scores(columns: tuple[str, ...]) -> dict[str, int]:
@@ -120,17 +218,20 @@ def detect_kind(columns: tuple[str, ...]) -> str | None:
     return best if scores[best] > 0 else None
 
 
-def resolve(kind: str, columns: tuple[str, ...], explicit: Mapping | None) -> Mapping:
+def resolve(kind: str, columns: tuple[str, ...], explicit: Mapping | None,
+            values_of: Callable[[str], list[str]] | None = None) -> Mapping:
     """The automatic mapping, overridden field by field by `explicit` (same kind)."""
-    auto = auto_columns(kind, columns)
+    auto = auto_columns(kind, columns, values_of)
     if explicit is None or explicit.kind != kind:
         return Mapping(kind=kind, columns=auto)
-    taken = set(explicit.columns.values())
+    taken = set(explicit.source_columns())
     merged = {name: source for name, source in auto.items()
-              if name not in explicit.columns and source not in taken}
+              if name not in explicit.columns and name not in explicit.derived and source not in taken}
     merged.update(explicit.columns)
     ordered = {name: merged[name] for name in contracts.field_names(kind) if name in merged}
-    return Mapping(kind=kind, columns=ordered, constants=dict(explicit.constants), date_order=explicit.date_order)
+    return Mapping(kind=kind, columns=ordered, constants=dict(explicit.constants), date_order=explicit.date_order,
+                   csat_scale=explicit.csat_scale, recode=dict(explicit.recode), derived=dict(explicit.derived),
+                   event_log=explicit.event_log, volume_only=explicit.volume_only)
 
 
 def missing_required(mapping: Mapping) -> tuple[str, ...]:
@@ -142,8 +243,10 @@ def missing_required(mapping: Mapping) -> tuple[str, ...]:
             missing.append("occurred_at (when the contact happened)")
         if not have & {"provider", "account"}:
             missing.append("provider or account (a column, or a constant for the whole file)")
-        if not have & set(contracts.INTERACTION_MEASURES):
-            missing.append("a measure (one of: " + ", ".join(contracts.INTERACTION_MEASURES) + ")")
+        if not (have | set(mapping.derived)) & set(contracts.INTERACTION_MEASURES) and not mapping.volume_only:
+            missing.append("a measure (one of: " + ", ".join(contracts.INTERACTION_MEASURES) + "; a duration "
+                           "can be derived from two timestamp columns, or set \"volume_only\": true to load "
+                           "the file for contact volume, channel and reason analysis only)")
     elif mapping.kind == PERFORMANCE:
         if "period" not in mapping.columns:
             missing.append("period (the reporting month)")

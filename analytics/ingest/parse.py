@@ -19,7 +19,9 @@ FALSE_SPELLINGS = ("NO", "N", "FALSE", "F", "0")
 PARTNERSHIP_SPELLINGS = ("partnership", "strategic", "partner", "strategic partnership")
 TRANSACTIONAL_SPELLINGS = ("transactional", "vendor", "transaction", "transactional vendor")
 
-ISO_RE = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
+ISO_RE = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$"
+# An ISO timestamp that carries a UTC offset (`Z`, `-04:00`, `+0530`, `-04`): converted to the reporting zone.
+OFFSET_RE = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
 YEAR_MONTH_RE = r"^\d{4}-\d{1,2}$"
 NUMERIC_DATE_RE = (r"^(\d{1,2})([-/.])(\d{1,2})[-/.](\d{2}|\d{4})"
                    r"([ T]+(\d{1,2})[:.](\d{2})([:.](\d{2}))?\s*([AaPp][Mm])?)?$")
@@ -41,11 +43,14 @@ _CHANNEL_CASES = " ".join(
 MACROS = [
     f"create or replace temp macro rp_null(x) as "
     f"case when upper(trim(x)) in ({_NULLS}) then null else trim(x) end",
-    r"create or replace temp macro rp_num(x, dec_comma) as try_cast(("
+    r"create or replace temp macro rp_num_any(x, dec_comma) as try_cast(("
     r" case when dec_comma then replace(replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
     r" '[\s$€£¥''’]', '', 'g'), '.', ''), ',', '.')"
     r" else replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
     r" '[\s$€£¥''’]', '', 'g'), ',', '') end) as double)",
+    # inf, Infinity and 1e309 are not readings of anything: unreadable, like any other non-number
+    "create or replace temp macro rp_num(x, dec_comma) as "
+    "case when isfinite(rp_num_any(x, dec_comma)) then rp_num_any(x, dec_comma) end",
     "create or replace temp macro rp_year(y) as case when length(y) = 2 then "
     "(case when cast(y as integer) < 70 then 2000 else 1900 end) + cast(y as integer) else cast(y as integer) end",
     "create or replace temp macro rp_hour(h, p) as case "
@@ -57,9 +62,11 @@ MACROS = [
     "cast(case when dayfirst then st.a else st.b end as integer), "
     "rp_hour(coalesce(nullif(st.h, ''), '0'), st.p), cast(coalesce(nullif(st.mi, ''), '0') as integer), "
     "cast(coalesce(nullif(st.s, ''), '0') as integer)) as timestamp)",
-    f"create or replace temp macro rp_ts(x, dayfirst) as case "
-    f"when regexp_matches(x, '{ISO_RE}') then try_cast(regexp_replace(replace(x, '/', '-'), "
-    r"'\s*(Z|[+-]\d{2}:?\d{2})$', '') as timestamp) "
+    # tz: the reporting time zone; a value with an offset is converted to it, a naive value is taken as in it
+    f"create or replace temp macro rp_ts(x, dayfirst, tz) as case "
+    f"when regexp_matches(x, '{ISO_RE}') and regexp_matches(x, '{OFFSET_RE}') then "
+    "timezone(tz, try_cast(replace(x, '/', '-') as timestamptz)) "
+    f"when regexp_matches(x, '{ISO_RE}') then try_cast(replace(x, '/', '-') as timestamp) "
     f"when regexp_matches(x, '{YEAR_MONTH_RE}') then try_cast(x || '-01' as timestamp) "
     f"when regexp_matches(x, '{NUMERIC_DATE_RE}') then rp_numts(regexp_extract(x, '{NUMERIC_DATE_RE}', "
     "['a', 'sep', 'b', 'y', 't', 'h', 'mi', 'ss', 's', 'p']), dayfirst) "
@@ -189,7 +196,7 @@ def value_sql(spec: ColumnSpec, ref: str) -> str:
     """SQL expression reading the (null-normalised) raw column `ref` per `spec`."""
     dec = _bool(spec.decimal_comma)
     if spec.parser in ("timestamp", "date"):
-        expr = f"rp_ts({ref}, {_bool(spec.day_first)})"
+        expr = f"rp_ts({ref}, {_bool(spec.day_first)}, $tz)"
         if spec.field == "period":
             return f"cast(date_trunc('month', {expr}) as date)"
         return f"cast({expr} as date)" if spec.parser == "date" else expr
@@ -197,6 +204,9 @@ def value_sql(spec: ColumnSpec, ref: str) -> str:
         return f"rp_tod({ref})"
     if spec.parser == "duration":
         return f"rp_dur({ref}, {_bool(spec.day_fraction)}, {dec})"
+    if spec.parser == "bool" and spec.field == "reopened":
+        # a reopen count (0, 1, 2 …) says whether the ticket was reopened
+        return f"coalesce(rp_bool({ref}), case when try_cast({ref} as bigint) >= 0 then try_cast({ref} as bigint) > 0 end)"
     if spec.parser == "bool":
         return f"rp_bool({ref})"
     if spec.parser == "percent":
@@ -217,26 +227,34 @@ PARSER_NAMES = {
 }
 
 
+# An unreadable or out-of-range value of these fields is rejected as a value (the cell becomes NULL and the
+# row's other values load); any other field's failure rejects the row (time, period, identity).
+VALUE_LEVEL_FIELDS = frozenset(contracts.INTERACTION_MEASURES + contracts.PERFORMANCE_MEASURES)
+
+
 @dataclass(frozen=True)
 class Check:
-    """A row fails when `condition` (SQL over the parsed frame) is true."""
+    """A row (scope 'row') or one value (scope 'value') fails when `condition` is true."""
 
     field: str
     source: str
     raw_ref: str
     condition: str
     reason: str
+    scope: str = "row"
 
 
-def checks(spec: ColumnSpec, raw_ref: str, parsed_ref: str) -> list[Check]:
-    """Row-level rules for one mapped column; `csat_scale` is a column of the parsed frame."""
+def checks(spec: ColumnSpec, raw_ref: str, parsed_ref: str, csat_scale: int | None = None) -> list[Check]:
+    """The rules for one mapped column; `csat_scale` is the file's declared or detected CSAT scale."""
+    scope = "value" if spec.field in VALUE_LEVEL_FIELDS else "row"
     unreadable = Check(spec.field, spec.source, raw_ref, f"{raw_ref} is not null and {parsed_ref} is null",
                        f"could not read the value as {PARSER_NAMES.get(spec.parser, spec.parser)} "
-                       f"for {spec.field}")
+                       f"for {spec.field}", scope)
     rules = [unreadable]
 
     def rule(condition: str, reason: str) -> None:
-        rules.append(Check(spec.field, spec.source, raw_ref, f"{parsed_ref} is not null and ({condition})", reason))
+        rules.append(Check(spec.field, spec.source, raw_ref, f"{parsed_ref} is not null and ({condition})", reason,
+                           scope))
 
     if spec.parser in ("timestamp", "date") and spec.field != "contract_end":
         rule(f"{parsed_ref} > current_timestamp::timestamp + interval 1 day",
@@ -246,13 +264,14 @@ def checks(spec: ColumnSpec, raw_ref: str, parsed_ref: str) -> list[Check]:
     if spec.parser == "duration":
         rule(f"{parsed_ref} < 0", f"{spec.field} is negative")
     if spec.parser == "count":
-        rule(f"{parsed_ref} < 0 or {parsed_ref} <> floor({parsed_ref})",
-             f"{spec.field} must be a non-negative whole number")
+        rule(f"{parsed_ref} < 0", f"{spec.field} must not be negative")
     if spec.parser == "percent":
         rule(f"{parsed_ref} < 0 or {parsed_ref} > 1", f"{spec.field} must be between 0% and 100%")
     if spec.field == "csat":
-        rule(f"{parsed_ref} < 1 or {parsed_ref} > csat_scale",
-             "csat is outside its scale (1–5, or 1–10 when any value is above 5)")
+        top = csat_scale or 10
+        rule(f"{parsed_ref} < 1 or {parsed_ref} > {int(top)}",
+             f"csat is outside the file's 1–{top} scale (declare \"csat_scale\" in the mapping if the file "
+             "uses another one)")
     if spec.field in contracts.SCORE_RANGES:
         low, high = contracts.SCORE_RANGES[spec.field]
         rule(f"{parsed_ref} < {low} or {parsed_ref} > {high}", f"{spec.field} must be between {low} and {high}")

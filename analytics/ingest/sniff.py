@@ -46,8 +46,9 @@ class Layout:
     delimiter: str
     header_line: int  # 1-based physical line of the header row
     line_ending: str
-    columns: tuple[str, ...]
+    columns: tuple[str, ...]  # unique names: blank and duplicate headers renamed (see unique_headers)
     rows: list[list[str]]  # sampled data records (raw strings)
+    header_notes: tuple[str, ...] = ()  # what was renamed, for the warnings
 
 
 @dataclass(frozen=True)
@@ -212,30 +213,57 @@ def sniff_layout(path: Path, encoding: str, display: str) -> Layout:
     header_at = next(i for i, (_, fields) in enumerate(records) if len(fields) == width)
     header_line, header = records[header_at]
     sample = _records(text, delimiter, header_at + 1 + SAMPLE_ROWS)[header_at + 1:]
-    return Layout(delimiter, header_line, _line_ending(text), tuple(h.strip() for h in header),
-                  [fields for _, fields in sample])
+    columns, notes = unique_headers(header)
+    return Layout(delimiter, header_line, _line_ending(text), columns, [fields for _, fields in sample], notes)
+
+
+def unique_headers(header: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Header names every frame can carry, and a note per rename.
+
+    A blank or whitespace-only name becomes `column N` (N = its 1-based position); a name equal to an
+    earlier one after normalisation (case, spaces, punctuation) becomes `Name (2)`, `Name (3)`…
+    pyarrow, and so Streamlit, refuses a frame with two equal column names.
+    """
+    names: list[str] = []
+    taken: set[str] = set()
+    blank: list[str] = []
+    notes: list[str] = []
+
+    def free(candidate: str) -> bool:
+        return contracts.normalise_header(candidate) not in taken and candidate not in names
+
+    for position, raw in enumerate(header, start=1):
+        name = raw.strip()
+        if not contracts.normalise_header(name):
+            candidate = f"column {position}"
+            suffix = 2
+            while not free(candidate):
+                candidate, suffix = f"column {position} ({suffix})", suffix + 1
+            blank.append(candidate)
+        elif not free(name):
+            suffix = 2
+            while not free(f"{name} ({suffix})"):
+                suffix += 1
+            candidate = f"{name} ({suffix})"
+            notes.append(f"duplicate header {name!r} in column {position} is shown as {candidate!r}; the first "
+                         f"{name!r} is the one mapped automatically")
+        else:
+            candidate = name
+        names.append(candidate)
+        taken.add(contracts.normalise_header(candidate))
+    if blank:
+        notes.insert(0, f"{len(blank)} column(s) have no header name and are shown as "
+                        f"{', '.join(repr(b) for b in blank)}; they are not mapped unless you choose them")
+    return tuple(names), tuple(notes)
 
 
 def column_values(layout: Layout, index: int) -> list[str]:
     return [row[index] for row in layout.rows if index < len(row)]
 
 
-def header_warnings(columns: tuple[str, ...]) -> list[str]:
-    warnings = []
-    blank = [i + 1 for i, c in enumerate(columns) if not contracts.normalise_header(c)]
-    if blank:
-        warnings.append(f"column(s) {', '.join(map(str, blank))} have no header name and are ignored")
-    seen: dict[str, str] = {}
-    for column in columns:
-        key = contracts.normalise_header(column)
-        if not key:
-            continue
-        if key in seen:
-            warnings.append(f"duplicate header {column!r} (same as {seen[key]!r}): the first one is used, "
-                            "later ones are ignored")
-        else:
-            seen[key] = column
-    return warnings
+def sampled_values(layout: Layout):
+    """source header -> its sampled raw values (for the auto-mapping's junk-column check)."""
+    return lambda source: column_values(layout, layout.columns.index(source))
 
 
 def column_specs(kind_mapping: Mapping, columns: tuple[str, ...],
@@ -260,7 +288,7 @@ def date_notes(specs: dict[str, parse.ColumnSpec]) -> tuple[dict[str, str], tupl
 
 
 def check_mapping_columns(m: Mapping, columns: tuple[str, ...], display: str) -> None:
-    absent = [f"{name} -> {source!r}" for name, source in m.columns.items() if source not in columns]
+    absent = [f"{use} -> {source!r}" for source, use in m.source_columns().items() if source not in columns]
     if absent:
         raise IngestError(f"the mapping names columns this file does not have ({'; '.join(absent)}); "
                           f"the file's headers are: {', '.join(repr(c) for c in columns)}", file=display)
@@ -276,7 +304,7 @@ def sniff_file(path: str | os.PathLike, *, file_name: str | None = None, kind: s
     columns = layout.columns
     scores = mapping_rules.kind_scores(columns)
     chosen = kind or (mapping.kind if mapping else None) or mapping_rules.detect_kind(columns)
-    warnings = header_warnings(columns)
+    warnings = list(layout.header_notes)
     if not layout.rows:
         warnings.append("the file has a header row but no data rows")
     preview = pd.DataFrame([(row + [""] * len(columns))[: len(columns)] for row in layout.rows[:PREVIEW_ROWS]],
@@ -286,7 +314,7 @@ def sniff_file(path: str | os.PathLike, *, file_name: str | None = None, kind: s
                            columns, None, scores, None, {}, (),
                            ("the kind of data: no header matches the interactions, performance or engagements "
                             "fields",), tuple(warnings), preview)
-    resolved = mapping_rules.resolve(chosen, columns, mapping)
+    resolved = mapping_rules.resolve(chosen, columns, mapping, sampled_values(layout))
     check_mapping_columns(resolved, columns, display)
     specs = column_specs(resolved, columns, lambda i: column_values(layout, i))
     formats, ambiguities = date_notes(specs)
