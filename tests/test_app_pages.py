@@ -65,18 +65,21 @@ def test_navigation_lists_the_seven_pages_and_the_sidebar_has_the_shared_filters
 
 
 def test_overview_tiles_show_kpis_with_deltas_and_lower_is_better_ones_inverted():
+    from analytics import kpis
+
     at = run()
     tiles = {m.label: m for m in at.metric}
-    assert {"Contact volume", "CSAT (satisfied)", "Average handle time"} <= set(tiles)
+    csat = kpis.kpi("csat_pct").label
+    assert {"Contact volume", csat, "Average handle time"} <= set(tiles)
     assert tiles["Average handle time"].value.endswith(" s")
     aht = tiles["Average handle time"].proto
     assert aht.delta, "the tile has no delta vs the prior quarter"
     # lower is better: a rise is shown red, a fall green
     assert colour(aht) == ("RED" if aht.delta.startswith("+") else "GREEN")
     assert colour(tiles["Contact volume"].proto) == "GRAY"
-    assert "Same quarter last year" in tiles["CSAT (satisfied)"].proto.help
+    assert "Same quarter last year" in tiles[csat].proto.help
     health = at.dataframe[0].value
-    assert {"engagement", "score", "band", "history"} <= set(health.columns) and len(health) > 0
+    assert {"Engagement", "Health", "Status", "History"} <= set(health.columns) and len(health) > 0
 
 
 def test_changing_a_provider_filter_changes_the_overview_numbers():
@@ -175,7 +178,9 @@ def test_premium_page_shows_a_verdict_badge_per_claim():
     claims = [m.value for m in at.markdown if "(expected" in m.value]
     assert len(claims) >= 4 and len(badges) == len(claims)
     verdicts = {b.split("[")[1].rstrip("]").lower() for b in badges}
-    assert verdicts <= {"supported", "contradicted", "inconclusive", "insufficient"}
+    from analytics.claims import VERDICTS
+
+    assert verdicts <= {v.split(" ")[0] for v in VERDICTS}
 
 
 def test_premium_kpi_and_insight_window_come_from_the_link():
@@ -184,3 +189,133 @@ def test_premium_kpi_and_insight_window_come_from_the_link():
     at = run("insight", window="12 months")
     assert healthy(at)
     assert widget(at, "button_group", "window").value == 12
+
+
+# ---------------------------------------------------------------- units, bands and the drill path (issue 9)
+
+def _sql(query: str, params: list | None = None):
+    """A query on the test database through the connection the app holds (one writer per file)."""
+    from ui.cached import cursor
+    return cursor().execute(query, params or []).fetchall()
+
+
+def _quarter_nps(first_day: str) -> float:
+    """NPS of one quarter straight from the raw interactions (not the rollups the app reads)."""
+    (nps,) = _sql("""
+        select (count(*) filter (where nps >= 9) - count(*) filter (where nps <= 6)) * 100.0 / count(nps)
+        from interactions
+        where occurred_at >= cast(? as date) and occurred_at < cast(? as date) + interval 3 month
+    """, [first_day, first_day])[0]
+    return nps
+
+
+def test_overview_states_an_nps_change_in_points_and_a_rate_change_in_percentage_points():
+    import pandas as pd
+
+    at = run("overview")
+    assert healthy(at)
+    tile = next(m for m in at.metric if m.label == "Net promoter score")
+    quarter = tile.proto.help.split(" vs ")[0]  # "Q4 2025"
+    q, year = quarter.removeprefix("Q").split(" ")
+    start = pd.Timestamp(year=int(year), month=3 * int(q) - 2, day=1)
+    prior = start - pd.DateOffset(months=3)
+    now, before = _quarter_nps(start.date().isoformat()), _quarter_nps(prior.date().isoformat())
+    assert tile.value == f"{now:.1f}"
+    assert tile.proto.delta == f"{round(now - before, 1) + 0.0:+.1f} pts"  # points, never a relative %
+    from analytics import kpis
+
+    deltas = {m.label: m.proto.delta for m in at.metric}
+    unit = {kpi_id: deltas[kpis.kpi(kpi_id).label].rsplit(" ", 1)[1]
+            for kpi_id in ("csat_pct", "fcr", "contacts", "aht_seconds", "quality_score")}
+    assert unit == {"csat_pct": "pp", "fcr": "pp", "contacts": "%", "aht_seconds": "%", "quality_score": "pts"}
+
+
+def test_overview_health_table_shows_each_score_in_its_own_band():
+    from analytics.health import band
+
+    at = run("overview")
+    table = next(d for d in at.dataframe if d.key == "overview_health").value
+    names = {"at risk": "At risk", "watch": "Watch", "healthy": "Healthy"}
+    assert len(table) > 0
+    for health, status in zip(table["Health"], table["Status"]):
+        assert names[band(float(health))] == status
+    assert list(table["Health"]) == sorted(table["Health"])  # lowest first, so "at risk" rows lead
+    assert not table.isna().any().any() and "None" not in table.astype(str).to_numpy()
+
+
+def test_a_score_just_under_a_band_line_is_shown_under_it():
+    """49.75 is 'at risk' and must never read "50 · at risk" above "50.4 · watch"."""
+    import pandas as pd
+
+    from ui.tables import health_table
+
+    overview = pd.DataFrame({
+        "engagement": ["A · x", "B · y"], "provider": ["A", "B"], "account": ["x", "y"],
+        "relationship_model": ["partnership", "transactional"], "period": pd.to_datetime(["2025-07-01"] * 2),
+        "score": [49.75, 50.4], "band": ["at risk", "watch"], "trend": [-1.04, None], "history": [[49.75], [50.4]]})
+    table = health_table(overview)
+    assert list(table["Health"]) == [49.8, 50.4] and list(table["Status"]) == ["At risk", "Watch"]
+    assert list(table["Change"]) == ["-1.0 pts", "—"] and list(table["Latest"]) == ["Q3 2025", "Q3 2025"]
+    assert list(table["Model"]) == ["Partnership", "Transactional"]
+
+
+def test_selecting_an_overview_row_opens_that_engagements_qbr_with_the_filters():
+    first = run("overview")
+    channel = widget(first, "multiselect", "channel").options[0]
+    at = run("overview", channel=[channel], **{"from": "2023-01-01"})
+    table = next(d for d in at.dataframe if d.key == "overview_health").value
+    provider, account = table["Provider"].iloc[1], table["Account"].iloc[1]
+    at.session_state["overview_health"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert "Portfolio overview" not in [t.value for t in at.title]  # the QBR page ran instead
+    assert widget(at, "multiselect", "provider").value == [provider]
+    assert widget(at, "multiselect", "account").value == [account]
+    assert widget(at, "multiselect", "channel").value == [channel]  # the other filters travel along
+    assert str(widget(at, "date_input", "from").value) == "2023-01-01"
+    assert at.query_params["provider"] == provider and at.query_params["account"] == account
+    assert at.session_state["eng"] == f"{provider} · {account}"
+
+
+def test_selecting_a_health_scorecard_row_opens_its_qbr():
+    at = run("health")
+    table = next(d for d in at.dataframe if d.key == "scorecard").value
+    at.session_state["scorecard"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert "Relationship health" not in [t.value for t in at.title]
+    assert widget(at, "multiselect", "provider").value == [table["Provider"].iloc[0]]
+    assert widget(at, "multiselect", "account").value == [table["Account"].iloc[0]]
+
+
+def test_breadcrumbs_walk_back_up_from_an_engagement_to_its_provider_and_the_portfolio():
+    first = run("overview")
+    provider = widget(first, "multiselect", "provider").options[0]
+    at = run("overview", provider=[provider])
+    account = widget(at, "multiselect", "account").options[0]
+    at = run("overview", provider=[provider], account=[account])
+    labels = [b.label for b in at.button]
+    assert "Portfolio" in labels and f"› {provider}" in [b.label.replace("\\", "") for b in at.button]
+    next(b for b in at.button if b.label.replace("\\", "") == f"› {provider}").click().run()
+    assert widget(at, "multiselect", "provider").value == [provider]
+    assert widget(at, "multiselect", "account").value == []
+    next(b for b in at.button if b.label == "Portfolio").click().run()
+    assert widget(at, "multiselect", "provider").value == []
+
+
+def test_health_drivers_and_data_freshness_read_as_labels_not_columns():
+    at = run("health")
+    assert healthy(at)
+    drivers = next(d for d in at.dataframe if "Contribution" in d.value.columns).value
+    assert {"KPI", "Pillar", "Change", "Contribution"} <= set(drivers.columns)
+    assert not {"kpi", "value_from", "score_to"} & set(drivers.columns)
+    assert all(c.endswith((" pp", " pts", " %")) or c == "—" for c in drivers["Change"])
+    at = run("overview")
+    freshness = next(d for d in at.dataframe if "Last loaded" in d.value.columns).value
+    assert list(freshness.columns) == ["Dataset", "Rows", "From", "To", "Last loaded"]
+    text = " ".join(freshness.astype(str).to_numpy().ravel())
+    assert "None" not in text and "00:00:00" not in text and "NaT" not in text
+
+
+def test_overview_is_also_served_at_slash_overview():
+    at = run()
+    paths = {info.get("url_pathname") for info in at._registered_pages.values()}
+    assert "overview" in paths  # /overview is not "Page not found"
