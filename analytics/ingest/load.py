@@ -347,8 +347,9 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     counts = dict(rows_read=int(rows_read), rows_loaded=int(fresh), rows_rejected=int(rows_rejected),
                   rows_duplicate=int(clean - fresh), values_rejected=int(values_rejected),
                   rows_collapsed=int(rows_collapsed))
-    summary = (f"{rows_rejected:,} rows rejected, {values_rejected:,} single values rejected (set empty, the "
-               f"rest of their row loaded), {clean - fresh:,} duplicates skipped")
+    summary = f"{rows_rejected:,} rows rejected, " + (
+        f"{values_rejected:,} single values rejected (set empty, the rest of their row loaded), "
+        if values_rejected else "") + f"{clean - fresh:,} duplicates skipped"
     notes = "".join(f" {n}" for n in ([collapse_note] if collapse_note else []) + list(problems))
     formats, _ = date_notes(specs)
     if batch_id is None:
