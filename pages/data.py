@@ -1,9 +1,6 @@
 """Data: upload exports (sniff → map → dry run → load), manage batches, edit the engagement register."""
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
-
 import duckdb
 import streamlit as st
 
@@ -215,17 +212,11 @@ st.header("Backup")
 st.caption("Writes every table to Parquet with a manifest, from this app's own process, so it works while "
            "the dashboard serves. Restore with `python -m analytics restore FOLDER --db NEW.duckdb`.")
 if st.button("Back up now", key="data_backup", icon=":material/backup:"):
-    base = Path(db.database_path()).resolve().parent / "backups"
-    target = base / datetime.now().strftime("rapport-%Y%m%d-%H%M%S")
-    suffix = 1
-    while target.exists():
-        suffix += 1
-        target = base / datetime.now().strftime(f"rapport-%Y%m%d-%H%M%S-{suffix}")
     try:
-        manifest = maintenance.backup(con, target)
+        done = maintenance.backup_now(con)
     except (maintenance.MaintenanceError, OSError, duckdb.Error) as exc:
-        st.error(f"The backup failed: {plain(exc)}. Free disk space or check that {plain(base)} is writable, "
-                 "then try again.", icon=":material/error:")
+        st.error(f"The backup failed: {plain(exc)}.", icon=":material/error:")
     else:
-        st.success(f"Backed up {len(manifest)} tables ({int(manifest['rows'].sum()):,} rows) to "
-                   f"{plain(target)}.", icon=":material/check_circle:")
+        st.success(f"Backed up {len(done.manifest)} tables ({done.rows:,} rows) to {plain(done.directory)}"
+                   + (f"; {len(done.removed)} older backups removed." if done.removed else "."),
+                   icon=":material/check_circle:")

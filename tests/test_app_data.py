@@ -1,6 +1,7 @@
 """The Data page driven through AppTest: sample button, upload → dry run → load, batch delete, register."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,15 @@ from streamlit.testing.v1 import AppTest
 from analytics import db, ingest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real"
+
+
+def real_file(name: str) -> Path:
+    """A real third-party export (../shared/data/real); skips only when that folder is absent."""
+    path = REAL / name
+    if not path.exists():
+        pytest.skip(f"real export {name} not found at {REAL} (the shared data folder is absent)")
+    return path
 
 # A small interactions export in a typical platform's own spelling, with one bad row
 EXPORT = (
@@ -99,3 +109,172 @@ def test_register_edit_with_an_invalid_model_is_refused_and_nothing_is_written(f
     assert "Nothing was saved" in _texts(at)
     after = engagement_register(_connection())
     assert after.equals(before)
+
+
+# ---- real files, isolation, labels ----------------------------------------------------------------
+
+def _errors(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.error] + [str(e.value) for e in at.exception]
+
+
+def test_pwc_with_two_blank_headers_previews_next_to_a_second_file_with_human_labels(fresh_db, monkeypatch):
+    pwc = real_file("call_center_calls_pwc.csv").read_bytes()
+    at = _app(fresh_db, monkeypatch)
+    at.file_uploader(key="data_uploads").set_value(
+        [("call_center_calls_pwc.csv", pwc, "text/csv"), ("march.csv", EXPORT, "text/csv")]).run()
+    assert _errors(at) == []
+    assert [s.value.replace("\\", "") for s in at.subheader] == ["call_center_calls_pwc.csv", "march.csv"]
+    assert len([s for s in at.selectbox if s.key and s.key.endswith("_kind")]) == 2  # each file has its section
+    previews = [d.value for d in at.dataframe]
+    assert list(previews[0].columns)[-2:] == ["column 11", "column 12"]  # blank names, renamed for display
+    labels = {s.label for s in at.selectbox}
+    assert {"Provider", "Resolved on first contact", "When it happened *"} <= labels
+    assert not {"resolved_first_contact", "provider", "occurred_at *"} & labels
+    assert ["Loaded batches", "Engagement register"] == [h.value for h in at.header][1:3]
+
+
+def test_a_file_that_cannot_be_read_gets_one_sentence_and_the_other_file_keeps_its_section(fresh_db, monkeypatch):
+    at = _app(fresh_db, monkeypatch)
+    at.file_uploader(key="data_uploads").set_value(
+        [("empty.csv", b"", "text/csv"), ("march.csv", EXPORT, "text/csv")]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "empty" in errors[0] and "Traceback" not in errors[0]
+    kinds = [s for s in at.selectbox if s.key and s.key.endswith("_kind")]
+    assert len(kinds) == 1 and kinds[0].value == "interactions"
+    assert "Engagement register" in [h.value for h in at.header]
+
+
+def test_stale_upload_copies_are_swept_and_fresh_ones_kept(tmp_path):
+    from ui.upload import UPLOAD_PREFIX, sweep_stale_copies
+
+    old, new, other = (tmp_path / f"{UPLOAD_PREFIX}old.csv", tmp_path / f"{UPLOAD_PREFIX}new.csv",
+                       tmp_path / "someone-else.csv")
+    for path in (old, new, other):
+        path.write_text("a,b\n")
+    now = 1_000_000_000.0
+    os.utime(old, (now - 7 * 3600, now - 7 * 3600))
+    os.utime(new, (now - 60, now - 60))
+    os.utime(other, (now - 7 * 3600, now - 7 * 3600))
+    assert sweep_stale_copies(tmp_path, now=now) == 1
+    assert (old.exists(), new.exists(), other.exists()) == (False, True, True)
+
+
+def test_upload_copies_exist_only_while_an_operation_runs(fresh_db, monkeypatch, tmp_path):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    at = _app(fresh_db, monkeypatch)
+    at.file_uploader(key="data_uploads").set_value(("march.csv", EXPORT, "text/csv")).run()
+    assert sorted(p.name for p in scratch.iterdir()) == []  # sniffed from a copy that is gone again
+    [b for b in at.button if b.key and b.key.endswith("_dry")][0].click().run()
+    [b for b in at.button if b.key and b.key.endswith("_load")][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert int(ingest.list_batches(_connection())["rows_loaded"].iloc[0]) == 3
+    assert sorted(p.name for p in scratch.iterdir()) == []
+
+
+def test_a_file_name_is_never_read_as_markdown_in_the_rejects_expander(fresh_db, monkeypatch):
+    name = "[click](https://evil.example) :red[x].csv"
+    at = _app(fresh_db, monkeypatch)
+    at.file_uploader(key="data_uploads").set_value((name, EXPORT, "text/csv")).run()
+    [b for b in at.button if b.key and b.key.endswith("_dry")][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    expanders = [e.label for e in at.expander]
+    assert "First rejected rows (line, column, value, reason)" in expanders
+    assert not any("evil" in label for label in expanders)
+    assert f"First 1 rejected rows of {name}" in [t.value for t in at.text]  # plain text, verbatim
+
+
+# ---- batches: paged rejects -----------------------------------------------------------------------
+
+def _batch_with_rejects(n: int) -> None:
+    with db.write_transaction(_connection()) as cur:
+        cur.execute("insert into batches (batch_id, file_name, sha256, kind, rows_read, rows_loaded, rows_rejected,"
+                    " rows_duplicate) values (7, 'big.csv', 'sha', 'interactions', ?, 0, ?, 0)", [n, n])
+        cur.execute("insert into rejects (batch_id, file_name, line, \"column\", value, reason)"
+                    " select 7, 'big.csv', i + 1, 'CSAT', 'x' || i, 'not a number' from range(1, ?) t(i)", [n + 1])
+
+
+def test_rejects_are_shown_a_page_at_a_time(fresh_db, monkeypatch):
+    at = _app(fresh_db, monkeypatch)
+    _batch_with_rejects(120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Rows 1–50 of 120") for c in captions)
+    table = [d.value for d in at.dataframe if "reason" in d.value.columns][0]
+    assert len(table) == 50 and list(table["line"])[:2] == [2, 3]
+    at.number_input(key="rejects_page_7").set_value(3).run()
+    assert any(c.value.startswith("Rows 101–120 of 120") for c in at.caption)
+    table = [d.value for d in at.dataframe if "reason" in d.value.columns][0]
+    assert list(table["line"]) == list(range(102, 122))
+
+
+# ---- register: unknown models, confirmation, undo; backup -----------------------------------------
+
+def test_engagements_without_a_model_are_offered_for_classification(fresh_db, monkeypatch):
+    from analytics.contracts import INTERACTIONS
+    from analytics.engagements import engagement_register
+    from tests.builders import insert_rows
+
+    at = _app(fresh_db, monkeypatch)
+    insert_rows(_connection(), INTERACTIONS, [
+        {"interaction_id": f"n{i}", "occurred_at": f"2025-05-0{i + 1} 10:00:00", "provider": "Nova BPO",
+         "account": "Unassigned", "handle_seconds": 100.0} for i in range(4)])
+    at.run()
+    assert any("1 engagements have data but are not in the register" in w.value for w in at.warning)
+    assert any("“Unassigned” is one bucket" in c.value for c in at.caption)
+    editor = [k for k in at.session_state if str(k).startswith("register_unknown_")]
+    key = next(e.key for e in at.get("arrow_data_frame") if e.key and e.key.startswith("register_unknown_")) \
+        if not editor else editor[0]
+    at.session_state[key] = {"edited_rows": {0: {"relationship_model": "transactional"}}, "added_rows": [],
+                             "deleted_rows": []}
+    at.run()
+    at.button(key="register_classify").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    register = engagement_register(_connection())
+    assert register[["provider", "account", "relationship_model"]].values.tolist() == \
+        [["Nova BPO", "Unassigned", "transactional"]]
+    assert str(register["contract_start"].iloc[0])[:10] == "2025-05-01"
+    assert any("1 engagements added" in s.value for s in at.success)
+
+
+def test_a_save_that_deletes_rows_asks_first_and_undo_brings_them_back(fresh_db, monkeypatch):
+    from analytics.engagements import engagement_register
+
+    at = _app(fresh_db, monkeypatch)
+    at.button(key="data_load_sample").click().run()
+    before = engagement_register(_connection())
+    at.session_state["register_editor"] = {"edited_rows": {}, "added_rows": [],
+                                           "deleted_rows": list(range(len(before)))}
+    at.run()
+    at.button(key="register_save").click().run()
+    assert any("empties the register" in w.value for w in at.warning)
+    assert engagement_register(_connection()).equals(before)  # nothing written until confirmed
+    at.button(key="register_confirm_yes").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert engagement_register(_connection()).empty
+    at.button(key="register_undo").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = engagement_register(_connection())
+    assert after.drop(columns=[]).equals(before)
+    assert any(f"Register restored ({len(before)} engagements)" in s.value for s in at.success)
+
+
+def test_back_up_now_writes_a_verified_backup_next_to_the_database(fresh_db, monkeypatch):
+    import json
+
+    monkeypatch.delenv("RAPPORT_BACKUP_DIR", raising=False)  # the default: a backups folder beside the database
+    at = _app(fresh_db, monkeypatch)
+    at.button(key="data_load_sample").click().run()
+    at.button(key="data_backup").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(s.value.startswith("Backed up") for s in at.success)
+    (folder,) = (fresh_db.parent / "backups").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    rows = {t["table"]: t["rows"] for t in manifest["tables"]}
+    (interactions,) = _connection().execute("select count(*) from interactions").fetchone()
+    assert rows["interactions"] == interactions > 0
