@@ -18,6 +18,7 @@ from analytics import kpis
 from analytics.claims import MIN_ENGAGEMENTS as CLAIM_MIN_ENGAGEMENTS
 from analytics.claims import PREMIUM_CLAIMS, claim_check
 from analytics.filters import Filters
+from analytics.formatting import format_band_value, format_delta
 from analytics.health import health_overview
 from analytics.insight import channel_mix, reason_movers, seasonality, window_label
 from analytics.kpi_frames import kpi_frame
@@ -184,7 +185,7 @@ def at_risk_engagements(con: duckdb.DuckDBPyConnection, filters: Filters) -> lis
                      & (overview["history"].map(len) >= MIN_HEALTH_QUARTERS)].sort_values("score")
     if risky.empty:
         return []
-    shown = [f"{e} ({s:.0f})" for e, s in zip(risky["engagement"], risky["score"])][:MAX_NAMED]
+    shown = [f"{e} ({format_band_value(s)})" for e, s in zip(risky["engagement"], risky["score"])][:MAX_NAMED]
     names = ", ".join(shown) + (f" and {len(risky) - len(shown)} more" if len(risky) > len(shown) else "")
     count = len(risky)
     noun = "engagement is" if count == 1 else "engagements are"
@@ -205,7 +206,7 @@ def vendor_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Findin
         return []
     (engagement, kpi_id), row = next(summary.sort_values(["months", "gap"], ascending=False).iterrows())
     k = kpis.kpi(kpi_id)
-    size = f"{abs(row['gap']) * 100:.1f} points" if k.unit == "fraction" else f"{abs(row['gap']):,.0f} s"
+    size = format_delta(k, abs(row["gap"])).lstrip("+")  # "8.2 pp" for rates, "12 s" for durations
     verb = "exceeded" if row["gap"] > 0 else "fell short of"
     window = window_label(row["first"], row["last"])
     headline = (f"Vendor-reported {k.label.lower()} for {engagement} {verb} the figure recomputed from "
@@ -262,7 +263,7 @@ def attrition_dips(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Fin
     attrition_kpi = kpis.kpi("agent_attrition")
     headline = (f"Quality fell after {len(dips)} of {len(events)} agent-attrition spikes; the largest at {engagement}: "
                 f"attrition reached {kpis.format_value(attrition_kpi, peak)} in {start:%b %Y} and quality score "
-                f"dropped {dip:.1f} points over the next 5 months")
+                f"dropped {dip:.1f} pts over the next 5 months")
     return [Finding("attrition_quality", headline, "quality_score", -dip, f"{start:%b %Y}", "warning",
                     2.0 + min(dip / 10.0, 1.0))]
 
