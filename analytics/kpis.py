@@ -135,17 +135,8 @@ def kpi_ids(source: str | None = None) -> tuple[str, ...]:
 
 
 def format_value(k: Kpi, value: float | None) -> str:
-    """Human formatting shared by tiles, tables, findings and reports."""
-    if value is None or value != value:  # None or NaN
-        return "—"
-    if k.fmt == "count":
-        return f"{value:,.0f}"
-    if k.fmt == "seconds":
-        return f"{value:,.0f} s"
-    if k.fmt == "pct":
-        return f"{value * 100:.1f} %"
-    if k.fmt == "money":
-        return f"${value:,.2f}"
-    if k.fmt == "points":
-        return f"{value:.1f}"
-    return f"{value:.2f}"
+    """Human formatting shared by tiles, tables, findings and reports — kept for old imports; the one
+    formatting module is analytics.formatting (values, changes by the units rule, periods, dates)."""
+    from analytics.formatting import format_value as _format_value  # lazy: formatting imports this module
+
+    return _format_value(k, value)
