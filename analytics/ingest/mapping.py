@@ -224,7 +224,8 @@ def resolve(kind: str, columns: tuple[str, ...], explicit: Mapping | None,
     auto = auto_columns(kind, columns, values_of)
     if explicit is None or explicit.kind != kind:
         return Mapping(kind=kind, columns=auto)
-    taken = set(explicit.source_columns())
+    # the event log's key may also be the interaction id, so only mapped and derived-from columns are taken
+    taken = set(explicit.columns.values()) | {end for spec in explicit.derived.values() for end in spec.values()}
     merged = {name: source for name, source in auto.items()
               if name not in explicit.columns and name not in explicit.derived and source not in taken}
     merged.update(explicit.columns)
