@@ -231,7 +231,7 @@ def mapping_editor(sniff: SniffResult, file_id: str, kind: str, base: Mapping | 
         if picked != NOT_IN_FILE:
             chosen[f.name] = picked
         elif f.name in CONSTANT_FIELDS:
-            value = columns[i % 3].text_input(f"{field_label(f)} for every row",
+            value = columns[i % 3].text_input(f"{field_label(f).split(' (')[0]} for every row",
                                               value=base.constants.get(f.name, ""),
                                               key=f"{prefix}_const_{f.name}",
                                               placeholder="type a value, or leave empty")

@@ -44,8 +44,8 @@ def test_uploaded_export_is_mapped_dry_run_loaded_and_moves_the_portfolio(app_ur
 
     # The file has no account column: the mapping gives every row one.
     page.get_by_text("Column mapping").click()
-    expect(page.get_by_role("combobox", name="provider", exact=True)).to_have_value("Vendor")
-    account = page.get_by_label("account for every row")
+    expect(page.get_by_role("combobox", name="Provider", exact=True)).to_have_value("Vendor")
+    account = page.get_by_label("Account for every row")
     account.fill(ACCOUNT)
     account.press("Enter")
     expect(account).to_have_value(ACCOUNT)
