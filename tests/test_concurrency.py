@@ -2,9 +2,15 @@
 
 The sessions are real AppTest runs of app.py in parallel threads, sharing the app's one
 cached DuckDB connection (ui/cached.py) exactly as browser sessions of one server do:
-two upload the Data page's files and press Load at the same time while readers change
-the sidebar filters. Afterwards every batch must be whole, nothing lost or doubled, and
-no session may have seen an error.
+two upload the Data page's files and press Load together while readers change the
+sidebar filters. Afterwards every batch must be whole, nothing lost or doubled, and no
+session may have seen an error.
+
+The sessions are ordered by what the code reports, never by the clock: the first upload
+to report "Inserting" through ingest's progress callback holds its open write
+transaction until every reader has finished its filter changes, so the reads provably
+overlap a half-written batch and the second upload provably waits on the write lock,
+however slow the machine is.
 """
 from __future__ import annotations
 
@@ -12,22 +18,24 @@ import subprocess
 import sys
 import threading
 import traceback
-from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, maintenance, sample
+from analytics import db, ingest, maintenance, sample
+from tests.builders import APP, APP_RUN_CAP, REPO
 
-REPO = Path(__file__).resolve().parents[1]
-APP = str(REPO / "app.py")
-UPLOAD_ROWS = 15_000
+APP = str(APP)
+UPLOAD_ROWS = 5_000
 SAMPLE_INTERACTIONS = 4_000
 READERS = 3
 FILTER_CHANGES = 3
 # An engagement of the sample portfolio (analytics/sample.py), so the uploads join its scorecards.
 PROVIDER, ACCOUNT = "Apex Contact Solutions", "Northwind Telecom — Care"
+# The progress message ingest_file reports inside its write transaction, as the rows go in
+# (analytics/ingest/load.py).
+INSERTING = "Inserting"
 
 
 def _export(prefix: str, month: int, rows: int) -> bytes:
@@ -53,29 +61,89 @@ def shared_database(tmp_path, monkeypatch):
     st.cache_resource.clear()  # closes nothing explicitly, but drops the app's connection to this file
 
 
+class Rendezvous:
+    """Orders the sessions on events they report. Every wait ends when an event fires or a
+    session gives up (fails), never on a timeout, so a loaded machine only makes the test slower."""
+
+    def __init__(self, uploads: int, readers: int) -> None:
+        # Both uploads have their file on the page and a Load button to press. A session that
+        # fails before it gets there aborts the barrier, which releases the other with an error.
+        self.ready_to_load = threading.Barrier(uploads)
+        self.writing = threading.Event()     # an upload is inside its write transaction (or gave up)
+        self.reads_done = threading.Event()  # every reader has finished (or failed)
+        self._readers_left = readers
+        self._lock = threading.Lock()
+        self.held_by: str | None = None      # the upload that held its transaction open for the readers
+        self.inserting_seen: list[str] = []
+
+    def on_progress(self, upload: str, message: str) -> None:
+        """Ingest's progress callback of `upload`: the first to insert holds until the readers are done."""
+        if not message.startswith(INSERTING):
+            return
+        with self._lock:
+            self.inserting_seen.append(upload)
+            first = self.held_by is None
+            if first:
+                self.held_by = upload
+        if first:
+            self.writing.set()
+            self.reads_done.wait()
+
+    def upload_finished(self, *, failed: bool) -> None:
+        """Release everyone who could still be waiting for this upload (readers, if nothing held)."""
+        if failed:
+            self.ready_to_load.abort()
+        self.writing.set()
+
+    def reader_finished(self) -> None:
+        with self._lock:
+            self._readers_left -= 1
+            if self._readers_left == 0:
+                self.reads_done.set()
+
+
+@pytest.fixture
+def rendezvous(monkeypatch) -> Rendezvous:
+    """Routes the Data page's ingest progress (which already feeds its progress bar) through the rendezvous."""
+    meeting = Rendezvous(uploads=2, readers=READERS)
+    real_ingest_file = ingest.ingest_file
+
+    def observed_ingest_file(con, path, *, file_name=None, progress=None, **kwargs):
+        def report(fraction, message):
+            if progress is not None:
+                progress(fraction, message)
+            meeting.on_progress(file_name, message)
+        return real_ingest_file(con, path, file_name=file_name, progress=report, **kwargs)
+
+    monkeypatch.setattr(ingest, "ingest_file", observed_ingest_file)  # pages/data.py calls ingest.ingest_file
+    return meeting
+
+
 def _problems(at: AppTest) -> list[str]:
     details = " | ".join(c.value for c in at.code)  # state.section puts the exception text in st.code
     return ([f"exception: {e.value}" for e in at.exception]
             + [f"error: {e.value} {details}" for e in at.error])
 
 
-def _uploader(name: str, payload: bytes, start: threading.Barrier, outcome: dict) -> None:
+def _uploader(name: str, payload: bytes, meeting: Rendezvous, outcome: dict) -> None:
     try:
-        at = AppTest.from_file(APP, default_timeout=240)
+        at = AppTest.from_file(APP, default_timeout=APP_RUN_CAP)
         at.switch_page("pages/data.py")
         at.run()
         at.file_uploader(key="data_uploads").set_value((name, payload, "text/csv")).run()
         load = next(b for b in at.button if b.key and b.key.endswith("_load"))
-        start.wait(timeout=240)
+        meeting.ready_to_load.wait()  # press Load together
         load.click().run()
         outcome["problems"] = _problems(at)
         outcome["result"] = at.session_state[load.key.replace("_load", "_result")]
     except Exception:  # noqa: BLE001 — reported to the main thread, which fails the test
         outcome["problems"] = [traceback.format_exc()]
+    finally:
+        meeting.upload_finished(failed="result" not in outcome)
 
 
-def _reader(start: threading.Barrier, outcome: dict, offset: int) -> None:
-    """Opens shared links with different provider filters while the uploads run.
+def _reader(meeting: Rendezvous, outcome: dict, offset: int) -> None:
+    """Opens shared links with different provider filters while an upload is half written.
 
     Each filter change is a fresh session opened from a link (query parameters), as a colleague
     opening a copied URL does. Changing a widget in one long-lived AppTest from several threads
@@ -83,14 +151,15 @@ def _reader(start: threading.Barrier, outcome: dict, offset: int) -> None:
     says nothing about the app; fresh sessions exercise the same reads on the shared connection.
     """
     try:
-        at = AppTest.from_file(APP, default_timeout=240)
+        at = AppTest.from_file(APP, default_timeout=APP_RUN_CAP)
         at.run()
         runs = [_problems(at)]
         options = next(w for w in at.multiselect if w.key == "provider").options
-        start.wait(timeout=240)
+        meeting.writing.wait()
+        outcome["during_write"] = meeting.held_by is not None and not meeting.reads_done.is_set()
         for change in range(FILTER_CHANGES):
             pick = options[(offset + change) % len(options)]
-            at = AppTest.from_file(APP, default_timeout=240)
+            at = AppTest.from_file(APP, default_timeout=APP_RUN_CAP)
             if change % 2 == 0:
                 at.query_params["provider"] = pick
             at.run()
@@ -101,21 +170,21 @@ def _reader(start: threading.Barrier, outcome: dict, offset: int) -> None:
         outcome["problems"] = [p for run in runs for p in run]
     except Exception:  # noqa: BLE001
         outcome["problems"] = [traceback.format_exc()]
+    finally:
+        meeting.reader_finished()
 
 
-def test_two_uploads_and_filtering_readers_at_once_lose_and_double_nothing(shared_database):
+def test_two_uploads_and_filtering_readers_at_once_lose_and_double_nothing(shared_database, rendezvous):
     files = {"north.csv": _export("n", 1, UPLOAD_ROWS), "south.csv": _export("s", 2, UPLOAD_ROWS)}
-    start = threading.Barrier(len(files) + READERS)
     uploads = {name: {} for name in files}
     readers = [{} for _ in range(READERS)]
-    threads = [threading.Thread(target=_uploader, args=(name, payload, start, uploads[name]))
+    threads = [threading.Thread(target=_uploader, args=(name, payload, rendezvous, uploads[name]))
                for name, payload in files.items()]
-    threads += [threading.Thread(target=_reader, args=(start, outcome, i)) for i, outcome in enumerate(readers)]
+    threads += [threading.Thread(target=_reader, args=(rendezvous, outcome, i)) for i, outcome in enumerate(readers)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=600)
-    assert not any(t.is_alive() for t in threads), "a session did not finish"
+        thread.join()  # every session ends: each wait above is released by an event or by a failure
 
     for name, outcome in uploads.items():
         assert outcome["problems"] == [], (name, outcome["problems"])
@@ -124,6 +193,12 @@ def test_two_uploads_and_filtering_readers_at_once_lose_and_double_nothing(share
                 result.rows_duplicate) == ("loaded", UPLOAD_ROWS, UPLOAD_ROWS, 0, 0), result.message
     for outcome in readers:
         assert outcome["problems"] == [] and outcome["runs"] == FILTER_CHANGES + 1, outcome
+    # The overlap really happened: one upload held its open transaction while all readers read,
+    # and both uploads reported inserting. A renamed progress message fails here, not by hanging.
+    assert rendezvous.held_by in files and sorted(rendezvous.inserting_seen) == sorted(files), (
+        f"expected both uploads to report a progress message starting {INSERTING!r}; saw "
+        f"{rendezvous.inserting_seen}")
+    assert all(outcome["during_write"] for outcome in readers)
 
     from ui.cached import cursor  # the app's own connection: a second one in this process would clash
 
@@ -162,7 +237,7 @@ def test_concurrent_ingests_on_the_shared_connection_are_serialised(shared_datab
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=300)
+        thread.join()
     assert errors == []
     assert sorted((r.status, r.rows_loaded) for r in results.values()) == [("loaded", 3_000)] * 4
     assert len({r.batch_id for r in results.values()}) == 4
@@ -181,13 +256,13 @@ def test_a_second_process_gets_a_clear_busy_message_from_connect_and_the_cli(tmp
             [sys.executable, "-c", "import sys\nfrom analytics import db\n"
              "try:\n    db.connect(sys.argv[1])\nexcept db.DatabaseBusyError as exc:\n"
              "    print('BUSY', exc)\n    sys.exit(3)\n", str(path)],
-            cwd=REPO, capture_output=True, text=True, timeout=120)
+            cwd=REPO, capture_output=True, text=True)
         assert probe.returncode == 3, probe.stderr
         assert "open for writing in another process" in probe.stdout and "RAPPORT_DB" in probe.stdout
 
         for args in (["batches"], ["ingest", str(tmp_path / "any.csv")], ["check"]):
             cli = subprocess.run([sys.executable, "-m", "analytics", *args, "--db", str(path)],
-                                 cwd=REPO, capture_output=True, text=True, timeout=120)
+                                 cwd=REPO, capture_output=True, text=True)
             assert cli.returncode != 0, args
             assert "Traceback" not in cli.stderr, cli.stderr
             assert "open for writing in another process" in cli.stderr, (args, cli.stderr)
@@ -200,11 +275,10 @@ def test_the_app_in_a_second_process_shows_the_busy_message_instead_of_crashing(
     holder = db.connect(path)
     script = ("import os, sys\nfrom streamlit.testing.v1 import AppTest\n"
               "os.environ['RAPPORT_DB'] = sys.argv[1]\n"
-              "at = AppTest.from_file('app.py', default_timeout=120).run()\n"
+              "at = AppTest.from_file('app.py', default_timeout=600).run()\n"
               "print('EXC', len(at.exception))\nprint('ERR', ' '.join(e.value for e in at.error))\n")
     try:
-        done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO, capture_output=True, text=True,
-                              timeout=180)
+        done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO, capture_output=True, text=True)
     finally:
         holder.close()
     assert done.returncode == 0, done.stderr
