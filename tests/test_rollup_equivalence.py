@@ -38,6 +38,10 @@ def interaction(draw) -> dict:
         ces=draw(maybe(st.integers(1, 7).map(float))),
         cost=draw(maybe(st.floats(0, 50, allow_nan=False).map(lambda v: round(v, 2)))),
         is_repeat=draw(maybe(st.booleans())),
+        answered=draw(maybe(st.booleans())),
+        sla_met=draw(maybe(st.booleans())),
+        resolution_seconds=draw(maybe(st.integers(0, 10 * 86400).map(float))),
+        reopened=draw(maybe(st.booleans())),
     )
 
 
@@ -47,18 +51,22 @@ def ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | N
 
 def expected_kpis(rows: list[dict]) -> dict[str, float | None]:
     """Each interaction KPI over `rows`, written out from its definition."""
-    def present(name):
-        return [r[name] for r in rows if r[name] is not None]
+    def present(name, among=rows):
+        return [r[name] for r in among if r[name] is not None]
+
+    # AHT, FCR and CSAT count answered contacts (a row without an answered flag counts as answered)
+    handled = [r for r in rows if r["answered"] is not False]
+    top_two = {5: 4, 10: 9}
 
     nps = present("nps")
     costs = present("cost")
     return {
         "contacts": float(len(rows)),
-        "aht_seconds": ratio(sum(present("handle_seconds")), len(present("handle_seconds"))),
+        "aht_seconds": ratio(sum(present("handle_seconds", handled)), len(present("handle_seconds", handled))),
         "asa_seconds": ratio(sum(present("wait_seconds")), len(present("wait_seconds"))),
-        "fcr": ratio(sum(present("resolved_first_contact")), len(present("resolved_first_contact"))),
-        "csat_pct": ratio(sum(1 for r in rows if r["csat"] is not None and r["csat"] >= 0.8 * r["csat_scale"]),
-                          len(present("csat"))),
+        "fcr": ratio(sum(present("resolved_first_contact", handled)), len(present("resolved_first_contact", handled))),
+        "csat_pct": ratio(sum(1 for r in handled if r["csat"] is not None and r["csat"] >= top_two[r["csat_scale"]]),
+                          len(present("csat", handled))),
         "nps": ratio(sum(1 for s in nps if s >= 9) - sum(1 for s in nps if s <= 6), len(nps), 100.0),
         "ces": ratio(sum(present("ces")), len(present("ces"))),
         "escalation_rate": ratio(sum(present("escalated")), len(present("escalated"))),
@@ -66,6 +74,10 @@ def expected_kpis(rows: list[dict]) -> dict[str, float | None]:
         "cost_per_contact": ratio(sum(costs), len(costs)),
         "cost_per_resolution": ratio(sum(costs), sum(1 for r in rows if r["resolved_first_contact"]
                                                      and r["cost"] is not None)),
+        "abandonment_rate": ratio(sum(1 for r in rows if r["answered"] is False), len(present("answered"))),
+        "sla_met_rate": ratio(sum(present("sla_met")), len(present("sla_met"))),
+        "time_to_resolve": ratio(sum(present("resolution_seconds")), len(present("resolution_seconds"))),
+        "reopen_rate": ratio(sum(present("reopened")), len(present("reopened"))),
     }
 
 
