@@ -108,7 +108,7 @@ def describe_failure(exc: BaseException) -> str:
                         db.DatabaseFileError)):
         return str(exc)
     if isinstance(exc, OSError):
-        where = exc.filename or "a file"
+        where = exc.filename or "a temporary copy or an output file"
         if exc.errno in _DISK_FULL:
             return (f"The disk is full (or the file-size limit was reached) while writing {where}; nothing was "
                     "committed — free some space and run the command again.")

@@ -6,13 +6,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 from datetime import date
 from typing import Callable
 
 import pandas as pd
 
-from analytics import claims, db, findings, health, insight, premium, trends
+from analytics import db
 from analytics.cli_common import CliError, frame_text, say, write_output
 from analytics.export import csv_bytes
 from analytics.filters import Filters
@@ -20,6 +21,20 @@ from analytics.kpis import kpi_ids
 from analytics.kpi_frames import GRAINS, SPLITS
 
 Report = Callable[[object, argparse.Namespace, Filters], pd.DataFrame]
+
+
+class _Analysis:
+    """An analysis module imported on first use: every CLI command starts fast (scipy loads only for a report)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(f"analytics.{self._name}"), attribute)
+
+
+claims, findings, health, insight, premium, trends = (
+    _Analysis(name) for name in ("claims", "findings", "health", "insight", "premium", "trends"))
 
 REPORTS: dict[str, dict[str, Report]] = {
     "trends": {

@@ -290,7 +290,10 @@ def write_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBP
             bump_data_version(cur)
             cur.execute("commit")
         except BaseException:
-            cur.execute("rollback")
+            try:
+                cur.execute("rollback")
+            except duckdb.Error:
+                pass  # the failure (e.g. a commit the full disk refused) already ended the transaction: keep its error
             raise
         finally:
             cur.close()

@@ -398,7 +398,10 @@ def restore(con: duckdb.DuckDBPyConnection, directory: str | Path) -> pd.DataFra
             report = _load_backup(cur, source, entries)
             cur.execute("commit")
         except BaseException:
-            cur.execute("rollback")
+            try:
+                cur.execute("rollback")
+            except duckdb.Error:
+                pass  # the failure (e.g. a commit the full disk refused) already ended the transaction: keep its error
             raise
     return pd.DataFrame(report, columns=["table", "rows", "restored_rows"])
 
