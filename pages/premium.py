@@ -6,7 +6,7 @@ from analytics.claims import claim_check
 from analytics.premium import calendar_yoy, model_curves, premium_by_relationship_year, trajectory
 from charts.premium import (build_calendar_yoy_chart, build_model_curves_chart, build_premium_chart,
                             build_trajectory_chart)
-from ui import filters, state
+from ui import coverage, filters, state
 from ui.cached import analysis
 from ui.charts import draw
 
@@ -23,6 +23,7 @@ kpi_id = st.selectbox("KPI", KPI_CHOICES, index=KPI_CHOICES.index("quality_score
 k = kpis.kpi(kpi_id)
 st.caption("Engagements are aligned on their relationship year (year 1 = the first 12 months of the contract). "
            "The premium is signed so that positive means the partnership is better.")
+coverage.unknown_model_note()
 
 left, right = st.columns(2)
 with left, state.section("the model curves"):

@@ -278,3 +278,39 @@ def test_back_up_now_writes_a_verified_backup_next_to_the_database(fresh_db, mon
     rows = {t["table"]: t["rows"] for t in manifest["tables"]}
     (interactions,) = _connection().execute("select count(*) from interactions").fetchone()
     assert rows["interactions"] == interactions > 0
+
+
+def test_pwc_loads_from_the_page_with_a_provider_for_every_row(fresh_db, monkeypatch):
+    pwc = real_file("call_center_calls_pwc.csv").read_bytes()
+    at = _app(fresh_db, monkeypatch)
+    at.file_uploader(key="data_uploads").set_value(("call_center_calls_pwc.csv", pwc, "text/csv")).run()
+    [t for t in at.text_input if t.key.endswith("_const_provider")][0].set_value("PwC call centre").run()
+    [b for b in at.button if b.key and b.key.endswith("_load")][0].click().run()
+    assert _errors(at) == []
+    assert any("5,000 rows read: 5,000 loaded, 0 rejected" in s.value for s in at.success)
+    batches = ingest.list_batches(_connection())
+    assert batches[["rows_read", "rows_loaded"]].values.tolist() == [[5000, 5000]]  # SOURCES.md: 5,000 calls
+    # the new engagement is not in the register yet: the page asks for its model
+    assert any("1 engagements have data but are not in the register" in w.value for w in at.warning)
+
+
+def test_the_premium_page_says_how_many_engagements_it_left_out_and_why(fresh_db, monkeypatch):
+    from analytics.contracts import ENGAGEMENTS, INTERACTIONS
+    from tests.builders import insert_rows
+
+    con = db.connect(fresh_db)
+    insert_rows(con, ENGAGEMENTS, [{"provider": "Acme", "account": "Bank", "relationship_model": "partnership",
+                                    "contract_start": "2023-01-01"}], batch_id=1)
+    insert_rows(con, INTERACTIONS, [
+        {"interaction_id": f"{p}{i}", "occurred_at": f"2024-03-0{i + 1} 09:00:00", "provider": p, "account": a,
+         "handle_seconds": 100.0} for i in range(2) for p, a in (("Acme", "Bank"), ("Gamma", "Shop"), ("Delta", "Shop"))
+    ], batch_id=2)
+    con.close()
+    monkeypatch.setenv("RAPPORT_DB", str(fresh_db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/premium.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [c.value for c in at.caption if "left out" in c.value]
+    assert notes == ["2 engagements with data are left out of this comparison: they are not in the engagement "
+                     "register, so the relationship model is unknown."]
