@@ -74,6 +74,8 @@ def register(subparsers) -> None:
     sample = command("sample", "generate the sample portfolio", _sample)
     sample.add_argument("--seed", type=int, default=7)
     sample.add_argument("--interactions", type=_count, default=None, help="number of interactions (≥ 0)")
+    sample.add_argument("--engagements", type=_count, default=None,
+                        help="number of engagements (default 24, the planted portfolio; more for benchmarks)")
 
     command("seed-if-empty", "load the sample portfolio when the database is empty", _seed_if_empty)
 
@@ -262,6 +264,8 @@ def _sample(args) -> int:
         options = {"seed": args.seed, "progress": None if args.json else _progress}
         if args.interactions is not None:
             options["interactions"] = args.interactions
+        if args.engagements:
+            options["engagements"] = args.engagements
         counts = sample.generate(con, **options)
     if args.json:
         print(json.dumps({"status": "generated", **counts}))

@@ -186,10 +186,11 @@ def _shares(start: np.ndarray, slope: np.ndarray, years: np.ndarray) -> np.ndarr
     return shares / shares.sum(axis=1, keepdims=True)
 
 
-def _cells(rng: np.random.Generator, interactions: int) -> pd.DataFrame:
+def _cells(rng: np.random.Generator, interactions: int,
+           portfolio: tuple[SampleEngagement, ...] = PORTFOLIO) -> pd.DataFrame:
     """One row per active engagement × month with every modelled figure (month-major order)."""
     months = _months()
-    n_eng = len(PORTFOLIO)
+    n_eng = len(portfolio)
     eng_quality_offset = rng.normal(0.0, 0.8, n_eng)
     eng_attrition_offset = rng.normal(0.0, 0.03, n_eng)
 
@@ -197,7 +198,7 @@ def _cells(rng: np.random.Generator, interactions: int) -> pd.DataFrame:
     for month_index, month in enumerate(months):
         month_start = month.astype("datetime64[D]")
         month_end = (month + 1).astype("datetime64[D]")
-        for e, eng in enumerate(PORTFOLIO):
+        for e, eng in enumerate(portfolio):
             start = np.datetime64(eng.contract_start, "D")
             if start >= month_end:
                 continue
@@ -205,12 +206,12 @@ def _cells(rng: np.random.Generator, interactions: int) -> pd.DataFrame:
             rows.append((month_index, e, month_start, lo, month_end))
     cells = pd.DataFrame(rows, columns=["month_index", "engagement", "period", "active_from", "month_end"])
     e = cells["engagement"].to_numpy()
-    model = np.array([PORTFOLIO[i].relationship_model for i in e])
+    model = np.array([portfolio[i].relationship_model for i in e])
     is_partnership = model == "partnership"
     period = cells["period"].to_numpy().astype("datetime64[D]")
     month_no = (period.astype("datetime64[M]").astype(int) % 12)           # 0 = January
     calendar_years = 1970 + period.astype("datetime64[M]").astype(int) / 12 + 1 / 24
-    starts = np.array([np.datetime64(PORTFOLIO[i].contract_start, "D") for i in e])
+    starts = np.array([np.datetime64(portfolio[i].contract_start, "D") for i in e])
     midpoint = period + 14
     years = (midpoint - starts).astype(float) / 365.25
     cells["calendar_year"] = calendar_years
@@ -247,7 +248,7 @@ def _cells(rng: np.random.Generator, interactions: int) -> pd.DataFrame:
 
     # Scorecard figures that do not come from interactions.
     channel_share = _shares(CHANNEL_SHARE_2020, CHANNEL_SHARE_SLOPE, calendar_years)
-    vertical_cost = np.array([VERTICAL_COST[PORTFOLIO[i].vertical] for i in e])
+    vertical_cost = np.array([VERTICAL_COST[portfolio[i].vertical] for i in e])
     cost_per_contact = (channel_share * COST_BY_CHANNEL[None, :]).sum(axis=1) * vertical_cost * cells["efficiency"]
     cells["cost_per_resolution"] = np.round(
         cost_per_contact / cells["fcr"] * (1.0 + rng.normal(0.0, 0.02, len(e))), 2)
@@ -262,7 +263,7 @@ def _cells(rng: np.random.Generator, interactions: int) -> pd.DataFrame:
     transactional_meetings = (quarter_month & (rng.random(len(e)) < 0.7)).astype(float) + \
         (rng.random(len(e)) < 0.15)
     cells["governance_meetings"] = np.where(is_partnership, partnership_meetings, transactional_meetings)
-    size = np.array([PORTFOLIO[i].size for i in e])
+    size = np.array([portfolio[i].size for i in e])
     savings = size * (1500.0 + 9000.0 * m) * (1.0 + rng.normal(0.0, 0.1, len(e)))
     cells["gain_share_savings"] = np.where(is_partnership, np.round(np.maximum(savings, 100.0), 0), 0.0)
 
@@ -279,8 +280,8 @@ def _cells(rng: np.random.Generator, interactions: int) -> pd.DataFrame:
     active_share = (cells["month_end"] - cells["active_from"]).dt.days / (cells["month_end"] - cells["period"]).dt.days
     weight = size * SEASON[month_no] * ANNUAL_GROWTH ** (calendar_years - 2020) * active_share.to_numpy()
     cells["contacts"] = rng.multinomial(interactions, weight / weight.sum())
-    cells["provider"] = [PORTFOLIO[i].provider for i in e]
-    cells["account"] = [PORTFOLIO[i].account for i in e]
+    cells["provider"] = [portfolio[i].provider for i in e]
+    cells["account"] = [portfolio[i].account for i in e]
     return cells
 
 
@@ -292,7 +293,8 @@ def _choose(rng: np.random.Generator, shares: np.ndarray) -> np.ndarray:
 
 
 def _chunk_frame(rng: np.random.Generator, cells: pd.DataFrame, first_row: int,
-                 customer_pool: np.ndarray, account_index: np.ndarray) -> pd.DataFrame:
+                 customer_pool: np.ndarray, account_index: np.ndarray,
+                 portfolio: tuple[SampleEngagement, ...] = PORTFOLIO) -> pd.DataFrame:
     """Numeric codes and measures for every contact of `cells` (whole months, in order)."""
     counts = cells["contacts"].to_numpy()
     n = int(counts.sum())
@@ -342,7 +344,7 @@ def _chunk_frame(rng: np.random.Generator, cells: pd.DataFrame, first_row: int,
     channel = np.where(is_follow_up & (rng.random(n) < 0.6), channel[parent], channel)
 
     # Agents: each engagement's roster turns over at its attrition rate.
-    agents = np.maximum(8, np.round(40 * np.array([e.size for e in PORTFOLIO]))).astype(np.int64)[engagement]
+    agents = np.maximum(8, np.round(40 * np.array([e.size for e in portfolio]))).astype(np.int64)[engagement]
     turnover = np.floor(per_row("roster_turnover") * agents).astype(np.int64)
     agent = np.floor(rng.random(n) * agents).astype(np.int64) + turnover
 
@@ -350,8 +352,8 @@ def _chunk_frame(rng: np.random.Generator, cells: pd.DataFrame, first_row: int,
     resolved = rng.random(n) < np.clip(per_row("fcr") + REASON_FCR[reason], 0.3, 0.97)
     fcr = per_row("fcr")
     escalated = rng.random(n) < per_row("escalation") * np.where(resolved, 0.5, 2.2)
-    vertical_aht = np.array([VERTICAL_AHT[e.vertical] for e in PORTFOLIO])[engagement]
-    vertical_cost = np.array([VERTICAL_COST[e.vertical] for e in PORTFOLIO])[engagement]
+    vertical_aht = np.array([VERTICAL_AHT[e.vertical] for e in portfolio])[engagement]
+    vertical_cost = np.array([VERTICAL_COST[e.vertical] for e in portfolio])[engagement]
     efficiency = per_row("efficiency")
     mean_handle = AHT_BY_CHANNEL[channel] * vertical_aht * REASON_HANDLE[reason] * efficiency
     handle = np.round(mean_handle * rng.lognormal(-0.125, 0.5, n))
@@ -418,16 +420,17 @@ def _add_batch(cur: duckdb.DuckDBPyConnection, kind: str, rows: int, seed: int, 
     return batch_id
 
 
-def _insert_engagements(cur: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+def _insert_engagements(cur: duckdb.DuckDBPyConnection, batch_id: int,
+                        portfolio: tuple[SampleEngagement, ...] = PORTFOLIO) -> None:
     frame = pd.DataFrame({
         "batch_id": batch_id,
-        "provider": [e.provider for e in PORTFOLIO],
-        "account": [e.account for e in PORTFOLIO],
-        "relationship_model": [e.relationship_model for e in PORTFOLIO],
-        "contract_start": [e.contract_start for e in PORTFOLIO],
-        "contract_end": [None] * len(PORTFOLIO),
-        "pricing_model": [PRICING[e.relationship_model] for e in PORTFOLIO],
-        "notes": [NOTES[e.relationship_model] for e in PORTFOLIO],
+        "provider": [e.provider for e in portfolio],
+        "account": [e.account for e in portfolio],
+        "relationship_model": [e.relationship_model for e in portfolio],
+        "contract_start": [e.contract_start for e in portfolio],
+        "contract_end": [None] * len(portfolio),
+        "pricing_model": [PRICING[e.relationship_model] for e in portfolio],
+        "notes": [NOTES[e.relationship_model] for e in portfolio],
     })
     cur.register("sample_engagements", frame)
     cur.execute(f"insert into {ENGAGEMENTS} (batch_id, provider, account, relationship_model, contract_start,"
@@ -438,21 +441,22 @@ def _insert_engagements(cur: duckdb.DuckDBPyConnection, batch_id: int) -> None:
 
 
 def _insert_interactions(cur: duckdb.DuckDBPyConnection, batch_id: int, cells: pd.DataFrame,
-                         rng: np.random.Generator, seed: int, interactions: int, progress: Progress) -> None:
-    account_names = sorted({e.account for e in PORTFOLIO})
-    account_index = np.array([account_names.index(e.account) + 1 for e in PORTFOLIO], dtype=np.int64)
-    account_contacts = cells.groupby(cells["engagement"].map(lambda i: PORTFOLIO[i].account))["contacts"].sum()
+                         rng: np.random.Generator, seed: int, interactions: int, progress: Progress,
+                         portfolio: tuple[SampleEngagement, ...] = PORTFOLIO) -> None:
+    account_names = sorted({e.account for e in portfolio})
+    account_index = np.array([account_names.index(e.account) + 1 for e in portfolio], dtype=np.int64)
+    account_contacts = cells.groupby(cells["engagement"].map(lambda i: portfolio[i].account))["contacts"].sum()
     # Two ids per expected contact keeps accidental 7-day repeats (id collisions) near 0.2 %.
-    customer_pool = np.array([max(1_000, 2 * int(account_contacts.get(e.account, 0))) for e in PORTFOLIO])
+    customer_pool = np.array([max(1_000, 2 * int(account_contacts.get(e.account, 0))) for e in portfolio])
     params = {
         "batch_id": batch_id, "seed": seed,
-        "providers": [e.provider for e in PORTFOLIO], "accounts": [e.account for e in PORTFOLIO],
-        "agent_prefixes": [e.agent_prefix for e in PORTFOLIO],
+        "providers": [e.provider for e in portfolio], "accounts": [e.account for e in portfolio],
+        "agent_prefixes": [e.agent_prefix for e in portfolio],
         "channels": list(CHANNELS), "reasons": list(REASONS), "segments": list(SEGMENTS),
     }
     done = 0
     for chunk_cells in _month_chunks(cells):
-        chunk = _chunk_frame(rng, chunk_cells, done, customer_pool, account_index)
+        chunk = _chunk_frame(rng, chunk_cells, done, customer_pool, account_index, portfolio)
         if chunk.empty:
             continue
         lookback = pd.Timestamp(chunk_cells["period"].min()) - pd.Timedelta(days=8)
@@ -479,8 +483,28 @@ def _insert_performance(cur: duckdb.DuckDBPyConnection, batch_id: int, interacti
     cur.unregister("sample_cells")
 
 
+def portfolio(engagements: int = len(PORTFOLIO)) -> tuple[SampleEngagement, ...]:
+    """The 24 planted engagements, then (for benchmarks at a provider's breadth) more programs.
+
+    Engagement k ≥ 24 copies the provider, model, vertical and size of engagement k mod 24 under
+    a new account name, with its start moved by a few months (still 2015–2022), so the planted
+    effects keep their shape and every page has `engagements` rows to rank.
+    """
+    if engagements < 1:
+        raise ValueError(f"engagements must be at least 1, got {engagements}")
+    extra = []
+    for k in range(len(PORTFOLIO), engagements):
+        base = PORTFOLIO[k % len(PORTFOLIO)]
+        shifted_month = (base.contract_start.month - 1 + 2 * (k // len(PORTFOLIO))) % 12
+        start = date(base.contract_start.year, 1 + shifted_month, 1)
+        extra.append(SampleEngagement(base.provider, f"{base.account.split(' — ')[0]} — Program {k + 1}",
+                                      base.relationship_model, start, base.vertical, base.size,
+                                      f"{base.agent_prefix[:4]}P{k + 1:03d}-"))
+    return (PORTFOLIO + tuple(extra))[:engagements]
+
+
 def generate(con: duckdb.DuckDBPyConnection, *, seed: int = 7, interactions: int = DEFAULT_INTERACTIONS,
-             progress: Progress | None = None) -> dict[str, int]:
+             progress: Progress | None = None, engagements: int = len(PORTFOLIO)) -> dict[str, int]:
     """Write the sample portfolio into an empty database; returns rows written per table.
 
     Keys: ``engagements``, ``performance``, ``interactions``. All-or-nothing (one write
@@ -497,19 +521,20 @@ def generate(con: duckdb.DuckDBPyConnection, *, seed: int = 7, interactions: int
         )
     rng = np.random.default_rng(seed)
     report(0.0, "modelling the portfolio")
-    cells = _cells(rng, interactions)
+    chosen = portfolio(engagements)
+    cells = _cells(rng, interactions, chosen)
     with db.write_transaction(con) as cur:
-        engagements_batch = _add_batch(cur, ENGAGEMENTS, len(PORTFOLIO), seed, interactions)
-        _insert_engagements(cur, engagements_batch)
+        engagements_batch = _add_batch(cur, ENGAGEMENTS, len(chosen), seed, interactions)
+        _insert_engagements(cur, engagements_batch, chosen)
         interactions_batch = _add_batch(cur, INTERACTIONS, interactions, seed, interactions)
-        _insert_interactions(cur, interactions_batch, cells, rng, seed, interactions, report)
+        _insert_interactions(cur, interactions_batch, cells, rng, seed, interactions, report, chosen)
         report(0.88, "monthly scorecards")
         performance_batch = _add_batch(cur, PERFORMANCE, len(cells), seed, interactions)
         _insert_performance(cur, performance_batch, interactions_batch, cells)
         report(0.93, "daily rollups")
         rollups.add_batch(cur, interactions_batch)
     report(1.0, "sample portfolio ready")
-    return {ENGAGEMENTS: len(PORTFOLIO), PERFORMANCE: len(cells), INTERACTIONS: interactions}
+    return {ENGAGEMENTS: len(chosen), PERFORMANCE: len(cells), INTERACTIONS: interactions}
 
 
 def seed_if_empty(con: duckdb.DuckDBPyConnection, *, seed: int = 7, interactions: int = DEFAULT_INTERACTIONS,

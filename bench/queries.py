@@ -1,6 +1,6 @@
 """Time every analysis on a large database against the naive pandas equivalent.
 
-    python bench/queries.py [--interactions 10000000] [--db bench/out/bench.duckdb] [--runs 7]
+    python bench/queries.py [--interactions 10000000] [--engagements 24] [--db bench/out/bench.duckdb] [--runs 7]
 
 Builds the database with the sample generator when it does not exist yet, then for
 each analysis prints the p50 of `--runs` timed calls (after one warm-up) and the p50
@@ -85,6 +85,7 @@ def naive_reason_movers(raw: pd.DataFrame) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--interactions", type=int, default=10_000_000)
+    parser.add_argument("--engagements", type=int, default=24, help="portfolio breadth (sample --engagements)")
     parser.add_argument("--db", default="bench/out/bench.duckdb")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
@@ -94,8 +95,8 @@ def main() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         with db.connect(path) as con:
-            sample.generate(con, interactions=args.interactions)
-        print(f"built {path} with {args.interactions:,} interactions in {time.perf_counter() - start:.0f} s")
+            sample.generate(con, interactions=args.interactions, engagements=args.engagements)
+        print(f"built {path} with {args.interactions:,} interactions, {args.engagements} engagements in {time.perf_counter() - start:.0f} s")
 
     con = db.connect(path)
     n = con.execute("select count(*) from interactions").fetchone()[0]
