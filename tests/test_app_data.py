@@ -314,3 +314,41 @@ def test_the_premium_page_says_how_many_engagements_it_left_out_and_why(fresh_db
     notes = [c.value for c in at.caption if "left out" in c.value]
     assert notes == ["2 engagements with data are left out of this comparison: they are not in the engagement "
                      "register, so the relationship model is unknown."]
+
+
+# ---- tickets: value recoding and a derived duration from the editor ----------------------------------
+
+TICKETS = (
+    "Complaint ID,Date received,Date closed,Company,Submitted via,Company response,Timely response?\n"
+    "t1,2024-04-01 09:00,2024-04-02 09:00,Acme,Web,Closed with explanation,Yes\n"
+    "t2,2024-04-01 10:00,2024-04-01 12:00,Acme,Phone,Closed with explanation,Yes\n"
+    "t3,2024-04-02 09:00,,Acme,Web,In progress,No\n"
+    "t4,2024-04-03 09:00,2024-04-05 09:00,Acme,Web,Untimely response,No\n"
+    "t5,2024-04-03 11:00,2024-04-03 11:30,Acme,Web,Closed with explanation,Yes\n"
+).encode("utf-8")
+
+
+def test_ticket_outcomes_are_recoded_and_resolution_time_derived_in_the_editor(fresh_db, monkeypatch):
+    at = _app(fresh_db, monkeypatch)
+    at.file_uploader(key="data_uploads").set_value(("tickets.csv", TICKETS, "text/csv")).run()
+    assert _errors(at) == []
+    kind = [s for s in at.selectbox if s.key and s.key.endswith("_kind")][0]
+    prefix = kind.key[: -len("_kind")] + "_interactions_(recognised from the headers)"
+    at.selectbox(key=f"{prefix}_resolved_first_contact").set_value("Company response").run()
+    at.selectbox(key=f"{prefix}_opt_derived_resolution_seconds_from").set_value("Date received")
+    at.selectbox(key=f"{prefix}_opt_derived_resolution_seconds_to").set_value("Date closed").run()
+    # the editor offers the column's values, most frequent first: Closed with explanation, In progress, Untimely
+    at.session_state[f"{prefix}_opt_recode_resolved_first_contact_Company response"] = {
+        "edited_rows": {0: {"read_as": "yes"}, 1: {"read_as": "(empty)"}, 2: {"read_as": "no"}},
+        "added_rows": [], "deleted_rows": []}
+    at.run()
+    [b for b in at.button if b.key and b.key.endswith("_load")][0].click().run()
+    assert _errors(at) == []
+    rows = _connection().execute(
+        "select interaction_id, resolved_first_contact, resolution_seconds from interactions order by 1").fetchall()
+    assert rows == [("t1", True, 86400.0), ("t2", True, 7200.0), ("t3", None, None), ("t4", False, 172800.0),
+                    ("t5", True, 1800.0)]
+    mapping = ingest.Mapping.from_json(_connection().execute("select mapping from batches").fetchone()[0])
+    assert mapping.recode["resolved_first_contact"] == {"Closed with explanation": "yes", "In progress": "",
+                                                        "Untimely response": "no"}
+    assert mapping.derived == {"resolution_seconds": {"from": "Date received", "to": "Date closed"}}

@@ -12,9 +12,11 @@ sentence in that section, and the other files' sections, the batches and the reg
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +26,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from analytics import contracts, ingest, limits
-from analytics.contracts import FIELDS, KINDS
+from analytics.contracts import FIELDS, INTERACTIONS, KINDS
 from analytics.ingest import Mapping, SniffResult
 from ui.markdown import plain
 
@@ -246,6 +248,133 @@ def mapping_editor(sniff: SniffResult, file_id: str, kind: str, base: Mapping | 
     return Mapping(kind=kind, columns=chosen, constants=constants, date_order=date_order)
 
 
+# ---- tickets, complaints and event logs: scale, derived durations, event log, value recoding ------
+
+CSAT_SCALES = {"detect from the values": None, "1–5": 5, "1–10": 10}
+RECODE_VALUES = 30  # distinct values offered per column (the most frequent in the sampled rows)
+EMPTY = "(empty)"
+BOOL_CHOICES = ["yes", "no", EMPTY]
+_VALUES_KEY = "_upload_values"  # session state: file_id → {column: [values, most frequent first]}
+
+
+def sampled_values(upload: UploadedFile, sniff: SniffResult) -> dict[str, list[str]]:
+    """The distinct values of every column in the sniffed sample rows, most frequent first (cached per upload)."""
+    cache: dict = st.session_state.setdefault(_VALUES_KEY, {})
+    if upload.file_id not in cache:
+        from analytics.ingest.sniff import sniff_layout
+
+        with temp_copy(upload) as path:
+            layout = sniff_layout(path, sniff.encoding, upload.name)
+        values: dict[str, list[str]] = {}
+        for index, column in enumerate(layout.columns):
+            counts = Counter(row[index].strip() for row in layout.rows if index < len(row) and row[index].strip())
+            values[column] = [v for v, _ in counts.most_common(RECODE_VALUES)]
+        cache[upload.file_id] = values
+    return cache[upload.file_id]
+
+
+def recodable(kind: str) -> list[contracts.Field]:
+    """Fields whose source spellings can be recoded: yes/no fields, channel and contact reason."""
+    return [f for f in FIELDS[kind] if f.parser in ("bool", "channel") or f.name == "contact_reason"]
+
+
+def _recode_editor(f: contracts.Field, column: str, seen: list[str], current: dict[str, str], key: str) -> dict:
+    """A two-column editor: value in the file → read as. Rows left without a target are not recoded."""
+    known = {k.strip().upper() for k in current}
+    rows = [{"value": k, "read_as": (v if v != "" else EMPTY) if f.parser == "bool" else v}
+            for k, v in current.items()]
+    rows += [{"value": v, "read_as": None} for v in seen if v.strip().upper() not in known]
+    frame = pd.DataFrame(rows, columns=["value", "read_as"]).astype("object")
+    target = (st.column_config.SelectboxColumn("Read as", options=BOOL_CHOICES,
+                                               help="yes / no, or (empty) for a value that means unknown")
+              if f.parser == "bool" else
+              st.column_config.TextColumn("Read as", help="the spelling to store, e.g. phone, chat, email"
+                                          if f.parser == "channel" else "the reason to store"))
+    edited = st.data_editor(frame, key=key, hide_index=True, num_rows="dynamic", column_config={
+        "value": st.column_config.TextColumn(f"Value in {column}"), "read_as": target})
+    recode: dict[str, str] = {}
+    for value, read_as in zip(edited["value"], edited["read_as"]):
+        if value is None or pd.isna(value) or str(value).strip() == "" or read_as is None or pd.isna(read_as):
+            continue
+        target_text = str(read_as).strip()
+        if target_text == "" and f.parser != "bool":
+            continue
+        recode[str(value).strip()] = "" if target_text == EMPTY else target_text
+    return recode
+
+
+def options_editor(upload: UploadedFile, sniff: SniffResult, mapping: Mapping, base: Mapping | None,
+                   source: str) -> Mapping:
+    """Scale, derived durations, event log, volume-only and value recoding on top of `mapping`.
+
+    Starts from `base` (a saved mapping) so applying one keeps all its options.
+    """
+    if mapping.kind != INTERACTIONS:
+        return mapping
+    base = base if base is not None and base.kind == mapping.kind else Mapping(kind=mapping.kind)
+    prefix = f"up_{upload.file_id}_{mapping.kind}_{source}_opt"
+    options = [NOT_IN_FILE, *mappable_columns(sniff.columns)]
+
+    def pick(label: str, current: str | None, key: str, column=st, help: str | None = None) -> str | None:
+        chosen = column.selectbox(label, options, index=options.index(current) if current in options else 0,
+                                  key=f"{prefix}_{key}", help=help)
+        return None if chosen == NOT_IN_FILE else chosen
+
+    scale = base.csat_scale
+    if "csat" in mapping.columns:
+        labels = list(CSAT_SCALES)
+        current = next((lbl for lbl, v in CSAT_SCALES.items() if v == scale), labels[0])
+        scale = CSAT_SCALES[st.selectbox("CSAT scale", labels, index=labels.index(current), key=f"{prefix}_scale",
+                                         help="Declare it when the file may hold a stray out-of-scale value; "
+                                              "such values are rejected one by one, never rescaling the file")]
+
+    derived: dict[str, dict[str, str]] = {}
+    durations = [f for f in FIELDS[mapping.kind] if f.parser == "duration" and f.name not in mapping.columns]
+    if durations:
+        st.caption("Durations from two timestamp columns (e.g. opened → resolved), for fields not mapped above.")
+        for f in durations:
+            spec = base.derived.get(f.name, {})
+            left, right = st.columns(2)
+            start = pick(f"{field_label(f)}: from", spec.get("from"), f"derived_{f.name}_from", left)
+            end = pick(f"{field_label(f)}: to", spec.get("to"), f"derived_{f.name}_to", right)
+            if start and end:
+                derived[f.name] = {"from": start, "to": end}
+
+    event_log = None
+    if st.checkbox("The file is an event log (several rows per ticket)", value=bool(base.event_log),
+                   key=f"{prefix}_event_log",
+                   help="One row per ticket is kept: its latest state by the event time, with the ticket's "
+                        "first opening time as when it happened, and resolved when its last state says so"):
+        left, right = st.columns(2)
+        key_column = pick("Ticket column", (base.event_log or {}).get("key") or mapping.columns.get("interaction_id"),
+                          "event_key", left)
+        order_column = pick("Event time column", (base.event_log or {}).get("order_by"), "event_order", right)
+        if key_column and order_column:
+            event_log = {"key": key_column, "order_by": order_column}
+        else:
+            st.warning("Pick the ticket column and the event time column to collapse the log.",
+                       icon=":material/warning:")
+    volume_only = st.checkbox("Load without a measure (contact volume, channel and reason only)",
+                              value=base.volume_only, key=f"{prefix}_volume_only",
+                              help="Without this, a file with no measure is refused, so a mis-mapped file is caught")
+
+    recode: dict[str, dict[str, str]] = {}
+    fields = [f for f in recodable(mapping.kind) if f.name in mapping.columns]
+    if fields:
+        st.caption("Value recoding: say what the file's own spellings mean (e.g. “Closed with explanation” → yes). "
+                   "Values are matched ignoring case; rows left without “Read as” are read as they are.")
+        seen = sampled_values(upload, sniff)
+        for tab, f in zip(st.tabs([field_label(f) for f in fields]), fields):
+            with tab:
+                column = mapping.columns[f.name]
+                chosen = _recode_editor(f, column, seen.get(column, []), base.recode.get(f.name, {}),
+                                        f"{prefix}_recode_{f.name}_{column}")
+                if chosen:
+                    recode[f.name] = chosen
+    return dataclasses.replace(mapping, csat_scale=scale, derived=derived, event_log=event_log,
+                               volume_only=volume_only, recode=recode)
+
+
 # ---- results -------------------------------------------------------------------------------------
 
 def progress_bar(label: str):
@@ -301,6 +430,12 @@ def file_section(con, item: UploadedFile, saved: dict[str, Mapping]) -> None:
     base = same_kind.get(source, sniff.mapping)
     with st.expander("Column mapping", expanded=bool(sniff.missing_required)):
         mapping = mapping_editor(sniff, fid, kind, base, source)
+    if kind == INTERACTIONS:
+        extras = base is not None and bool(base.recode or base.derived or base.event_log or base.csat_scale
+                                            or base.volume_only)
+        with st.expander("Tickets, complaints and value recoding", expanded=extras):
+            mapping = options_editor(item, sniff, mapping, base, source)
+    with st.container():
         name_col, save_col = st.columns([3, 1], vertical_alignment="bottom")
         source_name = name_col.text_input("Save this mapping as (source name)", key=f"up_{fid}_source_name",
                                           placeholder="e.g. Genesys monthly export")
