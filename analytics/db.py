@@ -279,6 +279,20 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+# meta key set by `python -m analytics rollups import` (analytics/spark/contract.py): the batch id of the
+# latest rollups built on Spark. Such a database has rollups but no raw interactions behind them.
+ROLLUPS_SOURCE = "rollups_source"
+
+
+class RollupsOnlyError(ValueError):
+    """An analysis needs raw interaction rows, but this database holds rollups imported from Spark."""
+
+
+def rollups_imported(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the interaction data came from rollups imported from Spark (`rollups import`)."""
+    return con.execute("select count(*) from meta where key = ?", [ROLLUPS_SOURCE]).fetchone()[0] > 0
+
+
 @contextmanager
 def write_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Serialise writers in this process and make the block all-or-nothing."""
