@@ -39,7 +39,7 @@ def agenda(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter:
     (oldest first), then this quarter's, each by id.
 
     Returns columns ``action_id`` (int), ``kind`` (action | note), ``text``, ``owner``,
-    ``due`` (date or None), ``status`` (open | in progress | done), ``raised_quarter``.
+    ``due`` (datetime64, NaT when none), ``status`` (open | in progress | done), ``raised_quarter``.
     """
     frame = con.execute(
         """
@@ -53,9 +53,11 @@ def agenda(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter:
         """,
         {"provider": provider, "account": account, "quarter": quarter},
     ).df()
+    # explicit dtypes, also for an empty agenda (the page's editor checks them against its column types)
     frame["action_id"] = frame["action_id"].astype("int64")
-    frame["due"] = [None if pd.isna(d) else pd.Timestamp(d).date() for d in frame["due"]]
-    frame["owner"] = [_text(o) or None for o in frame["owner"]]
+    frame["due"] = pd.to_datetime(frame["due"]).astype("datetime64[ns]")
+    for column in ("kind", "text", "owner", "status", "raised_quarter"):
+        frame[column] = frame[column].astype("string")
     return frame[AGENDA_COLUMNS].reset_index(drop=True)
 
 

@@ -1,8 +1,10 @@
-"""QBR charts: one engagement's health trend and the partnership premium by relationship year.
+"""QBR charts: the engagement's health trend, its KPI against the baselines at the same relationship
+year, the gain-share ledger, and the portfolio's partnership premium.
 
-Both take tidy, already aggregated frames and return an `alt.Chart` sized for a slide.
-`theme` is "light" or "dark": the dark variant is applied as chart-level config so an
-exported PNG/SVG looks the same as the chart on a screen-shared dark page.
+Each takes a tidy, already aggregated frame and returns an Altair chart sized for a slide. Every
+piece of chart text is at least 14 px (`MIN_FONT_PX`) so it stays readable on a screen-share.
+`theme` is "light" or "dark": it is applied as chart-level config so an exported PNG/SVG looks
+the same as the chart on the page.
 """
 from __future__ import annotations
 
@@ -13,65 +15,133 @@ from charts.theme import BAND_DOMAIN, BAND_RANGE, INK, MODEL_RANGE, PALETTE
 
 THEMES = ("light", "dark")
 _PALETTE = {
-    "light": {"background": "#FFFFFF", "text": INK, "grid": "#E4E7EB", "rule": "#9AA5B1", "line": PALETTE[0],
-              "bar": MODEL_RANGE[0], "highlight": PALETTE[3]},
-    "dark": {"background": "#0E1117", "text": "#E6EAF0", "grid": "#2B313B", "rule": "#5B6472", "line": PALETTE[4],
-             "bar": PALETTE[4], "highlight": PALETTE[3]},
+    "light": {"background": "#FFFFFF", "text": INK, "grid": "#E4E7EB", "rule": "#6B7785", "line": PALETTE[0],
+              "bar": MODEL_RANGE[0], "highlight": PALETTE[3], "muted": "#52606D"},
+    "dark": {"background": "#0E1117", "text": "#E6EAF0", "grid": "#2B313B", "rule": "#8B95A3", "line": PALETTE[4],
+             "bar": PALETTE[4], "highlight": PALETTE[3], "muted": "#A0AAB8"},
 }
-WIDTH, HEIGHT = 520, 300
+WIDTH, HEIGHT = 520, 280
+MIN_FONT_PX = 14
+TITLE_PX = 18
+# Series of the baseline chart, in drawing order, and their colours (colour-blind-safe palette).
+BASELINE_GROUPS = ("This engagement", "Partnership engagements", "Transactional engagements")
+LEDGER_SERIES = ("Computed savings", "Reported by the provider")
 
 
-def _styled(chart: alt.Chart | alt.LayerChart, theme: str, title: str | alt.TitleParams) -> alt.LayerChart:
+def _palette(theme: str) -> dict:
     if theme not in THEMES:
         raise ValueError(f"Unknown theme {theme!r}; use one of: {', '.join(THEMES)}")
-    p = _PALETTE[theme]
+    return _PALETTE[theme]
+
+
+def _styled(chart, theme: str, title: str | alt.TitleParams, *, height: int = HEIGHT):
+    p = _palette(theme)
     return (
-        chart.properties(width=WIDTH, height=HEIGHT, title=title)
+        chart.properties(width=WIDTH, height=height, title=title)
         .configure(background=p["background"], font="DejaVu Sans, Helvetica, Arial, sans-serif")
         .configure_view(stroke=None)
-        .configure_title(color=p["text"], fontSize=18, anchor="start")
-        .configure_axis(labelColor=p["text"], titleColor=p["text"], gridColor=p["grid"],
-                        domainColor=p["grid"], tickColor=p["grid"], labelFontSize=14, titleFontSize=14)
-        .configure_legend(labelColor=p["text"], titleColor=p["text"], labelFontSize=14, titleFontSize=14)
+        .configure_title(color=p["text"], subtitleColor=p["muted"], fontSize=TITLE_PX, subtitleFontSize=MIN_FONT_PX,
+                         anchor="start")
+        .configure_axis(labelColor=p["text"], titleColor=p["text"], gridColor=p["grid"], domainColor=p["grid"],
+                        tickColor=p["grid"], labelFontSize=MIN_FONT_PX, titleFontSize=MIN_FONT_PX)
+        .configure_legend(labelColor=p["text"], titleColor=p["text"], labelFontSize=MIN_FONT_PX,
+                          titleFontSize=MIN_FONT_PX, orient="bottom", labelLimit=320)
+        .configure_text(fontSize=MIN_FONT_PX, color=p["text"])
     )
 
 
-def build_health_trend_chart(frame: pd.DataFrame, *, theme: str = "light") -> alt.LayerChart:
-    """Health score per quarter (0–100) with points coloured by band and the band thresholds.
+def build_health_trend_chart(frame: pd.DataFrame, *, theme: str = "light", height: int = HEIGHT):
+    """Health score per quarter (0–100) with points coloured by band and the labelled band thresholds.
 
-    `frame` has columns ``period`` (quarter start), ``quarter`` (label such as 2025-Q3),
+    `frame` has columns ``period`` (quarter start), ``quarter`` (label such as 'Q3 2025'),
     ``score`` and ``band``.
     """
-    p = _PALETTE[theme] if theme in _PALETTE else _PALETTE["light"]
+    p = _palette(theme)
     base = alt.Chart().encode(  # layers share the layer chart's data
-        x=alt.X("quarter:O", title=None, sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=12)),
-        y=alt.Y("score:Q", title="Health score", scale=alt.Scale(domain=[0, 100])),
-        tooltip=[alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("score:Q", title="Score", format=".0f"),
+        x=alt.X("quarter:O", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("score:Q", title="Health score (0–100)", scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(values=[0, 25, 50, 70, 100])),
+        tooltip=[alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("score:Q", title="Score", format=".1f"),
                  alt.Tooltip("band:N", title="Band")],
     )
     line = base.mark_line(color=p["line"], strokeWidth=3)
     points = base.mark_point(size=140, filled=True, opacity=1).encode(
         color=alt.Color("band:N", title="Band", scale=alt.Scale(domain=BAND_DOMAIN, range=BAND_RANGE)),
     )
-    thresholds = alt.Chart(pd.DataFrame({"y": [50, 70]})).mark_rule(
-        strokeDash=[4, 4], color=p["rule"]).encode(y="y:Q")
-    layers = alt.layer(thresholds, line, points, data=frame[["quarter", "score", "band"]])
-    return _styled(layers, theme, "Relationship health by quarter")
+    marks = pd.DataFrame({"y": [50, 70], "label": ["watch from 50", "healthy from 70"]})
+    rules = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color=p["rule"]).encode(y="y:Q")
+    labels = alt.Chart(marks).mark_text(align="right", baseline="bottom", dx=-2, dy=-2, color=p["muted"],
+                                        fontSize=MIN_FONT_PX).encode(y="y:Q", x=alt.value(WIDTH), text="label:N")
+    layers = alt.layer(rules, labels, line, points, data=frame[["quarter", "score", "band"]])
+    return _styled(layers, theme, "Relationship health by quarter", height=height)
+
+
+def build_baseline_chart(frame: pd.DataFrame, *, kpi_title: str, value_format: str, relationship_year: int,
+                         theme: str = "light", height: int = 200):
+    """One KPI: this engagement against partnership and transactional engagements at the same relationship year.
+
+    `frame` has one row per group (``group`` in `BASELINE_GROUPS`), columns ``value``, ``low``,
+    ``high`` (the baseline's 95 % interval; NaN for the engagement itself or with fewer than 2
+    engagements) and ``n`` (engagements behind the figure), all in display units (percent as
+    0–100). `kpi_title` is the axis title with its unit; `value_format` a d3 format such as ".1f".
+    """
+    p = _palette(theme)
+    colours = [p["highlight"], MODEL_RANGE[0], MODEL_RANGE[1]]
+    base = alt.Chart().encode(
+        y=alt.Y("group:N", title=None, sort=list(BASELINE_GROUPS), axis=alt.Axis(labelLimit=260)),
+    )
+    tooltip = [alt.Tooltip("group:N", title="Who"), alt.Tooltip("value:Q", title=kpi_title, format=value_format),
+               alt.Tooltip("low:Q", title="95 % interval from", format=value_format),
+               alt.Tooltip("high:Q", title="95 % interval to", format=value_format),
+               alt.Tooltip("n:Q", title="Engagements")]
+    interval = base.mark_rule(strokeWidth=3, color=p["rule"]).encode(
+        x=alt.X("low:Q", title=kpi_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=value_format,
+                                                                                      tickCount=5)),
+        x2="high:Q")
+    points = base.mark_point(filled=True, size=260, opacity=1).encode(
+        x="value:Q", color=alt.Color("group:N", legend=None,
+                                     scale=alt.Scale(domain=list(BASELINE_GROUPS), range=colours)),
+        tooltip=tooltip)
+    text = base.mark_text(align="left", dx=12, fontSize=MIN_FONT_PX, color=p["text"]).encode(
+        x="value:Q", text=alt.Text("value:Q", format=value_format))
+    title = alt.TitleParams(f"{kpi_title}: relationship year {relationship_year}",
+                            subtitle=["Bars: the baseline's 95 % interval over engagements."])
+    return _styled(alt.layer(interval, points, text, data=frame), theme, title, height=height)
+
+
+def build_ledger_chart(frame: pd.DataFrame, *, theme: str = "light", height: int = HEIGHT):
+    """Gain-share savings per quarter: computed from the contract's terms beside what the provider reported.
+
+    `frame` is long: columns ``quarter`` (label), ``series`` (one of `LEDGER_SERIES`) and
+    ``amount`` (currency; negative = the cost rose above the baseline).
+    """
+    p = _palette(theme)
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("quarter:O", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("series:N", sort=list(LEDGER_SERIES)),
+        y=alt.Y("amount:Q", title="Savings ($)", axis=alt.Axis(format="$,.0f", tickCount=5)),
+        color=alt.Color("series:N", title=None, sort=list(LEDGER_SERIES),
+                        scale=alt.Scale(domain=list(LEDGER_SERIES), range=[p["line"], p["highlight"]])),
+        tooltip=[alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("series:N", title="Figure"),
+                 alt.Tooltip("amount:Q", title="Amount", format="$,.0f")],
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=p["rule"]).encode(y="y:Q")
+    return _styled(alt.layer(bars, zero), theme, "Gain-share savings by quarter", height=height)
 
 
 def build_premium_chart(
     frame: pd.DataFrame, *, kpi_label: str, model: str | None, current_year: int | None, theme: str = "light"
-) -> alt.LayerChart:
-    """Partnership premium (%) per relationship year with its confidence interval.
+):
+    """Partnership premium (%) per relationship year with its confidence interval (the portfolio view).
 
     `frame` has columns ``relationship_year``, ``premium_pct``, ``ci_low``, ``ci_high``
     (percent; positive = the partnership is better), ``sufficient`` (bool), ``n_partnership``,
     ``n_transactional``. The engagement's own relationship year (`current_year`) is marked.
     """
-    p = _PALETTE[theme] if theme in _PALETTE else _PALETTE["light"]
+    p = _palette(theme)
     data = frame.assign(evidence=frame["sufficient"].map({True: "enough engagements", False: "too few"}))
     base = alt.Chart().encode(x=alt.X("relationship_year:O", title="Relationship year",
-                                          axis=alt.Axis(labelAngle=0)))
+                                      axis=alt.Axis(labelAngle=0)))
     tooltip = [alt.Tooltip("relationship_year:O", title="Year"),
                alt.Tooltip("premium_pct:Q", title="Premium %", format="+.1f"),
                alt.Tooltip("ci_low:Q", title="CI low", format="+.1f"),
@@ -93,6 +163,5 @@ def build_premium_chart(
         layers.append(alt.Chart(marker).mark_rule(color=p["highlight"], strokeWidth=3, strokeDash=[6, 3])
                       .encode(x="relationship_year:O"))
         subtitle.insert(0, f"Dashed line: this engagement ({model or 'model not recorded'}), year {current_year}.")
-    title = alt.TitleParams(f"Partnership premium: {kpi_label}", subtitle=subtitle, subtitleColor=p["text"],
-                            subtitleFontSize=12)
+    title = alt.TitleParams(f"Partnership premium: {kpi_label}", subtitle=subtitle)
     return _styled(alt.layer(*layers, data=data), theme, title)

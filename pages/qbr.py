@@ -1,44 +1,44 @@
-"""QBR: one engagement's quarter, ready to screen-share and to export.
+"""QBR: one engagement's quarter as a story, ready to screen-share and to export.
 
-URL: `eng` (provider · account), `quarter` (2025-Q3), `theme` (light|dark), `present=1`.
+URL: `eng` (provider · account), `quarter` (2025-Q3), `theme` (light|dark: charts and exports; by
+default the app's theme), `present=1` (presentation mode), `section` (the section presented).
+The shared filters choose the engagements offered: `/qbr?provider=Northstar+BPO` opens a Northstar
+engagement, and a provider plus an account pick that engagement.
 """
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from analytics import actions, gainshare, qbr
 from analytics.filters import ENGAGEMENT_SEPARATOR
 from analytics.options import filter_options
 from charts.qbr import THEMES
 from reports.qbr import available_quarters, parse_quarter
-from reports.qbr_build import build_qbr_report
+from reports.qbr_build import SECTION_TITLES, build_qbr_report
 from ui import exports, state
 from ui import filters as shared_filters
-from ui.cached import analysis, data_version
+from ui.cached import analysis, cursor, data_version
 from ui.markdown import plain
 
-# Our own static CSS (no user text): presentation hides the sidebar and enlarges type; dark recolours.
+state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
+
+# Our own static CSS (no user text): presentation hides the sidebar and enlarges type. Colours come
+# from the theme configuration (.streamlit/config.toml), never from CSS here.
 PRESENT_CSS = """<style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"]
   {display: none !important;}
-.stMainBlockContainer, .block-container {padding-top: 1.5rem !important; max-width: 100% !important;}
+.stMainBlockContainer, .block-container {padding-top: 1rem !important; padding-bottom: 1rem !important;
+  max-width: 100% !important;}
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.3rem !important;}
-[data-testid="stCaptionContainer"] p {font-size: 1.05rem !important;}
+[data-testid="stCaptionContainer"] p {font-size: 1.0rem !important;}
 [data-testid="stMetricValue"] p {font-size: 2.8rem !important; line-height: 1.2;}
 [data-testid="stMetricLabel"] p {font-size: 1.15rem !important;}
 [data-testid="stMetricDelta"] p {font-size: 1.05rem !important;}
-h1 {font-size: 2.4rem !important;}
+h1 {font-size: 2.0rem !important; padding: 0 0 0.2rem 0 !important;}
 </style>"""
-DARK_CSS = """<style>
-.stApp, header[data-testid="stHeader"] {background-color: #0E1117 !important;}
-.stApp h1, .stApp h2, .stApp h3, [data-testid="stMarkdownContainer"], [data-testid="stMetricValue"],
-[data-testid="stMetricLabel"], [data-testid="stWidgetLabel"], [data-testid="stCaptionContainer"]
-  {color: #E6EAF0 !important;}
-[data-testid="stCaptionContainer"] {opacity: 0.8;}
-[data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"], .stApp button [data-testid="stMarkdownContainer"]
-  {color: inherit !important;}
-[data-testid="stMetric"] {border-color: #2B313B !important;}
-section[data-testid="stSidebar"] {background-color: #161B22 !important;}
-</style>"""
+PRESENT_CHART_HEIGHT = {"health_trend": 230, "baseline": 190, "gainshare": 260}
+SECTIONS = tuple(SECTION_TITLES)
 
 
 def _toggle_present() -> None:
@@ -48,24 +48,148 @@ def _toggle_present() -> None:
         st.query_params.pop("present", None)
 
 
+def _section_to_url() -> None:
+    # not bind="query-params": that would put the section's title in the URL instead of its short key
+    st.query_params["section"] = st.session_state["qbr_section"]
+
+
+def _lines(lines) -> None:
+    for line in lines:
+        st.markdown("- " + plain(line))
+
+
+def _chart(report, key: str | None, export_key: tuple, stem: str, present: bool) -> None:
+    chart = report.chart(key)
+    if chart is None:
+        return
+    spec = {**chart.spec, "height": PRESENT_CHART_HEIGHT[chart.key]} if present else chart.spec
+    st.vega_lite_chart(spec, theme=None, width="stretch", key=f"qbr_chart_{chart.key}")
+    if not present and st.session_state.get("qbr_exports"):
+        exports.chart_downloads(chart, export_key, stem=stem)
+
+
+def _summary(report, section, export_key, stem, present) -> None:
+    per_row = 4
+    for start in range(0, len(report.tiles), per_row):
+        for column, tile in zip(st.columns(per_row), report.tiles[start:start + per_row]):
+            column.metric(tile.label, tile.value, delta=tile.prior or None,
+                          delta_color={1: "normal", -1: "inverse"}.get(tile.direction, "off"),
+                          help=tile.last_year or None, border=True)
+    if not report.tiles:
+        st.caption(section.empty)
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    with left:
+        _chart(report, section.chart, export_key, stem, present)
+    with right:
+        _lines(section.lines)
+
+
+def _terms_editor(provider: str, account: str) -> None:
+    current = gainshare.terms(cursor(), provider, account)
+    with st.expander("Gain-share terms of this contract", icon=":material/handshake:"):
+        with st.form(f"terms_{provider}_{account}", border=False):
+            method = st.radio("Baseline cost per resolution", gainshare.METHODS,
+                              format_func=gainshare.METHOD_LABELS.get, horizontal=True,
+                              index=gainshare.METHODS.index(current.baseline_method) if current else 0)
+            cost_col, date_col, share_col = st.columns(3)
+            cost = cost_col.number_input("Baseline ($ per resolution)", min_value=0.0, step=0.10, format="%.2f",
+                                         value=(current.baseline_cost if current and current.baseline_cost else None),
+                                         help="Used when the baseline is a fixed value.")
+            as_of = date_col.date_input("As of", value=current.baseline_date if current else None,
+                                        help="The date the contract's baseline figure is as of (optional).")
+            share = share_col.slider("Buyer's share of the savings (%)", 0, 100,
+                                     int(round((current.buyer_share if current else 0.5) * 100)), step=5)
+            if st.form_submit_button("Save terms", icon=":material/save:"):
+                errors = gainshare.save_terms(cursor(), provider, account, method=method, baseline_cost=cost,
+                                              baseline_date=as_of, buyer_share=share / 100)
+                for error in errors:
+                    st.error(plain(error), icon=":material/error:")
+                if not errors:
+                    st.rerun()
+
+
+def _agenda_editor(provider: str, account: str, quarter: str) -> None:
+    items = analysis(actions.agenda, provider, account, quarter)
+    edited = st.data_editor(
+        items, num_rows="dynamic", hide_index=True, width="stretch", key=f"agenda_{provider}_{account}_{quarter}",
+        column_config={
+            "action_id": None,
+            "kind": st.column_config.SelectboxColumn("Kind", options=list(actions.KINDS), default="action",
+                                                     required=True),
+            "text": st.column_config.TextColumn("What was noted or agreed", required=True, width="large"),
+            "owner": st.column_config.TextColumn("Owner"),
+            "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+            "status": st.column_config.SelectboxColumn("Status", options=list(actions.STATUSES), default="open",
+                                                       required=True),
+            "raised_quarter": st.column_config.TextColumn("Raised in", disabled=True),
+        },
+    )
+    if st.button("Save the agenda", icon=":material/save:", key=f"save_agenda_{provider}_{account}_{quarter}"):
+        errors = actions.save_agenda(cursor(), provider, account, quarter, pd.DataFrame(edited))
+        for error in errors:
+            st.error(plain(error), icon=":material/error:")
+        if not errors:
+            st.rerun()
+    st.caption("Open actions carry forward to the next quarter's QBR until they are marked done.")
+
+
+def _section(report, section, export_key, stem, present, provider, account, quarter) -> None:
+    if not present:
+        st.subheader(section.title)
+    if section.key == "summary":
+        _summary(report, section, export_key, stem, present)
+        return
+    if section.key == "agenda":
+        _agenda_editor(provider, account, quarter)
+        return
+    if not section.lines and section.empty:
+        st.caption(plain(section.empty))
+    if section.chart and report.chart(section.chart):
+        left, right = st.columns([3, 2] if section.key != "scorecard" else [1, 1])
+        with left:
+            _chart(report, section.chart, export_key, stem, present)
+        with right:
+            _lines(section.lines)
+    else:
+        _lines(section.lines)
+    if section.key == "scorecard":
+        if section.table is not None and not section.table.empty:
+            st.dataframe(section.table, hide_index=True, width="stretch")
+        for note in section.notes:
+            st.caption(plain(note))
+        if not present:
+            _terms_editor(provider, account)
+    if section.key == "changes" and not present and st.session_state.get("qbr_exports") and \
+            section.table is not None:
+        st.download_button("What changed (CSV)", exports.chart_csv_bytes(export_key, "changes", section.table),
+                           file_name=f"{stem}-changes.csv", mime="text/csv", key="dl_changes_csv",
+                           icon=":material/table:", on_click="ignore")
+
+
 if not state.has_data():
     st.stop()
 
+filters = shared_filters.current()
 options = analysis(filter_options)
-engagements = options["engagements"]
+engagements = analysis(qbr.engagements_in_scope, filters)
 first, last = (options["dates"] + [None, None])[:2]
 quarters = available_quarters(first, last)
-if not engagements or not quarters:
+if not options["engagements"] or not quarters:
     st.info("The QBR needs engagements with dated data — load interactions or scorecards on the Data page.")
     st.page_link(state.DATA_PAGE, label="Open the Data page", icon=":material/upload:")
     st.stop()
+if not engagements:
+    st.info("No engagement matches the provider, account, engagement and relationship-model filters; widen them "
+            "in the sidebar to choose an engagement for the QBR.", icon=":material/filter_alt_off:")
+    st.stop()
 
 state.notify_dropped(state.dropped_params({"eng": engagements, "quarter": quarters, "theme": THEMES,
-                                           "present": ["1"]}))
+                                           "present": ["1"], "section": SECTIONS}))
 present = st.query_params.get("present") == "1"
 st.session_state.setdefault("qbr_present", present)
 # Default quarter: the latest one the data covers completely.
 complete = [q for q in quarters if parse_quarter(q)[1] <= last] or quarters
+app_theme = getattr(st.context.theme, "type", None)
 
 controls = st.popover("QBR settings", icon=":material/tune:") if present else st.container()
 with controls:
@@ -73,52 +197,40 @@ with controls:
     eng = columns[0].selectbox("Engagement", engagements, key="eng", bind="query-params")
     quarter = columns[1].selectbox("Quarter", quarters, index=quarters.index(complete[0]), key="quarter",
                                    bind="query-params")
-    theme = columns[2].segmented_control("Theme", THEMES, default="light", key="theme", bind="query-params",
-                                         required=True)
+    theme = columns[2].segmented_control("Chart theme", THEMES, default=app_theme if app_theme in THEMES else "light",
+                                         key="theme", bind="query-params", required=True,
+                                         help="Colours of the charts and of the exported report and deck.")
     columns[3].toggle("Present", key="qbr_present", on_change=_toggle_present,
-                      help="Hides the sidebar and enlarges type for screen-sharing; the link keeps it (present=1).")
+                      help="Hides the sidebar, enlarges type and shows one section at a time for screen-sharing; "
+                           "the link keeps it (present=1).")
 
 if present:
     st.html(PRESENT_CSS)
-if theme == "dark":
-    st.html(DARK_CSS)
 
 provider, account = eng.split(ENGAGEMENT_SEPARATOR, 1)
-filters = shared_filters.current()
 with state.section("the QBR"):
     report = analysis(build_qbr_report, provider, account, quarter, filters, theme=theme)
     st.title(plain(report.title))
-    st.markdown(f"**{plain(report.subtitle)}**")
-    st.caption("Filters applied: " + plain("; ".join(report.filters)))
-
-    if report.tiles:
-        per_row = 4
-        for start in range(0, len(report.tiles), per_row):
-            for column, tile in zip(st.columns(per_row), report.tiles[start:start + per_row]):
-                column.metric(tile.label, tile.value, delta=tile.prior or None,
-                              delta_color={1: "normal", -1: "inverse"}.get(tile.direction, "off"),
-                              help=tile.last_year or None, border=True)
+    st.caption(plain(report.subtitle) + " · Filters applied: " + plain("; ".join(report.filters)))
     for note in report.notes:
-        st.info(note, icon=":material/info:")
+        st.info(plain(note), icon=":material/info:")
 
-    key = (data_version(), provider, account, quarter, repr(filters), theme)
+    export_key = (data_version(), provider, account, quarter, repr(filters), theme)
     stem = exports.file_stem(f"QBR {report.engagement} {quarter}")
-    chart_columns = st.columns(2)
-    for column, chart in zip(chart_columns * 2, report.charts):
-        with column:
-            st.vega_lite_chart(chart.spec, theme=None, width="stretch", key=f"qbr_chart_{chart.key}")
-            if not present and st.session_state.get("qbr_exports"):
-                exports.chart_downloads(chart, key, stem=stem)
-
-    st.subheader("Findings")
-    if report.findings:
-        for line in report.findings:
-            st.markdown("- " + plain(line))
+    if present:
+        linked = st.query_params.get("section")
+        chosen = st.segmented_control("Section", SECTIONS, format_func=SECTION_TITLES.get,
+                                      default=linked if linked in SECTIONS else SECTIONS[0], key="qbr_section",
+                                      on_change=_section_to_url, required=True, label_visibility="collapsed")
+        shown = [s for s in report.sections if s.key == chosen]
     else:
-        st.caption("No findings for this engagement in this quarter.")
+        shown = list(report.sections)
+    for section in shown:
+        _section(report, section, export_key, stem, present, provider, account, quarter)
 
     if not present:
         st.divider()
-        st.toggle("Prepare downloads (PNG, SVG, CSV per chart; one-page HTML and PDF report)", key="qbr_exports")
+        st.toggle("Prepare downloads (PNG, SVG, CSV per chart; HTML and PDF report; PowerPoint deck)",
+                  key="qbr_exports")
         if st.session_state.get("qbr_exports"):
-            exports.report_downloads(report, key, stem=stem)
+            exports.report_downloads(report, export_key, stem=stem)

@@ -1,9 +1,11 @@
-"""The QBR of one engagement for one quarter: the `QbrReport` value and its one-page HTML and PDF.
+"""The QBR of one engagement for one quarter: the `QbrReport` value and its HTML and PDF.
 
 `reports.qbr_build.build_qbr_report` fills a `QbrReport` from the analytics layer;
-`report_html` and `report_pdf` render it.
-The HTML is self-contained (charts as base64 images, no scripts, no external URLs) and
-every piece of text is escaped; the PDF is one A4 landscape page.
+`report_html` and `report_pdf` render it (`reports.pptx.report_pptx` makes the deck).
+The report is a sequence of `Section`s — the quarter's story in the order it is presented —
+each with plain sentences to read out, speaker notes carrying the numbers, an optional chart
+and an optional table. The HTML is self-contained (charts as base64 images, no scripts, no
+external URLs) and every piece of text is escaped; the PDF is one A4 landscape page.
 """
 from __future__ import annotations
 
@@ -67,6 +69,17 @@ class ReportChart:
 
 
 @dataclass(frozen=True, eq=False)
+class Section:
+    key: str                         # summary | changes | attention | baseline | scorecard | agenda
+    title: str
+    lines: tuple[str, ...] = ()      # sentences to read out (plain text)
+    notes: tuple[str, ...] = ()      # speaker notes: the numbers behind the lines
+    chart: str | None = None         # key of a ReportChart shown with the section
+    table: pd.DataFrame | None = None  # a small table with human headers, values already formatted as text
+    empty: str = ""                  # what to say when the section has nothing to show
+
+
+@dataclass(frozen=True, eq=False)
 class QbrReport:
     provider: str
     account: str
@@ -78,6 +91,8 @@ class QbrReport:
     findings: tuple[str, ...]
     theme: str = "light"
     notes: tuple[str, ...] = field(default=())  # what could not be shown and why
+    sections: tuple[Section, ...] = field(default=())
+    period: str = ""  # the quarter for people: 'Q3 2025'
 
     @property
     def engagement(self) -> str:
@@ -90,7 +105,13 @@ class QbrReport:
     @property
     def subtitle(self) -> str:
         model = self.relationship_model or "relationship model not recorded"
-        return f"{self.quarter} · {model}"
+        return f"{self.period or self.quarter} · {model}"
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def chart(self, key: str | None) -> ReportChart | None:
+        return next((c for c in self.charts if c.key == key), None)
 
 
 # ---- HTML ---------------------------------------------------------------------------------------
@@ -104,12 +125,14 @@ h1{font-size:26px;margin:0 0 4px}.sub{font-size:16px;color:#52606D;margin:0 0 8p
 .tile .label{font-size:12px;color:#52606D}.tile .value{font-size:24px;font-weight:bold}
 .tile .change{font-size:12px}.good{color:#007A5A}.bad{color:#B5470B}.neutral{color:#52606D}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.charts img{width:520px;max-width:100%;height:auto}
-h2{font-size:18px;margin:16px 0 6px}li{font-size:14px;margin-bottom:4px}
+h2{font-size:18px;margin:20px 0 6px}li{font-size:14px;margin-bottom:4px}
 .notes{font-size:12px;color:#52606D}
+table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border-bottom:1px solid #E4E7EB;padding:3px 8px;
+text-align:left}th{color:#52606D;font-weight:normal}
 """
 _CSS_DARK = """
 body{color:#E6EAF0;background:#0E1117}.sub,.filters,.tile .label,.neutral,.notes{color:#A0AAB8}
-.tile{border-color:#2B313B}.good{color:#56C8A0}.bad{color:#F08C5A}
+.tile{border-color:#2B313B}.good{color:#56C8A0}.bad{color:#F08C5A}th,td{border-color:#2B313B}th{color:#A0AAB8}
 """
 
 
@@ -119,9 +142,18 @@ def _svg_image(svg: str, alt_text: str) -> str:
     return f'<img alt="{html.escape(alt_text)}" src="data:image/svg+xml;base64,{encoded}">'
 
 
+def _table_html(table: pd.DataFrame) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(str(c))}</th>" for c in table.columns)
+    body = "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>"
+                   for row in table.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def report_html(report: QbrReport, *, svgs: dict[str, str] | None = None) -> str:
     """The report as one self-contained HTML page (no scripts, no external resources).
 
+    Tiles first, then every section in order with its chart, sentences and table.
     `svgs` maps chart keys to already rendered SVG (rendered here when absent).
     """
     e = html.escape
@@ -131,8 +163,15 @@ def report_html(report: QbrReport, *, svgs: dict[str, str] | None = None) -> str
         f'<div class="change {e(t.tone)}">{e(t.prior)}</div><div class="change neutral">{e(t.last_year)}</div></div>'
         for t in report.tiles
     )
-    charts = "".join(_svg_image(svgs.get(c.key) or chart_svg(c.spec), c.title) for c in report.charts)
-    said = "".join(f"<li>{e(f)}</li>" for f in report.findings) or "<li>No findings for this quarter.</li>"
+    parts = []
+    for section in report.sections:
+        chart = report.chart(section.chart)
+        image = f'<div class="charts">{_svg_image(svgs.get(chart.key) or chart_svg(chart.spec), chart.title)}</div>' \
+            if chart else ""
+        lines = "".join(f"<li>{e(line)}</li>" for line in section.lines)
+        said = f"<ul>{lines}</ul>" if lines else (f'<p class="notes">{e(section.empty)}</p>' if section.empty else "")
+        table = _table_html(section.table) if section.table is not None and not section.table.empty else ""
+        parts.append(f'<section><h2>{e(section.title)}</h2>{image}{said}{table}</section>')
     notes = "".join(f"<p class=\"notes\">{e(n)}</p>" for n in report.notes)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -140,8 +179,7 @@ def report_html(report: QbrReport, *, svgs: dict[str, str] | None = None) -> str
         "</head><body>"
         f"<h1>{e(report.title)}</h1><p class=\"sub\">{e(report.subtitle)}</p>"
         f"<p class=\"filters\">Filters applied: {e('; '.join(report.filters))}</p>"
-        f"<div class=\"tiles\">{tiles}</div><div class=\"charts\">{charts}</div>{notes}"
-        f"<h2>Findings</h2><ul>{said}</ul></body></html>\n"
+        f"<div class=\"tiles\">{tiles}</div>{''.join(parts)}{notes}</body></html>\n"
     )
 
 
@@ -238,19 +276,45 @@ def report_pdf(report: QbrReport, *, pngs: dict[str, bytes] | None = None) -> by
         top = pdf.get_y()
         chart_w = (width - 6) / 2
         bottom = top
-        for i, c in enumerate(report.charts[:2]):
+        for i, c in enumerate([c for c in report.charts if c.key != "gainshare"][:2]):
             image = pdf.image(io.BytesIO(pngs.get(c.key) or chart_png(c.spec)), x=pdf.l_margin + i * (chart_w + 6),
                               y=top, w=chart_w)
             bottom = max(bottom, top + image.rendered_height)
         pdf.set_y(bottom + 3)
 
-    pdf.set_text_color(*colour["ink"])
-    pdf.set_font(font, "B", 11)
-    pdf.cell(width, 6, "Findings", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(font, "", 9)
-    lines = list(report.findings) or ["No findings for this quarter."]
-    for line in lines + list(report.notes):
-        if pdf.get_y() > pdf.h - 14:
-            break  # one page, always
-        pdf.multi_cell(width, 4.6, text("• " + line if unicode_ok else "- " + line), new_x="LMARGIN", new_y="NEXT")
+    # Two columns of sentences below the charts: what changed | needs attention, gain-share, actions.
+    column_w = (width - 8) / 2
+    top = pdf.get_y()
+
+    def column(x: float, blocks: list[tuple[str, list[str]]]) -> None:
+        pdf.set_xy(x, top)
+        for heading, lines in blocks:
+            if pdf.get_y() > pdf.h - 18:
+                return
+            pdf.set_x(x)
+            pdf.set_text_color(*colour["ink"])
+            pdf.set_font(font, "B", 10.5)
+            pdf.cell(column_w, 6, text(heading), new_x="LEFT", new_y="NEXT")
+            pdf.set_font(font, "", 8.5)
+            for line in lines:
+                if pdf.get_y() > pdf.h - 14:
+                    return  # one page, always
+                pdf.set_x(x)
+                pdf.multi_cell(column_w, 4.2, text(("• " if unicode_ok else "- ") + line), new_x="LEFT",
+                               new_y="NEXT")
+            pdf.ln(1.5)
+
+    def block(key: str, limit: int) -> list[tuple[str, list[str]]]:
+        section = report.section(key)
+        if section is None:
+            return []
+        return [(section.title, list(section.lines[:limit]) or ([section.empty] if section.empty else []))]
+
+    column(pdf.l_margin, block("changes", 6) or [("What changed", list(report.findings))])
+    column(pdf.l_margin + column_w + 8, block("attention", 4) + block("scorecard", 3) + block("agenda", 3))
+    if report.notes:
+        pdf.set_xy(pdf.l_margin, pdf.h - 12)
+        pdf.set_text_color(*colour["muted"])
+        pdf.set_font(font, "", 7)
+        pdf.cell(width, 4, text(" ".join(report.notes))[:400])
     return bytes(pdf.output())

@@ -1,68 +1,196 @@
-"""Filling a `QbrReport` from the analytics layer: tiles, health trend, premium, findings."""
+"""Filling a `QbrReport` from the analytics layer: tiles, the quarter's story, charts, ledger, agenda."""
 from __future__ import annotations
 
-from datetime import date
-
 import duckdb
+import numpy as np
 import pandas as pd
 
-from analytics import findings, health, kpis, premium, trends
-from analytics.filters import Filters, engagement_label
-from charts.qbr import build_health_trend_chart, build_premium_chart
-from reports.qbr import QbrReport, ReportChart, Tile, parse_quarter, quarter_label
+from analytics import actions, gainshare, health, kpis, qbr
+from analytics.filters import Filters
+from analytics.formatting import (delta_number, format_band, delta_unit, display_value, format_change, format_date,
+                                  format_period, format_value, label_with_unit, value_decimals)
+from charts.qbr import BASELINE_GROUPS, LEDGER_SERIES, build_baseline_chart, build_health_trend_chart, \
+    build_ledger_chart
+from reports.qbr import QbrReport, ReportChart, Section, Tile
 
-QBR_KPIS = ("contacts", "csat_pct", "nps", "fcr", "aht_seconds", "cost_per_contact",
+QBR_KPIS = ("contacts", "csat_pct", "nps", "fcr", "aht_seconds", "cost_per_resolution",
             "quality_score", "sla_attainment", "agent_attrition", "innovations")
 MAX_TILES = 8
-PREMIUM_KPI = "quality_score"
-HEALTH_HISTORY = 8  # quarters shown on the health trend
-MAX_FINDINGS = 6
+HEALTH_HISTORY = 8   # quarters shown on the health trend
+MAX_CHANGES = 6      # sentences in "what changed"
+MAX_ATTENTION = 6    # sentences in "needs attention" (the rest go to the speaker notes)
+LEDGER_ROWS = 4      # quarters in the ledger table
+SECTION_TITLES = {
+    "summary": "This quarter at a glance",
+    "changes": "What changed",
+    "attention": "Needs attention",
+    "baseline": "Against the baseline at the same relationship year",
+    "scorecard": "Innovation, governance and gain-share",
+    "agenda": "Agenda and actions",
+}
 
 
 def qbr_filters(filters: Filters, provider: str, account: str, quarter: str) -> Filters:
     """The filters a QBR applies: the page's filters narrowed to one engagement, ending with the quarter."""
-    bounds = parse_quarter(quarter)
-    if bounds is None:
-        raise ValueError(f"Quarter {quarter!r} is not of the form 2025-Q3")
-    end = bounds[1] if filters.end is None else min(filters.end, bounds[1])
-    return filters.replace(providers=(), accounts=(), models=(), engagements=(engagement_label(provider, account),),
-                           end=end)
+    return qbr.engagement_scope(filters, provider, account, quarter)
 
 
-def _change(value: float, versus: str) -> str:
-    if value is None or value != value:
-        return ""
-    return f"{value * 100:+.1f} % vs {versus}"
+def _tiles(values: pd.DataFrame, quarter_start: pd.Timestamp) -> tuple[Tile, ...]:
+    """Tiles for the chosen quarter (a KPI without a value in that quarter gets no tile), each with its
+    change vs the prior quarter and the same quarter last year by the units rule.
 
-
-def _tiles(frame: pd.DataFrame) -> tuple[Tile, ...]:
+    `values` is `analytics.qbr.quarterly_values` (columns period, kpi, value)."""
     tiles = []
-    for row in frame[frame["available"]].head(MAX_TILES).itertuples(index=False):
-        k = kpis.kpi(row.kpi)
-        change = row.prior_change
-        if change != change or k.direction == 0 or change == 0:
+    prior_start, last_year_start = quarter_start - pd.DateOffset(months=3), quarter_start - pd.DateOffset(months=12)
+    for kpi_id in QBR_KPIS:
+        series = values.loc[values["kpi"] == kpi_id].set_index("period")["value"]
+        if quarter_start not in series.index or len(tiles) == MAX_TILES:
+            continue
+        k = kpis.kpi(kpi_id)
+        value = series[quarter_start]
+        prior, last_year = series.get(prior_start, np.nan), series.get(last_year_start, np.nan)
+        prior_text, last_year_text = format_change(k, value, prior), format_change(k, value, last_year)
+        change = delta_number(k, value, prior)
+        if change is None or k.direction == 0 or round(change, 1) == 0:
             tone = "neutral"
         else:
             tone = "good" if change * k.direction > 0 else "bad"
-        tiles.append(Tile(k.id, k.label, kpis.format_value(k, row.value), _change(change, "prior quarter"),
-                          _change(row.yoy_change, "last year"), tone, k.direction))
+        tiles.append(Tile(k.id, k.label, format_value(k, value),
+                          f"{prior_text} vs {format_period(prior_start)}" if prior_text else "",
+                          f"{last_year_text} vs {format_period(last_year_start)}" if last_year_text else "",
+                          tone, k.direction))
     return tuple(tiles)
 
 
-def _relationship_year(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter_end: date
-                       ) -> tuple[str | None, int | None]:
-    row = con.execute(
-        "select relationship_model, contract_start from engagements where provider = ? and account = ? limit 1",
-        [provider, account],
-    ).fetchone()
-    if row is None:
-        return None, None
-    model, start = row
-    if start is None:
-        return model, None
-    # the same alignment as premium.relationship_year_values, at the quarter's last month
-    months = (quarter_end.year - start.year) * 12 + quarter_end.month - start.month
-    return model, (months // 12 + 1 if months >= 0 else None)
+def _health_chart(con, scoped: Filters, provider: str, account: str, theme: str) -> ReportChart | None:
+    scores = health.health_scores(con, scoped, grain="quarter")
+    scores = scores[(scores["provider"] == provider) & (scores["account"] == account)]
+    trend = scores.sort_values("period").tail(HEALTH_HISTORY)
+    if trend.empty:
+        return None
+    trend = pd.DataFrame({"period": trend["period"], "quarter": trend["period"].map(format_period),
+                          "score": trend["score"].round(1), "band": trend["band"]}).reset_index(drop=True)
+    chart = build_health_trend_chart(trend, theme=theme)
+    return ReportChart("health_trend", "Relationship health by quarter", chart.to_dict(), trend)
+
+
+def _baseline_chart(frame: pd.DataFrame, theme: str) -> ReportChart | None:
+    if frame.empty:
+        return None
+    row = frame.iloc[0]
+    k = kpis.kpi(row["kpi"])
+    groups = []
+    for group, prefix in zip(BASELINE_GROUPS, (None, "partnership", "transactional")):
+        if prefix is None:
+            groups.append({"group": group, "value": display_value(k, row["value"]), "low": np.nan, "high": np.nan,
+                           "n": 1})
+        elif row[f"n_{prefix}"] > 0:
+            groups.append({"group": group, "value": display_value(k, row[f"{prefix}_mean"]),
+                           "low": display_value(k, row[f"{prefix}_low"]),
+                           "high": display_value(k, row[f"{prefix}_high"]), "n": int(row[f"n_{prefix}"])})
+    data = pd.DataFrame(groups).astype({"value": "float64", "low": "float64", "high": "float64"})
+    decimals = value_decimals(k)
+    value_format = ("$,." if k.fmt == "money" else ",.") + f"{decimals}f"
+    chart = build_baseline_chart(data, kpi_title=label_with_unit(k), value_format=value_format,
+                                 relationship_year=int(row["relationship_year"]), theme=theme)
+    csv = data.rename(columns={"group": "Who", "value": label_with_unit(k), "low": "95 % interval from",
+                               "high": "95 % interval to", "n": "Engagements"})
+    return ReportChart("baseline", f"{k.label} against the baseline", chart.to_dict(), csv)
+
+
+def _money(value) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"${value:,.0f}" if value >= 0 else f"-${-value:,.0f}"
+
+
+def _ledger_section(con, provider: str, account: str, quarter: str, theme: str
+                    ) -> tuple[list[str], list[str], pd.DataFrame | None, ReportChart | None]:
+    """(lines, notes, table, chart) of the gain-share ledger."""
+    quarter_end = qbr.parse_quarter(quarter)[1]
+    ledger, terms, baseline, how = gainshare.gainshare_ledger(con, provider, account, quarter_end)
+    if ledger.empty:
+        return [], [], None, None
+    lines, notes = [], []
+    this = ledger[ledger["quarter"] == format_period(pd.Timestamp(qbr.parse_quarter(quarter)[0]))]
+    if terms is None:
+        notes.append("No gain-share terms are recorded for this engagement; add them on the QBR page.")
+    elif baseline is None:
+        notes.append(f"The gain-share baseline cannot be set: {how}.")
+    elif not this.empty and this["savings"].notna().iloc[0]:
+        row, last = this.iloc[0], ledger.iloc[-1]
+        lines.append(
+            f"Gain-share this quarter: {_money(row['savings'])} saved against a baseline of ${baseline:,.2f} per "
+            f"resolution ({how}); buyer {_money(row['buyer_savings'])}, provider {_money(row['provider_savings'])} "
+            f"({terms.buyer_share:.0%} / {terms.provider_share:.0%})")
+        lines.append(f"Gain-share to date: {_money(last['savings_to_date'])} (buyer {_money(last['buyer_to_date'])}, "
+                     f"provider {_money(last['provider_to_date'])}); the provider reported "
+                     f"{_money(last['reported_to_date'])}")
+        if bool(row["gap_flag"]):
+            lines.append(f"Check the scorecard: the provider reported {_money(row['reported'])} this quarter, "
+                         f"{_money(abs(row['gap']))} {'more' if row['gap'] > 0 else 'less'} than the terms give")
+        notes.append(f"{row['resolutions']:,.0f} resolutions at ${row['cost_per_resolution']:,.2f} each against "
+                     f"the ${baseline:,.2f} baseline.")
+    recent = ledger.tail(LEDGER_ROWS)
+    table = pd.DataFrame({
+        "Quarter": recent["quarter"],
+        "Resolutions": recent["resolutions"].map(lambda v: "—" if v != v else f"{v:,.0f}"),
+        "Cost per resolution": recent["cost_per_resolution"].map(lambda v: "—" if v != v else f"${v:,.2f}"),
+        "Savings": recent["savings"].map(_money),
+        "Buyer": recent["buyer_savings"].map(_money),
+        "Provider": recent["provider_savings"].map(_money),
+        "Reported by provider": recent["reported"].map(_money),
+        "Check": recent["gap_flag"].map({True: "gap", False: ""}),
+    }).reset_index(drop=True)
+    long = pd.concat([
+        pd.DataFrame({"quarter": ledger["quarter"], "series": LEDGER_SERIES[0], "amount": ledger["savings"]}),
+        pd.DataFrame({"quarter": ledger["quarter"], "series": LEDGER_SERIES[1], "amount": ledger["reported"]}),
+    ], ignore_index=True).dropna(subset=["amount"])
+    recent_quarters = set(ledger["quarter"].tail(HEALTH_HISTORY))
+    long = long[long["quarter"].isin(recent_quarters)].reset_index(drop=True)
+    chart = None
+    if not long.empty:
+        chart = ReportChart("gainshare", "Gain-share savings by quarter",
+                            build_ledger_chart(long, theme=theme).to_dict(),
+                            ledger.rename(columns={"quarter": "Quarter"}).drop(columns=["period"]))
+    return lines, notes, table, chart
+
+
+def _agenda_section(con, provider: str, account: str, quarter: str) -> tuple[list[str], pd.DataFrame | None]:
+    items = actions.agenda(con, provider, account, quarter)
+    if items.empty:
+        return [], None
+    lines = []
+    for row in items.itertuples(index=False):
+        if row.kind == "note":
+            lines.append(f"Note: {row.text}")
+            continue
+        owner = f" — {row.owner}" if pd.notna(row.owner) and row.owner else ""
+        due = f", due {format_date(row.due)}" if pd.notna(row.due) else ""
+        carried = f" (from {format_period(pd.Timestamp(qbr.parse_quarter(row.raised_quarter)[0]))})" \
+            if row.raised_quarter != quarter else ""
+        lines.append(f"{row.text}{owner}{due}: {row.status}{carried}")
+    table = pd.DataFrame({
+        "Kind": items["kind"].str.capitalize(), "Text": items["text"],
+        "Owner": items["owner"].map(lambda v: "—" if pd.isna(v) or not v else v),
+        "Due": items["due"].map(format_date), "Status": items["status"],
+        "Raised": items["raised_quarter"].map(lambda q: format_period(pd.Timestamp(qbr.parse_quarter(q)[0]))),
+    })
+    return lines, table
+
+
+def changes_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """The 'what changed' rows for a CSV: human headers, values in display units, the change as a number
+    with its unit (pp, pts or %)."""
+    rows = []
+    for row in changes.itertuples(index=False):
+        k = kpis.kpi(row.kpi)
+        rows.append({"KPI": k.label, "Compared with": row.base_period, "Value": display_value(k, row.value),
+                     "Earlier value": display_value(k, row.base),
+                     "Change": round(delta_number(k, row.value, row.base), 2),
+                     "Change unit": delta_unit(k), "Better or worse": row.verdict, "Statement": row.sentence})
+    return pd.DataFrame(rows, columns=["KPI", "Compared with", "Value", "Earlier value", "Change", "Change unit",
+                                       "Better or worse", "Statement"])
 
 
 def build_qbr_report(
@@ -74,48 +202,80 @@ def build_qbr_report(
     *,
     theme: str = "light",
 ) -> QbrReport:
-    """Everything a QBR shows for one engagement and quarter.
+    """Everything a QBR shows for one engagement and quarter, as sections in presentation order.
 
-    Tiles come from `trends.kpi_tiles` (quarter grain, the chosen quarter being the latest),
-    the health trend from `health.health_scores` (last 8 quarters), the premium from
-    `premium.premium_by_relationship_year` over the whole portfolio (the engagement's own
-    relationship year marked), the findings from `findings.findings` for the engagement.
+    Tiles: the engagement's KPIs in the chosen quarter against the prior quarter and the same quarter
+    last year (changes by the units rule). The story: `analytics.qbr` (what changed, needs attention, baseline at the same
+    relationship year, scorecard measures), the gain-share ledger (`analytics.gainshare`) and the
+    agenda (`analytics.actions`). Charts: health trend, baseline, gain-share.
     """
     scoped = qbr_filters(filters, provider, account, quarter)
+    start = pd.Timestamp(qbr.parse_quarter(quarter)[0])
+    period = format_period(start)
     notes: list[str] = []
-
-    tiles = _tiles(trends.kpi_tiles(con, QBR_KPIS, scoped, grain="quarter"))
-    if not tiles:
-        notes.append("No KPI has data for this engagement up to this quarter.")
-
     charts: list[ReportChart] = []
-    scores = health.health_scores(con, scoped, grain="quarter")
-    scores = scores[(scores["provider"] == provider) & (scores["account"] == account)]
-    trend = scores.sort_values("period").tail(HEALTH_HISTORY)
-    if trend.empty:
+    sections: list[Section] = []
+
+    tiles = _tiles(qbr.quarterly_values(con, provider, account, quarter, filters, QBR_KPIS), start)
+    health_chart = _health_chart(con, scoped, provider, account, theme)
+    if health_chart:
+        charts.append(health_chart)
+        last = health_chart.data.iloc[-1]
+        health_line = [f"Relationship health {format_band(last['score'])} in {last['quarter']}"]
+    else:
+        health_line = []
         notes.append("No health score: none of the scored KPIs has data for this engagement.")
-    else:
-        trend = pd.DataFrame({"period": trend["period"], "quarter": trend["period"].map(quarter_label),
-                              "score": trend["score"].round(1), "band": trend["band"]}).reset_index(drop=True)
-        chart = build_health_trend_chart(trend, theme=theme)
-        charts.append(ReportChart("health_trend", "Relationship health by quarter", chart.to_dict(), trend))
+    tile_notes = tuple(f"{t.label}: {t.value}" + (f", {t.prior}" if t.prior else "")
+                       + (f", {t.last_year}" if t.last_year else "") for t in tiles)
+    sections.append(Section("summary", SECTION_TITLES["summary"], tuple(health_line), tile_notes,
+                            chart="health_trend" if health_chart else None,
+                            empty=f"No KPI has data for this engagement in {period}."))
 
-    model, year = _relationship_year(con, provider, account, scoped.end)
-    portfolio = scoped.replace(engagements=())
-    gap = premium.premium_by_relationship_year(con, PREMIUM_KPI, portfolio)
-    gap = gap[gap["premium_pct"].notna()] if "premium_pct" in gap else gap
-    label = kpis.kpi(PREMIUM_KPI).label
-    if gap.empty:
-        notes.append(f"No partnership premium on {label}: the portfolio needs both relationship models.")
-    else:
-        data = gap[["relationship_year", "premium_pct", "ci_low", "ci_high", "n_partnership", "n_transactional",
-                    "sufficient"]].reset_index(drop=True)
-        chart = build_premium_chart(data, kpi_label=label, model=model, current_year=year, theme=theme)
-        charts.append(ReportChart("premium", f"Partnership premium on {label}", chart.to_dict(), data))
+    changes = qbr.quarter_changes(con, provider, account, quarter, filters)
+    told = changes[changes["size"] > 0].head(MAX_CHANGES)
+    sections.append(Section(
+        "changes", SECTION_TITLES["changes"], tuple(told["sentence"]),
+        tuple(f"{r.label}: {r.change_text} vs {r.base_period} ({r.verdict})" for r in told.itertuples()),
+        table=changes_table(changes) if not changes.empty else None,
+        empty=f"Nothing to compare: {period} or the quarters before it have no data."))
 
-    said = findings.findings(con, scoped, limit=MAX_FINDINGS)
+    attention = qbr.needs_attention(con, provider, account, quarter, filters)
+    sections.append(Section(
+        "attention", SECTION_TITLES["attention"], tuple(attention["sentence"].head(MAX_ATTENTION)),
+        tuple(f"{r.label}: {r.gap_text} vs target ({r.status})" for r in attention.itertuples()),
+        empty="Every KPI with a target met it this quarter."))
+
+    baseline = qbr.baseline_comparison(con, provider, account, quarter, filters)
+    chart = _baseline_chart(baseline, theme)
+    if chart:
+        charts.append(chart)
+    model, year = qbr.relationship_year_at(con, provider, account, qbr.parse_quarter(quarter)[1])
+    sections.append(Section(
+        "baseline", SECTION_TITLES["baseline"], tuple(baseline["sentence"]),
+        (f"Relationship year {year} ({model}). Baselines leave this engagement out; intervals are 95 % "
+         "bootstrap intervals over engagements.",) if year else (),
+        chart="baseline" if chart else None,
+        empty="No baseline: the register needs this engagement's contract start, and other engagements in the "
+              "same relationship year." if year is None else
+              "No other engagement has data for this relationship year."))
+
+    scorecard = qbr.scorecard_quarter(con, provider, account, quarter)
+    ledger_lines, ledger_notes, ledger_table, ledger_chart = _ledger_section(con, provider, account, quarter, theme)
+    if ledger_chart:
+        charts.append(ledger_chart)
+    sections.append(Section(
+        "scorecard", SECTION_TITLES["scorecard"], tuple(scorecard["sentence"]) + tuple(ledger_lines),
+        tuple(ledger_notes), chart="gainshare" if ledger_chart else None, table=ledger_table,
+        empty="The provider's scorecards carry no innovations, governance meetings or gain-share savings "
+              "for this engagement."))
+
+    agenda_lines, agenda_table = _agenda_section(con, provider, account, quarter)
+    sections.append(Section("agenda", SECTION_TITLES["agenda"], tuple(agenda_lines), (), table=agenda_table,
+                            empty="No notes or actions yet for this quarter."))
+
     return QbrReport(
         provider=provider, account=account, relationship_model=model, quarter=quarter,
         filters=tuple(scoped.describe()), tiles=tiles, charts=tuple(charts),
-        findings=tuple(said["headline"].astype(str)), theme=theme, notes=tuple(notes),
+        findings=tuple(told["sentence"]), theme=theme, notes=tuple(notes), sections=tuple(sections),
+        period=period,
     )

@@ -24,7 +24,7 @@ def test_an_open_action_shows_next_quarter_and_a_done_one_does_not(con):
     q2 = actions.agenda(con, P, A, "2025-Q2")
     assert q2["text"].tolist() == ["Retrain the billing queue", "Share the attrition plan",
                                    "CSAT fell after the tooling change"]
-    assert q2["due"].tolist()[0] == date(2025, 8, 15)
+    assert q2["due"].tolist()[0] == pd.Timestamp(date(2025, 8, 15))
 
     q3 = actions.agenda(con, P, A, "2025-Q3")
     assert q3["text"].tolist() == ["Retrain the billing queue"]  # the done action and the note stay in Q2

@@ -1,42 +1,104 @@
-"""The one-page QBR report: escaping, self-containment, one PDF page, quarter arithmetic."""
+"""The QBR report: escaping, self-containment, one PDF page, every change in its unit, quarter arithmetic."""
 from __future__ import annotations
 
 import base64
+import functools
 import re
+import zlib
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from charts.qbr import build_health_trend_chart, build_premium_chart
-from reports.qbr import (QbrReport, ReportChart, Tile, available_quarters, parse_quarter, quarter_label,
+from charts.qbr import MIN_FONT_PX, build_baseline_chart, build_health_trend_chart, build_ledger_chart
+from reports.qbr import (QbrReport, ReportChart, Section, Tile, available_quarters, parse_quarter, quarter_label,
                          report_html, report_pdf)
 from reports.render import chart_png, chart_svg
 
 EVIL = "<script>alert(1)</script>"
+NPS_CHANGE = "Net promoter score fell 40.0 pts to 0.0 from Q1 2025"
 
 
+@functools.cache  # built once per process: the charts' specs take a moment to validate
 def _report(*, provider: str = EVIL, theme: str = "light") -> QbrReport:
     trend = pd.DataFrame({"period": pd.to_datetime(["2025-01-01", "2025-04-01", "2025-07-01"]),
-                          "quarter": ["2025-Q1", "2025-Q2", "2025-Q3"], "score": [48.0, 61.5, 72.0],
+                          "quarter": ["Q1 2025", "Q2 2025", "Q3 2025"], "score": [48.0, 61.5, 72.0],
                           "band": ["at risk", "watch", "healthy"]})
-    gap = pd.DataFrame({"relationship_year": [1, 2, 3], "premium_pct": [2.0, 9.5, 17.0],
-                        "ci_low": [-3.0, 4.0, 11.0], "ci_high": [6.0, 14.0, 22.0],
-                        "n_partnership": [4, 4, 2], "n_transactional": [5, 5, 2], "sufficient": [True, True, False]})
+    baseline = pd.DataFrame({"group": ["This engagement", "Partnership engagements", "Transactional engagements"],
+                             "value": [90.0, 88.0, 80.0], "low": [float("nan"), 86.0, 77.5],
+                             "high": [float("nan"), 90.0, 82.5], "n": [1, 4, 5]})
+    ledger = pd.DataFrame({"quarter": ["Q2 2025", "Q3 2025", "Q2 2025", "Q3 2025"],
+                           "series": ["Computed savings"] * 2 + ["Reported by the provider"] * 2,
+                           "amount": [1200.0, -300.0, 1500.0, 0.0]})
     charts = (
         ReportChart("health_trend", "Relationship health by quarter",
                     build_health_trend_chart(trend, theme=theme).to_dict(), trend),
-        ReportChart("premium", "Partnership premium",
-                    build_premium_chart(gap, kpi_label="Quality score", model="partnership", current_year=3,
-                                        theme=theme).to_dict(), gap),
+        ReportChart("baseline", "Quality score against the baseline",
+                    build_baseline_chart(baseline, kpi_title="Quality score", value_format=",.1f",
+                                         relationship_year=3, theme=theme).to_dict(), baseline),
+        ReportChart("gainshare", "Gain-share savings by quarter", build_ledger_chart(ledger, theme=theme).to_dict(),
+                    ledger),
     )
-    tiles = (Tile("csat_pct", "CSAT (satisfied)", "81.2 %", "+1.5 % vs prior quarter", "-0.4 % vs last year",
-                  "good", 1),
-             Tile("aht_seconds", "Average handle time", "402 s", "+2.0 % vs prior quarter", "", "bad", -1))
+    tiles = (Tile("nps", "Net promoter score", "0.0", "-40.0 pts vs Q1 2025", "-10.0 pts vs Q3 2024", "bad", 1),
+             Tile("aht_seconds", "Average handle time", "402 s", "+2.0 % vs Q1 2025", "", "bad", -1))
+    sections = (
+        Section("summary", "This quarter at a glance", ("Relationship health 72 · healthy in Q3 2025",),
+                chart="health_trend"),
+        Section("changes", "What changed", (NPS_CHANGE, f"{provider} handled 5.0 % more contacts"),
+                (f"Net promoter score: -40.0 pts vs Q1 2025 (worse)",)),
+        Section("attention", "Needs attention", ("Net promoter score is 0.0, 30.0 pts below the 30.0 target",)),
+        Section("baseline", "Against the baseline at the same relationship year",
+                ("Quality score in relationship year 3: 90.0 for this engagement",), chart="baseline"),
+        Section("scorecard", "Innovation, governance and gain-share", ("Innovations implemented: 3 this quarter",),
+                chart="gainshare", table=pd.DataFrame({"Quarter": ["Q3 2025"], "Savings": ["-$300"]})),
+        Section("agenda", "Agenda and actions", (f"Fix {provider} — Dana: open",),
+                table=pd.DataFrame({"Kind": ["Action"], "Text": [f"Fix {provider}"]})),
+    )
     return QbrReport(provider=provider, account="Care & Billing", relationship_model="partnership",
                      quarter="2025-Q3", filters=("Engagements: " + provider + " · Care & Billing",),
-                     tiles=tiles, charts=charts, findings=(f"{provider} improved CSAT by 1.5 points",),
-                     theme=theme)
+                     tiles=tiles, charts=charts, findings=(NPS_CHANGE,), theme=theme, sections=sections,
+                     period="Q3 2025")
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a PDF written by fpdf2 shows, decoded through each font's ToUnicode map (a test helper:
+    fpdf2 subsets TrueType fonts, so the content streams hold glyph ids, not characters)."""
+    objects = {int(n): body for n, body in re.findall(rb"(\d+) 0 obj(.*?)endobj", pdf, re.S)}
+
+    def stream(body: bytes) -> bytes:
+        raw = re.search(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S).group(1)
+        return zlib.decompress(raw) if b"/FlateDecode" in body else raw
+
+    fonts = {}
+    for body in objects.values():
+        for name, number in re.findall(rb"/(F\d+) (\d+) 0 R", body):
+            font = objects[int(number)]
+            cmap = re.search(rb"/ToUnicode (\d+) 0 R", font)
+            table = {}
+            if cmap:
+                for src, dst in re.findall(rb"<([0-9A-Fa-f]{4})> <([0-9A-Fa-f]+)>", stream(objects[int(cmap.group(1))])):
+                    table[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be")
+            fonts[name.decode()] = table
+    escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")",
+               b"\\": b"\\"}
+    out = []
+    for body in objects.values():
+        if b"stream" not in body or b"/Subtype /Image" in body or b"beginbfchar" in body:
+            continue
+        try:
+            content = stream(body)
+        except (zlib.error, AttributeError):
+            continue
+        font = None
+        for token in re.finditer(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", content, re.S):
+            if token.group(1):
+                font = fonts.get(token.group(1).decode(), {})
+                continue
+            raw = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit()
+                         else escapes.get(m.group(1), m.group(1)), token.group(2), flags=re.S)
+            codes = [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw) - 1, 2)]
+            out.append("".join((font or {}).get(c, chr(c)) for c in codes))
+    return "\n".join(out)
 
 
 def test_report_html_escapes_a_provider_named_like_a_script_tag():
@@ -49,16 +111,39 @@ def test_report_html_is_self_contained_with_charts_as_inline_images():
     page = report_html(_report())
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
     images = re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(images) == 2
+    assert len(images) == 3
     assert all(base64.b64decode(i).lstrip().startswith(b"<svg") for i in images)
 
 
-def test_report_pdf_is_one_a4_landscape_page():
-    pdf = report_pdf(_report(theme="dark"))
+def test_report_html_tells_the_story_in_section_order_with_nps_in_points():
+    page = report_html(_report())
+    titles = re.findall(r"<h2>(.*?)</h2>", page)
+    assert titles == ["This quarter at a glance", "What changed", "Needs attention",
+                      "Against the baseline at the same relationship year", "Innovation, governance and gain-share",
+                      "Agenda and actions"]
+    assert NPS_CHANGE in page and "-40.0 pts vs Q1 2025" in page
+    assert not re.search(r"Net promoter score[^<]*%", page)  # never a relative % for NPS
+
+
+@pytest.fixture(scope="module")
+def pdf() -> bytes:
+    return report_pdf(_report(provider="Apex", theme="dark"))
+
+
+def test_report_pdf_is_one_a4_landscape_page(pdf):
     assert pdf.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
     # A4 landscape in points: 841.89 × 595.28
     assert re.search(rb"/MediaBox\s*\[0 0 841\.89 595\.28\]", pdf)
+
+
+def test_report_pdf_states_the_nps_change_in_points(pdf):
+    text = pdf_text(pdf)
+    assert "Quarterly business review — Apex · Care & Billing" in text
+    assert "-40.0 pts vs Q1 2025" in text          # the tile
+    assert NPS_CHANGE in text.replace("\n", " ")    # the story
+    assert "Net promoter score is 0.0, 30.0 pts below the 30.0 target" in text.replace("\n", " ")
+    assert not re.search(r"Net promoter score[^\n]*%", text)
 
 
 def test_chart_renders_offline_as_png_and_svg():
@@ -70,6 +155,28 @@ def test_chart_renders_offline_as_png_and_svg():
 def test_dark_theme_sets_a_dark_chart_background():
     assert _report(theme="dark").charts[0].spec["config"]["background"] == "#0E1117"
     assert _report(theme="light").charts[0].spec["config"]["background"] == "#FFFFFF"
+
+
+def _font_sizes(node) -> list[float]:
+    sizes = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.lower().endswith("fontsize") and isinstance(value, (int, float)):
+                sizes.append(value)
+            sizes += _font_sizes(value)
+    elif isinstance(node, list):
+        for value in node:
+            sizes += _font_sizes(value)
+    return sizes
+
+
+def test_every_chart_text_is_at_least_14_px():
+    for chart in _report().charts:
+        config = chart.spec["config"]
+        for part, keys in (("axis", ("labelFontSize", "titleFontSize")), ("legend", ("labelFontSize", "titleFontSize")),
+                           ("title", ("fontSize", "subtitleFontSize")), ("text", ("fontSize",))):
+            assert all(config[part][k] >= MIN_FONT_PX for k in keys), (chart.key, part)
+        assert min(_font_sizes(chart.spec)) >= MIN_FONT_PX, chart.key  # no mark or axis overrides it lower
 
 
 @pytest.mark.parametrize("label, expected", [

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.export import csv_bytes
+from reports.pptx import report_pptx
 from reports.qbr import QbrReport, ReportChart, report_html, report_pdf
 from reports.render import chart_png, chart_svg
 
@@ -44,6 +45,11 @@ def report_pdf_bytes(key: ExportKey, _report: QbrReport) -> bytes:
     return report_pdf(_report, pngs={c.key: png_bytes(key, c.key, c.spec) for c in _report.charts})
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def report_pptx_bytes(key: ExportKey, _report: QbrReport) -> bytes:
+    return report_pptx(_report, pngs={c.key: png_bytes(key, c.key, c.spec) for c in _report.charts})
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def chart_csv_bytes(key: ExportKey, chart_key: str, _frame: pd.DataFrame) -> bytes:
     return csv_bytes(_frame)
@@ -73,10 +79,13 @@ def chart_downloads(chart: ReportChart, key: ExportKey, *, stem: str) -> None:
 
 
 def report_downloads(report: QbrReport, key: ExportKey, *, stem: str) -> None:
-    """One-page HTML and PDF report buttons (widget keys `dl_report_html|pdf`)."""
-    left, right = st.columns(2)
-    left.download_button("One-page report (HTML)", report_html_text(key, report), file_name=f"{stem}.html",
+    """HTML and one-page PDF report and PowerPoint deck buttons (widget keys `dl_report_html|pdf|pptx`)."""
+    left, right, deck = st.columns(3)
+    left.download_button("Report (HTML)", report_html_text(key, report), file_name=f"{stem}.html",
                          mime="text/html", key="dl_report_html", icon=":material/article:", on_click="ignore")
     right.download_button("One-page report (PDF)", report_pdf_bytes(key, report), file_name=f"{stem}.pdf",
                           mime="application/pdf", key="dl_report_pdf", icon=":material/picture_as_pdf:",
                           on_click="ignore")
+    deck.download_button("Slides (PowerPoint)", report_pptx_bytes(key, report), file_name=f"{stem}.pptx",
+                         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                         key="dl_report_pptx", icon=":material/slideshow:", on_click="ignore")
