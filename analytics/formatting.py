@@ -16,6 +16,7 @@ No Streamlit, no Altair: this module is shared by the pages, the CLI and the rep
 from __future__ import annotations
 
 import math
+import re
 from typing import Literal
 
 import pandas as pd
@@ -74,14 +75,22 @@ def display_value(k: Kpi, value: float | None) -> float | None:
 
 
 def unit_suffix(k: Kpi) -> str:
-    """The unit to put in a column header or an axis title: ``%``, ``s``, ``$`` or ``""`` (counts, scores)."""
-    return {"pct": "%", "seconds": "s", "money": "$"}.get(k.fmt, "")
+    """The unit to put in a column header or an axis title: ``%``, ``s``, ``$``, ``contacts``, ``points``,
+    ``per month``."""
+    by_unit = {"count": "contacts", "points": "points", "per month": "per month"}
+    return {"pct": "%", "seconds": "s", "money": "$"}.get(k.fmt, by_unit.get(k.unit, ""))
 
 
-def label_with_unit(k: Kpi) -> str:
-    """``Average handle time (s)``, ``CSAT (satisfied) (%)``; volumes and plain numbers keep the bare label."""
+def short_label(k: Kpi) -> str:
+    """The label without its explanation in brackets: ``CSAT (top-two box: …)`` → ``CSAT``."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", k.label) or k.label
+
+
+def label_with_unit(k: Kpi, *, short: bool = False) -> str:
+    """``Average handle time (s)``, ``CSAT (%)`` (short); volumes and plain numbers keep the bare label."""
+    label = short_label(k) if short else k.label
     suffix = unit_suffix(k)
-    return f"{k.label} ({suffix})" if suffix else k.label
+    return f"{label} ({suffix})" if suffix else label
 
 
 # ---------------------------------------------------------------- changes

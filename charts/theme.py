@@ -48,8 +48,8 @@ def axis_format(k: Kpi) -> str:
 
 
 def axis_title(k: Kpi) -> str:
-    """The KPI's label with its unit: ``Average handle time (s)``, ``CSAT (satisfied) (%)``."""
-    return label_with_unit(k)
+    """The KPI's short label with its unit: ``Average handle time (s)``, ``CSAT (%)``."""
+    return label_with_unit(k, short=True)
 
 
 def kpi_axis(k: Kpi) -> alt.Axis:

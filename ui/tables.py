@@ -6,9 +6,12 @@ configs defined here, and tests can check the frames directly.
 """
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from analytics import kpis
+from analytics.health import band as _band
 from analytics.formatting import (
     MISSING, format_band_value, format_change, format_date, format_datetime, format_period, format_points,
     format_value,
@@ -27,9 +30,12 @@ def model_label(model) -> str:
 
 
 def shown_score(score) -> float | None:
-    """A 0–100 health score as the table shows it: one decimal, or two when one would cross a band line."""
-    text = format_band_value(score, decimals=1)
-    return None if text == MISSING else float(text)
+    """A 0–100 health score as the table shows it (one decimal), in its own band: 49.96 shows as 49.9,
+    not 50.0 — rounding can only carry a score up across a band line, so such a score is cut instead."""
+    if score is None or score != score:
+        return None
+    rounded = round(float(score), 1)
+    return rounded if _band(rounded) == _band(float(score)) else math.floor(float(score) * 10) / 10
 
 
 def health_table(overview: pd.DataFrame, *, period_grain: str = "quarter") -> pd.DataFrame:
@@ -70,7 +76,10 @@ def drivers_table(drivers: pd.DataFrame, *, label_from: str, label_to: str) -> p
 def freshness_table(freshness: pd.DataFrame) -> pd.DataFrame:
     """`data_freshness` rows for people: Dataset, Rows, First, Last, Last loaded."""
     return pd.DataFrame({
-        "Dataset": [DATASET_LABELS.get(d, str(d).capitalize()) for d in freshness["dataset"]],
+        "Dataset": [DATASET_LABELS.get(d, str(d).capitalize())
+                    + (" (rollups imported from Spark; no raw rows)" if bool(imported) else "")
+                    for d, imported in zip(freshness["dataset"],
+                                           freshness.get("from_rollups", [False] * len(freshness)))],
         "Rows": [f"{int(r):,}" for r in freshness["rows"]],
         "From": [format_date(d) for d in freshness["first_date"]],
         "To": [format_date(d) for d in freshness["last_date"]],
