@@ -13,7 +13,7 @@ import pandas as pd
 
 from analytics import kpis, rollups
 from analytics.contracts import INTERACTIONS
-from analytics.db import quote_ident
+from analytics.db import RollupsOnlyError, quote_ident, rollups_imported
 from analytics.filters import Filters, where_clause
 from analytics.kpi_frames import GRAINS, kpi_frame, period_ordinal
 
@@ -208,7 +208,8 @@ def repeat_contacts(
     days before it — on any channel, reason or program, and also before the filter's start
     date — the definition ingest uses for the ``repeat_rate`` KPI (7 days), so with the default
     both agree. Every filter selects the contacts counted. Contacts without a customer id are
-    left out.
+    left out. On a database of rollups imported from Spark any other window raises
+    ``RollupsOnlyError`` (there are no raw rows to look back through).
 
     Returns one row per period with columns ``period`` (Timestamp), ``contacts`` (with a
     customer id), ``repeat_contacts`` and ``repeat_rate``; an empty frame with these columns
@@ -221,6 +222,11 @@ def repeat_contacts(
         frame = kpi_frame(con, ["repeat_rate"], filters, grain=grain)
         frame = frame.rename(columns={"denominator": "contacts", "numerator": "repeat_contacts",
                                       "value": "repeat_rate"})
+    elif rollups_imported(con):
+        raise RollupsOnlyError(
+            f"A {days}-day repeat window needs raw interactions, but this database holds rollups imported from "
+            f"Spark, which carry the {REPEAT_DAYS}-day repeat flag only; use {REPEAT_DAYS} days, or load the raw "
+            "interactions into a database of their own.")
     else:
         frame = _repeat_contacts_raw(con, filters, days=days, grain=grain)
     frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")

@@ -166,7 +166,8 @@ def data_freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     Returns one row per dataset (``interactions``, ``performance``, ``engagements``) with
     columns ``dataset``, ``rows``, ``first_date``, ``last_date`` (contact days; scorecard
     months; NaT for the engagement register, which has no data span) and ``last_loaded_at``
-    (latest batch of that kind, or for engagements the latest edit if later).
+    (latest batch of that kind, or for engagements the latest edit if later), and ``from_rollups``
+    (True when the interactions are rollups imported from Spark: ``rows`` counts their contacts).
     """
     frame = con.execute(_FRESHNESS_SQL).df()
     order = {INTERACTIONS: 0, PERFORMANCE: 1, ENGAGEMENTS: 2}

@@ -21,7 +21,7 @@ from analytics import db, rollups
 from analytics.spark import CONTRACT_VERSION, definition
 
 MANIFEST = "_manifest.json"
-ROLLUPS_SOURCE = "rollups_source"  # meta key: the batch id of the latest import (absent: none)
+ROLLUPS_SOURCE = db.ROLLUPS_SOURCE  # meta key: the batch id of the latest import (absent: none)
 FLOAT_TOLERANCE = 1e-9  # relative; float sums differ in their last bits across engines
 
 
