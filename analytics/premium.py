@@ -25,6 +25,7 @@ at least 93 % of the time from 4 engagements per side.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -322,10 +323,13 @@ def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
     if k.id not in NO_RELATIVE and (values["value"] > 0).all():
         outcomes["rel"] = np.log(values["value"].to_numpy(dtype="float64"))
     fits = {}
-    for name, y in outcomes.items():
-        fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups, "df_correction": True},
-                               use_t=True)
-        fits[name] = fit
+    with warnings.catch_warnings():
+        # a rank-deficient design is expected (a provider running one model only); the coefficients
+        # used below are checked for estimability, which the pseudo-inverse leaves unchanged
+        warnings.simplefilter("ignore")
+        for name, y in outcomes.items():
+            fits[name] = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups, "df_correction": True},
+                                          use_t=True)
     q = stats._st.t.ppf(0.5 + CONFIDENCE / 2, n_groups - 1)
     by_year = frame.set_index("relationship_year")
     for year in years:
