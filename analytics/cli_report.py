@@ -92,9 +92,9 @@ def register(subparsers) -> None:
     parser.add_argument("--to", dest="end", type=_iso_date, help="last day (inclusive), YYYY-MM-DD")
     for option in ("provider", "account", "engagement", "channel", "reason", "segment", "model"):
         parser.add_argument(f"--{option}", action="append", default=[], help="repeat for several values")
-    output = parser.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print the frame as a JSON list of records")
-    output.add_argument("--csv", metavar="OUT", help="write the frame to a CSV file (formulas neutralised)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the frame as a JSON list of records (with --csv: the outcome as JSON)")
+    parser.add_argument("--csv", metavar="OUT", help="write the frame to a CSV file (formulas neutralised)")
     parser.set_defaults(func=run)
 
 
@@ -124,7 +124,10 @@ def run(args: argparse.Namespace) -> int:
         frame = views[view](con, args, filters_from(args))
     if args.csv:
         write_output(args.csv, csv_bytes(frame), what="report")
-        say(f"wrote {len(frame)} rows to {args.csv}")
+        if args.json:
+            print(json.dumps({"status": "written", "rows": len(frame), "file": args.csv}))
+        else:
+            say(f"wrote {len(frame)} rows to {args.csv}")
     elif args.json:
         print(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2))
     else:

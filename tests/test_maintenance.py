@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,16 +31,33 @@ ENGAGEMENTS_CSV = (
 )
 
 
-def _loaded_db(tmp_path: Path) -> Path:
-    """A database file with one batch of each kind (and one rejected row), closed again."""
-    path = tmp_path / "source.duckdb"
+@pytest.fixture(scope="module")
+def _template(tmp_path_factory) -> Path:
+    """A database file with one batch of each kind (and one rejected row), built once per module."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "source.duckdb"
     con = db.connect(path)
     for name, text in (("calls.csv", INTERACTIONS_CSV), ("scorecard.csv", PERFORMANCE_CSV),
                        ("register.csv", ENGAGEMENTS_CSV)):
-        file = tmp_path / name
+        file = folder / name
         file.write_text(text, encoding="utf-8")
         assert ingest_file(con, file).status == "loaded"
     con.close()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _use_template(_template, monkeypatch):
+    monkeypatch.setitem(_TEMPLATE, "path", _template)
+
+
+_TEMPLATE: dict[str, Path] = {}
+
+
+def _loaded_db(tmp_path: Path) -> Path:
+    """A fresh copy of the module's loaded database file (closed, so the copy is consistent)."""
+    path = tmp_path / "source.duckdb"
+    shutil.copyfile(_TEMPLATE["path"], path)
     return path
 
 
@@ -209,3 +227,118 @@ def test_table_checksum_changes_when_one_value_changes(con, table, tmp_path):
     column = "channel" if table == "interactions" else "file_name"
     con.execute(f"update {table} set {column} = {column} || 'x' where rowid = (select min(rowid) from {table})")
     assert maintenance.table_checksum(con, table) != before
+
+
+# ---- backups from inside the serving process -----------------------------------------------------------
+
+def test_backup_now_writes_a_timestamped_folder_that_restores_exactly_and_keeps_the_newest(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    source = _loaded_db(tmp_path)
+    con = db.connect(source)
+    start = datetime(2026, 12, 4, 9, 30, tzinfo=timezone.utc)
+    made = [maintenance.backup_now(con, tmp_path / "backups", now=start + timedelta(hours=h), keep=2)
+            for h in (0, 1, 2)]
+    before = {t: _fingerprint(con, t) for t in maintenance.table_names(con)}
+    con.close()
+    assert made[0].directory.name == "rapport-backup-20261204T093000Z"
+    assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == [m.directory.name for m in made[1:]]
+    assert made[2].removed == (made[0].directory,)
+    assert maintenance.latest_backup(tmp_path / "backups") == made[2].directory
+    restored = db.connect(tmp_path / "restored.duckdb")
+    maintenance.restore(restored, made[2].directory)
+    assert {t: _fingerprint(restored, t) for t in maintenance.table_names(restored)} == before
+    restored.close()
+
+
+def test_backup_now_runs_beside_an_open_write_and_takes_only_committed_rows(tmp_path):
+    source = _loaded_db(tmp_path)
+    con = db.connect(source)
+    (committed,) = con.execute("select count(*) from batches").fetchone()
+    writer = con.cursor()
+    writer.execute("begin transaction")
+    writer.execute("insert into batches (batch_id, file_name, sha256, kind, rows_read, rows_loaded, rows_rejected, "
+                   "rows_duplicate) values (99, 'in-flight.csv', 'x', 'interactions', 1, 1, 0, 0)")
+    result = maintenance.backup_now(con, tmp_path / "backups")  # no write lock taken: the writer is not blocked
+    writer.execute("commit")
+    writer.close()
+    con.close()
+    rows = dict(zip(result.manifest["table"], result.manifest["rows"]))
+    assert rows["batches"] == committed and result.rows == int(result.manifest["rows"].sum())
+
+
+def test_the_schedule_backs_up_when_due_and_not_before(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    source = _loaded_db(tmp_path)
+    con = db.connect(source)
+    now = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)
+    schedule = maintenance.BackupSchedule(con, timedelta(hours=24), tmp_path / "backups")
+    assert schedule.due(now) == timedelta(0)  # no backup yet: due at once
+    first = schedule.run_due(now)
+    assert first is not None and schedule.run_due(now + timedelta(hours=23)) is None
+    assert schedule.due(now + timedelta(hours=23)) == timedelta(hours=1)
+    second = schedule.run_due(now + timedelta(hours=24, minutes=1))
+    assert second is not None and second.directory != first.directory
+
+    # The thread's loop: back up when due, wait until the next one, stop when told (no real waiting).
+    clock = iter([now + timedelta(days=3)] * 4)
+    schedule.clock = lambda: next(clock)
+    waits: list[float] = []
+    schedule.loop(lambda seconds: waits.append(seconds) or True)
+    assert waits == [24 * 3600.0] and len(list((tmp_path / "backups").iterdir())) == 3
+    con.close()
+
+
+def test_a_failing_scheduled_backup_is_remembered_and_never_raises(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    source = _loaded_db(tmp_path)
+    (tmp_path / "not-a-folder").write_text("x")
+    con = db.connect(source)
+    schedule = maintenance.BackupSchedule(con, timedelta(hours=1), tmp_path / "not-a-folder")
+    now = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)
+    assert schedule.run_due(now) is None and schedule.last_error
+    assert schedule.due(now + timedelta(minutes=30)) == timedelta(minutes=30)  # retried at the next interval
+    con.close()
+
+
+def test_scheduled_backups_start_once_per_database_only_when_configured(tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    source = _loaded_db(tmp_path)
+    con = db.connect(source)
+    monkeypatch.delenv(maintenance.BACKUP_EVERY_ENV, raising=False)
+    assert maintenance.start_scheduled_backups(con, source) is None
+    monkeypatch.setenv(maintenance.BACKUP_EVERY_ENV, "soon")
+    with pytest.raises(maintenance.MaintenanceError, match="RAPPORT_BACKUP_EVERY_HOURS='soon'"):
+        maintenance.start_scheduled_backups(con, source)
+    # A fresh backup exists, so the started thread has nothing to do until it is stopped.
+    folder = tmp_path / "backups" / f"rapport-backup-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+    folder.mkdir(parents=True)
+    (folder / maintenance.MANIFEST).write_text('{"version": 1, "tables": []}')
+    monkeypatch.setenv(maintenance.BACKUP_EVERY_ENV, "24")
+    monkeypatch.setenv(maintenance.BACKUP_DIR_ENV, str(tmp_path / "backups"))
+    schedule = maintenance.start_scheduled_backups(con, source)
+    try:
+        assert schedule is not None and maintenance.start_scheduled_backups(con, source) is schedule
+    finally:
+        schedule.stop()
+        schedule._thread.join()
+        maintenance._SCHEDULES.clear()
+    assert [p.name for p in (tmp_path / "backups").iterdir()] == [folder.name]
+    con.close()
+
+
+def test_a_backup_that_fails_midway_leaves_no_folder_that_looks_like_a_backup(tmp_path, monkeypatch):
+    source = _loaded_db(tmp_path)
+    con = db.connect(source, read_only=True)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(maintenance, "_sha256", disk_full)
+    with pytest.raises(OSError):
+        maintenance.backup(con, tmp_path / "bk")
+    con.close()
+    assert list(tmp_path.glob("*bk*")) == []

@@ -14,12 +14,15 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import db
+from analytics import db, maintenance
 
 
 @st.cache_resource(show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return db.connect(path)
+    con = db.connect(path)
+    # RAPPORT_BACKUP_EVERY_HOURS: back up from inside this process (no other process may open the file).
+    maintenance.start_scheduled_backups(con, path)
+    return con
 
 
 def connection() -> duckdb.DuckDBPyConnection:
