@@ -126,8 +126,10 @@ st.caption("One row per provider × account: the relationship model and contract
 
 unknown = unregistered_engagements(con)
 if len(unknown):
-    st.warning(f"{len(unknown):,} engagements have data but are not in the register, so their relationship model "
-               "is unknown and the premium analysis leaves them out. Pick a model for those you know and add them.",
+    one = len(unknown) == 1
+    st.warning(f"{len(unknown):,} engagement{'' if one else 's'} {'has' if one else 'have'} data but "
+               f"{'is' if one else 'are'} not in the register, so {'its' if one else 'their'} relationship model is "
+               "unknown and the premium analysis leaves it out. Pick a model for those you know and add them.",
                icon=":material/help:")
     proposal = unknown.assign(relationship_model=None)[
         ["provider", "account", "relationship_model", "first_seen", "seen_in", "contacts", "scorecard_months"]]
@@ -145,8 +147,8 @@ if len(unknown):
                        "contacts": st.column_config.NumberColumn("Contacts", format="localized"),
                        "scorecard_months": st.column_config.NumberColumn("Scorecard months", format="plain")})
     if (unknown[["provider", "account"]] == UNASSIGNED).any(axis=None):
-        st.caption(f"“{UNASSIGNED}” is one bucket: rows from files that had no provider or account column. Give such "
-                   "files a provider or account in the column mapping to split it.")
+        st.caption(f"“{UNASSIGNED}” is one bucket: rows from files that had no provider or account column. "
+                   "Give such files a provider or account in the column mapping to split it.")
     if st.button("Add classified engagements to the register", key="register_classify", icon=":material/add:"):
         errors, added = classify_engagements(con, classified)
         if errors:
@@ -155,12 +157,14 @@ if len(unknown):
         elif not added:
             st.info("Pick a relationship model for at least one engagement first.", icon=":material/info:")
         else:
-            st.session_state["data_flash"] = f"{added:,} engagements added to the register."
+            st.session_state["data_flash"] = f"{added:,} engagement{'' if added == 1 else 's'} added to the register."
             st.rerun()
 
-register = engagement_register(con)
-edited = st.data_editor(register, num_rows="dynamic", hide_index=True, key="register_editor",
-                        column_config=REGISTER_CONFIG)
+register = engagement_register(con).fillna({"pricing_model": "", "notes": ""})
+# Keyed on the data version: after a save, undo or load the editor starts afresh from the stored register,
+# so edits made against an older register are never replayed onto a different one.
+edited = st.data_editor(register, num_rows="dynamic", hide_index=True,
+                        key=f"register_editor_{db.data_version(con)}", column_config=REGISTER_CONFIG)
 
 
 def _save(frame) -> None:
@@ -169,7 +173,6 @@ def _save(frame) -> None:
         st.error("Nothing was saved — fix these first:\n\n" + "\n".join(f"- {plain(e)}" for e in errors),
                  icon=":material/error:")
         return
-    st.session_state.pop("register_editor", None)  # the edits are now the register itself
     st.session_state["data_flash"] = (f"Register saved ({len(frame)} engagements). “Undo last register change” "
                                       "puts the previous version back.")
     st.rerun()
@@ -202,7 +205,6 @@ if len(versions):
     if undo_col.button("Undo last register change", key="register_undo", icon=":material/undo:",
                        help=f"Restores the register as it was before the save of {saved_at:%Y-%m-%d %H:%M}"):
         restored = undo_last_register_change(con)
-        st.session_state.pop("register_editor", None)
         st.session_state["data_flash"] = f"Register restored ({restored or 0:,} engagements)."
         st.rerun()
 

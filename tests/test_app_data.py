@@ -50,6 +50,11 @@ def fresh_db(tmp_path) -> Path:
     return tmp_path / "fresh.duckdb"  # every test gets its own file, so its own cached connection
 
 
+def _register_key() -> str:
+    """The register editor's widget key: it changes with the data version, so old edits never replay."""
+    return f"register_editor_{db.data_version(_connection())}"
+
+
 def _connection():
     from ui.cached import cursor  # the app's own process-wide connection (a second one would clash)
 
@@ -101,7 +106,7 @@ def test_register_edit_with_an_invalid_model_is_refused_and_nothing_is_written(f
     at = _app(fresh_db, monkeypatch)
     at.button(key="data_load_sample").click().run()
     before = engagement_register(_connection())
-    at.session_state["register_editor"] = {"edited_rows": {0: {"relationship_model": "vendor deal"}},
+    at.session_state[_register_key()] = {"edited_rows": {0: {"relationship_model": "vendor deal"}},
                                            "added_rows": [], "deleted_rows": []}
     at.run()
     at.button(key="register_save").click().run()
@@ -225,13 +230,10 @@ def test_engagements_without_a_model_are_offered_for_classification(fresh_db, mo
         {"interaction_id": f"n{i}", "occurred_at": f"2025-05-0{i + 1} 10:00:00", "provider": "Nova BPO",
          "account": "Unassigned", "handle_seconds": 100.0} for i in range(4)])
     at.run()
-    assert any("1 engagements have data but are not in the register" in w.value for w in at.warning)
+    assert any("1 engagement has data but is not in the register" in w.value for w in at.warning)
     assert any("“Unassigned” is one bucket" in c.value for c in at.caption)
-    editor = [k for k in at.session_state if str(k).startswith("register_unknown_")]
-    key = next(e.key for e in at.get("arrow_data_frame") if e.key and e.key.startswith("register_unknown_")) \
-        if not editor else editor[0]
-    at.session_state[key] = {"edited_rows": {0: {"relationship_model": "transactional"}}, "added_rows": [],
-                             "deleted_rows": []}
+    at.session_state[f"register_unknown_{db.data_version(_connection())}"] = {
+        "edited_rows": {0: {"relationship_model": "transactional"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     at.button(key="register_classify").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -239,7 +241,7 @@ def test_engagements_without_a_model_are_offered_for_classification(fresh_db, mo
     assert register[["provider", "account", "relationship_model"]].values.tolist() == \
         [["Nova BPO", "Unassigned", "transactional"]]
     assert str(register["contract_start"].iloc[0])[:10] == "2025-05-01"
-    assert any("1 engagements added" in s.value for s in at.success)
+    assert any("1 engagement added" in s.value for s in at.success)
 
 
 def test_a_save_that_deletes_rows_asks_first_and_undo_brings_them_back(fresh_db, monkeypatch):
@@ -248,7 +250,7 @@ def test_a_save_that_deletes_rows_asks_first_and_undo_brings_them_back(fresh_db,
     at = _app(fresh_db, monkeypatch)
     at.button(key="data_load_sample").click().run()
     before = engagement_register(_connection())
-    at.session_state["register_editor"] = {"edited_rows": {}, "added_rows": [],
+    at.session_state[_register_key()] = {"edited_rows": {}, "added_rows": [],
                                            "deleted_rows": list(range(len(before)))}
     at.run()
     at.button(key="register_save").click().run()
@@ -291,7 +293,7 @@ def test_pwc_loads_from_the_page_with_a_provider_for_every_row(fresh_db, monkeyp
     batches = ingest.list_batches(_connection())
     assert batches[["rows_read", "rows_loaded"]].values.tolist() == [[5000, 5000]]  # SOURCES.md: 5,000 calls
     # the new engagement is not in the register yet: the page asks for its model
-    assert any("1 engagements have data but are not in the register" in w.value for w in at.warning)
+    assert any("1 engagement has data but is not in the register" in w.value for w in at.warning)
 
 
 def test_the_premium_page_says_how_many_engagements_it_left_out_and_why(fresh_db, monkeypatch):

@@ -361,8 +361,9 @@ def options_editor(upload: UploadedFile, sniff: SniffResult, mapping: Mapping, b
     recode: dict[str, dict[str, str]] = {}
     fields = [f for f in recodable(mapping.kind) if f.name in mapping.columns]
     if fields:
-        st.caption("Value recoding: say what the file's own spellings mean (e.g. “Closed with explanation” → yes). "
-                   "Values are matched ignoring case; rows left without “Read as” are read as they are.")
+        st.caption("Value recoding: say what the file's own spellings mean "
+                   "(e.g. “Closed with explanation” → yes). Values are matched ignoring case; rows left "
+                   "without “Read as” are read as they are.")
         seen = sampled_values(upload, sniff)
         for tab, f in zip(st.tabs([field_label(f) for f in fields]), fields):
             with tab:
@@ -385,16 +386,29 @@ def progress_bar(label: str):
 def show_result(result: ingest.IngestResult) -> None:
     """The outcome of a dry run or load; file names and messages shown verbatim, never as Markdown."""
     name, message = plain(result.file), plain(result.message)
+    values = getattr(result, "values_rejected", 0)
+    collapsed = getattr(result, "rows_collapsed", 0)
+    problems = tuple(getattr(result, "column_problems", ()))
     if result.status == "failed":
         st.error(f"**{name}** was not loaded: {message}", icon=":material/error:")
     elif result.status == "loaded":
         counts = (f"{result.rows_read:,} rows read: {result.rows_loaded:,} loaded, "
-                  f"{result.rows_rejected:,} rejected, {result.rows_duplicate:,} already loaded.")
-        show = st.warning if result.rows_rejected or not result.rows_loaded else st.success
+                  f"{result.rows_rejected:,} rejected, {result.rows_duplicate:,} already loaded"
+                  + (f", {collapsed:,} further events folded into one row per ticket (its latest state)"
+                     if collapsed else "")
+                  + (f"; {values:,} single values rejected (set empty, the rest of their row loaded)." if values
+                     else "."))
+        show = st.warning if result.rows_rejected or values or problems else st.success
         show(f"**{name}** loaded as batch {result.batch_id}. {counts}", icon=":material/check_circle:")
+    elif result.status == "empty":  # nothing new: every row rejected or already loaded
+        st.warning(f"**{name}** loaded nothing new: {message}", icon=":material/warning:")
     else:  # dry-run, or skipped (the same file was loaded before)
-        show = st.warning if result.rows_rejected else st.info
+        show = st.warning if result.rows_rejected or values or problems else st.info
         show(f"**{name}**: {message}", icon=":material/science:" if result.status == "dry-run" else None)
+    if problems and result.status in ("loaded", "empty"):  # a dry run's message already lists them
+        with st.expander("Columns whose values mostly fail"):
+            for problem in problems:
+                st.text(problem)
     if len(result.rejects):
         # The file name stays out of the label (labels are Markdown); the body shows it as plain text.
         with st.expander("First rejected rows (line, column, value, reason)"):
