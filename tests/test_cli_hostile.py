@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,13 +32,22 @@ def subcommands() -> list[str]:
     return sorted(action.choices)
 
 
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory) -> Path:
+    """A closed database file holding GOOD as batch 1, built once and copied per test."""
+    folder = tmp_path_factory.mktemp("loaded")
+    (folder / "good.csv").write_text(GOOD, encoding="utf-8")
+    with db.connect(folder / "good.duckdb") as con:
+        assert ingest_file(con, folder / "good.csv").status == "loaded"
+    return folder / "good.duckdb"
+
+
 @pytest.fixture
-def ws(tmp_path):
+def ws(tmp_path, loaded):
     """A workspace: a good database with one batch, broken database files, a folder, CSV and mapping files."""
     good = tmp_path / "good.duckdb"
     (tmp_path / "good.csv").write_text(GOOD, encoding="utf-8")
-    with db.connect(good) as con:
-        assert ingest_file(con, tmp_path / "good.csv").status == "loaded"
+    shutil.copyfile(loaded, good)
     (tmp_path / "zero.duckdb").write_bytes(b"")
     (tmp_path / "junk.duckdb").write_bytes(b"this is a spreadsheet, not a database\n" * 50)
     (tmp_path / "truncated.duckdb").write_bytes(good.read_bytes()[:3000])
@@ -333,11 +343,11 @@ def _file_size_limit(limit: int):
 def test_a_full_disk_during_ingest_and_transcoding_fails_cleanly_and_loads_nothing(ws):
     database = ws / "full.duckdb"
     db.connect(database).close()
-    rows = "".join(f"c{i},2024-01-{i % 28 + 1:02d} 10:00,Acme,Care,phone,4\n" for i in range(20_000))
+    rows = "".join(f"c{i},2024-01-{i % 28 + 1:02d} 10:00,Acme,Care,phone,4\n" for i in range(12_000))
     (ws / "big.csv").write_text("call id,date,provider,account,channel,csat\n" + rows, encoding="utf-8")
     (ws / "big1252.csv").write_bytes(("call id,date,provider,account,channel,csat\n" + rows.replace(
         "Acme", "Acmé")).encode("cp1252"))
-    limit = _file_size_limit(database.stat().st_size + 32 * 1024)
+    limit = _file_size_limit(database.stat().st_size + 8 * 1024)
     for name in ("big.csv", "big1252.csv"):
         done = _cli(["ingest", str(ws / name), "--db", str(database), "--json"], preexec_fn=limit)
         (result,) = json.loads(done.stdout)
