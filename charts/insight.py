@@ -26,8 +26,7 @@ def build_channel_mix_chart(frame: pd.DataFrame) -> alt.Chart:
 def build_reason_movers_chart(frame: pd.DataFrame) -> alt.Chart:
     """Diverging bars of the change in contacts per reason, from `reason_movers` rows."""
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("change:Q", title="Change in contacts (recent vs prior window, count)",
-                axis=alt.Axis(format="+,.0f")),
+        x=alt.X("change:Q", title="Change in contacts vs a year earlier", axis=alt.Axis(format="+,.0f")),
         y=alt.Y("contact_reason:N", title=None, sort=alt.EncodingSortField("change", order="descending")),
         color=alt.Color("direction:N", title=None,
                         scale=alt.Scale(domain=["rising", "falling"], range=[BAND_RANGE[0], PALETTE[0]])),
@@ -57,7 +56,8 @@ def build_seasonality_chart(frame: pd.DataFrame, *, value_title: str = "Contacts
     return alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0, labelExpr=_MONTH_NAMES)),
         y=alt.Y("value:Q", title=f"{value_title} per month", axis=alt.Axis(format=",.0f")),
-        color=alt.Color("year:O", title="Year", scale=alt.Scale(scheme="viridis")),
+        # Okabe–Ito colours, not a sequential ramp: its darkest or lightest end vanishes on one of the themes
+        color=alt.Color("year:O", title="Year", scale=alt.Scale(range=PALETTE)),
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("month:O", title="Month"),
                  alt.Tooltip("value:Q", title=value_title, format=",.0f"),
                  alt.Tooltip("index:Q", title="Seasonal index", format=".2f")],

@@ -53,7 +53,10 @@ def axis_title(k: Kpi) -> str:
 
 
 def kpi_axis(k: Kpi) -> alt.Axis:
-    return alt.Axis(format=axis_format(k), tickCount=TICK_COUNT, title=axis_title(k))
+    """The y axis of a KPI chart; its title (with the unit) reads horizontally above the axis, so a long
+    label is never cut along a short chart's side."""
+    return alt.Axis(format=axis_format(k), tickCount=TICK_COUNT, title=axis_title(k), titleAngle=0,
+                    titleAlign="left", titleAnchor="end", titleBaseline="bottom", titleX=-48, titleY=-10)
 
 
 def kpi_domain(k: Kpi, values: Iterable[float]) -> list[float] | None:
