@@ -547,3 +547,40 @@ def trajectory(
         {"slope_per_year": "float64", "slope_pct_per_year": "float64", "ci_low": "float64", "ci_high": "float64",
          "ci90_low": "float64", "ci90_high": "float64", "years": "int64", "n_engagements": "int64",
          "units": "int64", "improving": "bool", "plateau": "bool"})
+
+
+def _interval_text(estimate, low, high, unit: str) -> str:
+    if estimate is None or low is None or high is None:
+        return "too few to estimate"
+    suffix = " %" if unit == "%" else f" {unit}"
+    return f"{estimate:+.1f}{suffix} ({low:+.1f} to {high:+.1f})"
+
+
+def premium_table(years: list[dict]) -> pd.DataFrame:
+    """The per-year table the Premium page shows, from `premium_report` rows: labels a person reads.
+
+    Columns ``Relationship year``, ``Partnerships (n)``, ``Transactional (n)``, ``Premium, unadjusted``,
+    ``Premium, adjusted``, ``Premium, balanced cohort``, ``Difference`` (points for rates and NPS),
+    ``Left the year before`` — each estimate as "+12.3 % (+8.1 to +16.6)" or "too few to estimate"."""
+    rows = []
+    for y in years:
+        unit = y["diff_unit"]
+        adjusted, balanced = y.get("adjusted") or {}, y.get("balanced") or {}
+        left = y["left_partnership"] + y["left_transactional"]
+        ratio = y["kpi"] not in NO_RELATIVE
+        rows.append({
+            "Relationship year": y["relationship_year"],
+            "Partnerships (n)": y["n_partnership"], "Transactional (n)": y["n_transactional"],
+            "Premium, unadjusted": _interval_text(y["premium_pct"], y["ci_low"], y["ci_high"], "%")
+            if ratio else "— (not a ratio scale)",
+            "Premium, adjusted": (_interval_text(adjusted.get("premium_pct"), adjusted.get("ci_low"),
+                                                 adjusted.get("ci_high"), "%") if adjusted else "not estimable")
+            if ratio else "— (not a ratio scale)",
+            "Premium, balanced cohort": (_interval_text(balanced.get("premium_pct"), balanced.get("ci_low"),
+                                                        balanced.get("ci_high"), "%")
+                                         if balanced else "outside the window") if ratio else "— (not a ratio scale)",
+            "Difference": _interval_text(y["diff_abs"], y["diff_ci_low"], y["diff_ci_high"], unit),
+            "Left the year before": (f"{left} ({y['left_partnership']} partnership, {y['left_transactional']} "
+                                     "transactional)") if left else "none",
+        })
+    return pd.DataFrame(rows)

@@ -29,25 +29,46 @@ def build_model_curves_chart(frame: pd.DataFrame, k: Kpi) -> alt.LayerChart:
     return alt.layer(band, line, data=data).properties(height=320)
 
 
-def build_premium_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    """Premium % per relationship year with its CI; years without enough engagements are greyed."""
-    data = frame.assign(evidence=["enough engagements" if s else "too few engagements" for s in frame["sufficient"]])
+_MEASURES = {
+    # measure → (value, low, high columns, axis title, tooltip format)
+    "relative": ("premium_pct", "ci_low", "ci_high", "Partnership premium (%)", "+.1f"),
+    "absolute": ("diff_abs", "diff_ci_low", "diff_ci_high", "Partnership − transactional", "+.2f"),
+}
+
+
+def build_premium_chart(frame: pd.DataFrame, *, measure: str = "relative", unit: str = "%") -> alt.LayerChart:
+    """Premium per relationship year with its 95 % interval (`premium_by_relationship_year` rows).
+
+    `measure` ``relative`` draws ``premium_pct`` (%), ``absolute`` draws ``diff_abs`` in `unit`
+    (points for rates and NPS). Years with too few engagements have no bar, only a grey
+    "too few to estimate" label at zero; the legend keeps both evidence classes."""
+    value, low, high, title, fmt = _MEASURES[measure]
+    if measure == "absolute":
+        title = f"{title} ({unit})"
+    data = frame.assign(
+        evidence=["enough engagements" if s else "too few engagements" for s in frame["sufficient"]],
+        shown=frame[value].where(frame["sufficient"]), shown_low=frame[low].where(frame["sufficient"]),
+        shown_high=frame[high].where(frame["sufficient"]),
+        note=["" if s else "too few to estimate" for s in frame["sufficient"]], zero=0.0)
     tooltip = [alt.Tooltip("relationship_year:O", title="Relationship year"),
-               alt.Tooltip("premium_pct:Q", title="Premium (%)", format="+.1f"),
-               alt.Tooltip("ci_low:Q", title="CI low (%)", format="+.1f"),
-               alt.Tooltip("ci_high:Q", title="CI high (%)", format="+.1f"),
+               alt.Tooltip("shown:Q", title=title, format=fmt),
+               alt.Tooltip("shown_low:Q", title="95% CI low", format=fmt),
+               alt.Tooltip("shown_high:Q", title="95% CI high", format=fmt),
                alt.Tooltip("n_partnership:Q", title="Partnerships (n)"),
                alt.Tooltip("n_transactional:Q", title="Transactional (n)"),
                alt.Tooltip("evidence:N", title="Evidence")]
     base = alt.Chart().encode(_YEAR)
     bars = base.mark_bar().encode(
-        y=alt.Y("premium_pct:Q", title="Partnership premium (%)"),
+        y=alt.Y("shown:Q", title=title),
         color=alt.Color("evidence:N", title=None, scale=alt.Scale(
             domain=["enough engagements", "too few engagements"], range=[PALETTE[0], GREY])),
         tooltip=tooltip)
-    errors = base.mark_rule(color="#222222", strokeWidth=1.5).encode(y="ci_low:Q", y2="ci_high:Q", tooltip=tooltip)
+    errors = base.mark_rule(color="#222222", strokeWidth=1.5).encode(y="shown_low:Q", y2="shown_high:Q",
+                                                                     tooltip=tooltip)
+    too_few = base.mark_text(color=GREY, angle=270, align="left", dx=4).encode(
+        y="zero:Q", text="note:N", tooltip=tooltip)
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#555555").encode(y="y:Q")
-    return alt.layer(bars, errors, zero, data=data).properties(height=300)
+    return alt.layer(bars, errors, too_few, zero, data=data).properties(height=300)
 
 
 def build_calendar_yoy_chart(frame: pd.DataFrame) -> alt.Chart:
