@@ -44,7 +44,7 @@ with state.section("the scorecard"):
         column_order=["Engagement", "Model", "Health", "Status", "Change", "History"],
         column_config={
             "Engagement": st.column_config.TextColumn("Engagement", width="large"),
-            "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="plain"),
+            "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="%.1f"),
             "Change": st.column_config.TextColumn("Change vs prior quarter",
                                                   help="Change in health score since the prior quarter, in points."),
             "History": st.column_config.BarChartColumn("History", y_min=0, y_max=100, width="small",

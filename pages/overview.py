@@ -48,21 +48,21 @@ with state.section("engagement health"):
     if health.empty:
         st.info("No engagement has scored KPIs within these filters — widen the dates or clear a filter.")
     else:
-        st.caption("Select a row to open that engagement's QBR with these filters. Health is 0–100 against "
-                   "targets: healthy ≥ 70, watch 50–70, at risk < 50.")
         shown = tables.health_table(health)
+        latest = ", ".join(dict.fromkeys(shown["Latest"]))
+        st.caption(f"Each engagement's latest scored quarter ({latest}). Select a row to open that engagement's "
+                   "QBR with these filters. Health is 0–100 against targets: healthy ≥ 70, watch 50–70, at risk < 50.")
         picked = st.dataframe(
             shown, hide_index=True, width="stretch", key=HEALTH_TABLE_KEY, on_select="rerun",
             selection_mode="single-row",
-            column_order=["Engagement", "Model", "Health", "Status", "Change", "History", "Latest"],
+            column_order=["Engagement", "Model", "Health", "Status", "Change", "History"],
             column_config={
                 "Engagement": st.column_config.TextColumn("Engagement", width="large"),
-                "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="plain"),
+                "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="%.1f"),
                 "Change": st.column_config.TextColumn("Change vs prior quarter",
                                                       help="Change in health score, in points."),
-                "History": st.column_config.LineChartColumn("Last 8 quarters", y_min=0, y_max=100,
-                                                            width="small"),
-                "Latest": st.column_config.TextColumn("Quarter"),
+                "History": st.column_config.LineChartColumn("Trend", y_min=0, y_max=100, width="small",
+                                                            help="Health score of the last 8 quarters."),
             },
         )
         exports.table_download(shown.drop(columns=["History"]), key="dl_health_table_csv",
