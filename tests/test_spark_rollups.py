@@ -16,7 +16,6 @@ import math
 import os
 import random
 import shutil
-import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,11 +24,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import contracts, db, kpis
+from analytics import contracts, db, insight, kpis, maintenance
 from analytics.__main__ import main as cli_main
 from analytics.filters import Filters
 from analytics.ingest.load import ingest_file
 from analytics.kpi_frames import kpi_frame
+from analytics.trends import data_freshness
 from analytics.spark import CONTRACT_VERSION, contract, definition, job
 
 MONTHS = ("2025-01", "2025-02", "2025-03", "2025-04")
@@ -347,7 +347,6 @@ def test_reimporting_one_month_replaces_exactly_that_partition(tmp_path, spark_o
             [(second.batch_id,)]
         assert con.execute("select value from meta where key = ?", [contract.ROLLUPS_SOURCE]).fetchone() == \
             (second.batch_id,)
-        from analytics import maintenance
         result = maintenance.check_database(con, repair=True)
         assert result.ok and not result.repaired
         assert con.execute("select sum(contacts) from rollup_daily").fetchone()[0] == sum(t for _, t in totals)
@@ -374,3 +373,45 @@ def test_the_job_refuses_a_mapping_to_a_missing_column_in_one_sentence(generated
     err = capsys.readouterr().err
     assert "'start_time'" in err and "call_start" in err and err.count("\n") == 1
     assert not (work / "never").exists()
+
+
+# ---------------------------------------------------------------- the dashboard on imported rollups
+
+def test_a_custom_repeat_window_says_the_data_came_from_rollups(imported):
+    with pytest.raises(db.RollupsOnlyError, match="14-day repeat window needs raw interactions.*imported from Spark"):
+        insight.repeat_contacts(imported, Filters(), days=14)
+    seven = insight.repeat_contacts(imported, Filters(), days=7)
+    (repeats,) = imported.execute("select sum(repeat_yes) from rollup_daily").fetchone()
+    assert int(seven["repeat_contacts"].sum()) == repeats
+
+
+def test_data_freshness_counts_the_imported_contacts_and_marks_them(imported, rows):
+    fresh = data_freshness(imported).set_index("dataset")
+    assert fresh.loc["interactions", "rows"] == len(rows)
+    assert bool(fresh.loc["interactions", "from_rollups"]) and not bool(fresh.loc["performance", "from_rollups"])
+    days = sorted(r["occurred_at"].date() for r in rows)
+    assert (fresh.loc["interactions", "first_date"].date(), fresh.loc["interactions", "last_date"].date()) == \
+        (days[0], days[-1])
+
+
+def test_pages_run_unchanged_on_an_imported_database(work, imported, monkeypatch):
+    import streamlit as st
+
+    from tests.builders import healthy, run
+
+    monkeypatch.setenv("RAPPORT_DB", str(work / "imported.duckdb"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    try:
+        overview = run()
+        assert healthy(overview), [e.value for e in overview.exception] + [e.value for e in overview.error]
+        labels = [label for frame in overview.dataframe if "Dataset" in frame.value.columns
+                  for label in frame.value["Dataset"]]
+        assert any("rollups imported from Spark" in label for label in labels), labels
+        for page in ("trends", "insight"):
+            at = run(page)
+            assert healthy(at), (page, [e.value for e in at.exception] + [e.value for e in at.error])
+            assert at.get("vega_lite_chart"), page
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()

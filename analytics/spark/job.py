@@ -25,6 +25,7 @@ def embedded_values() -> dict:
         "columns": [[c.name, c.spark_type] for c in definition.contract_columns()],
         "source_columns": [[c.name, c.spark_type] for c in definition.source_columns()],
         "unassigned": contracts.UNASSIGNED,
+        "csat_five_share": contracts.CSAT_FIVE_SHARE,
         "repeat_window_days": REPEAT_WINDOW_DAYS,
         "steps": steps,
     }

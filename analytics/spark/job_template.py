@@ -45,8 +45,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--months", help="comma-separated YYYY-MM months to rebuild (plus the next one)")
     parser.add_argument("--mapping", help="JSON object (or path to a .json file): canonical field → your column")
     parser.add_argument("--csat-scale", type=int, choices=(5, 10),
-                        help="CSAT scale when the source has no csat_scale column (default: 10 when any "
-                             "CSAT is above 5, else 5 — the rule of Rapport's CSV ingest)")
+                        help="CSAT scale when the source has no csat_scale column (default: 5 when nearly "
+                             "all ratings are 5 or less, else 10 — the rule of Rapport's CSV ingest)")
     return parser.parse_args(argv)
 
 
@@ -227,12 +227,13 @@ def run(spark, args: argparse.Namespace) -> dict:
 
     frame, kind, snapshot = read_source(spark, args.source)
     raw = canonical_frame(frame, mapping, args.csat_scale)
-    facts = raw.agg(F.max("csat").alias("top"),
+    facts = raw.agg(F.count(F.when(F.col("csat") <= 5, 1)).alias("low"), F.count("csat").alias("rated"),
                     F.count(F.when(F.col("occurred_at").isNull(), 1)).alias("missing_time")).first()
     has_scale = mapping.get("csat_scale", "csat_scale").lower() in {c.lower() for c in frame.columns}
     if args.csat_scale is None and not has_scale:
-        top = facts["top"]
-        raw = raw.withColumn("csat_scale", F.lit(5 if top is None or top <= 5 else 10).cast("smallint"))
+        # the CSV ingest's rule: 1–5 when at least this share of the ratings are ≤ 5, else 1–10
+        five = facts["rated"] == 0 or facts["low"] >= EMBEDDED["csat_five_share"] * facts["rated"]
+        raw = raw.withColumn("csat_scale", F.lit(5 if five else 10).cast("smallint"))
     missing_time = int(facts["missing_time"])
     raw = raw.where(F.col("occurred_at").isNotNull())
 
