@@ -1,9 +1,12 @@
 """Partnership Premium: partnership vs transactional by relationship year, and the claim check."""
+from pathlib import Path
+
 import streamlit as st
 
 from analytics import kpis
 from analytics.claims import claim_check
-from analytics.premium import calendar_yoy, model_curves, premium_by_relationship_year, trajectory
+from analytics.premium import (ADJUSTED_TEXT, MIN_UNITS, NO_RELATIVE, calendar_yoy, model_curves,
+                               premium_by_relationship_year, premium_report, premium_table, trajectory)
 from charts.premium import (build_calendar_yoy_chart, build_model_curves_chart, build_premium_chart,
                             build_trajectory_chart)
 from ui import coverage, filters, state
@@ -11,7 +14,10 @@ from ui.cached import analysis
 from ui.charts import draw
 
 KPI_CHOICES = [k.id for k in kpis.KPIS if k.direction != 0]
-VERDICT_COLORS = {"supported": "green", "contradicted": "red", "inconclusive": "orange", "insufficient": "gray"}
+# Neutral colours on purpose: a verdict places an interval against a claimed band, it is not a pass/fail.
+VERDICT_COLORS = {"within": "blue", "above": "violet", "below": "orange", "imprecise": "gray",
+                  "no difference": "gray", "insufficient data": "gray"}
+METHODS = Path(__file__).resolve().parents[1] / "docs" / "METHODS.md"
 
 st.title("Partnership premium")
 if not state.has_data():
@@ -21,8 +27,11 @@ state.notify_dropped(state.dropped_params({"premium_kpi": [kpis.kpi(i).label for
 kpi_id = st.selectbox("KPI", KPI_CHOICES, index=KPI_CHOICES.index("quality_score"),
                       format_func=lambda i: kpis.kpi(i).label, key="premium_kpi", bind="query-params")
 k = kpis.kpi(kpi_id)
-st.caption("Engagements are aligned on their relationship year (year 1 = the first 12 months of the contract). "
-           "The premium is signed so that positive means the partnership is better.")
+st.caption("Engagements are aligned on their relationship year (year 1 = the first 12 months from the contract "
+           "start day). The premium is signed so that positive means the partnership is better. "
+           "**Observational**: the unadjusted premium compares deals as they are; the adjusted one "
+           "(table below) removes provider, tenure, calendar-year and volume differences, nothing more. "
+           "See *How the premium is computed* at the bottom of the page (docs/METHODS.md).")
 coverage.unknown_model_note()
 
 left, right = st.columns(2)
@@ -39,8 +48,24 @@ with right, state.section("the premium per year"):
     if premium.empty:
         st.info("Needs both partnership and transactional engagements within the filters.")
     else:
-        draw(build_premium_chart(premium))
-        st.caption("Grey bars: too few engagements on one side to trust the figure; lines show the 95% CI.")
+        absolute = k.unit == "fraction" or kpi_id in NO_RELATIVE
+        unit = "points" if absolute and k.unit in ("fraction", "points") else premium["diff_unit"].iloc[0]
+        draw(build_premium_chart(premium, measure="absolute" if absolute else "relative", unit=unit))
+        st.caption(f"Unadjusted, observational. Lines show the 95% interval over independent provider/account groups; "
+                   f"years with fewer than {MIN_UNITS} groups on a side are too few to estimate."
+                   + (" Rates and NPS are compared as a difference in points." if absolute else ""))
+
+with state.section("the premium table"):
+    st.subheader("Premium per relationship year: unadjusted, adjusted and balanced cohort")
+    report = analysis(premium_report, kpi_id, current)
+    if report:
+        window = next((y["balanced"]["window"] for y in report if y.get("balanced")), None)
+        st.dataframe(premium_table(report), hide_index=True, width="stretch")
+        left_years = [y["relationship_year"] for y in report if y["left_partnership"] + y["left_transactional"]]
+        st.caption(f"Adjusted: {ADJUSTED_TEXT} Balanced cohort: only engagements observed in every year of "
+                   f"{window or 'the window'}, so no year moves because deals ended. "
+                   + (f"Engagements left the comparison in relationship years {', '.join(map(str, left_years))}: "
+                      "later years hold survivors." if left_years else "No engagement left while the data went on."))
 
 left, right = st.columns(2)
 with left, state.section("the calendar year-over-year view"):
@@ -60,8 +85,15 @@ with right, state.section("the trajectory after year three"):
 
 with state.section("the claim check"):
     st.subheader("Do the published claims hold on this data?")
+    st.caption("Each verdict places the claim's interval against the claimed band: within, above, below, "
+               "imprecise (overlaps the band without fitting in it), no difference, or insufficient data. "
+               "p-values are Holm-adjusted across the four claims.")
     for row in analysis(claim_check, current).itertuples():
         with st.container(border=True):
             a, b = st.columns([1, 5])
             a.badge(row.verdict.capitalize(), color=VERDICT_COLORS.get(row.verdict, "gray"))
-            b.markdown(f"**{row.claim}** (expected {row.expected})  \n{row.detail}")
+            p_text = "" if row.p_adjusted != row.p_adjusted else f" Holm-adjusted p = {row.p_adjusted:.3g}."
+            b.markdown(f"**{row.claim}** (expected {row.expected})  \n{row.detail}{p_text}")
+
+with st.expander("How the premium is computed (docs/METHODS.md)"):
+    st.markdown(METHODS.read_text(encoding="utf-8") if METHODS.exists() else "docs/METHODS.md is missing.")
