@@ -361,6 +361,8 @@ def test_the_cli_writes_the_job_and_imports_with_one_sentence_errors(tmp_path, s
     target = tmp_path / "cli.duckdb"
     assert cli_main(["rollups", "import", str(spark_out), "--db", str(target)]) == 0
     assert "2025-01" in capsys.readouterr().out
+    assert cli_main(["check", "--db", str(target)]) == 0
+    assert "rollups imported from Spark" in capsys.readouterr().out
     assert cli_main(["rollups", "import", str(tmp_path / "nowhere"), "--db", str(target)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err and err.count("\n") == 1
