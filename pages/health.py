@@ -68,7 +68,7 @@ with left, state.section("the pillar breakdown"):
     st.metric("Health score", format_band(latest["score"].iloc[0], decimals=1),
               delta=format_points(latest["trend"].iloc[0]), border=True,
               help="Pillars used: " + ", ".join(latest["pillars_used"].iloc[0]))
-    draw(build_pillar_chart(latest, dict(zip(PILLAR_COLUMNS, PILLARS))))
+    draw(build_pillar_chart(latest, {c: p.capitalize() for c, p in zip(PILLAR_COLUMNS, PILLARS)}))
 with right, state.section("the health trend"):
     st.subheader("Health over time")
     draw(build_health_trend_chart(mine))
