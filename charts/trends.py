@@ -59,6 +59,16 @@ def with_gaps(frame: pd.DataFrame, grain: str | None, series: list[str]) -> pd.D
         .reset_index(drop=True)
 
 
+def _period_axis(grain: str | None) -> alt.Axis | alt.UndefinedType:
+    """Period labels named the way the app names periods: ``Q1 2024`` at quarter grain, ``2024`` at year."""
+    if grain == "quarter":
+        return alt.Axis(labelExpr="'Q' + quarter(datum.value) + ' ' + year(datum.value)",
+                        tickCount={"interval": "month", "step": 12})
+    if grain == "year":
+        return alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1})
+    return alt.Undefined
+
+
 def _year_earlier(frame: pd.DataFrame, series: list[str]) -> list[float]:
     """Each row's value in the same series a year earlier (NaN when the frame does not hold it):
     `kpi_trend` computes its year-over-year change from the same rows."""
@@ -84,7 +94,7 @@ def build_trend_chart(frame: pd.DataFrame, k: Kpi, *, split: str | None = None,
         rolling_text=_label(k, frame["rolling_mean"]),
         yoy_text=[format_change(k, v, ly) or "—" for v, ly in zip(frame["value"], last_year)],
     )
-    x = alt.X("period:T", title=None)
+    x = alt.X("period:T", title=None, axis=_period_axis(grain))
     y = alt.Y("value:Q", axis=kpi_axis(k), scale=kpi_scale(k, frame["value"]))
     tooltip = [alt.Tooltip("period_text:N", title="Period"), alt.Tooltip("value_text:N", title=k.label),
                alt.Tooltip("rolling_text:N", title="Rolling mean"), alt.Tooltip("yoy_text:N", title="vs last year")]

@@ -263,3 +263,9 @@ def test_app_theme_and_altair_theme_share_the_colour_blind_palette():
         assert {"backgroundColor", "textColor", "primaryColor", "secondaryBackgroundColor"} <= set(
             config["theme"][mode])
         assert "backgroundColor" in config["theme"][mode]["sidebar"]
+
+
+def test_quarterly_trend_names_its_periods_like_the_app_does():
+    spec = build_trend_chart(trend_frame(), kpis.kpi("fcr"), grain="quarter").to_dict()
+    axis = layers(spec)[0]["encoding"]["x"]["axis"]
+    assert axis["labelExpr"] == "'Q' + quarter(datum.value) + ' ' + year(datum.value)"  # "Q1 2024"
