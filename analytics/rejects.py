@@ -12,22 +12,25 @@ import pandas as pd
 from analytics.export import csv_bytes
 
 PAGE_SIZE = 50
-COLUMNS = ["line", "column", "value", "reason"]
+COLUMNS = ["line", "column", "value", "reason", "scope"]
+# 'row': the row was not loaded; 'value': only this value was set empty and the row loaded
+_SCOPE = "coalesce(scope, 'row') as scope"
 
 
 def reject_count(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
-    """How many reject records (one per rejected row × reason) batch `batch_id` has."""
+    """How many reject records (one per rejected row or value × reason) batch `batch_id` has."""
     (count,) = con.execute("select count(*) from rejects where batch_id = ?", [batch_id]).fetchone()
     return int(count)
 
 
 def rejects_page(con: duckdb.DuckDBPyConnection, batch_id: int, *, page: int = 1,
                  page_size: int = PAGE_SIZE) -> pd.DataFrame:
-    """Page `page` (from 1) of a batch's rejects in file order: line (1 = header), column, value, reason."""
+    """Page `page` (from 1) of a batch's rejects in file order: line (1 = header), column, value, reason,
+    scope ('row' or 'value')."""
     limit = max(int(page_size), 1)
     offset = (max(int(page), 1) - 1) * limit
     return con.execute(
-        'select line, "column", value, reason from rejects where batch_id = ?'
+        f'select line, "column", value, reason, {_SCOPE} from rejects where batch_id = ?'
         ' order by line, "column", reason limit ? offset ?',
         [batch_id, limit, offset],
     ).df()
@@ -39,9 +42,9 @@ def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
 
 
 def rejects_csv(con: duckdb.DuckDBPyConnection, batch_id: int) -> bytes:
-    """Every reject of the batch as CSV (file_name, line, column, value, reason), formulas neutralised."""
+    """Every reject of the batch as CSV (file_name, line, column, value, reason, scope), formulas neutralised."""
     frame = con.execute(
-        'select file_name, line, "column", value, reason from rejects where batch_id = ?'
+        f'select file_name, line, "column", value, reason, {_SCOPE} from rejects where batch_id = ?'
         ' order by line, "column", reason',
         [batch_id],
     ).df()

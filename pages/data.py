@@ -56,19 +56,26 @@ if batches.empty:
     st.caption("Nothing loaded yet.")
 else:
     count = {"format": "localized"}
-    st.dataframe(batches.fillna({"source_name": "—"}), hide_index=True, key="data_batches_table", column_config={
+    batch_columns = {
         "batch_id": st.column_config.NumberColumn("Batch", format="plain"),
         "file_name": st.column_config.TextColumn("File", width="medium"),
         "source_name": st.column_config.TextColumn("Source"),
         "kind": st.column_config.TextColumn("Kind"),
+        "status": st.column_config.TextColumn("Status", help="loaded, or empty when no new row was loaded"),
         "rows_read": st.column_config.NumberColumn("Read", **count),
         "rows_loaded": st.column_config.NumberColumn("Loaded", **count),
-        "rows_rejected": st.column_config.NumberColumn("Rejected", **count),
+        "rows_rejected": st.column_config.NumberColumn("Rows rejected", **count),
+        "values_rejected": st.column_config.NumberColumn(
+            "Values rejected", **count, help="Single values set empty while the rest of their row loaded"),
         "rows_duplicate": st.column_config.NumberColumn("Duplicates", **count,
                                                         help="Rows already loaded by an earlier batch"),
+        "rows_collapsed": st.column_config.NumberColumn(
+            "Folded events", **count, help="Further events of an event log folded into one row per ticket"),
         "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="YYYY-MM-DD HH:mm"),
         "sha256": st.column_config.TextColumn("SHA-256", width="small"),
-    })
+    }
+    st.dataframe(batches.fillna({"source_name": "—"}), hide_index=True, key="data_batches_table",
+                 column_config=batch_columns, column_order=[c for c in batch_columns if c in batches.columns])
     labels = {int(r.batch_id): f"{r.batch_id} · {r.file_name} ({r.kind}, {r.rows_loaded:,} rows)"
               for r in batches.itertuples(index=False)}
     picked = st.selectbox("Batch", list(labels), format_func=labels.get, key="batch_pick")
@@ -97,6 +104,8 @@ else:
                 "column": st.column_config.TextColumn("Column"),
                 "value": st.column_config.TextColumn("Value"),
                 "reason": st.column_config.TextColumn("Reason", width="large"),
+                "scope": st.column_config.TextColumn("Rejected", help="row: the row was not loaded; "
+                                                     "value: only this value was set empty"),
             })
     confirm = st.session_state.get("batch_confirm")
     if confirm is not None and confirm in labels:

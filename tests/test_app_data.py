@@ -354,3 +354,18 @@ def test_ticket_outcomes_are_recoded_and_resolution_time_derived_in_the_editor(f
     assert mapping.recode["resolved_first_contact"] == {"Closed with explanation": "yes", "In progress": "",
                                                         "Untimely response": "no"}
     assert mapping.derived == {"resolution_seconds": {"from": "Date received", "to": "Date closed"}}
+
+
+def test_the_rejects_csv_holds_every_reject_and_is_built_only_from_the_database(fresh_db, monkeypatch):
+    import csv
+    import io
+
+    from analytics import rejects
+
+    _app(fresh_db, monkeypatch)
+    _batch_with_rejects(120)
+    text = rejects.rejects_csv(_connection(), 7).decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 120 == rejects.reject_count(_connection(), 7)
+    assert (rows[0]["line"], rows[0]["value"], rows[0]["scope"], rows[-1]["line"]) == ("2", "x1", "row", "121")
+    assert rejects.page_count(120) == 3 and rejects.page_count(0) == 1
