@@ -122,14 +122,19 @@ def _errors(at: AppTest) -> list[str]:
     return [str(e.value) for e in at.error] + [str(e.value) for e in at.exception]
 
 
-def test_pwc_with_two_blank_headers_previews_next_to_a_second_file_with_human_labels(fresh_db, monkeypatch):
-    pwc = real_file("call_center_calls_pwc.csv").read_bytes()
+REAL_FILES = ("call_center_calls_pwc.csv", "itsm_incident_event_log.csv", "comcast_complaints.csv",
+              "cfpb_complaints_apr2023.csv", "nhs111_provider_monthly.csv")
+
+
+def test_every_real_file_gets_its_own_section_and_pwc_blank_headers_preview_with_human_labels(fresh_db,
+                                                                                             monkeypatch):
+    files = [(name, real_file(name).read_bytes(), "text/csv") for name in REAL_FILES]
     at = _app(fresh_db, monkeypatch)
-    at.file_uploader(key="data_uploads").set_value(
-        [("call_center_calls_pwc.csv", pwc, "text/csv"), ("march.csv", EXPORT, "text/csv")]).run()
+    at.file_uploader(key="data_uploads").set_value([*files, ("march.csv", EXPORT, "text/csv")]).run()
     assert _errors(at) == []
-    assert [s.value.replace("\\", "") for s in at.subheader] == ["call_center_calls_pwc.csv", "march.csv"]
-    assert len([s for s in at.selectbox if s.key and s.key.endswith("_kind")]) == 2  # each file has its section
+    assert [s.value.replace("\\", "") for s in at.subheader] == [*REAL_FILES, "march.csv"]
+    kinds = [s.value for s in at.selectbox if s.key and s.key.endswith("_kind")]  # each file has its section
+    assert kinds == ["interactions"] * 4 + ["performance", "interactions"]
     previews = [d.value for d in at.dataframe]
     assert list(previews[0].columns)[-2:] == ["column 11", "column 12"]  # blank names, renamed for display
     labels = {s.label for s in at.selectbox}
