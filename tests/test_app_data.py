@@ -374,3 +374,16 @@ def test_the_rejects_csv_holds_every_reject_and_is_built_only_from_the_database(
     assert len(rows) == 120 == rejects.reject_count(_connection(), 7)
     assert (rows[0]["line"], rows[0]["value"], rows[0]["scope"], rows[-1]["line"]) == ("2", "x1", "row", "121")
     assert rejects.page_count(120) == 3 and rejects.page_count(0) == 1
+
+
+def test_frames_shown_by_the_page_never_carry_blank_or_repeated_column_names():
+    import pandas as pd
+
+    from ui.upload import displayable, mappable_columns, unique_columns
+
+    assert unique_columns(["a", "", " ", "a", "A", "a (2)"]) == ["a", "column 2", "column 3", "a (2)", "A",
+                                                                 "a (2) (2)"]
+    frame = pd.DataFrame([[1, 2, 3]], columns=["x", "", ""])
+    assert list(displayable(frame).columns) == ["x", "column 2", "column 3"]
+    assert list(frame.columns) == ["x", "", ""]  # the input is left as it was
+    assert mappable_columns(("x", "", "y", "x")) == ["x", "y"]

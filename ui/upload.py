@@ -180,11 +180,14 @@ def sniffed(upload: UploadedFile, kind: str | None = None) -> SniffResult:
 
 
 def forget_removed(uploads: list[UploadedFile]) -> None:
-    """Drop cached sniffs of files no longer in the uploader."""
+    """Drop cached sniffs and sampled values of files no longer in the uploader."""
     current = {u.file_id for u in uploads}
-    cache: dict = st.session_state.get(_SNIFF_KEY, {})
-    for key in [k for k in cache if k[0] not in current]:
-        del cache[key]
+    sniffs: dict = st.session_state.get(_SNIFF_KEY, {})
+    for key in [k for k in sniffs if k[0] not in current]:
+        del sniffs[key]
+    values: dict = st.session_state.get(_VALUES_KEY, {})
+    for key in [k for k in values if k not in current]:
+        del values[key]
 
 
 # ---- isolation -----------------------------------------------------------------------------------
