@@ -37,8 +37,9 @@ def read(duck, kind: str, name: str, raws: list[str], date_order: str | None = N
     """Detect the column's spec from `raws`, then parse every raw value in DuckDB (in order)."""
     spec = parse.detect_spec(contracts.field(kind, name), "col", raws, date_order)
     expr = parse.value_sql(spec, "rp_null(v)")
+    params = {"raws": raws, **({"tz": "UTC"} if "$tz" in expr else {})}  # timestamps read in the reporting zone
     rows = duck.execute(f"select {expr} from (select unnest($raws) as v, unnest(range(len($raws))) as i) order by i",
-                        {"raws": raws}).fetchall()
+                        params).fetchall()
     return [r[0] for r in rows]
 
 
