@@ -2,8 +2,10 @@
 
 Every statement's numbers are formatted from the data; a statement is left out when the
 data cannot support it (too few contacts or engagements, a KPI with no data, too short a
-history). Each finder below returns zero or more `Finding`s with an interest score;
-`findings` keeps the most interesting.
+history) and whenever its 95 % interval includes no change — a finding never overstates.
+Each finding carries its interval (``ci_low``/``ci_high``, in the unit of ``value``) or its n.
+Each finder below returns zero or more `Finding`s with an interest score; `findings` keeps the
+most interesting.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import kpis
+from analytics import kpis, stats
 from analytics.claims import MIN_ENGAGEMENTS as CLAIM_MIN_ENGAGEMENTS
 from analytics.claims import PREMIUM_CLAIMS, claim_check
 from analytics.filters import Filters
@@ -25,14 +27,14 @@ from analytics.kpi_frames import kpi_frame
 from analytics.premium import PARTNERSHIP, TRANSACTIONAL, trajectory
 from analytics.reconcile import vendor_vs_recomputed
 
-COLUMNS = ["kind", "headline", "kpi", "value", "period", "severity"]
+COLUMNS = ["kind", "headline", "kpi", "value", "period", "severity", "ci_low", "ci_high", "n"]
 SEVERITIES = ("info", "good", "warning")
 MIN_CONTACTS = 100            # per quarter (channel mix) and per complete year (seasonality)
 MIN_REASON_CONTACTS = 30
 MIN_QUARTERS = 4
 MIN_SHARE_SHIFT = 0.05        # 5 points of share
 MIN_REASON_CHANGE_PCT = 25.0
-MIN_ENGAGEMENTS = 3
+MIN_ENGAGEMENTS = CLAIM_MIN_ENGAGEMENTS  # independent provider/account groups a side (the premium's rule)
 MIN_FLAGGED_MONTHS = 3
 MIN_SEASON_YEARS = 2
 MIN_SEASON_INDEX = 1.10       # the busiest month must run at least 10 % above the average month
@@ -53,6 +55,9 @@ class Finding:
     period: str
     severity: str
     interest: float
+    ci_low: float = float("nan")    # the 95 % interval of `value` (NaN when the finding states an n instead)
+    ci_high: float = float("nan")
+    n: int | None = None            # contacts, responses or engagements behind the figure
 
 
 def _quarter(period: pd.Timestamp) -> str:
@@ -85,12 +90,22 @@ def channel_shift(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Find
     channel = change.abs().idxmax()
     if abs(change[channel]) < MIN_SHARE_SHIFT:
         return []
+    counts = mix[mix["period"].isin([first, last])].pivot_table(
+        index="channel", columns="period", values="contacts", fill_value=0, aggfunc="sum")
+    low, high = stats.newcombe_difference(counts.loc[channel, last], totals[last], counts.loc[channel, first],
+                                          totals[first])
+    if float(low) <= 0 <= float(high):
+        return []  # the interval of the change in share includes no change
     verb = "rose" if change[channel] > 0 else "fell"
     span = f"{_quarter(first)}–{_quarter(last)}"
     headline = (f"{channel.capitalize()} {verb} from {_pct(shares.loc[channel, first])} to "
-                f"{_pct(shares.loc[channel, last])} of contacts between {_quarter(first)} and {_quarter(last)}")
+                f"{_pct(shares.loc[channel, last])} of contacts between {_quarter(first)} and {_quarter(last)} "
+                f"({change[channel] * 100:+.1f} points, 95 % CI {float(low) * 100:+.1f} to {float(high) * 100:+.1f}; "
+                f"{int(totals[first]):,} and {int(totals[last]):,} contacts)")
+    first_share = float(shares.loc[channel, first])
     return [Finding("channel_shift", headline, "contacts", float(shares.loc[channel, last]), span, "info",
-                    1.0 + abs(change[channel]) / 0.10)]
+                    1.0 + abs(change[channel]) / 0.10, first_share + float(low), first_share + float(high),
+                    int(totals[last]))]
 
 
 def reason_shift(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
@@ -100,8 +115,12 @@ def reason_shift(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Findi
     best: dict[str, pd.Series] = {}
     for window in (6, 12):
         movers = reason_movers(con, filters, window_months=window, top=3)
+        # a move counts only when the reason's *share* moved the same way (its interval excludes no
+        # change): counts alone move whenever the portfolio shrinks or grows
         movers = movers[(movers["prior_contacts"] >= MIN_REASON_CONTACTS)
-                        & (movers["change_pct"].abs() >= MIN_REASON_CHANGE_PCT)]
+                        & (movers["change_pct"].abs() >= MIN_REASON_CHANGE_PCT)
+                        & ((movers["share_ci_low"] > 0) | (movers["share_ci_high"] < 0))
+                        & (np.sign(movers["share_change"]) == np.sign(movers["change"]))]
         for direction, group in movers.groupby("direction"):
             top = group.loc[group["change_pct"].abs().idxmax()]
             if direction not in best or abs(top["change_pct"]) > abs(best[direction]["change_pct"]):
@@ -111,10 +130,14 @@ def reason_shift(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Findi
         verb = "rose" if direction == "rising" else "fell"
         window = window_label(row["recent_start"], row["recent_end"])
         headline = (f"'{row['contact_reason']}' contacts {verb} {abs(row['change_pct']):.0f} % "
-                    f"({row['prior_contacts']:,} → {row['recent_contacts']:,}) in {window} vs a year earlier")
+                    f"({row['prior_contacts']:,} → {row['recent_contacts']:,}) in {window} vs a year earlier; "
+                    f"its share of contacts moved {row['prior_share'] * 100:.1f} % → {row['recent_share'] * 100:.1f} % "
+                    f"({row['share_change']:+.1f} points, 95 % CI {row['share_ci_low']:+.1f} to "
+                    f"{row['share_ci_high']:+.1f})")
         out.append(Finding("reason_shift", headline, "contacts", float(row["change_pct"]), window,
                            "warning" if direction == "rising" else "info",
-                           1.0 + min(abs(row["change_pct"]) / 50.0, 3.0)))
+                           1.0 + min(abs(row["change_pct"]) / 50.0, 3.0), float(row["share_ci_low"]),
+                           float(row["share_ci_high"]), int(row["prior_contacts"] + row["recent_contacts"])))
     return out
 
 
@@ -142,8 +165,9 @@ def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters) -> li
     out = []
     for claim in PREMIUM_CLAIMS:
         row = checked.loc[claim.claim]
-        if row["verdict"] == "insufficient" or not np.isfinite(row["ci_low"]):
-            continue
+        if row["verdict"] == "insufficient data" or not np.isfinite(row["ci_low"]) \
+                or row["ci_low"] <= 0 <= row["ci_high"]:
+            continue  # too few engagements, or the interval includes no difference
         better, worse, scope = _PREMIUM_WORDING[row["kpi"]]
         measured = float(row["measured"])
         verb = "scored" if row["kpi"] == "quality_score" else "showed"
@@ -153,7 +177,9 @@ def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters) -> li
         severity = _severity_of(row["ci_low"], row["ci_high"])
         out.append(Finding("partnership_premium", headline, row["kpi"], measured,
                            f"relationship years {claim.from_year}+", severity,
-                           1.5 + min(abs(measured) / 20.0, 1.5) + (0.5 if severity != "info" else 0.0)))
+                           1.5 + min(abs(measured) / 20.0, 1.5) + (0.5 if severity != "info" else 0.0),
+                           float(row["ci_low"]), float(row["ci_high"]),
+                           int(row["n_partnership"] + row["n_transactional"])))
     return out
 
 
@@ -162,17 +188,22 @@ def quality_trajectory(con: duckdb.DuckDBPyConnection, filters: Filters) -> list
     if _too_few_engagements(filters, MIN_ENGAGEMENTS):
         return []
     traj = trajectory(con, "quality_score", filters, after_year=3).set_index("relationship_model")
-    if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj.index) or traj["n_engagements"].min() < MIN_ENGAGEMENTS:
+    if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj.index) or traj["units"].min() < MIN_ENGAGEMENTS:
         return []
     t, p = traj.loc[TRANSACTIONAL], traj.loc[PARTNERSHIP]
-    if not t["plateau"] or p["slope_pct_per_year"] <= t["slope_pct_per_year"]:
+    regressing = t["ci_high"] < 0
+    # said only when shown: a plateau by equivalence (90 % interval inside ±2 %/yr) or a regression
+    # (95 % interval below 0), while partnerships improve (95 % interval above 0)
+    if not (t["plateau"] or regressing) or not p["improving"]:
         return []
-    verb = "regressed" if t["slope_pct_per_year"] < 0 else "plateaued"
+    verb = "regressed" if regressing else "plateaued"
     headline = (f"Transactional deals {verb} after year three: quality score {t['slope_pct_per_year']:+.1f} %/yr "
-                f"vs {p['slope_pct_per_year']:+.1f} %/yr for partnerships "
-                f"({int(t['n_engagements'])} vs {int(p['n_engagements'])} engagements)")
+                f"(90 % CI {t['ci90_low']:+.1f} to {t['ci90_high']:+.1f}) vs {p['slope_pct_per_year']:+.1f} %/yr "
+                f"for partnerships (95 % CI {p['ci_low']:+.1f} to {p['ci_high']:+.1f}; "
+                f"{int(t['n_engagements'])} vs {int(p['n_engagements'])} engagements)")
     return [Finding("trajectory", headline, "quality_score", float(t["slope_pct_per_year"]),
-                    "relationship years 4+", "warning", 2.5)]
+                    "relationship years 4+", "warning", 2.5, float(t["ci90_low"]), float(t["ci90_high"]),
+                    int(t["n_engagements"] + p["n_engagements"]))]
 
 
 def at_risk_engagements(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
@@ -181,16 +212,23 @@ def at_risk_engagements(con: duckdb.DuckDBPyConnection, filters: Filters) -> lis
     if overview.empty:
         return []
     latest = overview["period"].max()
-    risky = overview[(overview["period"] == latest) & (overview["band"] == "at risk")
+    below = overview[(overview["period"] == latest) & (overview["band"] == "at risk")
                      & (overview["history"].map(len) >= MIN_HEALTH_QUARTERS)].sort_values("score")
+    # "at risk" only when the whole score interval is below 50; the others are borderline
+    risky = below[below["score_high"] < 50]
+    borderline = len(below) - len(risky)
     if risky.empty:
         return []
-    shown = [f"{e} ({format_band_value(s)})" for e, s in zip(risky["engagement"], risky["score"])][:MAX_NAMED]
+    shown = [f"{e} ({format_band_value(s)} on {n} KPIs)"
+             for e, s, n in zip(risky["engagement"], risky["score"], risky["n_kpis"])][:MAX_NAMED]
     names = ", ".join(shown) + (f" and {len(risky) - len(shown)} more" if len(risky) > len(shown) else "")
     count = len(risky)
     noun = "engagement is" if count == 1 else "engagements are"
     headline = f"{count} {noun} at risk in {_quarter(latest)} (health score below 50): {names}"
-    return [Finding("at_risk", headline, None, float(count), _quarter(latest), "warning", 3.0 + 0.2 * count)]
+    if borderline:
+        headline += f"; {borderline} more borderline (below 50, but the score's interval reaches 50)"
+    return [Finding("at_risk", headline, None, float(count), _quarter(latest), "warning", 3.0 + 0.2 * count,
+                    n=int(count))]
 
 
 def vendor_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
@@ -212,7 +250,7 @@ def vendor_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Findin
     headline = (f"Vendor-reported {k.label.lower()} for {engagement} {verb} the figure recomputed from "
                 f"interactions by {size} on average in {int(row['months'])} months ({window})")
     return [Finding("vendor_gap", headline, kpi_id, float(row["gap"]), window, "warning",
-                    2.0 + min(row["months"] / 6.0, 1.5))]
+                    2.0 + min(row["months"] / 6.0, 1.5), n=int(row["months"]))]
 
 
 def busiest_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
@@ -232,7 +270,7 @@ def busiest_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Find
     headline = (f"{MONTHS[month - 1]} is the busiest month: contacts run {(profile[month] - 1) * 100:.0f} % above "
                 f"the average month ({span}; the busiest in {times_busiest} of {len(years)} years)")
     return [Finding("seasonality", headline, "contacts", float(profile[month]), span, "info",
-                    1.0 + min(profile[month] - 1.0, 1.0))]
+                    1.0 + min(profile[month] - 1.0, 1.0), n=int(complete["value"].sum()))]
 
 
 def attrition_dips(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
@@ -265,7 +303,7 @@ def attrition_dips(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Fin
                 f"attrition reached {kpis.format_value(attrition_kpi, peak)} in {start:%b %Y} and quality score "
                 f"dropped {dip:.1f} pts over the next 5 months")
     return [Finding("attrition_quality", headline, "quality_score", -dip, f"{start:%b %Y}", "warning",
-                    2.0 + min(dip / 10.0, 1.0))]
+                    2.0 + min(dip / 10.0, 1.0), n=len(events))]
 
 
 FINDER_THREADS = 2  # measured: 706 ms serial, 559 ms with 2, 646 ms with 4 (10 M rows, 2 cores)
@@ -280,8 +318,10 @@ def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8
     partnership_premium, trajectory, at_risk, vendor_gap, seasonality, attrition_quality),
     ``headline`` (a sentence with its numbers), ``kpi`` (registry id or None), ``value`` (the
     headline's key figure: a share, % change, premium %, slope %/yr, count, gap or index),
-    ``period`` (text: the quarters, months or relationship years it covers) and ``severity``
-    (info | good | warning). An empty frame when nothing is supported.
+    ``period`` (text: the quarters, months or relationship years it covers), ``severity``
+    (info | good | warning), ``ci_low``/``ci_high`` (95 % interval of the figure the finding rests on,
+    NaN when it states a count instead) and ``n`` (contacts, engagements, months or events behind it).
+    An empty frame when nothing is supported.
     """
     # The finders are independent: run them side by side, each on its own cursor (a DuckDB
     # connection must not be shared across threads). DuckDB releases the GIL while it works.
@@ -294,4 +334,5 @@ def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8
     found = [f for results in per_finder for f in results]
     frame = pd.DataFrame([asdict(f) for f in found], columns=[*COLUMNS, "interest"])
     frame = frame.sort_values("interest", ascending=False, kind="stable").head(limit)
-    return frame[COLUMNS].astype({"value": "float64"}).reset_index(drop=True)
+    return frame[COLUMNS].astype({"value": "float64", "ci_low": "float64", "ci_high": "float64",
+                                  "n": "Int64"}).reset_index(drop=True)

@@ -19,11 +19,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import kpis
+from analytics import kpis, stats
+from analytics.contracts import INTERACTIONS
 from analytics.filters import Filters
 from analytics.kpi_frames import kpi_frame, period_ordinal, period_start
 
 HEALTHY, WATCH = 70.0, 50.0
+# A KPI measured on customer responses (rates, NPS, effort) enters a score only with this many responses
+# in the period: 31 contacts gave an "at risk" 49.75 whose resample was below 50 only 45 % of the time.
+MIN_RESPONSES = 30
+RESPONSE_KPIS = tuple(k.id for k in kpis.KPIS if k.source == INTERACTIONS and k.unit in ("fraction", "points"))
 _KEYS = ["engagement", "provider", "account", "period"]
 
 
@@ -64,12 +69,20 @@ def _scored_kpis() -> list[kpis.Kpi]:
 def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str = "quarter") -> pd.DataFrame:
     """Every scored KPI per engagement and period, normalised to 0–100 against its band.
 
+    A KPI measured on customer responses (`RESPONSE_KPIS`) is left out of a period with fewer than
+    `MIN_RESPONSES` responses. Rates carry a 95 % Wilson interval of their value, turned into
+    ``score_low``/``score_high`` (the score at each end, lower first); other KPIs have both equal to
+    ``score`` (scorecard figures and means carry no sampling interval here).
+
     Returns one row per engagement × period × KPI with data, columns ``engagement``,
     ``provider``, ``account``, ``period`` (Timestamp), ``kpi``, ``label``, ``pillar``,
-    ``value``, ``score``: 0 at the band's worst, 75 at target, 100 at best, linear between, clipped.
+    ``value``, ``score``: 0 at the band's worst, 75 at target, 100 at best, linear between, clipped;
+    ``responses`` (the KPI's denominator), ``score_low``, ``score_high``.
     """
     scored = _scored_kpis()
     frame = kpi_frame(con, [k.id for k in scored], filters, grain=grain, by=("engagement",))
+    few = frame["kpi"].isin(RESPONSE_KPIS) & ~(frame["denominator"] >= MIN_RESPONSES)
+    frame = frame[~few].reset_index(drop=True)
     # registry attributes per row by position (a vectorised lookup, not a Python call per row)
     at = pd.Index([k.id for k in scored]).get_indexer(frame["kpi"])
     worst = np.array([k.band[0] for k in scored], dtype="float64")[at]
@@ -77,11 +90,23 @@ def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str =
     target = np.array([k.target for k in scored], dtype="float64")[at]
     frame["label"] = np.array([k.label for k in scored], dtype=object)[at]
     frame["pillar"] = np.array([k.pillar for k in scored], dtype=object)[at]
-    above = (frame["value"] - target) / (best - target)
-    below = (frame["value"] - worst) / (target - worst)
-    frame["score"] = (75.0 + 25.0 * above).where(above >= 0, 75.0 * below).clip(0.0, 100.0)
-    return frame[["engagement", "provider", "account", "period", "kpi", "label", "pillar", "value", "score"]] \
-        .reset_index(drop=True)
+    def score_of(value: pd.Series) -> pd.Series:
+        above = (value - target) / (best - target)
+        below = (value - worst) / (target - worst)
+        return (75.0 + 25.0 * above).where(above >= 0, 75.0 * below).clip(0.0, 100.0)
+
+    frame["score"] = score_of(frame["value"])
+    is_rate = np.array([k.unit == "fraction" and k.source == INTERACTIONS for k in scored])[at] \
+        if len(frame) else np.zeros(0, dtype=bool)
+    low, high = stats.wilson_interval(frame["numerator"], frame["denominator"])
+    ends = np.sort(np.column_stack([score_of(pd.Series(low, index=frame.index)),
+                                    score_of(pd.Series(high, index=frame.index))]), axis=1) \
+        if len(frame) else np.zeros((0, 2))
+    frame["score_low"] = np.where(is_rate, ends[:, 0], frame["score"])
+    frame["score_high"] = np.where(is_rate, ends[:, 1], frame["score"])
+    frame["responses"] = frame["denominator"]
+    return frame[["engagement", "provider", "account", "period", "kpi", "label", "pillar", "value", "score",
+                  "responses", "score_low", "score_high"]].reset_index(drop=True)
 
 
 def _with_weights(scores: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
@@ -134,19 +159,26 @@ def health_scores(
     NaN when that period has none), ``pillars_used`` and ``kpis_used`` (tuples of the
     pillars/KPIs behind the score: pillars with data and a positive weight), and one column per
     pillar: ``score_efficiency``, ``score_customer_experience``, ``score_quality_compliance``,
-    ``score_innovation``, ``score_governance`` (NaN when the pillar has no data).
+    ``score_innovation``, ``score_governance`` (NaN when the pillar has no data); then ``score_low`` /
+    ``score_high`` (the score with every rate at the unfavourable / favourable end of its Wilson
+    interval: conservative), ``n_kpis`` (how many KPIs the score rests on) and ``borderline`` (the
+    interval crosses a band edge, 50 or 70: the band is not certain).
     """
     merged = pillar_weights(weights)
     columns = ["engagement", "provider", "account", "relationship_model", "period", "score", "band", "trend",
-               "pillars_used", "kpis_used", *PILLAR_COLUMNS]
+               "pillars_used", "kpis_used", *PILLAR_COLUMNS, "score_low", "score_high", "n_kpis", "borderline"]
     scores = kpi_scores(con, filters, grain=grain)
     if scores.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("score") or c == "trend" else "object")
                              for c in columns}).astype({"period": "datetime64[ns]"})
     weighted = _with_weights(scores, merged)
     weighted["_part"] = weighted["weight"] * weighted["score"]
+    weighted["_low"] = weighted["weight"] * weighted["score_low"]
+    weighted["_high"] = weighted["weight"] * weighted["score_high"]
     groups = weighted.groupby(_KEYS, sort=True)
     result = groups["_part"].sum(min_count=1).rename("score").to_frame()
+    result["score_low"] = groups["_low"].sum(min_count=1)
+    result["score_high"] = groups["_high"].sum(min_count=1)
     used = weighted[weighted["pillar"].map(merged) > 0]
     result["pillars_used"] = _names_used(used, "pillar", list(kpis.PILLARS), result.index)
     result["kpis_used"] = _names_used(used, "kpi", [k.id for k in kpis.KPIS], result.index)
@@ -161,6 +193,9 @@ def health_scores(
     result = result.merge(previous, on=["engagement", "_ord"], how="left")
     result["trend"] = result["score"] - result["_previous"]
     result["band"] = result["score"].map(band)
+    result["n_kpis"] = result["kpis_used"].map(len).astype("int64")
+    edges = [(result["score_low"] < edge) & (result["score_high"] >= edge) for edge in (WATCH, HEALTHY)]
+    result["borderline"] = (edges[0] | edges[1]).astype("bool")
     result = result.merge(_relationship_models(con), on=["provider", "account"], how="left")
     result["relationship_model"] = result["relationship_model"].astype("object").where(
         result["relationship_model"].notna(), None)
@@ -186,9 +221,13 @@ def health_overview(
 
 def latest_health(scores: pd.DataFrame, *, history: int = 8) -> pd.DataFrame:
     """`health_overview` from a `health_scores` frame already at hand (a page that shows both
-    computes the scores once)."""
+    computes the scores once).
+
+    Also returns ``n_kpis``, ``score_low``, ``score_high``, ``borderline`` of the latest period and
+    ``ranked``: False for an engagement whose latest score is older than the portfolio's latest
+    period (no data in it) — such rows come last and must not be ranked against current ones."""
     columns = ["engagement", "provider", "account", "relationship_model", "period", "score", "band", "trend",
-               "history"]
+               "history", "n_kpis", "score_low", "score_high", "borderline", "ranked"]
     if scores.empty:
         return scores.reindex(columns=columns)
     ordered = scores.sort_values(["engagement", "period"])
@@ -196,7 +235,9 @@ def latest_health(scores: pd.DataFrame, *, history: int = 8) -> pd.DataFrame:
     latest = ordered.groupby("engagement").tail(1).set_index("engagement")
     latest["history"] = histories
     latest = latest.reset_index()
-    return latest.sort_values(["score", "engagement"], na_position="last").reset_index(drop=True)[columns]
+    latest["ranked"] = latest["period"] == latest["period"].max()
+    return latest.sort_values(["ranked", "score", "engagement"], ascending=[False, True, True],
+                              na_position="last").reset_index(drop=True).reindex(columns=columns)
 
 
 def health_drivers(

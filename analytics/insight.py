@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from analytics import kpis, rollups
+from analytics import kpis, rollups, stats
 from analytics.contracts import INTERACTIONS
 from analytics.db import RollupsOnlyError, quote_ident, rollups_imported
 from analytics.filters import Filters, where_clause
@@ -136,13 +137,20 @@ def reason_movers(
     largest decrease (``falling``) are returned, rising first, each ordered by the size of the
     change. Empty when the history is shorter than window + a year.
 
+    Counts alone mislead when the portfolio shrinks or grows (a reason can "fall 81 %" while its share
+    of contacts barely moves, because contracts ended), so each reason also carries its share of the
+    window's contacts with a reason, the change in share in points and that change's 95 % interval
+    (Newcombe's method from two Wilson intervals).
+
     Returns columns ``contact_reason``, ``recent_contacts``, ``prior_contacts``, ``change``
     (recent − prior contacts), ``change_pct`` (100·change/prior; NaN when prior is 0),
     ``direction``, ``recent_start``, ``recent_end``, ``prior_start``, ``prior_end``
-    (Timestamps, inclusive first and last days of the windows).
+    (Timestamps, inclusive first and last days of the windows), ``recent_share``, ``prior_share``
+    (fractions), ``share_change`` (points), ``share_ci_low``, ``share_ci_high`` (points).
     """
     columns = ["contact_reason", "recent_contacts", "prior_contacts", "change", "change_pct", "direction",
-               "recent_start", "recent_end", "prior_start", "prior_end"]
+               "recent_start", "recent_end", "prior_start", "prior_end", "recent_share", "prior_share",
+               "share_change", "share_ci_low", "share_ci_high"]
     window = movers_window(con, filters, window_months=window_months)
     if window is None:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c.endswith("pct") else "object") for c in columns})
@@ -166,6 +174,13 @@ def reason_movers(
     frame["change"] = frame["recent_contacts"] - frame["prior_contacts"]
     prior = frame["prior_contacts"].astype("float64")
     frame["change_pct"] = 100.0 * frame["change"] / prior.where(prior > 0)
+    recent_total, prior_total = float(frame["recent_contacts"].sum()), float(frame["prior_contacts"].sum())
+    frame["recent_share"] = frame["recent_contacts"] / recent_total if recent_total else np.nan
+    frame["prior_share"] = frame["prior_contacts"] / prior_total if prior_total else np.nan
+    frame["share_change"] = 100.0 * (frame["recent_share"] - frame["prior_share"])
+    low, high = stats.newcombe_difference(frame["recent_contacts"], recent_total, frame["prior_contacts"],
+                                          prior_total)
+    frame["share_ci_low"], frame["share_ci_high"] = 100.0 * low, 100.0 * high
     rising = frame[frame["change"] > 0].sort_values(["change", "contact_reason"], ascending=[False, True]).head(top)
     falling = frame[frame["change"] < 0].sort_values(["change", "contact_reason"]).head(top)
     rising = rising.assign(direction="rising")
@@ -173,7 +188,7 @@ def reason_movers(
     movers = pd.concat([rising, falling], ignore_index=True)
     for name, value in zip(("recent_start", "recent_end", "prior_start", "prior_end"), window):
         movers[name] = pd.Series([value] * len(movers), dtype="datetime64[ns]")
-    return movers[columns]
+    return movers[columns].astype({c: "float64" for c in columns[10:]})
 
 
 def seasonality(con: duckdb.DuckDBPyConnection, filters: Filters, *, kpi_id: str = "contacts") -> pd.DataFrame:

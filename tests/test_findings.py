@@ -10,6 +10,7 @@ from analytics.filters import Filters
 from analytics.findings import COLUMNS, busiest_month, channel_shift, findings, reason_shift
 from analytics.insight import channel_mix, reason_movers
 from analytics.premium import premium_by_relationship_year, trajectory
+from statsmodels.stats.proportion import confint_proportions_2indep
 from tests.builders import insert_rows, load
 
 
@@ -36,9 +37,13 @@ def test_channel_shift_states_the_biggest_move_in_share_between_first_and_last_q
     insert_rows(con, "interactions", [contact(day, channel) for day, counts in mix.items()
                                       for channel, n in counts.items() for _ in range(n)])
     (finding,) = channel_shift(con, Filters())
-    assert finding.headline == "Phone fell from 80 % to 40 % of contacts between Q1 2024 and Q4 2024"
+    # the change in share with Newcombe's interval, computed independently by statsmodels
+    low, high = confint_proportions_2indep(40, 100, 80, 100, method="newcomb", compare="diff")
+    assert finding.headline == ("Phone fell from 80 % to 40 % of contacts between Q1 2024 and Q4 2024 "
+                                f"(-40.0 points, 95 % CI {low * 100:+.1f} to {high * 100:+.1f}; 100 and 100 contacts)")
     assert finding.value == pytest.approx(40 / 100)
-    assert finding.period == "Q1 2024–Q4 2024"
+    assert (finding.ci_low, finding.ci_high) == pytest.approx((0.8 + low, 0.8 + high))
+    assert finding.period == "Q1 2024–Q4 2024" and finding.n == 100
 
 
 def test_channel_shift_needs_four_quarters_of_enough_contacts(con):
@@ -53,9 +58,23 @@ def test_reason_shift_reports_volumes_and_the_window(con):
             + [contact("2023-07-01", reason="Billing"), contact("2024-12-31", reason="Billing")])
     insert_rows(con, "interactions", rows)
     (finding,) = reason_shift(con, Filters())
-    assert finding.headline == "'Device setup' contacts rose 150 % (40 → 100) in Jul–Dec 2024 vs a year earlier"
+    # shares among contacts with a reason: Jul–Dec 2023 40 of 91, Jul–Dec 2024 100 of 153
+    low, high = confint_proportions_2indep(100, 153, 40, 91, method="newcomb", compare="diff")
+    assert finding.headline == (
+        "'Device setup' contacts rose 150 % (40 → 100) in Jul–Dec 2024 vs a year earlier; its share of contacts "
+        f"moved {40 / 91 * 100:.1f} % → {100 / 153 * 100:.1f} % ({(100 / 153 - 40 / 91) * 100:+.1f} points, "
+        f"95 % CI {low * 100:+.1f} to {high * 100:+.1f})")
     assert finding.value == pytest.approx(150.0)
-    assert finding.severity == "warning"
+    assert finding.severity == "warning" and finding.n == 140
+
+
+def test_a_reason_whose_count_fell_but_whose_share_held_is_not_a_finding(con):
+    # every reason halves as the portfolio shrinks: counts fall 50 %, shares do not move
+    rows = ([contact("2023-09-10", reason="Billing")] * 100 + [contact("2024-09-10", reason="Billing")] * 50
+            + [contact("2023-09-10", reason="Setup")] * 100 + [contact("2024-09-10", reason="Setup")] * 50
+            + [contact("2023-07-01", reason="Setup"), contact("2024-12-31", reason="Setup")])
+    insert_rows(con, "interactions", rows)
+    assert reason_shift(con, Filters()) == []
 
 
 def test_busiest_month_averages_the_index_over_complete_years(con):
@@ -86,7 +105,7 @@ def sample_findings(sample_con):
 
 
 def test_sample_quality_premium_grows_after_year_two(sample_con):
-    premium = premium_by_relationship_year(sample_con, "quality_score", Filters(), n_boot=300)
+    premium = premium_by_relationship_year(sample_con, "quality_score", Filters())
     solid = premium[premium["sufficient"]].set_index("relationship_year")["premium_pct"]
     early = solid[solid.index <= 2].mean()
     later = solid[solid.index >= 3].mean()
