@@ -68,3 +68,26 @@ def test_a_deep_link_to_the_data_page_on_a_fresh_server_still_gets_the_app_navig
         navigation = page.get_by_test_id("stSidebarNav")
         expect(navigation).to_contain_text("Relationship Health")  # app.py's titles, not the file names
         expect(navigation.get_by_text("app", exact=True)).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_slash_overview_opens_the_portfolio_overview(app_url: str, new_page):
+    page: Page = new_page()
+    page.goto(f"{app_url}/overview")
+    expect(page.get_by_role("heading", level=1).first).to_have_text("Portfolio overview")
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_clicking_an_overview_row_opens_that_engagements_qbr_with_the_filters(app_url: str, new_page):
+    page: Page = new_page()
+    page.goto(f"{app_url}/?from=2023-01-01")
+    table = page.get_by_test_id("stDataFrame").filter(has_text="Engagement").first
+    expect(table).to_be_visible()
+    wait_until_drawn(page)
+    box = table.bounding_box()
+    # The grid is a canvas: click the selection checkbox of the first data row (below the header row).
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
+    expect(page).to_have_url(re.compile(r"/qbr\?.*provider=.+"))
+    expect(page).to_have_url(re.compile(r"account=.+"))
+    expect(page).to_have_url(re.compile(r"from=2023-01-01"))
