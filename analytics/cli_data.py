@@ -20,6 +20,7 @@ from analytics.ingest.mapping import DATE_ORDERS
 
 COUNTS = ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
 MAX_SAMPLE_INTERACTIONS = 50_000_000
+TEXT_ROWS = 200  # rejected rows printed as a table; --csv / --json give them all
 
 
 def _count(text: str) -> int:
@@ -247,7 +248,9 @@ def _rejects(args) -> int:
     elif frame.empty:
         say(f"Batch {args.batch_id} has no rejected rows.")
     else:
-        say(frame_text(frame))
+        say(frame_text(frame.head(TEXT_ROWS)))
+        if len(frame) > TEXT_ROWS:
+            say(f"… and {len(frame) - TEXT_ROWS:,} more rejected rows; write them all with --csv OUT (or --json).")
     return 0
 
 

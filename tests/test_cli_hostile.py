@@ -356,3 +356,20 @@ def test_a_full_disk_during_ingest_and_transcoding_fails_cleanly_and_loads_nothi
     with db.connect(database, read_only=True) as con:
         assert con.execute("select count(*) from batches").fetchone() == (0,)
         assert maintenance.check_database(con).ok
+
+
+def test_rejects_in_text_shows_the_first_rows_and_says_how_to_get_the_rest(ws, capsys):
+    from analytics.cli_data import TEXT_ROWS
+
+    database = ws / "many.duckdb"
+    with db.connect(database) as con:
+        con.execute("insert into rejects by name select 7 as batch_id, 'f.csv' as file_name, range + 2 as line, "
+                    "'date' as \"column\", 'x' || range as value, 'not a date' as reason from range(?)",
+                    [TEXT_ROWS + 5])
+        con.execute("insert into batches (batch_id, file_name, sha256, kind, rows_read, rows_loaded, rows_rejected, "
+                    "rows_duplicate) values (7, 'f.csv', 'h', 'interactions', ?, 0, ?, 0)", [TEXT_ROWS + 5] * 2)
+    code, out, _ = run(capsys, ["rejects", "7", "--db", str(database)])
+    assert code == 0 and f"x{TEXT_ROWS - 1}" in out and f"x{TEXT_ROWS}" not in out
+    assert "… and 5 more rejected rows" in out and "--csv" in out
+    code, out, _ = run(capsys, ["rejects", "7", "--db", str(database), "--json"])
+    assert code == 0 and len(json.loads(out)) == TEXT_ROWS + 5
