@@ -66,8 +66,8 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
                     "writable path with --db or RAPPORT_DB.") from exc
     try:
         con = duckdb.connect(target, read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+    except duckdb.Error as exc:  # IO errors mostly; also e.g. a file written by a newer DuckDB
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
             raise DatabaseBusyError(
                 f"The database {target} is open for writing in another process (DuckDB allows one writer "
                 "per file). Stop the other Rapport process or CLI command, or point --db / RAPPORT_DB "
