@@ -128,29 +128,11 @@ def unregistered_engagements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Engagements with data but no register row, so their relationship model is unknown.
 
     One row per (provider, account): provider, account, seen_in ('interactions', 'scorecards' or
-    'interactions and scorecards'), first_seen (date of the first contact or scorecard month),
+    'interactions and scorecards'), first_seen (the first month with contacts or a scorecard, as its
+    first day — read from rollup_monthly, so it stays fast on millions of contacts),
     contacts (interactions, null when none), scorecard_months (null when none).
     """
     return con.execute(_UNREGISTERED_SQL).df()
-
-
-def register_with_unknown(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The register plus every engagement seen only in the data, as `model unknown`.
-
-    Columns: REGISTER_COLUMNS plus ``source`` ('register', or where an unknown one was seen).
-    Unknown engagements have relationship_model null and contract_start = first_seen.
-    """
-    known = engagement_register(con).assign(source="register")
-    unknown = unregistered_engagements(con)
-    unknown = pd.DataFrame({
-        "provider": unknown["provider"], "account": unknown["account"], "relationship_model": None,
-        "contract_start": pd.to_datetime(unknown["first_seen"]), "contract_end": pd.NaT, "pricing_model": None,
-        "notes": None, "source": unknown["seen_in"],
-    })
-    frames = [f for f in (known, unknown) if len(f)]
-    if not frames:
-        return known
-    return pd.concat(frames, ignore_index=True)
 
 
 def classify_engagements(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> tuple[list[str], int]:
