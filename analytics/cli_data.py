@@ -221,6 +221,8 @@ def _batches(args) -> int:
 
 
 def _drop(args) -> int:
+    if not db.database_path(args.db).exists():  # nothing to drop: never create a database at a mistyped path
+        raise CliError(f"There is no database at {db.database_path(args.db)}; check the --db path or RAPPORT_DB.")
     with db.connect(args.db) as con:
         removed = drop_batch(con, args.batch_id)
     message = f"Dropped batch {args.batch_id}: {removed} rows removed."

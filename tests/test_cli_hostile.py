@@ -193,7 +193,7 @@ def test_messages_name_the_file_the_place_and_the_fix(ws, capsys):
 def test_commands_that_only_read_never_create_a_database_or_folder(ws, capsys):
     typo = ws / "tpyo" / "rapport.duckdb"
     for argv in (["batches"], ["rejects", "1"], ["check"], ["backup", str(ws / "bk")], ["report", "findings"],
-                 ["ingest", str(ws / "good.csv"), "--dry-run"]):
+                 ["drop-batch", "1"], ["ingest", str(ws / "good.csv"), "--dry-run"]):
         code, out, err = run(capsys, [*argv, "--db", str(typo), "--json"])
         if argv[0] == "ingest":  # a dry run checks the file against an empty in-memory database
             assert code == 0 and json.loads(out)[0]["status"] == "dry-run"
