@@ -314,8 +314,9 @@ def write_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBP
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    # rollup_daily counts too: a database of rollups imported from Spark has no raw interactions
     row = con.execute(
         f"select (select count(*) from {INTERACTIONS}) + (select count(*) from {PERFORMANCE})"
-        f" + (select count(*) from {ENGAGEMENTS})"
+        f" + (select count(*) from {ENGAGEMENTS}) + (select count(*) from rollup_daily)"
     ).fetchone()
     return int(row[0]) == 0
