@@ -30,8 +30,5 @@ state.open_database()
 if page.title != "Data":
     drill.apply_pending()
     filters.sidebar()
-st.session_state[state.SHELL_KEY] = True  # pages check that they run inside this shell
-try:
+with state.app_frame():  # the page's state.open_page() sees the frame is drawn
     page.run()
-finally:
-    st.session_state[state.SHELL_KEY] = False

@@ -11,7 +11,7 @@ from ui import state, upload
 from ui.cached import connection, cursor
 from ui.markdown import plain
 
-state.ensure_shell(first_run_only=True)  # a deep link to /data on a fresh server gets the navigation
+state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
 upload.sweep_at_startup()
 st.title("Data")
 con = cursor()

@@ -10,6 +10,8 @@ from ui.cached import analysis
 from ui.charts import draw
 from ui.markdown import plain
 
+state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
+
 GRAIN = "quarter"
 WEIGHT_KEYS = {p: "w_" + c.removeprefix("score_") for p, c in zip(PILLARS, PILLAR_COLUMNS)}
 

@@ -8,6 +8,8 @@ from ui import filters, state
 from ui.cached import analysis
 from ui.charts import draw
 
+state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
+
 WINDOWS = [3, 6, 12]
 
 st.title("Customer insight")

@@ -11,6 +11,8 @@ from ui import drill, exports, filters, state, tables
 from ui.cached import analysis
 from ui.markdown import plain
 
+state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
+
 TILE_KPIS = ("contacts", "csat_pct", "nps", "fcr", "aht_seconds", "cost_per_contact", "quality_score",
              "sla_attainment")
 SEVERITY_ICONS = {"warning": ":material/warning:", "good": ":material/thumb_up:", "info": ":material/info:"}

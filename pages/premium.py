@@ -13,6 +13,8 @@ from ui import coverage, filters, state
 from ui.cached import analysis
 from ui.charts import draw
 
+state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
+
 KPI_CHOICES = [k.id for k in kpis.KPIS if k.direction != 0]
 # Neutral colours on purpose: a verdict places an interval against a claimed band, it is not a pass/fail.
 VERDICT_COLORS = {"within": "blue", "above": "violet", "below": "orange", "imprecise": "gray",

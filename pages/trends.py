@@ -7,9 +7,11 @@ from analytics.kpi_frames import GRAINS, SPLITS, available_kpis
 from analytics.trends import kpi_trend
 from charts.theme import TOP_SERIES
 from charts.trends import build_trend_chart
-from ui import filters, state
+from ui import coverage, filters, state
 from ui.cached import analysis
 from ui.charts import draw
+
+state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
 
 DEFAULT_KPIS = ["csat_pct", "aht_seconds", "fcr"]
 NO_SPLIT = "none"
@@ -55,6 +57,7 @@ st.caption("Solid line: the KPI · dashed: rolling mean of the last 3 periods ·
            "Hover a point for exact figures.")
 if not chosen:
     st.info("Pick one or more KPIs above.")
+coverage.scorecard_filters_note(current, [labels[label] for label in chosen])
 for label in chosen:
     kpi_id = labels[label]
     k = kpis.kpi(kpi_id)

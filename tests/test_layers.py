@@ -50,6 +50,44 @@ def test_pages_and_app_do_not_import_duckdb_directly():
     assert crossings(sources("pages") + [REPO / "app.py"], ("duckdb",)) == []
 
 
+def test_reports_render_without_streamlit_or_the_ui_and_pages_layers():
+    assert crossings(sources("reports"), ("streamlit", "ui", "pages")) == []
+
+
+def test_ui_never_imports_pages_and_lower_layers_never_import_reports_upwards():
+    assert crossings(sources("ui"), ("pages",)) == []
+    assert crossings(sources("analytics", "charts"), ("reports",)) == []
+
+
+def test_no_private_streamlit_navigation_machinery_is_imported():
+    """Routing goes through st.navigation / st.Page only: Streamlit's page manager and script runner
+    are private and change without notice."""
+    private = ("streamlit.runtime.pages_manager", "streamlit.runtime.scriptrunner",
+               "streamlit.runtime.scriptrunner_utils")
+    assert crossings(sources("pages", "ui", "charts", "reports", "analytics") + [REPO / "app.py"], private) == []
+
+
+def test_every_page_opens_the_app_frame_before_anything_else():
+    """A page drawn before `state.open_page()` would be drawn twice when Streamlit runs it on its own."""
+    late = []
+    for path in sources("pages"):
+        body = [node for node in ast.parse(path.read_text()).body
+                if not isinstance(node, (ast.Import, ast.ImportFrom))
+                and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+        first = ast.unparse(body[0]) if body else ""
+        if first != "state.open_page()":
+            late.append(f"{path.relative_to(REPO)} starts with {first!r}")
+    assert late == []
+
+
+def test_every_top_level_package_is_a_known_layer():
+    """A new top-level package needs its boundary rules here before it can land."""
+    ignored = {"tests", "bench", "scripts", "docs", "data"}
+    packages = {p.parent.name for p in REPO.glob("*/*.py") if p.parent.name not in ignored
+                and not p.parent.name.startswith(".")}
+    assert packages <= set(LAYERS), f"no import rules for: {sorted(packages - set(LAYERS))}"
+
+
 def test_the_import_reader_sees_both_import_forms(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("import duckdb\nfrom streamlit import cache_data\nfrom . import sibling\n")
@@ -59,6 +97,9 @@ def test_the_import_reader_sees_both_import_forms(tmp_path):
     assert found == ["duckdb"]
 
 
-@pytest.mark.parametrize("folder", ["analytics", "charts", "ui", "pages"])
+LAYERS = ("analytics", "charts", "ui", "pages", "reports")
+
+
+@pytest.mark.parametrize("folder", LAYERS)
 def test_every_layer_has_sources_to_check(folder):
     assert sources(folder), f"{folder}/ has no Python files; the boundary test would pass vacuously"

@@ -1,4 +1,8 @@
-"""Page state that lives in the URL, the empty state, and friendly errors.
+"""The app frame every page opens in, page state that lives in the URL, the empty state, friendly errors.
+
+app.py draws the frame (navigation, theme, database, filter panel) and runs the page inside
+`app_frame()`; each page script's first call, `open_page()`, runs app.py when Streamlit started
+the page on its own. Only public Streamlit API: `st.navigation`, `Page.run`, `st.stop`.
 
 Widgets bind themselves to the URL (`bind="query-params"` with the URL name as key);
 Streamlit silently drops values a widget cannot take. `dropped_params` reads the URL
@@ -6,9 +10,12 @@ Streamlit silently drops values a widget cannot take. `dropped_params` reads the
 """
 from __future__ import annotations
 
+import runpy
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
@@ -50,28 +57,36 @@ def notify_dropped(items: list[str]) -> None:
                 + ", ".join(plain(i) for i in items), icon=":material/link_off:")
 
 
-SHELL_KEY = "_rapport_shell"
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+# True while app.py runs the chosen page: the frame (navigation, theme, database, filter panel) is
+# drawn. A context variable of this script run, so it never outlives the run or leaks to another session.
+_IN_APP_FRAME: ContextVar[bool] = ContextVar("rapport_in_app_frame", default=False)
 
 
-def ensure_shell(*, first_run_only: bool = False) -> None:
-    """Rerun through app.py when Streamlit ran this page script on its own.
+@contextmanager
+def app_frame() -> Iterator[None]:
+    """app.py runs the page inside this, after drawing the frame around it."""
+    token = _IN_APP_FRAME.set(True)
+    try:
+        yield
+    finally:
+        _IN_APP_FRAME.reset(token)
 
-    With a `pages/` folder next to app.py, a fresh server runs a deep link (`/trends?…`) in the
-    legacy folder mode — the page alone, without app.py's navigation and filter panel — until
-    some session has called `st.navigation`. That flag is process-wide and has no public
-    setter, so flip it and rerun; the rerun goes through app.py and keeps the URL.
+
+def open_page() -> None:
+    """The first call of every page script: make sure the page runs inside app.py's frame.
+
+    With a `pages/` folder next to app.py, Streamlit runs a page script on its own — without
+    app.py's navigation and filter panel — until some session has called `st.navigation`: a
+    fresh server opened on a deep link (`/data`, `/qbr?…`), and every AppTest run. Then run
+    app.py right here: its `st.navigation` takes routing over for good (Streamlit's documented
+    behaviour), it draws the frame and runs this same page inside it, and this outer run ends.
+    Nothing is drawn twice and no rerun drops the click that started the run.
     """
-    if st.session_state.get(SHELL_KEY):
+    if _IN_APP_FRAME.get():
         return
-    if first_run_only and SHELL_KEY in st.session_state:
-        # This session has been through app.py before, so a later direct run is AppTest's (it
-        # resets the flag every run). Rerunning would drop the click that started this run, and a
-        # page that needs no filter panel (Data) draws correctly on its own.
-        return
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+    runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+    st.stop()
 
 
 def open_database() -> None:
@@ -89,7 +104,6 @@ def open_database() -> None:
 
 def has_data() -> bool:
     """False (after drawing the empty state) when nothing is loaded yet."""
-    ensure_shell()
     if not db.is_empty(cursor()):
         return True
     st.info("No data yet — go to Data to upload exports or load the sample portfolio.",

@@ -9,7 +9,7 @@ import os
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -27,7 +27,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--
                  "--disable-component-update", "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 900}
 SAMPLE_INTERACTIONS = 40_000
-STARTUP_SECONDS = 90
+# What `streamlit run` prints once its server listens (streamlit/web/bootstrap.py).
+READY_LINE = b"You can now view your Streamlit app in your browser"
 WAIT_MS = 30_000  # the machine is slow and shared: generous, but every wait is on content
 
 # name → (URL path, what the page's h1 starts with)
@@ -60,39 +61,54 @@ def free_port() -> int:
 
 def _healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+        with urllib.request.urlopen(f"{url}/_stcore/health") as response:
             return response.read().decode().strip() == "ok"
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
+    except (urllib.error.URLError, ConnectionError):
         return False
+
+
+def _copy_until_ready(output, log: Path, ready: threading.Event) -> None:
+    """Copy the server's output to `log`; set `ready` once it says it serves, or when it exits."""
+    with open(log, "wb") as out:
+        for line in output:
+            out.write(line)
+            out.flush()
+            if READY_LINE in line:
+                ready.set()
+    ready.set()  # the output ended: the process is gone, and the caller finds out
 
 
 @contextmanager
 def running_app(database: Path, log: Path) -> Iterator[str]:
     """Start `streamlit run app.py` on `database`; yield its base URL; stop it afterwards.
 
-    Server output goes to `log`. Raises RuntimeError (with the log) when it does not come up.
+    Server output goes to `log`. Startup is awaited on the server's own announcement that it
+    serves (however long a busy machine takes), not on a deadline; a server that exits instead
+    raises RuntimeError with the log.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "RAPPORT_DB": str(database)}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--logger.hideWelcomeMessage", "false"]  # the announcement READY_LINE waits for
+    env = {**os.environ, "RAPPORT_DB": str(database), "PYTHONUNBUFFERED": "1"}  # lines arrive as printed
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    ready = threading.Event()
+    copier = threading.Thread(target=_copy_until_ready, args=(process.stdout, log, ready), daemon=True)
+    copier.start()
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the app did not start on {url}; its log:\n{log.read_text(errors='replace')}")
-            time.sleep(0.25)  # polling the health endpoint, not waiting on a result
+        ready.wait()
+        if process.poll() is not None or not _healthy(url):
+            raise RuntimeError(f"the app did not start on {url}; its log:\n{log.read_text(errors='replace')}")
         yield url
     finally:
         process.terminate()
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=15)  # a grace period to shut down, then a hard stop: never a failure
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        copier.join()
 
 
 def launch_chromium(playwright: Playwright) -> Browser:
