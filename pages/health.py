@@ -5,7 +5,7 @@ from analytics.health import PILLAR_COLUMNS, health_drivers, health_scores, late
 from analytics.kpis import PILLARS
 from charts.health import build_drivers_waterfall, build_health_trend_chart, build_pillar_chart
 from analytics.formatting import format_band, format_period, format_points
-from ui import drill, filters, state, tables
+from ui import coverage, drill, filters, state, tables
 from ui.cached import analysis
 from ui.charts import draw
 from ui.markdown import plain
@@ -20,6 +20,7 @@ if not state.has_data():
     st.stop()
 current = filters.current()
 drill.breadcrumbs(drill.HEALTH_PAGE)
+coverage.scorecard_filters_note(current)
 
 with st.expander("Pillar weights — equal by default; drag to see the scores update", expanded=False):
     columns = st.columns(len(PILLARS))

@@ -7,7 +7,7 @@ from analytics.findings import findings
 from analytics.formatting import delta_color, format_change, format_period, format_value
 from analytics.health import health_overview
 from analytics.trends import data_freshness, kpi_tiles
-from ui import drill, exports, filters, state, tables
+from ui import coverage, drill, exports, filters, state, tables
 from ui.cached import analysis
 from ui.markdown import plain
 
@@ -26,6 +26,7 @@ drill.breadcrumbs(drill.OVERVIEW_PAGE)
 st.caption(plain(" · ".join(current.describe())))  # filter values are user text: never Markdown
 
 with state.section("the KPI tiles"):
+    coverage.scorecard_filters_note(current, TILE_KPIS)
     tiles = analysis(kpi_tiles, TILE_KPIS, current, grain="quarter")
     tiles = tiles[tiles["available"]]
     if tiles.empty:

@@ -319,3 +319,13 @@ def test_overview_is_also_served_at_slash_overview():
     at = run()
     paths = {info.get("url_pathname") for info in at._registered_pages.values()}
     assert "overview" in paths  # /overview is not "Page not found"
+
+
+def test_a_channel_filter_says_it_does_not_narrow_scorecard_kpis():
+    first = run("overview")
+    assert not any("does not apply to scorecard KPIs" in c.value for c in first.caption)
+    channel = widget(first, "multiselect", "channel").options[0]
+    for page in ("overview", "health"):
+        at = run(page, channel=[channel])
+        assert healthy(at)
+        assert any("channel filter does not apply to scorecard KPIs" in c.value for c in at.caption), page
