@@ -4,10 +4,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 
 from analytics.filters import Filters
 from analytics.health import band, health_drivers, health_overview, health_scores, kpi_scores
 from tests.builders import insert_rows
+
+RESPONSES = 30
 
 
 def score(value, worst, target, best):
@@ -60,7 +63,7 @@ def scorecard(con):
         dict(provider="P", account="A", occurred_at="2024-05-05 10:00", handle_seconds=330.0,
              resolved_first_contact=True),
         dict(provider="Q", account="B", occurred_at="2024-02-05 10:00", resolved_first_contact=False),
-    ], batch_id=1)
+    ] * RESPONSES, batch_id=1)  # each contact 30 times: rates enter a score from 30 responses (same ratios)
     insert_rows(con, "performance", [
         dict(period="2024-01-01", provider="P", account="A", sla_attainment=0.84, governance_meetings=1.0),
         dict(period="2024-02-01", provider="P", account="A", governance_meetings=0.0),
@@ -144,7 +147,10 @@ def test_overview_lists_each_engagement_once_with_its_latest_score_and_history(s
     assert overview.loc["Q · B", "score"] == 0.0            # FCR 0 % is below the band's worst
     assert overview.loc["Q · B", "band"] == "at risk"
     assert overview.loc["Q · B", "relationship_model"] == "transactional"
-    assert overview.index[0] == "Q · B"                      # worst first
+    # Q · B has no data in the latest quarter (Q2): listed last and not ranked, however low its score
+    assert overview.index.tolist() == ["P · A", "Q · B"]
+    assert overview["ranked"].tolist() == [True, False]
+    assert overview.loc["Q · B", "n_kpis"] == 1 and overview.loc["P · A", "n_kpis"] == 3
 
 
 def test_overview_history_is_limited_to_the_last_n_periods(scorecard):
@@ -178,3 +184,29 @@ def test_drivers_for_a_period_without_scores_have_no_contribution(scorecard):
     drivers = health_drivers(scorecard, "P · A", date(2023, 1, 1), date(2024, 4, 1), Filters(), grain="quarter")
     assert drivers["contribution"].isna().all()
     assert set(drivers["kpi"]) == set(Q2)
+
+
+def test_rates_need_thirty_responses_and_carry_a_wilson_interval_into_the_score(con):
+    # 29 FCR responses are too few to score; 40 (30 resolved) give a score with its Wilson interval
+    insert_rows(con, "interactions", [dict(provider="P", account="A", occurred_at="2024-01-05 10:00",
+                                           resolved_first_contact=i < 20) for i in range(29)]
+                + [dict(provider="P", account="A", occurred_at="2024-04-05 10:00",
+                        resolved_first_contact=i < 30) for i in range(40)], batch_id=1)
+    scores = kpi_scores(con, Filters(), grain="quarter")
+    assert scores["period"].dt.strftime("%Y-%m").tolist() == ["2024-04"]
+    row = scores.iloc[0]
+    low, high = proportion_confint(30, 40, alpha=0.05, method="wilson")   # statsmodels, independently
+    assert row["responses"] == 40
+    assert (row["score_low"], row["score"], row["score_high"]) == pytest.approx(
+        (score(low, 0.55, 0.75, 0.85), score(0.75, 0.55, 0.75, 0.85), score(high, 0.55, 0.75, 0.85)))
+
+
+def test_a_score_whose_interval_crosses_a_band_edge_is_borderline(con):
+    # FCR 45 of 80 = 56 %: score 3.75 (at risk); 30 of 40 = 75 %: score 75 but its interval reaches below 70
+    insert_rows(con, "interactions", [dict(provider="P", account="A", occurred_at="2024-01-05 10:00",
+                                           resolved_first_contact=i < 30) for i in range(40)]
+                + [dict(provider="Q", account="B", occurred_at="2024-01-05 10:00",
+                        resolved_first_contact=i < 45) for i in range(80)], batch_id=1)
+    scores = health_scores(con, Filters(), grain="quarter").set_index("engagement")
+    assert scores.loc["P · A", "borderline"] and scores.loc["P · A", "band"] == "healthy"
+    assert scores.loc["Q · B", "score_high"] < 50 and not scores.loc["Q · B", "borderline"]

@@ -5,6 +5,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from analytics import rollups
 from analytics.filters import Filters
@@ -57,6 +58,11 @@ def test_reason_movers_compare_the_last_full_months_with_the_same_months_a_year_
     assert movers.loc["Billing", ["recent_contacts", "prior_contacts", "change"]].tolist() == [3, 10, -7]
     assert movers.loc["Billing", "direction"] == "falling"
     assert "Outage" not in movers.index  # unchanged: neither rising nor falling
+    # shares of the window's contacts with a reason: prior 10 + 4 + 2 = 16, recent 3 + 12 + 2 = 17
+    assert movers.loc["Setup", ["prior_share", "recent_share"]].tolist() == pytest.approx([4 / 16, 12 / 17])
+    assert movers.loc["Setup", "share_change"] == pytest.approx(100 * (12 / 17 - 4 / 16))
+    low, high = confint_proportions_2indep(12, 17, 4, 16, method="newcomb", compare="diff")
+    assert movers.loc["Setup", ["share_ci_low", "share_ci_high"]].tolist() == pytest.approx([100 * low, 100 * high])
     first = movers.iloc[0]
     assert (first["recent_start"], first["recent_end"], first["prior_start"], first["prior_end"]) == (
         pd.Timestamp("2024-07-01"), pd.Timestamp("2024-12-31"), pd.Timestamp("2023-07-01"), pd.Timestamp("2023-12-31"))
