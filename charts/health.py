@@ -38,7 +38,9 @@ def build_health_trend_chart(frame: pd.DataFrame) -> alt.LayerChart:
     lines = alt.Chart(data).mark_line(point=True, invalid="break-paths-show-domains").encode(
         x=alt.X("period:T", title=None),
         y=alt.Y("score:Q", title="Health score (0–100)", scale=_SCORE),
-        color=alt.Color("engagement:N", title=None),
+        # one engagement needs no legend (the page names it); several get one that wraps instead of cutting
+        color=alt.Color("engagement:N", title=None,
+                        legend=None if frame["engagement"].nunique() <= 1 else alt.Legend(columns=2, labelLimit=420)),
         tooltip=[alt.Tooltip("engagement:N", title="Engagement"), alt.Tooltip("period_text:N", title="Quarter"),
                  alt.Tooltip("score_text:N", title="Score"), alt.Tooltip("band:N", title="Band")],
     )

@@ -30,6 +30,7 @@ CONTENT = '[data-testid="stVegaLiteChart"], [data-testid="stMetricValue"], [data
 VIEWPORTS = ({"width": 1280, "height": 720}, {"width": 1440, "height": 900})
 THEMES = ("light", "dark")
 MAX_BYTES = 400_000
+README_SHOT = ("overview-light-1440x900.png", "overview.png")  # README.md shows docs/screenshots/overview.png
 
 
 def take(browser: Browser, url: str, out: Path, *, pages: list[str], themes: list[str]) -> list[Path]:
@@ -77,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         browser.close()
         playwright.stop()
+    readme = args.out / README_SHOT[1]
+    if (args.out / README_SHOT[0]).exists():  # the README's picture: the overview, light, 1440×900
+        readme.write_bytes((args.out / README_SHOT[0]).read_bytes())
     too_big = [p for p in written if p.stat().st_size > MAX_BYTES]
     for p in written:
         print(f"{p.relative_to(REPO) if p.is_relative_to(REPO) else p}  {p.stat().st_size / 1000:.0f} KB")

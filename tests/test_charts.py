@@ -269,3 +269,10 @@ def test_quarterly_trend_names_its_periods_like_the_app_does():
     spec = build_trend_chart(trend_frame(), kpis.kpi("fcr"), grain="quarter").to_dict()
     axis = layers(spec)[0]["encoding"]["x"]["axis"]
     assert axis["labelExpr"] == "'Q' + quarter(datum.value) + ' ' + year(datum.value)"  # "Q1 2024"
+
+
+def test_health_trend_of_one_engagement_needs_no_legend():
+    frame = pd.DataFrame({"period": pd.to_datetime(["2024-01-01", "2024-04-01"]), "engagement": "A · B",
+                          "score": [55.0, 72.0], "band": ["watch", "healthy"]})
+    lines = layers(build_health_trend_chart(frame).to_dict())[-1]
+    assert lines["encoding"]["color"]["legend"] is None
