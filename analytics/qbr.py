@@ -60,6 +60,11 @@ def parse_quarter(label: str) -> tuple[date, date]:
     return start.date(), (start + pd.DateOffset(months=3) - pd.Timedelta(days=1)).date()
 
 
+def quarter_text(label: str) -> str:
+    """'2025-Q3' → 'Q3 2025' (how people write a quarter)."""
+    return format_period(pd.Timestamp(parse_quarter(label)[0]))
+
+
 def engagement_scope(filters: Filters, provider: str, account: str, quarter: str) -> Filters:
     """The page's filters narrowed to one engagement, ending with the quarter."""
     end = parse_quarter(quarter)[1]
@@ -275,16 +280,16 @@ def baseline_comparison(con: duckdb.DuckDBPyConnection, provider: str, account: 
             row.update({f"{side}_mean": mean, f"{side}_low": low, f"{side}_high": high,
                         f"n_{side}": int(chosen.size)})
             if chosen.size:
-                interval = (f", 95 % interval {format_value(k, low)} to {format_value(k, high)}"
-                            if low == low else "")
                 versus = format_change(k, row["value"], mean)
-                parts.append(f"{side} engagements {format_value(k, mean)} ({chosen.size} "
-                             f"engagement{'s' if chosen.size != 1 else ''}{interval}"
-                             f"{'; this one ' + versus if versus else ''})")
+                interval = f"95 % interval {format_value(k, low)}–{format_value(k, high)}, " if low == low else ""
+                who = "transactional deals" if side == RELATIONSHIP_MODELS[1] else "partnerships"
+                parts.append(f"{versus + ' vs ' if versus else 'vs '}{who} at {format_value(k, mean)} "
+                             f"({interval}{chosen.size} engagement{'s' if chosen.size != 1 else ''})")
         if not parts:
             continue
-        row["sentence"] = (f"{k.label} in relationship year {year}: {format_value(k, row['value'])} for this "
-                           f"engagement; " + "; ".join(parts))
+        # the transactional baseline first: it is the comparison a partnership has to beat
+        row["sentence"] = f"{k.label}, relationship year {year}: {format_value(k, row['value'])}, " + \
+            " and ".join(reversed(parts))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=_BASELINE_COLUMNS)
     return frame.astype({"n_partnership": "int64", "n_transactional": "int64"}) if not frame.empty else frame

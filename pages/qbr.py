@@ -37,8 +37,13 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], hea
 [data-testid="stMetricDelta"] p {font-size: 1.05rem !important;}
 h1 {font-size: 2.0rem !important; padding: 0 0 0.2rem 0 !important;}
 </style>"""
-PRESENT_CHART_HEIGHT = {"health_trend": 230, "baseline": 190, "gainshare": 260}
+PRESENT_CHART_HEIGHT = {"health_trend": 250, "baseline": 230, "gainshare": 300}
 SECTIONS = tuple(SECTION_TITLES)
+# Short names for the section picker in presentation mode, so it stays on one row at 1280 px.
+SECTION_TABS = {"summary": "At a glance", "changes": "What changed", "attention": "Needs attention",
+                "baseline": "Versus the baseline", "scorecard": "Innovation & gain-share", "agenda": "Agenda"}
+BADGES = {"good": ":green-badge[better]", "bad": ":red-badge[worse]", "neutral": ":gray-badge[steady]",
+          "below target": ":orange-badge[off target]", "outside the band": ":red-badge[outside the band]"}
 
 
 def _toggle_present() -> None:
@@ -53,9 +58,10 @@ def _section_to_url() -> None:
     st.query_params["section"] = st.session_state["qbr_section"]
 
 
-def _lines(lines) -> None:
-    for line in lines:
-        st.markdown("- " + plain(line))
+def _lines(lines, tones=()) -> None:
+    """Sentences as a list; a change gets a better/worse badge (our own markup, the sentence escaped)."""
+    for line, tone in zip(lines, tones or [None] * len(lines)):
+        st.markdown("- " + (BADGES[tone] + " " if tone in BADGES else "") + plain(line))
 
 
 def _chart(report, key: str | None, export_key: tuple, stem: str, present: bool) -> None:
@@ -76,7 +82,7 @@ def _summary(report, section, export_key, stem, present) -> None:
                           delta_color={1: "normal", -1: "inverse"}.get(tile.direction, "off"),
                           help=tile.last_year or None, border=True)
     if not report.tiles:
-        st.caption(section.empty)
+        st.caption(plain(section.empty))
     left, right = st.columns([3, 2], vertical_alignment="center")
     with left:
         _chart(report, section.chart, export_key, stem, present)
@@ -110,8 +116,10 @@ def _terms_editor(provider: str, account: str) -> None:
 
 def _agenda_editor(provider: str, account: str, quarter: str) -> None:
     items = analysis(actions.agenda, provider, account, quarter)
+    items = items.assign(raised_quarter=items["raised_quarter"].map(qbr.quarter_text).astype("string"))
     edited = st.data_editor(
         items, num_rows="dynamic", hide_index=True, width="stretch", key=f"agenda_{provider}_{account}_{quarter}",
+        placeholder="—",
         column_config={
             "action_id": None,
             "kind": st.column_config.SelectboxColumn("Kind", options=list(actions.KINDS), default="action",
@@ -135,7 +143,7 @@ def _agenda_editor(provider: str, account: str, quarter: str) -> None:
 
 def _section(report, section, export_key, stem, present, provider, account, quarter) -> None:
     if not present:
-        st.subheader(section.title)
+        st.subheader(plain(section.title))
     if section.key == "summary":
         _summary(report, section, export_key, stem, present)
         return
@@ -149,16 +157,15 @@ def _section(report, section, export_key, stem, present, provider, account, quar
         with left:
             _chart(report, section.chart, export_key, stem, present)
         with right:
-            _lines(section.lines)
+            _lines(section.lines, section.tones)
     else:
-        _lines(section.lines)
-    if section.key == "scorecard":
+        _lines(section.lines, section.tones)
+    if section.key == "scorecard" and not present:  # presenting, the chart and sentences fill the screen
         if section.table is not None and not section.table.empty:
             st.dataframe(section.table, hide_index=True, width="stretch")
         for note in section.notes:
             st.caption(plain(note))
-        if not present:
-            _terms_editor(provider, account)
+        _terms_editor(provider, account)
     if section.key == "changes" and not present and st.session_state.get("qbr_exports") and \
             section.table is not None:
         st.download_button("What changed (CSV)", exports.chart_csv_bytes(export_key, "changes", section.table),
@@ -191,7 +198,11 @@ st.session_state.setdefault("qbr_present", present)
 complete = [q for q in quarters if parse_quarter(q)[1] <= last] or quarters
 app_theme = getattr(st.context.theme, "type", None)
 
-controls = st.popover("QBR settings", icon=":material/tune:") if present else st.container()
+if present:  # the settings and the section picker share one row, leaving the screen to the section
+    settings_column, picker_column = st.columns([1, 5], vertical_alignment="center")
+    controls = settings_column.popover("QBR settings", icon=":material/tune:")
+else:
+    controls = st.container()
 with controls:
     columns = st.columns([3, 1.2, 1.2, 1.2]) if not present else [st.container()] * 4
     eng = columns[0].selectbox("Engagement", engagements, key="eng", bind="query-params")
@@ -219,7 +230,7 @@ with state.section("the QBR"):
     stem = exports.file_stem(f"QBR {report.engagement} {quarter}")
     if present:
         linked = st.query_params.get("section")
-        chosen = st.segmented_control("Section", SECTIONS, format_func=SECTION_TITLES.get,
+        chosen = picker_column.segmented_control("Section", SECTIONS, format_func=SECTION_TABS.get,
                                       default=linked if linked in SECTIONS else SECTIONS[0], key="qbr_section",
                                       on_change=_section_to_url, required=True, label_visibility="collapsed")
         shown = [s for s in report.sections if s.key == chosen]

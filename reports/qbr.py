@@ -77,6 +77,8 @@ class Section:
     chart: str | None = None         # key of a ReportChart shown with the section
     table: pd.DataFrame | None = None  # a small table with human headers, values already formatted as text
     empty: str = ""                  # what to say when the section has nothing to show
+    tones: tuple[str, ...] = ()      # per line, when it has one: good | bad | neutral (a change), or the
+                                     # status of a gap (below target | outside the band)
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,6 +144,9 @@ def _svg_image(svg: str, alt_text: str) -> str:
     return f'<img alt="{html.escape(alt_text)}" src="data:image/svg+xml;base64,{encoded}">'
 
 
+_TONE_CLASS = {"good": "good", "bad": "bad", "neutral": "neutral"}  # gaps to a target read as "bad"
+
+
 def _table_html(table: pd.DataFrame) -> str:
     e = html.escape
     head = "".join(f"<th>{e(str(c))}</th>" for c in table.columns)
@@ -168,7 +173,9 @@ def report_html(report: QbrReport, *, svgs: dict[str, str] | None = None) -> str
         chart = report.chart(section.chart)
         image = f'<div class="charts">{_svg_image(svgs.get(chart.key) or chart_svg(chart.spec), chart.title)}</div>' \
             if chart else ""
-        lines = "".join(f"<li>{e(line)}</li>" for line in section.lines)
+        tones = section.tones or ("",) * len(section.lines)
+        lines = "".join(f'<li class="{_TONE_CLASS.get(tone, "bad")}">{e(line)}</li>' if tone
+                        else f"<li>{e(line)}</li>" for line, tone in zip(section.lines, tones))
         said = f"<ul>{lines}</ul>" if lines else (f'<p class="notes">{e(section.empty)}</p>' if section.empty else "")
         table = _table_html(section.table) if section.table is not None and not section.table.empty else ""
         parts.append(f'<section><h2>{e(section.title)}</h2>{image}{said}{table}</section>')

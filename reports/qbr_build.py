@@ -7,7 +7,7 @@ import pandas as pd
 
 from analytics import actions, gainshare, health, kpis, qbr
 from analytics.filters import Filters
-from analytics.formatting import (delta_number, format_band, delta_unit, display_value, format_change, format_date,
+from analytics.formatting import (delta_number, delta_unit, display_value, format_band, format_change, format_date,
                                   format_period, format_value, label_with_unit, value_decimals)
 from charts.qbr import BASELINE_GROUPS, LEDGER_SERIES, build_baseline_chart, build_health_trend_chart, \
     build_ledger_chart
@@ -149,7 +149,8 @@ def _ledger_section(con, provider: str, account: str, quarter: str, theme: str
     recent_quarters = set(ledger["quarter"].tail(HEALTH_HISTORY))
     long = long[long["quarter"].isin(recent_quarters)].reset_index(drop=True)
     chart = None
-    if not long.empty:
+    # a chart of nothing (no terms, and the scorecards report zero) would only show an empty axis
+    if not long.empty and (terms is not None or (long["amount"] != 0).any()):
         chart = ReportChart("gainshare", "Gain-share savings by quarter",
                             build_ledger_chart(long, theme=theme).to_dict(),
                             ledger.rename(columns={"quarter": "Quarter"}).drop(columns=["period"]))
@@ -167,14 +168,13 @@ def _agenda_section(con, provider: str, account: str, quarter: str) -> tuple[lis
             continue
         owner = f" — {row.owner}" if pd.notna(row.owner) and row.owner else ""
         due = f", due {format_date(row.due)}" if pd.notna(row.due) else ""
-        carried = f" (from {format_period(pd.Timestamp(qbr.parse_quarter(row.raised_quarter)[0]))})" \
-            if row.raised_quarter != quarter else ""
+        carried = f" (from {qbr.quarter_text(row.raised_quarter)})" if row.raised_quarter != quarter else ""
         lines.append(f"{row.text}{owner}{due}: {row.status}{carried}")
     table = pd.DataFrame({
         "Kind": items["kind"].str.capitalize(), "Text": items["text"],
         "Owner": items["owner"].map(lambda v: "—" if pd.isna(v) or not v else v),
         "Due": items["due"].map(format_date), "Status": items["status"],
-        "Raised": items["raised_quarter"].map(lambda q: format_period(pd.Timestamp(qbr.parse_quarter(q)[0]))),
+        "Raised": items["raised_quarter"].map(qbr.quarter_text),
     })
     return lines, table
 
@@ -205,8 +205,8 @@ def build_qbr_report(
     """Everything a QBR shows for one engagement and quarter, as sections in presentation order.
 
     Tiles: the engagement's KPIs in the chosen quarter against the prior quarter and the same quarter
-    last year (changes by the units rule). The story: `analytics.qbr` (what changed, needs attention, baseline at the same
-    relationship year, scorecard measures), the gain-share ledger (`analytics.gainshare`) and the
+    last year (changes by the units rule). The story: `analytics.qbr` (what changed, needs attention,
+    baseline at the same relationship year, scorecard measures), the gain-share ledger (`analytics.gainshare`) and the
     agenda (`analytics.actions`). Charts: health trend, baseline, gain-share.
     """
     scoped = qbr_filters(filters, provider, account, quarter)
@@ -237,12 +237,14 @@ def build_qbr_report(
         "changes", SECTION_TITLES["changes"], tuple(told["sentence"]),
         tuple(f"{r.label}: {r.change_text} vs {r.base_period} ({r.verdict})" for r in told.itertuples()),
         table=changes_table(changes) if not changes.empty else None,
+        tones=tuple(told["verdict"].map({"better": "good", "worse": "bad"}).fillna("neutral")),
         empty=f"Nothing to compare: {period} or the quarters before it have no data."))
 
     attention = qbr.needs_attention(con, provider, account, quarter, filters)
     sections.append(Section(
         "attention", SECTION_TITLES["attention"], tuple(attention["sentence"].head(MAX_ATTENTION)),
         tuple(f"{r.label}: {r.gap_text} vs target ({r.status})" for r in attention.itertuples()),
+        tones=tuple(attention["status"].head(MAX_ATTENTION)),  # below target | outside the band
         empty="Every KPI with a target met it this quarter."))
 
     baseline = qbr.baseline_comparison(con, provider, account, quarter, filters)

@@ -61,9 +61,10 @@ def test_engagement_and_quarter_come_from_the_link(app, portfolio):
     stamp = " ".join(c.value for c in at.caption)
     assert "Filters applied" in stamp and eng in stamp.replace("\\", "")
     assert len(at.metric) >= 4
-    assert [s.value for s in at.subheader][:6] == ["This quarter at a glance", "What changed", "Needs attention",
-                                                   "Against the baseline at the same relationship year",
-                                                   "Innovation, governance and gain-share", "Agenda and actions"]
+    titles = [s.value.replace("\\", "") for s in at.subheader][:6]
+    assert titles == ["This quarter at a glance", "What changed", "Needs attention",
+                      "Against the baseline at the same relationship year", "Innovation, governance and gain-share",
+                      "Agenda and actions"]
 
 
 def test_the_provider_filter_in_the_link_chooses_that_providers_engagement(app):
@@ -178,6 +179,6 @@ def test_an_open_action_is_carried_to_the_next_quarter_and_a_done_one_is_not(nps
     at = _open(nps_app, eng=f"{P} · {A}", quarter="2025-Q2")
     agenda = next(d.value for d in at.dataframe if "raised_quarter" in d.value.columns)  # the agenda editor
     assert agenda["text"].tolist() == ["Coach the detractor calls"]
-    assert agenda["raised_quarter"].tolist() == ["2025-Q1"]
+    assert agenda["raised_quarter"].tolist() == ["Q1 2025"]
     assert "Coach the detractor calls — Dana: open (from Q1 2025)" in report_html(
         build_qbr_report(_cursor(), P, A, "2025-Q2", Filters())).replace("&#x27;", "'")

@@ -30,10 +30,9 @@ def ledger_db(con):
         + _contacts(date(2024, 8, 10), 2, 2, 15.0)
     insert_rows(con, INTERACTIONS, rows, batch_id=2)
     # The provider's scorecards report $8 in Q1 (two months) and $5 in Q2; nothing in Q3.
-    insert_rows(con, PERFORMANCE, [{"period": date(2024, 1, 1), "provider": P, "account": A, "gain_share_savings": 3.0},
-                                   {"period": date(2024, 3, 1), "provider": P, "account": A, "gain_share_savings": 5.0},
-                                   {"period": date(2024, 4, 1), "provider": P, "account": A, "gain_share_savings": 5.0}],
-                batch_id=3)
+    insert_rows(con, PERFORMANCE, [{"period": day, "provider": P, "account": A, "gain_share_savings": amount}
+                                   for day, amount in ((date(2024, 1, 1), 3.0), (date(2024, 3, 1), 5.0),
+                                                       (date(2024, 4, 1), 5.0))], batch_id=3)
     return con
 
 

@@ -1,7 +1,7 @@
 """The quarter's story on a literal dataset whose answers are worked out by hand below."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -123,8 +123,12 @@ def test_baseline_compares_the_engagement_with_other_engagements_at_the_same_rel
     assert (row["partnership_mean"], row["n_partnership"]) == (90.0, 2)
     assert (row["transactional_mean"], row["n_transactional"]) == (80.0, 2)
     # a bootstrap of two engagements' values can only land between them
-    assert 78.0 <= row["transactional_low"] <= 80.0 <= row["transactional_high"] <= 82.0
-    assert "this one +10.0 pts" in row["sentence"] and "relationship year 3" in row["sentence"]
+    assert (row["transactional_low"], row["transactional_high"]) == (78.0, 82.0)
+    # resampling two engagements gives means of 78, 80 or 82 (a quarter of the draws at each end), so the 95 %
+    # percentile interval is the two values themselves
+    assert row["sentence"] == ("Quality score, relationship year 3: 90.0, +10.0 pts vs transactional deals at 80.0 "
+                               "(95 % interval 78.0–82.0, 2 engagements) and +0.0 pts vs partnerships at 90.0 "
+                               "(95 % interval 88.0–92.0, 2 engagements)")
 
 
 def test_scorecard_measures_this_quarter_and_since_the_contract_started(con):

@@ -76,7 +76,8 @@ def pdf_text(pdf: bytes) -> str:
             cmap = re.search(rb"/ToUnicode (\d+) 0 R", font)
             table = {}
             if cmap:
-                for src, dst in re.findall(rb"<([0-9A-Fa-f]{4})> <([0-9A-Fa-f]+)>", stream(objects[int(cmap.group(1))])):
+                pairs = re.findall(rb"<([0-9A-Fa-f]{4})> <([0-9A-Fa-f]+)>", stream(objects[int(cmap.group(1))]))
+                for src, dst in pairs:
                     table[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be")
             fonts[name.decode()] = table
     escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")",

@@ -1,4 +1,5 @@
-"""QBR in a real browser: the HTML report downloads script-free, and presentation mode is for screen-sharing."""
+"""QBR in a real browser: the HTML report downloads script-free, presentation mode is for screen-sharing,
+and every presented section fits a 1280×720 window without scrolling."""
 from __future__ import annotations
 
 import re
@@ -7,9 +8,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from scripts.qbr_screenshots import SECTIONS, overflow_px, qbr_url
 from tests.browser.harness import wait_until_drawn
 
 PRESENT_METRIC_PX = 2.8 * 16  # PRESENT_CSS: metric values at 2.8rem
+SECTION_TABS = ("At a glance", "What changed", "Needs attention", "Versus the baseline", "Innovation & gain-share",
+                "Agenda")
 
 
 def _metric_value(page: Page):
@@ -31,13 +35,14 @@ def test_qbr_html_report_downloads_with_the_engagement_and_no_script(app_url: st
     wait_until_drawn(page)
 
     page.get_by_text("Prepare downloads").click()
-    button = page.get_by_role("button", name="One-page report (HTML)")
+    button = page.get_by_role("button", name="Report (HTML)")
     expect(button).to_be_enabled()
+    expect(page.get_by_role("button", name="Slides (PowerPoint)")).to_be_enabled()
     with page.expect_download() as download:
         button.click()
     assert download.value.suggested_filename.endswith(".html")
     html = Path(download.value.path()).read_text(encoding="utf-8")
-    assert name in html
+    assert name in html and "What changed" in html
     assert "<script" not in html.lower()
 
 
@@ -60,3 +65,28 @@ def test_qbr_present_toggle_hides_the_sidebar_enlarges_type_and_keeps_it_in_the_
     shared.goto(page.url)
     expect(_metric_value(shared)).to_have_css("font-size", f"{PRESENT_METRIC_PX:g}px")
     expect(shared.get_by_test_id("stSidebar")).to_be_hidden()
+
+
+@pytest.mark.browser
+def test_every_presented_section_fits_a_1280_by_720_screen_share(app_url: str, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        page.goto(qbr_url(app_url, "summary", engagement="Northstar BPO · Contoso Bank — Cards"))
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Northstar BPO")
+        wait_until_drawn(page)
+        overflow = {}
+        for key, tab in zip(SECTIONS, SECTION_TABS):
+            page.get_by_role("button", name=tab, exact=True).click()
+            expect(page).to_have_url(re.compile(rf"section={key}"))
+            wait_until_drawn(page)
+            overflow[key] = overflow_px(page)
+        assert overflow == {key: 0 for key in SECTIONS}
+        # chart text on screen is at least 14 px (axis labels are SVG text in Vega's renderer)
+        page.get_by_role("button", name="At a glance", exact=True).click()
+        wait_until_drawn(page)
+        sizes = page.locator('[data-testid="stVegaLiteChart"] svg text').evaluate_all(
+            "els => els.filter(e => e.textContent.trim()).map(e => parseFloat(getComputedStyle(e).fontSize))")
+        assert sizes and min(sizes) >= 14, sorted(set(sizes))
+    finally:
+        context.close()
