@@ -329,3 +329,15 @@ def test_a_channel_filter_says_it_does_not_narrow_scorecard_kpis():
         at = run(page, channel=[channel])
         assert healthy(at)
         assert any("channel filter does not apply to scorecard KPIs" in c.value for c in at.caption), page
+
+
+def test_the_health_pages_focus_carries_to_the_qbr():
+    at = run("health")
+    focus = widget(at, "selectbox", "focus")
+    target = focus.options[-1]
+    focus.set_value(target).run()
+    next(b for b in at.button if b.key == "focus_qbr").click().run()
+    assert "Relationship health" not in [t.value for t in at.title]
+    provider = widget(at, "multiselect", "provider").value
+    account = widget(at, "multiselect", "account").value
+    assert len(provider) == 1 and len(account) == 1 and f"{provider[0]} · {account[0]}" == target
