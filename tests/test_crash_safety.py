@@ -1,10 +1,13 @@
 """Killing an ingest in any phase never leaves a half-loaded batch.
 
-A child process runs `python -m analytics ingest big.csv --db X` on a 300k-row export and
-is SIGKILLed as it enters each phase of the load (read from its progress lines, so the
-kill lands in that phase on any machine speed). After each kill the database must open,
-the interrupted batch must be wholly absent (rollups match the raw rows), an earlier
-batch must be untouched — and finally loading the same file again must succeed.
+A child process loads a large export with a progress callback that announces each phase and
+then waits for the test's go-ahead on stdin. The test SIGKILLs it in each phase of the load
+transaction: mid-phase (right after the go-ahead — the kill lands in that phase or, at the
+latest, while the child waits at the next announcement) and finally while it waits at "Done",
+the last step before the commit. The kill is ordered by what the child reports, never by the
+clock, and always lands before the commit, on any machine speed. After each kill the database
+must open, the interrupted batch must be wholly absent (rollups match the raw rows), an earlier
+batch must be untouched — and finally loading the same file with the CLI must succeed.
 """
 from __future__ import annotations
 
@@ -18,9 +21,23 @@ import pytest
 from analytics import db, maintenance, rollups
 
 REPO = Path(__file__).resolve().parents[1]
-BIG_ROWS = 300_000
-# Progress lines of `analytics ingest` (analytics/ingest/load.py); the kill lands as the load enters each.
-KILL_PHASES = ["Staging rows", "Parsing and validating", "Removing duplicates", "Inserting", "Updating the daily rollup"]
+BIG_ROWS = 30_000
+# Phases of ingest_file inside its write transaction (analytics/ingest/load.py), matched as substrings
+# of its progress messages. "Done" is reported inside the transaction too, just before the commit.
+KILL_PHASES = ["Staging rows", "Parsing and validating", "Removing duplicates", "Inserting", "daily rollup", "Done"]
+# The child: ingest_file with a progress callback that announces a phase and waits for the parent.
+CHILD = """
+import sys
+from analytics import db
+from analytics.ingest import ingest_file
+
+def announce_and_wait(fraction, message):
+    print(message, flush=True)
+    sys.stdin.readline()
+
+result = ingest_file(db.connect(sys.argv[1]), sys.argv[2], progress=announce_and_wait)
+print("FINISHED", result.status, flush=True)
+"""
 
 
 def _write_big_export(path: Path, rows: int) -> None:
@@ -61,7 +78,7 @@ def test_sigkill_during_a_large_load_leaves_the_database_as_it_was(tmp_path):
     _write_big_export(small, 500)
     small.write_text(small.read_text().replace("b-", "e-"), encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "analytics", "ingest", str(small), "--db", str(database)],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+                          cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     con = db.connect(database)
     (earlier,) = con.execute("select batch_id from batches").fetchone()
@@ -69,24 +86,33 @@ def test_sigkill_during_a_large_load_leaves_the_database_as_it_was(tmp_path):
     con.close()
 
     for phase in KILL_PHASES:
-        proc = subprocess.Popen([sys.executable, "-m", "analytics", "ingest", str(big), "--db", str(database)],
-                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        child = subprocess.Popen([sys.executable, "-c", CHILD, str(database), str(big)], cwd=REPO, text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         seen = []
-        for line in proc.stderr:  # the CLI prints one progress line per phase, as it enters it
+        for line in child.stdout:
             seen.append(line.strip())
-            if phase in line:
-                proc.send_signal(signal.SIGKILL)
+            if line.startswith("FINISHED"):  # the load ran to its end: the phase never came
                 break
-        proc.wait(timeout=60)
-        proc.stderr.close()
-        assert proc.returncode == -signal.SIGKILL, (phase, seen)  # killed inside the load, not after it
+            if phase in line:
+                if phase != KILL_PHASES[-1]:
+                    child.stdin.write("go\n")  # let the phase run: the kill lands in it or at the next announcement
+                    child.stdin.flush()
+                child.send_signal(signal.SIGKILL)
+                break
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        child.wait()
+        child.stdout.close()
+        child.stdin.close()
+        assert phase in " ".join(seen), f"ingest_file never reported a phase containing {phase!r}; it said {seen}"
+        assert child.returncode == -signal.SIGKILL, (phase, seen)  # killed inside the load, not after it
         assert [rows for _, rows in _assert_consistent(database)] == [500], (phase, seen)
         con = db.connect(database)
         assert _fingerprint(con, earlier) == before
         con.close()
 
     final = subprocess.run([sys.executable, "-m", "analytics", "ingest", str(big), "--db", str(database)],
-                           cwd=REPO, capture_output=True, text=True, timeout=300)
+                           cwd=REPO, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     assert [rows for _, rows in _assert_consistent(database)] == [500, BIG_ROWS]
     con = db.connect(database)
