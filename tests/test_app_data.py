@@ -55,6 +55,21 @@ def _register_key() -> str:
     return f"register_editor_{db.data_version(_connection())}"
 
 
+def _seed_portfolio(at: AppTest) -> None:
+    """Three registered engagements with two contacts each, written through the app's own connection."""
+    from analytics.contracts import ENGAGEMENTS, INTERACTIONS
+    from tests.builders import insert_rows
+
+    con = _connection()
+    pairs = [("Acme", "Bank", "partnership"), ("Beta", "Bank", "transactional"), ("Core", "Shop", "partnership")]
+    insert_rows(con, ENGAGEMENTS, [{"provider": p, "account": a, "relationship_model": m,
+                                    "contract_start": "2023-01-01"} for p, a, m in pairs], batch_id=1)
+    insert_rows(con, INTERACTIONS, [{"interaction_id": f"{p}{i}", "occurred_at": f"2024-03-0{i + 1} 09:00:00",
+                                     "provider": p, "account": a, "handle_seconds": 100.0}
+                                    for i in range(2) for p, a, _ in pairs], batch_id=2)
+    at.run()
+
+
 def _connection():
     from ui.cached import cursor  # the app's own process-wide connection (a second one would clash)
 
@@ -104,7 +119,7 @@ def test_register_edit_with_an_invalid_model_is_refused_and_nothing_is_written(f
     from analytics.engagements import engagement_register
 
     at = _app(fresh_db, monkeypatch)
-    at.button(key="data_load_sample").click().run()
+    _seed_portfolio(at)
     before = engagement_register(_connection())
     at.session_state[_register_key()] = {"edited_rows": {0: {"relationship_model": "vendor deal"}},
                                            "added_rows": [], "deleted_rows": []}
@@ -253,7 +268,7 @@ def test_a_save_that_deletes_rows_asks_first_and_undo_brings_them_back(fresh_db,
     from analytics.engagements import engagement_register
 
     at = _app(fresh_db, monkeypatch)
-    at.button(key="data_load_sample").click().run()
+    _seed_portfolio(at)
     before = engagement_register(_connection())
     at.session_state[_register_key()] = {"edited_rows": {}, "added_rows": [],
                                            "deleted_rows": list(range(len(before)))}
@@ -276,7 +291,7 @@ def test_back_up_now_writes_a_verified_backup_next_to_the_database(fresh_db, mon
 
     monkeypatch.delenv("RAPPORT_BACKUP_DIR", raising=False)  # the default: a backups folder beside the database
     at = _app(fresh_db, monkeypatch)
-    at.button(key="data_load_sample").click().run()
+    _seed_portfolio(at)
     at.button(key="data_backup").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(s.value.startswith("Backed up") for s in at.success)
@@ -284,7 +299,7 @@ def test_back_up_now_writes_a_verified_backup_next_to_the_database(fresh_db, mon
     manifest = json.loads((folder / "manifest.json").read_text())
     rows = {t["table"]: t["rows"] for t in manifest["tables"]}
     (interactions,) = _connection().execute("select count(*) from interactions").fetchone()
-    assert rows["interactions"] == interactions > 0
+    assert rows["interactions"] == interactions == 6 and rows["engagements"] == 3
 
 
 def test_pwc_loads_from_the_page_with_a_provider_for_every_row(fresh_db, monkeypatch):
