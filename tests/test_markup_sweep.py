@@ -69,6 +69,18 @@ REVIEWED = {
     "ui/upload.py: message": "plain(result.message), escaped on the line above",
     "ui/upload.py: min(max(float(fraction), 0.0), 1.0)": "a progress fraction (a number)",
     "ui/upload.py: upload.getbuffer()": "a file handle's write(), not st.write",
+    "ui/upload.py: help": "help texts the callers pass as literals",
+    "ui/upload.py: [field_label(f) for f in fields]": "canonical field labels from the contracts registry",
+    "ui/upload.py: field_label(f).split(' (')[0]": "canonical field label from the contracts registry",
+    "pages/overview.py: latest": "formatted quarters (`Q3 2025`) from tables.health_table",
+    "pages/premium.py: METHODS.read_text(encoding='utf-8')": "docs/METHODS.md, the project's own Markdown",
+    "pages/premium.py: window or 'the window'": "a relationship-year window built from numbers",
+    "pages/premium.py: map(str, left_years)": "relationship years (integers)",
+    "pages/premium.py: p_text": "a formatted p-value or ''",
+    "ui/coverage.py: which": "filter kind words from a literal dict",
+    "ui/coverage.py: scorecard[:3]": "KPI labels from the registry",
+    "ui/coverage.py: words[narrowing[0]]": "filter kind words from a literal dict",
+    "ui/coverage.py: _engagements(n)": "a count phrase (`3 engagements`)",
 }
 
 
