@@ -74,7 +74,7 @@ else:
         "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="YYYY-MM-DD HH:mm"),
         "sha256": st.column_config.TextColumn("SHA-256", width="small"),
     }
-    st.dataframe(batches.fillna({"source_name": "—"}), hide_index=True, key="data_batches_table",
+    st.dataframe(batches, hide_index=True, key="data_batches_table", placeholder="—",
                  column_config=batch_columns, column_order=[c for c in batch_columns if c in batches.columns])
     labels = {int(r.batch_id): f"{r.batch_id} · {r.file_name} ({r.kind}, {r.rows_loaded:,} rows)"
               for r in batches.itertuples(index=False)}
@@ -99,7 +99,7 @@ else:
             shown = rejects.rejects_page(con, picked, page=int(page))
             first = (int(page) - 1) * rejects.PAGE_SIZE + 1
             st.caption(f"Rows {first:,}–{first + len(shown) - 1:,} of {rejected:,} (line 1 is the header).")
-            st.dataframe(shown, hide_index=True, column_config={
+            st.dataframe(shown, hide_index=True, placeholder="—", column_config={
                 "line": st.column_config.NumberColumn("Line", format="plain"),
                 "column": st.column_config.TextColumn("Column"),
                 "value": st.column_config.TextColumn("Value"),
@@ -140,10 +140,11 @@ if len(unknown):
                f"{'is' if one else 'are'} not in the register, so {'its' if one else 'their'} relationship model is "
                "unknown and the premium analysis leaves it out. Pick a model for those you know and add them.",
                icon=":material/help:")
-    proposal = unknown.assign(relationship_model=None)[
+    proposal = unknown.assign(relationship_model=None).fillna({"contacts": 0, "scorecard_months": 0})[
         ["provider", "account", "relationship_model", "first_seen", "seen_in", "contacts", "scorecard_months"]]
-    classified = st.data_editor(
+    classified = st.data_editor(  # the only empty cells are the models: they read "model unknown"
         proposal.rename(columns={"first_seen": "contract_start"}), hide_index=True, num_rows="fixed",
+        placeholder="model unknown",
         key=f"register_unknown_{db.data_version(con)}",
         disabled=["provider", "account", "seen_in", "contacts", "scorecard_months"],
         column_config={**REGISTER_CONFIG,
@@ -172,7 +173,7 @@ if len(unknown):
 register = engagement_register(con).fillna({"pricing_model": "", "notes": ""})
 # Keyed on the data version: after a save, undo or load the editor starts afresh from the stored register,
 # so edits made against an older register are never replayed onto a different one.
-edited = st.data_editor(register, num_rows="dynamic", hide_index=True,
+edited = st.data_editor(register, num_rows="dynamic", hide_index=True, placeholder="",
                         key=f"register_editor_{db.data_version(con)}", column_config=REGISTER_CONFIG)
 
 

@@ -293,7 +293,7 @@ def _recode_editor(f: contracts.Field, column: str, seen: list[str], current: di
               if f.parser == "bool" else
               st.column_config.TextColumn("Read as", help="the spelling to store, e.g. phone, chat, email"
                                           if f.parser == "channel" else "the reason to store"))
-    edited = st.data_editor(frame, key=key, hide_index=True, num_rows="dynamic", column_config={
+    edited = st.data_editor(frame, key=key, hide_index=True, num_rows="dynamic", placeholder="", column_config={
         "value": st.column_config.TextColumn(f"Value in {column}"), "read_as": target})
     recode: dict[str, str] = {}
     for value, read_as in zip(edited["value"], edited["read_as"]):
@@ -416,7 +416,7 @@ def show_result(result: ingest.IngestResult) -> None:
         # The file name stays out of the label (labels are Markdown); the body shows it as plain text.
         with st.expander("First rejected rows (line, column, value, reason)"):
             st.text(f"First {min(REJECT_SAMPLE, len(result.rejects))} rejected rows of {result.file}")
-            st.dataframe(displayable(result.rejects.head(REJECT_SAMPLE)), hide_index=True)
+            st.dataframe(displayable(result.rejects.head(REJECT_SAMPLE)), hide_index=True, placeholder="—")
 
 
 _DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
@@ -436,7 +436,7 @@ def file_section(con, item: UploadedFile, saved: dict[str, Mapping]) -> None:
     d.metric("Date format", ", ".join(str(v) for v in sniff.date_formats.values()) or "—")
     for note in [*sniff.ambiguities, *sniff.warnings]:
         st.warning(plain(note), icon=":material/warning:")
-    st.dataframe(displayable(sniff.preview.head(PREVIEW_ROWS)), hide_index=True)
+    st.dataframe(displayable(sniff.preview.head(PREVIEW_ROWS)), hide_index=True, placeholder="")
 
     same_kind = {n: m for n, m in saved.items() if m.kind == kind}
     names = ["(recognised from the headers)", *same_kind]
