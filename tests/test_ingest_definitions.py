@@ -353,3 +353,32 @@ def test_a_mapping_naming_an_absent_derived_column_is_refused(con, tmp_path):
     mapping = Mapping(kind="interactions", derived={"resolution_seconds": {"from": "date", "to": "closed"}})
     result = ingest_file(con, write(tmp_path, "x.csv", "date,provider,aht\n2024-01-01,A,5\n"), mapping=mapping)
     assert result.status == "failed" and "'closed'" in result.message
+
+
+# --- hostile spellings (issue 14) ----------------------------------------------------------------------
+
+def test_locale_thousands_separators_are_read(con, tmp_path):
+    nbsp, narrow = "\u00a0", "\u202f"
+    text = ("call id;date;provider;cost\n"
+            f"1;2024-01-01;A;1{nbsp}234,50\n"      # French: no-break space and decimal comma
+            f"2;2024-01-01;A;2{narrow}000,25\n"    # narrow no-break space
+            "3;2024-01-01;A;1.234.567,75\n"        # German: dots as thousands
+            "4;2024-01-01;A;3 000,5\n")            # plain space
+    ingest_file(con, write(tmp_path, "eu.csv", text))
+    assert [c for (c,) in con.execute("select cost from interactions order by interaction_id").fetchall()] == [
+        1234.5, 2000.25, 1234567.75, 3000.5]
+
+
+def test_swiss_apostrophes_are_thousands_separators(con, tmp_path):
+    ingest_file(con, write(tmp_path, "ch.csv", "call id,date,provider,cost\n1,2024-01-01,A,1'234.50\n"
+                                               "2,2024-01-01,A,12'000\n"))
+    assert con.execute("select sum(cost) from interactions").fetchone() == (13234.5,)
+
+
+def test_names_are_normalised_before_they_become_identities(con, tmp_path):
+    text = ("call id,date,provider,client,aht\n"
+            "1,2024-01-01,Acme\u200b BPO,Caf\u0065\u0301,60\n"   # zero-width space; e + combining accent
+            "2,2024-01-02,Acme   BPO,Caf\u00e9,60\n"             # collapsed spaces; precomposed é
+            "3,2024-01-03, Acme\tBPO ,Café,60\n")
+    ingest_file(con, write(tmp_path, "names.csv", text))
+    assert con.execute("select distinct provider, account from interactions").fetchall() == [("Acme BPO", "Café")]

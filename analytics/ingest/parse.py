@@ -45,9 +45,9 @@ MACROS = [
     f"case when upper(trim(x)) in ({_NULLS}) then null else trim(x) end",
     r"create or replace temp macro rp_num_any(x, dec_comma) as try_cast(("
     r" case when dec_comma then replace(replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
-    r" '[\s$€£¥''’]', '', 'g'), '.', ''), ',', '.')"
+    r" '[\s\x{00A0}\x{202F}$€£¥''’]', '', 'g'), '.', ''), ',', '.')"
     r" else replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
-    r" '[\s$€£¥''’]', '', 'g'), ',', '') end) as double)",
+    r" '[\s\x{00A0}\x{202F}$€£¥''’]', '', 'g'), ',', '') end) as double)",
     # inf, Infinity and 1e309 are not readings of anything: unreadable, like any other non-number
     "create or replace temp macro rp_num(x, dec_comma) as "
     "case when isfinite(rp_num_any(x, dec_comma)) then rp_num_any(x, dec_comma) end",
@@ -85,6 +85,10 @@ MACROS = [
     r"when regexp_matches(x, '^\d+:\d{1,2}(\.\d+)?$') then cast(split_part(x, ':', 1) as double) * 60 "
     r"+ cast(split_part(x, ':', 2) as double) "
     r"when fraction then round(rp_num(x, dec_comma) * 86400) else rp_num(x, dec_comma) end",
+    # identity text: Unicode NFC, zero-width and control characters removed, whitespace runs collapsed, so
+    # "Acme\u200b BPO" and "Acme  BPO" are the same provider as "Acme BPO"
+    r"create or replace temp macro rp_name(x) as nullif(trim(regexp_replace(regexp_replace(nfc_normalize(x), "
+    r"'[\x{200B}-\x{200D}\x{2060}\x{FEFF}\x00-\x08\x0B\x0C\x0E-\x1F\x7F]', '', 'g'), '[\s\x{00A0}\x{202F}]+', ' ', 'g')), '')",
     f"create or replace temp macro rp_bool(x) as case when upper(x) in ({_TRUE}) then true "
     f"when upper(x) in ({_FALSE}) then false end",
     f"create or replace temp macro rp_model(x) as case when lower(x) in ({_PARTNER}) then 'partnership' "
@@ -121,7 +125,9 @@ def _decimal_comma(values: list[str]) -> bool:
     for value in values:
         if "," in value and "." in value:
             return value.rfind(",") > value.rfind(".")
-    return any(re.search(r"\d,(\d{1,2}|\d{4,})$", v) for v in values)
+    # `1.234.567`: dots as thousands separators (two or more groups of three), so commas are decimal
+    return any(re.search(r"\d,(\d{1,2}|\d{4,})$", v) or re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}", v)
+               for v in values)
 
 
 def _date_spec(values: list[str], date_order: str | None) -> tuple[bool, str | None, bool]:
@@ -217,6 +223,8 @@ def value_sql(spec: ColumnSpec, ref: str) -> str:
         return f"rp_model({ref})"
     if spec.parser == "channel":
         return f"rp_channel({ref})"
+    if spec.field in contracts.IDENTITY_FIELDS:
+        return f"rp_name({ref})"
     return ref
 
 
