@@ -12,6 +12,7 @@ import pytest
 from analytics import db, limits
 from analytics.__main__ import main
 from analytics.ingest import IngestError, ingest_file, sniff_file
+from tests.builders import APP_RUN_CAP
 
 REPO = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
@@ -159,7 +160,7 @@ def test_the_data_page_refuses_an_upload_above_the_limit_with_the_message(tmp_pa
     monkeypatch.setenv("RAPPORT_DB", str(tmp_path / "app.duckdb"))
     monkeypatch.setenv(limits.ENV_VAR, "1")
     payload = ("Call Start,Vendor,AHT\n" + "2025-03-03 09:00,Northwind,05:10\n" * 40000).encode()
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=APP_RUN_CAP)
     at.switch_page("pages/data.py")
     at.run()
     at.file_uploader(key="data_uploads").set_value(("big.csv", payload, "text/csv")).run()

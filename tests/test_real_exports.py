@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import db
 from analytics.ingest import Mapping, ingest_file
+from tests.builders import APP_RUN_CAP
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
@@ -69,7 +70,7 @@ def test_each_real_file_loads_or_is_refused_with_a_sentence(real_database):
 def test_every_page_runs_on_real_data_without_an_error(real_database, page, monkeypatch):
     name, path, _ = real_database
     monkeypatch.setenv("RAPPORT_DB", str(path))
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=APP_RUN_CAP)
     at.switch_page(page)
     at.run()
     problems = [f"exception: {e.value}" for e in at.exception] + [f"error: {e.value}" for e in at.error]

@@ -17,6 +17,7 @@ from analytics.export import FORMULA_STARTS, csv_bytes
 from analytics.filters import Filters
 from analytics.ingest import Mapping, ingest_file, rejected_rows
 from analytics.insight import channel_mix
+from tests.builders import APP_RUN_CAP
 
 REPO = Path(__file__).resolve().parents[1]
 EVIL_HEADER = 'x"; DROP TABLE interactions; --'
@@ -114,7 +115,7 @@ def test_the_data_page_never_builds_a_path_from_the_client_file_name(tmp_path, m
     monkeypatch.setenv("RAPPORT_DB", str(tmp_path / "app.duckdb"))
     monkeypatch.chdir(tmp_path)
     hostile = "../../rapport-traversal-probe.csv"
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=APP_RUN_CAP)
     at.switch_page("pages/data.py")
     at.run()
     at.file_uploader(key="data_uploads").set_value(
