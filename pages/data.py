@@ -12,7 +12,6 @@ from ui.cached import connection, cursor
 from ui.markdown import plain
 
 state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
-upload.sweep_at_startup()
 st.title("Data")
 con = cursor()
 

@@ -20,6 +20,10 @@ from analytics import db, maintenance
 @st.cache_resource(show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     con = db.connect(path)
+    # Start-up: remove upload copies a killed process left in the temp folder (ui/upload.py).
+    from ui.upload import sweep_stale_copies
+
+    sweep_stale_copies()
     # RAPPORT_BACKUP_EVERY_HOURS: back up from inside this process (no other process may open the file).
     maintenance.start_scheduled_backups(con, path)
     return con

@@ -4,8 +4,8 @@ DuckDB cannot read a Streamlit `UploadedFile` with an encoding, so the ingest en
 temporary copy. A copy exists only while one operation runs (sniff, dry run, load) and is
 deleted when it ends (`temp_copy`); the sniff result is kept in the session instead, so a
 rerun does not copy the file again. Copies left behind by a killed process are swept when
-the app starts (`sweep_at_startup`). A copy's name is chosen by us — never built from the
-client-controlled file name.
+the app opens its database at start-up (`sweep_stale_copies`, called from `ui.cached`). A
+copy's name is chosen by us — never built from the client-controlled file name.
 
 Each file's section runs inside `isolated`: whatever goes wrong with one file becomes one
 sentence in that section, and the other files' sections, the batches and the register draw.
@@ -119,12 +119,6 @@ def sweep_stale_copies(folder: str | os.PathLike | None = None, *,
         except OSError:
             continue
     return removed
-
-
-@st.cache_resource(show_spinner=False)
-def sweep_at_startup() -> int:
-    """Sweep stale upload copies once per server process."""
-    return sweep_stale_copies()
 
 
 # ---- frames that pyarrow accepts -----------------------------------------------------------------
