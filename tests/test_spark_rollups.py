@@ -185,7 +185,8 @@ def spark_out(work, rows, spark, generated_job) -> Path:
     late = [r for r in rows if r["occurred_at"].strftime("%Y-%m") == "2025-02" and r["interaction_id"][-1] in "02468"]
     late_ids = {r["interaction_id"] for r in late}
     first_lake, full_lake = work / "lake_v1", work / "lake_v2"
-    write_lake([r for r in rows if r["interaction_id"] not in late_ids], first_lake, rename={"occurred_at": "call_start"})
+    write_lake([r for r in rows if r["interaction_id"] not in late_ids], first_lake,
+               rename={"occurred_at": "call_start"})
     write_lake(rows, full_lake, rename={"occurred_at": "call_start"})
     out = work / "contract"
     mapping = json.dumps({"occurred_at": "call_start"})
@@ -198,7 +199,8 @@ def spark_out(work, rows, spark, generated_job) -> Path:
     assert second["last_run"]["months"] == ["2025-02", "2025-03"]
     # January and April were not rebuilt: their manifest entries are the first run's
     for month in ("2025-01", "2025-04"):
-        assert second["tables"]["rollup_daily"]["partitions"][month] == first["tables"]["rollup_daily"]["partitions"][month]
+        assert second["tables"]["rollup_daily"]["partitions"][month] == \
+            first["tables"]["rollup_daily"]["partitions"][month]
     return out
 
 
@@ -234,7 +236,7 @@ def _assert_frames_equal(left: pd.DataFrame, right: pd.DataFrame, what: str) -> 
         else:
             differ = [i for i, (x, y) in enumerate(zip(a.tolist(), b.tolist()))
                       if not (x == y or (pd.isna(x) and pd.isna(y)))]
-            assert not differ, f"{what}: {column} differs first at row {differ[:1]}: {left.iloc[differ[0]].to_dict()} " \
+            assert not differ, f"{what}: {column} differs first at row {differ[0]}: {left.iloc[differ[0]].to_dict()} " \
                 f"vs {right.iloc[differ[0]].to_dict()}"
 
 
@@ -338,9 +340,10 @@ def test_reimporting_one_month_replaces_exactly_that_partition(tmp_path, spark_o
     con = db.connect(tmp_path / "again.duckdb")
     try:
         first = contract.import_rollups(con, spark_out)
-        totals = con.execute("select strftime(day, '%Y-%m'), sum(contacts) from rollup_daily group by 1 order by 1").fetchall()
+        per_month = "select strftime(day, '%Y-%m'), sum(contacts) from rollup_daily group by 1 order by 1"
+        totals = con.execute(per_month).fetchall()
         second = contract.import_rollups(con, spark_out, months=("2025-02",))
-        assert con.execute("select strftime(day, '%Y-%m'), sum(contacts) from rollup_daily group by 1 order by 1").fetchall() == totals
+        assert con.execute(per_month).fetchall() == totals
         assert con.execute("select distinct batch_id from rollup_daily where day < '2025-02-01' "
                            "or day >= '2025-03-01'").fetchall() == [(first.batch_id,)]
         assert con.execute("select distinct batch_id from rollup_monthly where day = '2025-02-01'").fetchall() == \

@@ -91,8 +91,9 @@ def validate(directory: str | Path) -> tuple[dict, dict[str, dict[str, list[str]
             partitions = _partitions(manifest, path, table)
             found = {p.name.removeprefix("month="): p for p in sorted((directory / table).glob("month=*"))
                      if p.is_dir()}
-            for month in sorted(found.keys() - partitions.keys()):
-                raise RollupImportError(f"{found[month]} is not listed in {path}; a Spark job may still be "
+            unlisted = sorted(found.keys() - partitions.keys())
+            if unlisted:
+                raise RollupImportError(f"{found[unlisted[0]]} is not listed in {path}; a Spark job may still be "
                                         "writing (wait for it) or was interrupted (rerun it)")
             files[table] = {}
             for month, sums in sorted(partitions.items()):
@@ -186,8 +187,8 @@ def import_rollups(con: duckdb.DuckDBPyConnection, directory: str | Path,
                 parquet = files[table].get(month)
                 if not parquet:
                     continue
-                cur.execute(f"insert into {table} by name select {names}, ? as batch_id from read_parquet(?, hive_partitioning = false)",
-                            [batch_id, parquet])
+                cur.execute(f"insert into {table} by name select {names}, ? as batch_id "
+                            "from read_parquet(?, hive_partitioning = false)", [batch_id, parquet])
                 written += int(manifest["tables"][table]["partitions"][month]["rows"])
                 if table == "rollup_daily":
                     contacts += int(manifest["tables"][table]["partitions"][month]["contacts"])
