@@ -427,6 +427,13 @@ _FIX_HINTS = {
 }
 
 
+def _number(text) -> float | None:
+    try:
+        return float(str(text).replace(",", "."))
+    except ValueError:
+        return None
+
+
 def _column_problems(cur, specs: dict[str, parse.ColumnSpec], resolved: Mapping,
                      csat_scale: int | None) -> tuple[str, ...]:
     """One sentence per mapped column where more than half of the present values fail, with examples and a fix."""
@@ -447,9 +454,16 @@ def _column_problems(cur, specs: dict[str, parse.ColumnSpec], resolved: Mapping,
         if present < 3 or failed * 2 <= present:
             continue
         shown = ", ".join(repr(e) for e in (examples or []) if e is not None) or "(empty)"
-        if name == "csat":
+        numbers = [n for n in (_number(e) for e in examples or []) if n is not None]
+        if name == "csat" and numbers and max(numbers) > 10:
+            fix = ("looks like a 0–100 score, not a 1–5 or 1–10 rating: a share satisfied belongs in a scorecard "
+                   "(reported_csat_pct); per-contact CSAT must be on 1–5 or 1–10")
+        elif name == "csat":
             fix = (f"the ratings do not fit the 1–{csat_scale} scale: declare \"csat_scale\" in the mapping, or "
                    "map another column")
+        elif name == "nps" and numbers and (min(numbers) < 0 or max(numbers) > 10):
+            fix = ("looks like a net promoter score (−100…100) rather than 0–10 ratings: map the 0–10 "
+                   "likelihood-to-recommend answers instead; Rapport computes the score")
         elif parser in ("number", "count", "score") and any(
                 e is not None and re.fullmatch(r"\d+[.,]\d+", str(e)) for e in examples or []):
             fix = "looks like an average or a decimal: read as a number? map it to a number field"
