@@ -77,3 +77,18 @@ def test_date_filters_limit_the_months_compared(reconciled):
 def test_unknown_tolerance_kpi_is_rejected(reconciled):
     with pytest.raises(ValueError, match="fcr, aht_seconds, csat_pct"):
         vendor_vs_recomputed(reconciled, Filters(), tolerance={"nps": 5})
+
+
+@pytest.mark.parametrize("side", ["interactions only", "scorecards only", "nothing"])
+def test_a_missing_side_gives_an_empty_typed_comparison_not_an_error(con, side):
+    # A buyer's first upload is often a contact-center export alone (no scorecards), or scorecards alone.
+    if side == "interactions only":
+        insert_rows(con, "interactions", interactions("01", JAN), batch_id=1)
+    elif side == "scorecards only":
+        insert_rows(con, "performance", [dict(period="2024-01-01", provider="P", account="A", reported_fcr=0.75,
+                                              reported_aht_seconds=415.0)], batch_id=2)
+    both = vendor_vs_recomputed(con, Filters())
+    assert both.empty
+    assert list(both.columns) == ["engagement", "provider", "account", "period", "kpi", "reported", "recomputed",
+                                  "gap", "flagged"]
+    assert str(both["gap"].dtype) == "float64" and str(both["flagged"].dtype) == "bool"
