@@ -88,3 +88,39 @@ def clear_model_history(con: duckdb.DuckDBPyConnection, provider: str, account: 
     """Forget an engagement's dated history: the register's model then holds for its whole life."""
     with db.write_transaction(con) as cur:
         cur.execute("delete from engagement_models where provider = ? and account = ?", [provider, account])
+
+
+def apply_model_changes(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> list[str]:
+    """Record every row of `changes` (columns ``provider``, ``account``, ``relationship_model``,
+    ``effective_from``) — the hook for an engagements file with an ``effective_from`` column or the
+    Data page's history editor. All rows are checked first; returns one message per bad row
+    ("row 3, column effective_from: …") and records nothing when there is any."""
+    errors: list[str] = []
+    checked: list[tuple[str, str, str, date]] = []
+    for column in ("provider", "account", "relationship_model", "effective_from"):
+        if column not in changes.columns:
+            return [f"the model history needs the column {column}; add it (one row per change)"]
+    register = {(p, a): s for p, a, s in con.execute(
+        "select provider, account, min(contract_start) from engagements group by all").fetchall()}
+    for number, row in enumerate(changes.itertuples(index=False), start=1):
+        provider, account = str(row.provider).strip(), str(row.account).strip()
+        model = str(row.relationship_model).strip().lower()
+        when = pd.to_datetime(row.effective_from, errors="coerce")
+        if (provider, account) not in register:
+            errors.append(f"row {number}: {provider} · {account} is not in the engagement register; add it first")
+        elif model not in RELATIONSHIP_MODELS:
+            errors.append(f"row {number}, column relationship_model: {model or '(empty)'} is not one of "
+                          f"{', '.join(RELATIONSHIP_MODELS)}")
+        elif pd.isna(when):
+            errors.append(f"row {number}, column effective_from: {row.effective_from!s} is not a date "
+                          "(use YYYY-MM-DD)")
+        elif register[(provider, account)] is not None and when.date() < register[(provider, account)]:
+            errors.append(f"row {number}, column effective_from: {when.date()} is before the contract start "
+                          f"{register[(provider, account)]}")
+        else:
+            checked.append((provider, account, model, when.date()))
+    if errors:
+        return errors
+    for provider, account, model, when in sorted(checked, key=lambda c: c[3]):
+        record_model_change(con, provider, account, model, when)
+    return []

@@ -12,7 +12,8 @@ from analytics.__main__ import main
 from analytics.claims import VERDICTS, band_verdict, claim_check
 from analytics.filters import Filters
 from analytics.stats import holm
-from tests.test_premium import EIGHT, load, welch_log_ratio_ci
+from tests.builders import EIGHT, welch_log_ratio_ci
+from tests.builders import load_independent as load
 
 QUALITY = "Partnerships score 15–20 % higher on quality after year two"
 INNOVATIONS = "Partnerships implement 20–25 % more innovations a year"

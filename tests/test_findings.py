@@ -1,17 +1,20 @@
 """Findings: each statement's number matches its analysis; nothing is said without the data for it."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from analytics import db
 from analytics.claims import TRAJECTORY_CLAIM, claim_check
 from analytics.filters import Filters
-from analytics.findings import COLUMNS, busiest_month, channel_shift, findings, reason_shift
+from analytics.findings import COLUMNS, busiest_month, channel_shift, findings, partnership_premiums, reason_shift
 from analytics.insight import channel_mix, reason_movers
 from analytics.premium import premium_by_relationship_year, trajectory
 from statsmodels.stats.proportion import confint_proportions_2indep
 from tests.builders import insert_rows, load
+from tests.builders import EIGHT
+from tests.builders import load_independent as load_premium
 
 
 def contact(day: str, channel: str = "phone", reason: str | None = None) -> dict:
@@ -147,6 +150,22 @@ def test_sample_premium_findings_quote_the_claim_check(sample_con, sample_findin
     for kpi_id, row in premiums.iterrows():
         assert row["value"] == pytest.approx(checked.loc[kpi_id, "measured"])
         assert f"{abs(checked.loc[kpi_id, 'measured']):.1f} %" in row["headline"]
+
+
+def test_sample_findings_each_carry_an_interval_or_an_n(sample_con, sample_findings):
+    for row in sample_findings.itertuples():
+        assert (np.isfinite(row.ci_low) and np.isfinite(row.ci_high)) or row.n > 0, row.headline
+        if np.isfinite(row.ci_low) and row.kind in ("partnership_premium", "reason_shift"):
+            assert not row.ci_low <= 0 <= row.ci_high, row.headline  # never an interval holding no change
+
+
+def test_a_premium_whose_interval_includes_no_difference_is_not_a_finding(con):
+    p, t = [80.0, 95.0, 70.0, 88.0], [78.0, 90.0, 72.0, 85.0]  # +3.4 % with an interval across 0
+    load_premium(con, {**{f"P{i + 1}": [0, 0, v] for i, v in enumerate(p)},
+                       **{f"T{i + 1}": [0, 0, v] for i, v in enumerate(t)}}, EIGHT)
+    quality = claim_check(con, Filters()).iloc[0]
+    assert quality["ci_low"] < 0 < quality["ci_high"]
+    assert partnership_premiums(con, Filters()) == []
 
 
 def test_findings_are_limited_and_well_formed(sample_con, sample_findings):

@@ -15,11 +15,10 @@ from analytics.__main__ import main
 from analytics.filters import Filters
 from analytics.premium import (adjusted_premium, balanced_premium, calendar_yoy, model_curves,
                                premium_by_relationship_year, relationship_year_values, trajectory)
-from tests.builders import insert_rows, month_of_year
+from tests.builders import EIGHT, insert_rows, welch_log_ratio_ci
+from tests.builders import load_independent as load
 
 START = date(2020, 1, 1)
-EIGHT = {"P1": "partnership", "P2": "partnership", "P3": "partnership", "P4": "partnership",
-         "T1": "transactional", "T2": "transactional", "T3": "transactional", "T4": "transactional"}
 
 
 def engagement(provider: str, model: str, start: date = START, account: str | None = None) -> dict:
@@ -29,28 +28,6 @@ def engagement(provider: str, model: str, start: date = START, account: str | No
 
 def scorecard(provider: str, period: str, account: str | None = None, **figures) -> dict:
     return dict(provider=provider, account=account or f"{provider} program", period=period, **figures)
-
-
-def load(con, values: dict[str, list[float]], models: dict[str, str], field: str = "quality_score",
-         accounts: dict[str, str] | None = None, providers: dict[str, str] | None = None) -> None:
-    """One scorecard row per engagement per relationship year (January of each year); each engagement
-    has its own provider and account unless `providers`/`accounts` map a key to a shared one."""
-    providers, accounts = providers or {}, accounts or {}
-    insert_rows(con, "engagements", [engagement(providers.get(e, e), m, account=accounts.get(e, f"{e} program"))
-                                     for e, m in models.items()], batch_id=1)
-    insert_rows(con, "performance", [scorecard(providers.get(e, e), month_of_year(y + 1),
-                                               account=accounts.get(e, f"{e} program"), **{field: v})
-                                     for e, series in values.items() for y, v in enumerate(series)], batch_id=2)
-
-
-def welch_log_ratio_ci(p: list[float], t: list[float]) -> tuple[float, float]:
-    """The relative premium's 95 % interval by hand: delta method on log(mean P / mean T)."""
-    mp, mt = np.mean(p), np.mean(t)
-    vp, vt = np.var(p, ddof=1) / len(p) / mp ** 2, np.var(t, ddof=1) / len(t) / mt ** 2
-    df = (vp + vt) ** 2 / (vp ** 2 / (len(p) - 1) + vt ** 2 / (len(t) - 1))
-    half = st.t.ppf(0.975, df) * math.sqrt(vp + vt)
-    centre = math.log(mp / mt)
-    return 100 * (math.exp(centre - half) - 1), 100 * (math.exp(centre + half) - 1)
 
 
 def test_relationship_year_of_a_scorecard_counts_months_from_the_contract_start_month(con):
@@ -287,3 +264,19 @@ def test_report_premium_json_has_the_contract_fields_per_year(con, tmp_path, cap
     assert (first["n_partnership"], first["n_transactional"], first["too_few_to_estimate"]) == (4, 4, False)
     assert first["balanced"]["window"] == "years 1–2"
     assert "observational" in first["adjusted"]["adjusts_for"]
+
+
+def test_a_file_of_model_changes_is_checked_whole_before_anything_is_recorded(con):
+    load(con, {"X": [60, 61, 90], "Y": [50]}, {"X": "transactional", "Y": "transactional"})
+    bad = pd.DataFrame({"provider": ["X", "Z"], "account": ["X program", "Z program"],
+                        "relationship_model": ["partnership", "partnership"],
+                        "effective_from": ["2022-01-01", "2022-01-01"]})
+    assert model_history.apply_model_changes(con, bad) == [
+        "row 2: Z · Z program is not in the engagement register; add it first"]
+    assert con.execute("select count(*) from engagement_models").fetchone()[0] == 0
+    good = bad.iloc[:1]
+    assert model_history.apply_model_changes(con, good) == []
+    values = relationship_year_values(con, "quality_score", Filters())
+    x = values[values["provider"] == "X"]
+    assert list(zip(x["relationship_model"], x["relationship_year"])) == [
+        ("partnership", 3), ("transactional", 1), ("transactional", 2)]
