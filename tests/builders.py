@@ -77,6 +77,40 @@ def load(con, values: dict[str, list[float]], models: dict[str, str], field: str
                                      for p, series in values.items() for y, v in enumerate(series)], batch_id=2)
 
 
+# Four engagements per model, each with its own provider and account (independent groups): the fewest
+# the premium estimates (analytics.premium.MIN_UNITS).
+EIGHT = {"P1": "partnership", "P2": "partnership", "P3": "partnership", "P4": "partnership",
+         "T1": "transactional", "T2": "transactional", "T3": "transactional", "T4": "transactional"}
+
+
+def load_independent(con, values: dict[str, list[float]], models: dict[str, str], field: str = "quality_score",
+                     accounts: dict[str, str] | None = None, providers: dict[str, str] | None = None) -> None:
+    """Like `load`, but each engagement key has its own provider (the key) and account ("<key> program")
+    unless `providers`/`accounts` map a key to a shared one."""
+    providers, accounts = providers or {}, accounts or {}
+    insert_rows(con, "engagements", [dict(provider=providers.get(e, e), account=accounts.get(e, f"{e} program"),
+                                          relationship_model=m, contract_start=CONTRACT_START)
+                                     for e, m in models.items()], batch_id=1)
+    insert_rows(con, "performance", [dict(provider=providers.get(e, e), account=accounts.get(e, f"{e} program"),
+                                          period=month_of_year(y + 1), **{field: v})
+                                     for e, series in values.items() for y, v in enumerate(series)], batch_id=2)
+
+
+def welch_log_ratio_ci(p: list[float], t: list[float]) -> tuple[float, float]:
+    """The relative premium's 95 % interval by hand: delta method on log(mean P / mean T), Welch df."""
+    import math
+
+    import numpy as np
+    from scipy import stats
+
+    mp, mt = np.mean(p), np.mean(t)
+    vp, vt = np.var(p, ddof=1) / len(p) / mp ** 2, np.var(t, ddof=1) / len(t) / mt ** 2
+    df = (vp + vt) ** 2 / (vp ** 2 / (len(p) - 1) + vt ** 2 / (len(t) - 1))
+    half = stats.t.ppf(0.975, df) * math.sqrt(vp + vt)
+    centre = math.log(mp / mt)
+    return 100 * (math.exp(centre - half) - 1), 100 * (math.exp(centre + half) - 1)
+
+
 # ---- the app through AppTest ---------------------------------------------------------------------------
 
 def use_database(tmp_path_factory, name: str, *, interactions: int | None) -> pytest.MonkeyPatch:
