@@ -44,11 +44,18 @@ def take(browser: Browser, url: str, out: Path, *, pages: list[str], themes: lis
             page = context.new_page()
             for name in pages:
                 path, title = PAGES[name]
-                page.goto(f"{url}/{path}", timeout=2 * WAIT_MS)
-                expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=WAIT_MS)
-                if name != "data":
-                    expect(page.locator(f"{CONTENT} >> visible=true").first).to_be_visible(timeout=WAIT_MS)
-                wait_until_drawn(page)
+                for attempt in (1, 2):  # a busy machine can miss a wait once: load the page again
+                    try:
+                        page.goto(f"{url}/{path}", timeout=2 * WAIT_MS)
+                        expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=2 * WAIT_MS)
+                        if name != "data":
+                            expect(page.locator(f"{CONTENT} >> visible=true").first).to_be_visible(
+                                timeout=2 * WAIT_MS)
+                        wait_until_drawn(page)
+                        break
+                    except AssertionError:
+                        if attempt == 2:
+                            raise
                 target = out / f"{name}-{theme}-{viewport['width']}x{viewport['height']}.png"
                 page.screenshot(path=target)
                 if page.get_by_test_id("stException").count():
