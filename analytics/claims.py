@@ -203,3 +203,35 @@ def claims_report(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict
         out.append({key: (None if isinstance(v, float) and not np.isfinite(v) else
                           int(v) if isinstance(v, np.integer) else v) for key, v in record.items()})
     return out
+
+
+def exploratory_premiums(con: duckdb.DuckDBPyConnection, filters: Filters,
+                         kpi_ids: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every KPI with a direction × relationship year: the exploratory family (the four claims, pooled
+    over their years, are the primary hypotheses; no single year is).
+
+    Each row is `premium.premium_by_relationship_year`'s estimate for one KPI and year; ``q_value`` is
+    the Benjamini–Hochberg adjustment over the *whole* family (every KPI × year with an estimate), so
+    the share of false "different" calls among those with q < 0.05 stays near 5 %. Read them as leads,
+    not findings. `kpi_ids` narrows the family (default: every KPI with a direction).
+
+    Returns one row per KPI × relationship year with data, columns ``kpi``, ``relationship_year``,
+    ``premium_pct``, ``ci_low``, ``ci_high``, ``diff_abs``, ``diff_ci_low``, ``diff_ci_high``,
+    ``diff_unit``, ``n_partnership``, ``n_transactional``, ``sufficient``, ``p_value``, ``q_value``.
+    """
+    from analytics.premium import premium_by_relationship_year
+
+    frames = []
+    for k in kpis.KPIS:
+        if k.direction == 0 or (kpi_ids is not None and k.id not in kpi_ids):
+            continue
+        frame = premium_by_relationship_year(con, k.id, filters)
+        if not frame.empty:
+            frames.append(frame)
+    columns = ["kpi", "relationship_year", "premium_pct", "ci_low", "ci_high", "diff_abs", "diff_ci_low",
+               "diff_ci_high", "diff_unit", "n_partnership", "n_transactional", "sufficient", "p_value", "q_value"]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    family = pd.concat(frames, ignore_index=True)
+    family["q_value"] = stats.benjamini_hochberg(family["p_value"].to_numpy(dtype="float64"))
+    return family[columns]

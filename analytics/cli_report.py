@@ -59,7 +59,8 @@ REPORTS: dict[str, dict[str, Report]] = {
         "calendar": lambda con, a, f: premium.calendar_yoy(con, a.kpi, f),
         "trajectory": lambda con, a, f: premium.trajectory(con, a.kpi, f),
     },
-    "claims": {"claims": lambda con, a, f: claims.claim_check(con, f)},
+    "claims": {"claims": lambda con, a, f: claims.claim_check(con, f),
+               "exploratory": lambda con, a, f: claims.exploratory_premiums(con, f)},
     "findings": {"findings": lambda con, a, f: findings.findings(con, f)},
 }
 # Views whose --json is a richer contract than the frame's records (docs/METHODS.md): the premium per

@@ -9,7 +9,7 @@ import pytest
 
 from analytics import db
 from analytics.__main__ import main
-from analytics.claims import VERDICTS, band_verdict, claim_check
+from analytics.claims import VERDICTS, band_verdict, claim_check, exploratory_premiums
 from analytics.filters import Filters
 from analytics.stats import holm
 from tests.builders import EIGHT, welch_log_ratio_ci
@@ -136,3 +136,18 @@ def test_report_claims_json_returns_each_claim_with_verdict_interval_and_adjuste
     assert (quality["ci_low"], quality["ci_high"]) == pytest.approx(welch_log_ratio_ci(p3, t3))
     assert math.isfinite(quality["p_adjusted"])
     assert next(c for c in claims if c["claim"] == INNOVATIONS)["p_adjusted"] is None
+
+
+def test_every_kpi_and_year_is_exploratory_with_benjamini_hochberg_over_the_whole_family(con):
+    load(con, {**{f"P{i + 1}": [90 + i, 91 + i] for i in range(4)}, **{f"T{i + 1}": [80 + i, 90 - i] for i in range(4)}},
+         EIGHT)
+    load(con, {**{f"P{i + 1}": [1.2 + i / 10] for i in range(4)}, **{f"T{i + 1}": [1.0 + i / 20] for i in range(4)}},
+         EIGHT, field="innovations")
+    family = exploratory_premiums(con, Filters(), kpi_ids=("quality_score", "innovations"))
+    assert sorted(zip(family["kpi"], family["relationship_year"])) == [
+        ("innovations", 1), ("quality_score", 1), ("quality_score", 2)]
+    p = family["p_value"].to_numpy()
+    m = 3
+    order = np.argsort(p)
+    expected = np.minimum.accumulate((p[order] * m / np.arange(1, m + 1))[::-1])[::-1]
+    assert family["q_value"].to_numpy()[order] == pytest.approx(np.minimum(expected, 1.0))
