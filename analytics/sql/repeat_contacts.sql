@@ -20,10 +20,11 @@ sequenced as (
     select
         occurred_at,
         counted,
-        -- strictly earlier contacts only: two rows with the same timestamp are not repeats of each other
+        -- strictly earlier contacts only: two rows with the same timestamp are not repeats of each other.
+        -- The frame is in ONE unit (microseconds since the epoch), as ingest's is_repeat, so Spark can run it.
         max(occurred_at) over (
-            partition by customer_id order by occurred_at
-            range between to_days(cast($days as integer)) preceding and interval 1 microsecond preceding
+            partition by customer_id order by epoch_us(occurred_at)
+            range between cast($days as bigint) * 86400000000 preceding and 1 preceding
         ) as previous_at
     from history
 ),
