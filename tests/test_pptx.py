@@ -8,7 +8,8 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from reports.pptx import report_pptx
-from tests.test_reports import EVIL, NPS_CHANGE, _report
+from tests.builders import EVIL, NPS_CHANGE
+from tests.builders import qbr_report as _report
 
 TITLES = ["This quarter at a glance", "What changed", "Needs attention",
           "Against the baseline at the same relationship year", "Innovation, governance and gain-share",

@@ -2,62 +2,17 @@
 from __future__ import annotations
 
 import base64
-import functools
 import re
 import zlib
 from datetime import date
 
-import pandas as pd
 import pytest
 
-from charts.qbr import MIN_FONT_PX, build_baseline_chart, build_health_trend_chart, build_ledger_chart
-from reports.qbr import (QbrReport, ReportChart, Section, Tile, available_quarters, parse_quarter, quarter_label,
-                         report_html, report_pdf)
+from charts.qbr import MIN_FONT_PX
+from reports.qbr import available_quarters, parse_quarter, quarter_label, report_html, report_pdf
 from reports.render import chart_png, chart_svg
-
-EVIL = "<script>alert(1)</script>"
-NPS_CHANGE = "Net promoter score fell 40.0 pts to 0.0 from Q1 2025"
-
-
-@functools.cache  # built once per process: the charts' specs take a moment to validate
-def _report(*, provider: str = EVIL, theme: str = "light") -> QbrReport:
-    trend = pd.DataFrame({"period": pd.to_datetime(["2025-01-01", "2025-04-01", "2025-07-01"]),
-                          "quarter": ["Q1 2025", "Q2 2025", "Q3 2025"], "score": [48.0, 61.5, 72.0],
-                          "band": ["at risk", "watch", "healthy"]})
-    baseline = pd.DataFrame({"group": ["This engagement", "Partnership engagements", "Transactional engagements"],
-                             "value": [90.0, 88.0, 80.0], "low": [float("nan"), 86.0, 77.5],
-                             "high": [float("nan"), 90.0, 82.5], "n": [1, 4, 5]})
-    ledger = pd.DataFrame({"quarter": ["Q2 2025", "Q3 2025", "Q2 2025", "Q3 2025"],
-                           "series": ["Computed savings"] * 2 + ["Reported by the provider"] * 2,
-                           "amount": [1200.0, -300.0, 1500.0, 0.0]})
-    charts = (
-        ReportChart("health_trend", "Relationship health by quarter",
-                    build_health_trend_chart(trend, theme=theme).to_dict(), trend),
-        ReportChart("baseline", "Quality score against the baseline",
-                    build_baseline_chart(baseline, kpi_title="Quality score", value_format=",.1f",
-                                         relationship_year=3, theme=theme).to_dict(), baseline),
-        ReportChart("gainshare", "Gain-share savings by quarter", build_ledger_chart(ledger, theme=theme).to_dict(),
-                    ledger),
-    )
-    tiles = (Tile("nps", "Net promoter score", "0.0", "-40.0 pts vs Q1 2025", "-10.0 pts vs Q3 2024", "bad", 1),
-             Tile("aht_seconds", "Average handle time", "402 s", "+2.0 % vs Q1 2025", "", "bad", -1))
-    sections = (
-        Section("summary", "This quarter at a glance", ("Relationship health 72 · healthy in Q3 2025",),
-                chart="health_trend"),
-        Section("changes", "What changed", (NPS_CHANGE, f"{provider} handled 5.0 % more contacts"),
-                (f"Net promoter score: -40.0 pts vs Q1 2025 (worse)",)),
-        Section("attention", "Needs attention", ("Net promoter score is 0.0, 30.0 pts below the 30.0 target",)),
-        Section("baseline", "Against the baseline at the same relationship year",
-                ("Quality score in relationship year 3: 90.0 for this engagement",), chart="baseline"),
-        Section("scorecard", "Innovation, governance and gain-share", ("Innovations implemented: 3 this quarter",),
-                chart="gainshare", table=pd.DataFrame({"Quarter": ["Q3 2025"], "Savings": ["-$300"]})),
-        Section("agenda", "Agenda and actions", (f"Fix {provider} — Dana: open",),
-                table=pd.DataFrame({"Kind": ["Action"], "Text": [f"Fix {provider}"]})),
-    )
-    return QbrReport(provider=provider, account="Care & Billing", relationship_model="partnership",
-                     quarter="2025-Q3", filters=("Engagements: " + provider + " · Care & Billing",),
-                     tiles=tiles, charts=charts, findings=(NPS_CHANGE,), theme=theme, sections=sections,
-                     period="Q3 2025")
+from tests.builders import EVIL, NPS_CHANGE
+from tests.builders import qbr_report as _report
 
 
 def pdf_text(pdf: bytes) -> str:
