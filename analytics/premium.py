@@ -476,7 +476,8 @@ def calendar_yoy(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) 
 
 def engagement_slopes(values: pd.DataFrame, k: kpis.Kpi, *, after_year: int) -> pd.DataFrame:
     """Each engagement's own trend after `after_year`: the OLS slope of its yearly values, in % of
-    its own mean level a year, signed so positive = improving (lower-is-better KPIs flip).
+    its own mean level a year, signed so positive = improving (lower-is-better KPIs flip); for KPIs
+    not on a ratio scale (NPS) ``slope_pct`` is in points a year.
 
     Returns one row per engagement × model with at least 2 years after `after_year`, columns
     ``engagement``, ``provider``, ``account``, ``relationship_model``, ``slope_per_year`` (KPI unit,
@@ -493,6 +494,8 @@ def engagement_slopes(values: pd.DataFrame, k: kpis.Kpi, *, after_year: int) -> 
     sign = -1.0 if k.direction < 0 else 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = 100.0 * slope / np.abs(np.where(level == 0, np.nan, level)) * sign
+    if k.id in NO_RELATIVE:
+        pct = slope * sign  # not a ratio scale (NPS): points a year, not % of a level near zero
     out = grid.index.to_frame(index=False)
     out["slope_per_year"], out["slope_pct"] = slope, pct
     out["years"] = np.isfinite(matrix).sum(axis=1)
