@@ -80,6 +80,14 @@ def test_every_page_opens_the_app_frame_before_anything_else():
     assert late == []
 
 
+def test_tests_share_builders_through_tests_builders_never_through_other_test_modules():
+    found = crossings(sorted((REPO / "tests").rglob("*.py")) + sorted((REPO / "scripts").rglob("*.py")),
+                      ("tests.conftest", "conftest"))
+    found += [c for c in crossings(sorted((REPO / "tests").rglob("*.py")), ("tests",))
+              if c.split(" imports ")[1].split(".")[1].startswith("test_")]
+    assert found == [], "move the shared helper to tests/builders.py"
+
+
 def test_every_top_level_package_is_a_known_layer():
     """A new top-level package needs its boundary rules here before it can land."""
     ignored = {"tests", "bench", "scripts", "docs", "data"}
