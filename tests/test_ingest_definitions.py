@@ -288,6 +288,7 @@ def test_auto_mapping_skips_empty_and_junk_identity_columns(tmp_path):
     sniffed = sniff_file(write(tmp_path, "junk.csv", text))
     assert "provider" not in sniffed.mapping.columns and "agent_id" not in sniffed.mapping.columns
     assert sniffed.mapping.columns["account"] == "client"
+    assert any("'vendor' is empty or a null marker" in w and "provider" in w for w in sniffed.warnings)
 
 
 def test_a_duration_is_derived_from_two_timestamp_columns(con, tmp_path):

@@ -316,6 +316,12 @@ def sniff_file(path: str | os.PathLike, *, file_name: str | None = None, kind: s
                             "fields",), tuple(warnings), preview)
     resolved = mapping_rules.resolve(chosen, columns, mapping, sampled_values(layout))
     check_mapping_columns(resolved, columns, display)
+    naive = mapping_rules.auto_columns(chosen, columns)
+    for name, source in naive.items():
+        if name in contracts.IDENTITY_FIELDS and resolved.columns.get(name) != source \
+                and source not in resolved.columns.values():
+            warnings.append(f"column {source!r} is empty or a null marker such as '?' in every sampled row, so "
+                            f"it is not used as {name}; choose another column or give a constant")
     specs = column_specs(resolved, columns, lambda i: column_values(layout, i))
     formats, ambiguities = date_notes(specs)
     return SniffResult(display, facts.encoding, layout.delimiter, layout.header_line, layout.line_ending,
