@@ -420,3 +420,20 @@ def test_pages_run_unchanged_on_an_imported_database(work, imported, monkeypatch
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+def test_the_job_reads_a_catalog_table_and_rebuilds_one_month_alike(generated_job, spark, work, spark_out):
+    spark.read.parquet(str(work / "lake_v2")).createOrReplaceTempView("cx_interactions")
+    out = work / "from_table"
+    assert generated_job.main(["--source", "cx_interactions", "--out", str(out), "--months", "2025-04",
+                               "--mapping", '{"occurred_at": "call_start"}'], spark=spark) == 0
+    manifest = json.loads((out / contract.MANIFEST).read_text())
+    full = json.loads((spark_out / contract.MANIFEST).read_text())
+    assert manifest["source"]["kind"] == "table"
+    for table in definition.ROLLUP_TABLES:
+        assert manifest["tables"][table]["partitions"]["2025-04"]["rows"] == \
+            full["tables"][table]["partitions"]["2025-04"]["rows"]
+        assert manifest["tables"][table]["partitions"]["2025-04"]["contacts"] == \
+            full["tables"][table]["partitions"]["2025-04"]["contacts"]
+        assert math.isclose(manifest["tables"][table]["partitions"]["2025-04"]["cost_sum"],
+                            full["tables"][table]["partitions"]["2025-04"]["cost_sum"], rel_tol=REL)
