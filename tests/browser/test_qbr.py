@@ -3,6 +3,7 @@ and every presented section fits a 1280×720 window without scrolling."""
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from playwright.sync_api import Page, expect
 from scripts.qbr_screenshots import SECTIONS, overflow_px, qbr_url
 from tests.browser.harness import wait_until_drawn
 
-PRESENT_METRIC_PX = 2.8 * 16  # PRESENT_CSS: metric values at 2.8rem
+# PRESENT_CSS: metric values at 2.8rem; a rem is the theme's baseFontSize (.streamlit/config.toml)
+_THEME = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())["theme"]
+PRESENT_METRIC_PX = round(2.8 * _THEME.get("baseFontSize", 16), 2)
 SECTION_TABS = ("At a glance", "What changed", "Needs attention", "Versus the baseline", "Innovation & gain-share",
                 "Agenda")
 
@@ -77,13 +80,13 @@ def test_every_presented_section_fits_a_1280_by_720_screen_share(app_url: str, b
         wait_until_drawn(page)
         overflow = {}
         for key, tab in zip(SECTIONS, SECTION_TABS):
-            page.get_by_role("button", name=tab, exact=True).click()
+            page.get_by_role("radio", name=tab, exact=True).click()  # segmented control options
             expect(page).to_have_url(re.compile(rf"section={key}"))
             wait_until_drawn(page)
             overflow[key] = overflow_px(page)
         assert overflow == {key: 0 for key in SECTIONS}
         # chart text on screen is at least 14 px (axis labels are SVG text in Vega's renderer)
-        page.get_by_role("button", name="At a glance", exact=True).click()
+        page.get_by_role("radio", name="At a glance", exact=True).click()
         wait_until_drawn(page)
         sizes = page.locator('[data-testid="stVegaLiteChart"] svg text').evaluate_all(
             "els => els.filter(e => e.textContent.trim()).map(e => parseFloat(getComputedStyle(e).fontSize))")
