@@ -1,11 +1,15 @@
 """Time every analysis on a large database against the naive pandas equivalent.
 
     python bench/queries.py [--interactions 10000000] [--engagements 24] [--db bench/out/bench.duckdb] [--runs 7]
+                            [--no-pandas] [--only health,findings]
 
 Builds the database with the sample generator when it does not exist yet, then for
 each analysis prints the p50 of `--runs` timed calls (after one warm-up) and the p50
 of a naive pandas computation of the same figure over the raw rows, measured in the
-same process, and their ratio. Figures go into docs/BENCHMARKS.md by hand.
+same process, and their ratio. `--no-pandas` skips the naive side (it loads all raw rows
+into memory first). Every analysis is also printed as a multiple of a fixed calibration
+workload measured next to it ("× cal", the same one bench/pages.py uses), so runs on a
+busy machine compare. Figures go into docs/BENCHMARKS.md by hand.
 """
 from __future__ import annotations
 
@@ -21,6 +25,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics import db, health, insight, premium, claims, findings, sample, trends  # noqa: E402
 from analytics.filters import Filters  # noqa: E402
+
+
+def _calibration_module():
+    """bench/pages.py by path (the name `pages` is the app's page folder)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_pages", Path(__file__).resolve().parent / "pages.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+calibration = _calibration_module().calibration  # the same fixed workload bench/pages.py measures
 
 
 def p50(fn, runs: int) -> float:
@@ -88,6 +105,8 @@ def main() -> None:
     parser.add_argument("--engagements", type=int, default=24, help="portfolio breadth (sample --engagements)")
     parser.add_argument("--db", default="bench/out/bench.duckdb")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-pandas", action="store_true", help="skip the naive pandas side")
+    parser.add_argument("--only", default="", help="comma-separated words: time only analyses whose name has one")
     args = parser.parse_args()
 
     path = Path(args.db)
@@ -101,13 +120,20 @@ def main() -> None:
     con = db.connect(path)
     n = con.execute("select count(*) from interactions").fetchone()[0]
     rollup_rows = con.execute("select count(*) from rollup_daily").fetchone()[0]
-    print(f"database: {n:,} interactions, {rollup_rows:,} rollup rows")
+    monthly_rows = con.execute("select count(*) from rollup_monthly").fetchone()[0]
+    engagement_rows = con.execute("select count(*) from engagements").fetchone()[0]
+    performance_rows = con.execute("select count(*) from performance").fetchone()[0]
+    print(f"database: {n:,} interactions, {engagement_rows} engagements; rollup_daily {rollup_rows:,} rows, "
+          f"rollup_monthly {monthly_rows:,}, performance {performance_rows:,}")
 
     everything = Filters()
     one_provider = Filters(providers=(con.execute("select min(provider) from interactions").fetchone()[0],))
     analyses = {
         "trend fcr by month": (lambda: trends.kpi_trend(con, "fcr", everything, grain="month"), naive_trend),
         "trend fcr, one provider": (lambda: trends.kpi_trend(con, "fcr", one_provider, grain="month"), None),
+        "health scores, one provider": (lambda: health.health_scores(con, one_provider), None),
+        "claim check, one provider": (lambda: claims.claim_check(con, one_provider), None),
+        "findings, one provider": (lambda: findings.findings(con, one_provider), None),
         "kpi tiles (6 KPIs)": (lambda: trends.kpi_tiles(
             con, ("contacts", "aht_seconds", "fcr", "csat_pct", "cost_per_contact", "quality_score"), everything),
             None),
@@ -122,16 +148,21 @@ def main() -> None:
         "repeat contacts (raw rows)": (lambda: insight.repeat_contacts(con, everything), None),
     }
 
-    raw, engagements = naive_frames(con)
-    print(f"\n{'analysis':38} {'duckdb p50':>11} {'pandas p50':>11} {'ratio':>7}")
+    words = [w.strip() for w in args.only.split(",") if w.strip()]
+    if words:
+        analyses = {k: v for k, v in analyses.items() if any(w in k for w in words)}
+    raw, engagements = (None, None) if args.no_pandas else naive_frames(con)
+    print(f"\n{'analysis':38} {'duckdb p50':>11} {'× cal':>6} {'pandas p50':>11} {'ratio':>7}")
     for name, (fn, naive) in analyses.items():
         ours = p50(fn, args.runs)
-        if naive is None:
-            print(f"{name:38} {ours:9.1f}ms {'—':>11} {'—':>7}")
+        cal = statistics.median(calibration() for _ in range(3)) * 1000
+        if naive is None or args.no_pandas:
+            print(f"{name:38} {ours:9.1f}ms {ours / cal:6.1f} {'—':>11} {'—':>7}")
             continue
         naive_fn = (lambda: naive_premium(raw, engagements)) if naive == "premium" else (lambda: naive(raw))
         theirs = p50(naive_fn, max(3, args.runs // 2))
-        print(f"{name:38} {ours:9.1f}ms {theirs:9.1f}ms {theirs / ours:6.1f}×")
+        print(f"{name:38} {ours:9.1f}ms {ours / cal:6.1f} {theirs:9.1f}ms {theirs / ours:6.1f}×")
+    print(f"\ncalibration workload (bench/pages.py): {cal:.1f} ms at the end of the run")
 
 
 if __name__ == "__main__":
