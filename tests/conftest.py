@@ -33,6 +33,8 @@ def tables():
 # ---- per-module cost (opt-in) -----------------------------------------------------------------------
 
 _COST: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+_TEST_CPU: dict[str, float] = {}
+SLOWEST_SHOWN = 15
 
 
 def _cpu_seconds() -> float:
@@ -49,7 +51,9 @@ def pytest_runtest_protocol(item, nextitem):
     yield
     cost = _COST[item.nodeid.split("::")[0]]
     cost[0] += time.perf_counter() - wall
-    cost[1] += _cpu_seconds() - cpu
+    spent = _cpu_seconds() - cpu
+    cost[1] += spent
+    _TEST_CPU[item.nodeid] = spent
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -60,3 +64,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{wall:8.1f} {cpu:8.1f}  {module}")
     walls, cpus = zip(*_COST.values())
     terminalreporter.write_line(f"{sum(walls):8.1f} {sum(cpus):8.1f}  total")
+    terminalreporter.section(f"the {SLOWEST_SHOWN} tests that cost the most CPU (s)")
+    for nodeid, spent in sorted(_TEST_CPU.items(), key=lambda kv: -kv[1])[:SLOWEST_SHOWN]:
+        terminalreporter.write_line(f"{spent:8.1f}  {nodeid}")
