@@ -30,8 +30,9 @@ def build_health_trend_chart(frame: pd.DataFrame) -> alt.LayerChart:
     bands = alt.Scale(domain=BAND_DOMAIN, range=BAND_RANGE)
     rules = alt.Chart(thresholds).mark_rule(strokeDash=[4, 4], strokeWidth=1.5).encode(
         y="y:Q", color=alt.Color("band:N", scale=bands, legend=None))
-    labels = alt.Chart(thresholds).mark_text(align="left", baseline="bottom", dx=4, dy=-3, fontWeight="bold").encode(
-        y="y:Q", x=alt.value(0), text="text:N", color=alt.Color("band:N", scale=bands, legend=None))
+    labels = alt.Chart(thresholds).mark_text(align="right", baseline="bottom", dx=-2, dy=-3, fontWeight="bold").encode(
+        y="y:Q", x=alt.XValue(alt.ExprRef("width")), text="text:N",
+        color=alt.Color("band:N", scale=bands, legend=None))
     data = frame[["period", "engagement", "score", "band"]].assign(
         period_text=[format_period(p, "quarter") for p in frame["period"]],
         score_text=[format_band_value(s, 1) for s in frame["score"]])

@@ -116,9 +116,10 @@ def build_trend_chart(frame: pd.DataFrame, k: Kpi, *, split: str | None = None,
         target = alt.Chart(pd.DataFrame({"target": [k.target], "text": [f"Target {format_value(k, k.target)}"]}))
         layers.append(target.mark_rule(color=PALETTE[2], strokeDash=[2, 2], strokeWidth=2)
                       .encode(y="target:Q", tooltip=alt.Tooltip("text:N", title="Target")))
-        layers.append(target.mark_text(align="left", baseline="bottom", dx=4, dy=-3, color=PALETTE[2],
+        # labelled at the right end, where the eye lands after reading the line (and clear of the y axis)
+        layers.append(target.mark_text(align="right", baseline="bottom", dx=-2, dy=-3, color=PALETTE[2],
                                        fontWeight="bold")
-                      .encode(y="target:Q", x=alt.value(0), text="text:N"))
+                      .encode(y="target:Q", x=alt.XValue(alt.ExprRef("width")), text="text:N"))
     anomalies = base.transform_filter(alt.datum.anomaly == True)  # noqa: E712 — a Vega expression
     layers.append(anomalies.mark_point(shape="diamond", size=180, color=PALETTE[5], filled=True)
                   .encode(x, y, tooltip=tooltip))

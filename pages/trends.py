@@ -51,10 +51,10 @@ if not unavailable.empty:
                      hide_index=True, width="stretch")
 
 st.caption("Solid line: the KPI · dashed: rolling mean of the last 3 periods · dotted green: target · "
-           "diamonds: anomalies (robust z-score above 3.5) · a break: no data that period. The y axis spans the "
-           "KPI's health band (worst to best) and its target, widened to any value outside it; volumes start at "
-           f"zero. A split shows the {TOP_SERIES} largest series and groups the rest as “Other”. "
-           "Hover a point for exact figures.")
+           "diamonds: anomalies · a break: no data that period. Hover a point for exact figures.",
+           help="Anomalies: robust z-score above 3.5. The y axis spans the KPI's health band (worst to best) and "
+                f"its target, widened to any value outside it; volumes start at zero. A split shows the {TOP_SERIES} "
+                "largest series by volume and recombines the rest as “Other”.")
 if not chosen:
     st.info("Pick one or more KPIs above.")
 coverage.scorecard_filters_note(current, [labels[label] for label in chosen])
