@@ -182,3 +182,15 @@ def test_an_open_action_is_carried_to_the_next_quarter_and_a_done_one_is_not(nps
     assert agenda["raised_quarter"].tolist() == ["Q1 2025"]
     assert "Coach the detractor calls — Dana: open (from Q1 2025)" in report_html(
         build_qbr_report(_cursor(), P, A, "2025-Q2", Filters())).replace("&#x27;", "'")
+
+
+def test_gain_share_terms_entered_on_the_page_are_stored_for_the_engagement(nps_app):
+    from analytics import gainshare
+
+    at = _open(nps_app, eng=f"{P} · {A}", quarter="2025-Q2")
+    next(n for n in at.number_input if n.label == "Baseline ($ per resolution)").set_value(12.5)
+    next(s for s in at.slider if s.label == "Buyer's share of the savings (%)").set_value(60)
+    next(b for b in at.button if b.label == "Save terms").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    terms = gainshare.terms(_cursor(), P, A)
+    assert (terms.baseline_method, terms.baseline_cost, terms.buyer_share) == (gainshare.VALUE, 12.5, 0.6)
