@@ -40,13 +40,19 @@ def _calibration_module():
 calibration = _calibration_module().calibration  # the same fixed workload bench/pages.py measures
 
 
+CPU_P50: list[float] = []  # the process CPU ms (all threads) of the last p50() call's median run
+
+
 def p50(fn, runs: int) -> float:
+    """Median wall ms of `runs` calls after a warm-up; the median CPU ms goes to CPU_P50[0]."""
     fn()  # warm-up: first call compiles plans and fills DuckDB's caches
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    CPU_P50[:] = [statistics.median(cpu) * 1000]
     return statistics.median(times) * 1000
 
 
@@ -152,16 +158,17 @@ def main() -> None:
     if words:
         analyses = {k: v for k, v in analyses.items() if any(w in k for w in words)}
     raw, engagements = (None, None) if args.no_pandas else naive_frames(con)
-    print(f"\n{'analysis':38} {'duckdb p50':>11} {'× cal':>6} {'pandas p50':>11} {'ratio':>7}")
+    print(f"\n{'analysis':38} {'duckdb p50':>11} {'cpu':>8} {'× cal':>6} {'pandas p50':>11} {'ratio':>7}")
     for name, (fn, naive) in analyses.items():
         ours = p50(fn, args.runs)
+        cpu = CPU_P50[0]
         cal = statistics.median(calibration() for _ in range(3)) * 1000
         if naive is None or args.no_pandas:
-            print(f"{name:38} {ours:9.1f}ms {ours / cal:6.1f} {'—':>11} {'—':>7}")
+            print(f"{name:38} {ours:9.1f}ms {cpu:6.0f}ms {ours / cal:6.1f} {'—':>11} {'—':>7}")
             continue
         naive_fn = (lambda: naive_premium(raw, engagements)) if naive == "premium" else (lambda: naive(raw))
         theirs = p50(naive_fn, max(3, args.runs // 2))
-        print(f"{name:38} {ours:9.1f}ms {ours / cal:6.1f} {theirs:9.1f}ms {theirs / ours:6.1f}×")
+        print(f"{name:38} {ours:9.1f}ms {cpu:6.0f}ms {ours / cal:6.1f} {theirs:9.1f}ms {theirs / ours:6.1f}×")
     print(f"\ncalibration workload (bench/pages.py): {cal:.1f} ms at the end of the run")
 
 
