@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +49,14 @@ class Row:
     aht: int | None
     csat: int | None
     null_spelling: str
+
+
+def _identity(text: str) -> str:
+    """What ingest stores for a provider name (written out here, not imported): Unicode NFC, zero-width and
+    control characters removed, whitespace runs collapsed to one space, trimmed."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub("[\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+    return re.sub("[ \t\n\r\f\v\u00a0\u202f]+", " ", text).strip()
 
 
 def _text(alphabet: str) -> st.SearchStrategy[str]:
@@ -131,7 +141,7 @@ def _render(rows: list[Row], *, delimiter: str, quote_all: bool, crlf: bool, enc
             else:
                 # a bad AHT rejects the value, not the row: the row loads without it
                 aht_value = None if kind == "bad_aht" or row.aht is None else float(row.aht)
-                loaded[ident] = (row.moment, row.vendor, row.reason, aht_value,
+                loaded[ident] = (row.moment, _identity(row.vendor), row.reason, aht_value,
                                  float(row.csat) if row.csat is not None else None)
                 good_ids.append(ident)
                 if kind == "bad_aht":
