@@ -48,7 +48,7 @@ with state.section("the scorecard"):
         column_config={
             "Engagement": st.column_config.TextColumn("Engagement", width="large"),
             "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="%.1f"),
-            "Change": st.column_config.TextColumn("Change vs prior quarter",
+            "Change": st.column_config.TextColumn("Change",
                                                   help="Change in health score since the prior quarter, in points."),
             "History": st.column_config.BarChartColumn("History", y_min=0, y_max=100, width="small",
                                                        help="Health score of the recent quarters."),

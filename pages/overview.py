@@ -62,8 +62,8 @@ with state.section("engagement health"):
             column_config={
                 "Engagement": st.column_config.TextColumn("Engagement", width="large"),
                 "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="%.1f"),
-                "Change": st.column_config.TextColumn("Change vs prior quarter",
-                                                      help="Change in health score, in points."),
+                "Change": st.column_config.TextColumn("Change",
+                                                      help="Change in health score since the prior quarter, in points."),
                 "History": st.column_config.LineChartColumn("Trend", y_min=0, y_max=100, width="small",
                                                             help="Health score of the last 8 quarters."),
             },
