@@ -7,6 +7,7 @@ ingest transactions on the shared connection. Readers take their own cursor.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,33 @@ class DatabaseFileError(RuntimeError):
 
     The message is one sentence naming the file, what is wrong and the way out.
     """
+
+
+MEMORY_ENV = "RAPPORT_DUCKDB_MEMORY"
+DEFAULT_MEMORY = "1GB"
+_MEMORY_RE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
+
+
+def memory_limit() -> str:
+    """DuckDB's memory_limit for every connection: RAPPORT_DUCKDB_MEMORY (e.g. 1GB, 512MB), else 1GB.
+
+    Beyond it DuckDB spills large loads and sorts to its temp_directory instead of growing.
+    """
+    raw = os.environ.get(MEMORY_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MEMORY
+    if not _MEMORY_RE.fullmatch(raw):
+        raise DatabaseFileError(f"{MEMORY_ENV}={raw!r} is not an amount of memory; set it to e.g. 1GB or 512MB, "
+                                "or unset it for the default of 1GB.")
+    return raw.replace(" ", "")
+
+
+def connection_config(target: str) -> dict:
+    """Bounded memory: memory_limit, and a temp_directory next to the database file for what spills."""
+    config = {"memory_limit": memory_limit()}
+    if target != ":memory:":
+        config["temp_directory"] = target + ".tmp"
+    return config
 
 
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -65,7 +93,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
                     f"Cannot create the folder for the database {target} ({exc.strerror or exc}); choose a "
                     "writable path with --db or RAPPORT_DB.") from exc
     try:
-        con = duckdb.connect(target, read_only=read_only)
+        con = duckdb.connect(target, read_only=read_only, config=connection_config(target))
     except duckdb.Error as exc:  # IO errors mostly; also e.g. a file written by a newer DuckDB
         if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
             raise DatabaseBusyError(

@@ -1,11 +1,13 @@
-"""The upload size limit, shared by the Data page and `ingest_file` (so the CLI obeys it too).
+"""The upload size limit of the Data page; `ingest_file` (so the CLI) obeys it only when it is set explicitly.
 
 Why a limit: an upload is held in RAM by Streamlit per session and copied to a temp
 file (transcoded once more for non-UTF-8 files) before DuckDB stages it, so a few
 files of several hundred MB can exhaust a small machine (2 cores, a few GB). The
 default, 200 MB, matches `server.maxUploadSize` in .streamlit/config.toml — keep
 the two equal: Streamlit refuses bigger uploads in the browser, this check refuses
-them everywhere else with a message naming the setting.
+them in the page with a message naming the setting. The CLI streams any size by default (DuckDB reads the
+file in chunks within its memory_limit and spills to disk): a load there obeys the limit only when
+RAPPORT_MAX_UPLOAD_MB is set, see `check_file_size`.
 """
 from __future__ import annotations
 
@@ -50,3 +52,11 @@ def check_upload_size(n_bytes: int, file_name: str) -> None:
             f"into smaller files (e.g. one per month), or raise the limit with the {ENV_VAR} environment "
             "variable (and server.maxUploadSize in .streamlit/config.toml) if the machine has the memory",
             file=file_name)
+
+
+def check_file_size(n_bytes: int, file_name: str) -> None:
+    """The limit for `ingest_file` (CLI and page alike): none unless RAPPORT_MAX_UPLOAD_MB is set explicitly.
+
+    The page checks the upload itself with `check_upload_size` (default 200 MB) before it copies it."""
+    if os.environ.get(ENV_VAR, "").strip():
+        check_upload_size(n_bytes, file_name)

@@ -93,7 +93,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
     chosen = kind or (mapping.kind if mapping else None)
     try:
         report(0.0, f"Reading {display}")
-        limits.check_upload_size(path.stat().st_size, display)
+        limits.check_file_size(path.stat().st_size, display)
         facts = file_facts(path, display)
         if not dry_run:
             # A cursor of its own: `con` may be the process-wide connection other sessions use at the same time.
