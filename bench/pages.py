@@ -33,6 +33,7 @@ import pstats
 import resource
 import statistics
 import sys
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -200,17 +201,32 @@ def profile_page(page: str, providers: list[str], top: int) -> None:
     at = open_page(page)
     at.run()
     at.multiselect(key="provider").set_value([providers[1 % len(providers)]])
-    profiler = cProfile.Profile()
-    profiler.enable()
-    at.run()
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(top)
-    print(out.getvalue())
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
-    print(out.getvalue())
+    # AppTest runs the script in its own thread (and findings uses a thread pool): profile every
+    # thread started during the run, each with its own profiler, and merge them.
+    profilers: list[cProfile.Profile] = []
+    thread_run = threading.Thread.run
+
+    def profiled_run(self) -> None:
+        profiler = cProfile.Profile()
+        profilers.append(profiler)
+        profiler.enable()
+        try:
+            thread_run(self)
+        finally:
+            profiler.disable()
+
+    threading.Thread.run = profiled_run
+    try:
+        at.run()
+    finally:
+        threading.Thread.run = thread_run
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        stats = pstats.Stats(profilers[0], stream=out)
+        for profiler in profilers[1:]:
+            stats.add(profiler)
+        stats.sort_stats(order).print_stats(top)
+        print(out.getvalue())
 
 
 def ms(seconds: float) -> str:
