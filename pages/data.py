@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import db, ingest, maintenance, rejects, sample
-from analytics.contracts import RELATIONSHIP_MODELS, UNASSIGNED
+from analytics.contracts import RELATIONSHIP_MODELS, UNASSIGNED, reporting_time_zone
 from analytics.engagements import (classify_engagements, engagement_register, register_change, register_versions,
                                    save_engagement_register, undo_last_register_change, unregistered_engagements)
 from ui import state, upload
@@ -33,6 +33,12 @@ if db.is_empty(con):
 st.header("Upload exports")
 st.caption("Interactions, provider scorecards (performance) or the engagement register, as CSV/TSV. "
            "Columns are recognised by name; check the mapping, try a dry run, then load.")
+try:
+    _zone = reporting_time_zone()
+    st.caption(plain(f"Reporting time zone: {_zone} (setting RAPPORT_TZ). Timestamps with an offset (Z, -04:00) "
+                     f"are converted to it; timestamps without one are read as {_zone} time."))
+except ValueError as exc:
+    st.error(plain(str(exc)))
 uploads = st.file_uploader("Drop CSV files here", type=["csv", "tsv", "txt"], accept_multiple_files=True,
                            key="data_uploads") or []
 upload.forget_removed(uploads)

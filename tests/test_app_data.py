@@ -403,3 +403,12 @@ def test_frames_shown_by_the_page_never_carry_blank_or_repeated_column_names():
     assert list(displayable(frame).columns) == ["x", "column 2", "column 3"]
     assert list(frame.columns) == ["x", "", ""]  # the input is left as it was
     assert mappable_columns(("x", "", "y", "x")) == ["x", "y"]
+
+
+def test_the_reporting_time_zone_is_shown_and_a_bad_one_is_one_sentence(fresh_db, monkeypatch):
+    monkeypatch.setenv("RAPPORT_TZ", "America/New_York")
+    assert "Reporting time zone: America/New_York" in _texts(_app(fresh_db, monkeypatch))
+    monkeypatch.setenv("RAPPORT_TZ", "Mars/Olympus_Mons")
+    at = _app(fresh_db, monkeypatch)
+    errors = [str(e.value).replace("\\", "") for e in at.error]  # shown escaped: no Markdown
+    assert any("Mars/Olympus_Mons" in e and "RAPPORT_TZ" in e for e in errors), errors

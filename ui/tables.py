@@ -25,7 +25,7 @@ BAND_LABELS = {"healthy": "Healthy", "watch": "Watch", "at risk": "At risk"}
 
 def model_label(model) -> str:
     if model is None or (isinstance(model, float) and model != model):
-        return MISSING
+        return "Model unknown"
     return MODEL_LABELS.get(str(model), str(model).capitalize())
 
 
