@@ -53,7 +53,7 @@ def test_uploaded_export_is_mapped_dry_run_loaded_and_moves_the_portfolio(app_ur
 
     page.get_by_role("button", name="Dry run").click()
     expect(page.get_by_test_id("stAlert").filter(has_text="Dry run of zephyr.csv")).to_contain_text(
-        f"{ROWS} interactions rows would load, 0 rejected")
+        f"{ROWS} interactions rows would load (0 rows rejected")
     wait_until_drawn(page)
     page.get_by_role("button", name="Load", exact=True).click()
     expect(page.get_by_test_id("stAlert").filter(has_text="loaded as batch")).to_contain_text(
