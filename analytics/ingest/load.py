@@ -107,6 +107,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
                                             "already loaded; nothing was changed.")
         report(0.05, "Detecting delimiter and header")
         layout = sniff_layout(path, facts.encoding, display)
+        limits.check_columns(len(layout.columns), display)
         chosen = chosen or mapping_rules.detect_kind(layout.columns)
         if chosen is None:
             raise IngestError(
@@ -178,29 +179,78 @@ def _stage(cur, readable: Path, display: str, layout: Layout) -> None:
     _run(cur, "create temp table rp_thr as select r, r - row_number() over (order by r) as t, "
               "row_number() over (order by r) as n, sum(_nl) over (order by r) as nl_cum, "
               "sum(_nl) over (order by r) - _nl as nl_prev from rp_bad")
+    # The ragged records before each staged row, found with one as-of join (not a subquery per row, which
+    # made a 20,000-column file run for minutes): per distinct t, the last ragged record's running counts.
+    _run(cur, "create temp table rp_thr_t as select t, max(n) as n, max(nl_cum) as nl_cum from rp_thr group by t")
     _run(cur, f"""create temp table rp_stage as
         with ordered as (
             select row_number() over (order by rowid) as _k, {newlines} as _nl, * from rp_raw
         ),
         indexed as (
-            select o.*, o._k + coalesce((select max(n) from rp_thr where t < o._k), 0) as _idx,
-                   coalesce(sum(_nl) over (order by _k rows between unbounded preceding and 1 preceding), 0)
+            select o.*, o._k + coalesce(a.n, 0) as _idx,
+                   coalesce(sum(o._nl) over (order by o._k rows between unbounded preceding and 1 preceding), 0)
                        as _nl_before,
-                   coalesce((select max(nl_cum) from rp_thr where t < o._k), 0) as _ragged_nl_before
-            from ordered o
+                   coalesce(a.nl_cum, 0) as _ragged_nl_before
+            from ordered o asof left join rp_thr_t a on o._k > a.t
         )
         select * exclude (_ragged_nl_before), $header + _idx + _nl_before + _ragged_nl_before as _line
         from indexed""", {"header": layout.header_line})
+    _run(cur, "drop table rp_raw")
+    _physical_lines(cur, readable, layout)
+
+
+def _physical_lines(cur, readable: Path, layout: Layout) -> None:
+    """Correct `_line` to the physical line whatever the blank lines, set-based.
+
+    DuckDB skips blank lines and does not count the newlines inside quoted fields, so the record counts
+    above drift after blank lines. Here the file is read once more as plain physical lines (blank = NULL);
+    a line starts a record when it is not blank and the quotes before it are balanced. DuckDB's reject
+    `line` counts "logical" lines (blank ones included, quoted newlines not), so the ragged records are
+    found among those; the rest, in order, are the staged rows `_k` = 1, 2, … When the two views disagree
+    (quoting DuckDB read differently, e.g. a stray quote inside a field) the counts above are kept.
+    rp_ragged_line(r, line) holds the physical line of each ragged record when the mapping holds.
+    """
+    _run(cur, "create temp table rp_ragged_line (r bigint, line bigint)")
+    try:
+        _run(cur, """create temp table rp_phys as select x from read_csv($path, header = false, skip = $skip,
+                     delim = chr(1), quote = '', escape = '', columns = {'x': 'VARCHAR'}, auto_detect = false,
+                     max_line_size = 33554432, strict_mode = false)""",
+             {"path": str(readable), "skip": layout.header_line})
+    except duckdb.Error:
+        return
+    _run(cur, """create temp table rp_logical as
+        with p as (select row_number() over (order by rowid) as pn, x, coalesce(length(x) - length(replace(x, '"', '')), 0) as q
+                   from rp_phys),
+        o as (select pn, x, coalesce(sum(q) over (order by pn rows between unbounded preceding and 1 preceding),
+                                     0) % 2 as open_before from p),
+        l as (select pn, x, row_number() over (order by pn) as r from o where open_before = 0)
+        select pn, r, r in (select r from rp_bad) as ragged from l where x is not null""")
+    _run(cur, "drop table rp_phys")
+    (staged, mapped, ragged, found) = cur.execute(
+        "select (select count(*) from rp_stage), (select count(*) from rp_logical where not ragged), "
+        "(select count(*) from rp_bad), (select count(*) from rp_logical where ragged)").fetchone()
+    if staged != mapped or ragged != found:
+        return
+    _run(cur, """create temp table rp_stage_lines as
+        with m as (select row_number() over (order by pn) as _k, pn from rp_logical where not ragged)
+        select s.* replace ($header + m.pn as _line) from rp_stage s join m using (_k)""",
+         {"header": layout.header_line})
+    _run(cur, "drop table rp_stage")
+    _run(cur, "alter table rp_stage_lines rename to rp_stage")
+    _run(cur, "insert into rp_ragged_line select r, $header + pn from rp_logical where ragged",
+         {"header": layout.header_line})
 
 
 def _ragged_rejects_sql() -> str:
     # A ragged record follows `t` staged rows; its physical line adds their embedded newlines
     # and those of the ragged records before it.
-    return """select $header + t.r + coalesce(s._nl_before + s._nl, 0) + t.nl_prev as line, '(whole row)' as "column",
+    return """select coalesce(g.line, $header + t.r + coalesce(s._nl_before + s._nl, 0) + t.nl_prev) as line,
+                     '(whole row)' as "column",
                      trim(b.csv_line, chr(10) || chr(13)) as value,
                      'the row has the wrong number of fields or broken quoting: ' || b.error_message as reason,
                      'row' as scope, cast(null as varchar) as field
-              from rp_thr t join rp_bad b using (r) left join rp_stage s on s._k = t.t"""
+              from rp_thr t join rp_bad b using (r) left join rp_stage s on s._k = t.t
+              left join rp_ragged_line g using (r)"""
 
 
 def _timestamp_spec(name: str, source: str, values: list[str], date_order: str | None) -> parse.ColumnSpec:
@@ -233,6 +283,16 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     if staged + ragged == 0:
         raise IngestError("the file has a header row but no data rows; expected at least one row under "
                           f"the headers {', '.join(repr(c) for c in layout.columns)}", file=display)
+    unterminated = _run(
+        cur, "select coalesce(g.line, $header + b.r) from rp_bad b left join rp_ragged_line g using (r) "
+        "where b.error_message ilike '%unterminated quote%' and position(chr(10) in trim(b.csv_line, chr(10) || "
+        "chr(13))) > 0 order by 1 limit 1", {"header": layout.header_line}).fetchone()
+    if unterminated:
+        # DuckDB reads everything after an unclosed quote as one field: the rows after it would vanish
+        raise IngestError("a quoted field opened on this line is never closed, so every line after it would be "
+                          "read as part of that one value; expected a closing double quote (\") before the end "
+                          "of the field. Close or remove the stray quote and load the file again",
+                          file=display, line=int(unterminated[0]))
 
     report(0.3, "Detecting value formats")
     columns = layout.columns
@@ -344,6 +404,12 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     rejects = cur.execute(f"select line, \"column\", value, reason, scope from rp_rejects "
                           f"order by line, \"column\" limit {REJECTS_SAMPLE}").df()
     rows_read = staged + ragged
+    accounted = fresh + rows_rejected + (clean - fresh) + rows_collapsed
+    if accounted != rows_read:
+        # every data row must end up loaded, rejected, duplicate or collapsed; the transaction rolls back
+        raise IngestError(f"{rows_read:,} data rows were read but {accounted:,} accounted for (loaded, rejected, "
+                          "duplicate or collapsed); nothing was loaded. This is a Rapport bug: please report it "
+                          "with the file's layout (delimiter, quoting, blank lines)", file=display)
     counts = dict(rows_read=int(rows_read), rows_loaded=int(fresh), rows_rejected=int(rows_rejected),
                   rows_duplicate=int(clean - fresh), values_rejected=int(values_rejected),
                   rows_collapsed=int(rows_collapsed))
