@@ -106,3 +106,28 @@ def test_3000_blank_lines_then_bad_rows_report_their_physical_lines(con, tmp_pat
     assert found == {(3003, "call start"), (3004, "(whole row)"), (3007, "aht"), (3009, "(whole row)")}
     stored = con.execute("select \"column\", line from rejects order by line").fetchall()
     assert [line for _, line in stored] == [3003, 3004, 3007, 3009]
+
+
+def test_a_preamble_with_a_quoted_newline_keeps_the_first_data_row(con, tmp_path):
+    # lines 1-2: one quoted title record; 3 blank; 4 header; 5 C1; 6 C2 bad date; 7 blank; 8 C3 ragged; 9 C4
+    text = ('"Report Q1\nfinal",x\n\ncall id,call start,vendor,aht\nC1,2024-01-01 09:00,Acme,300\n'
+            'C2,bad,Acme,300\n\nC3,2024-01-02 09:00\nC4,2024-01-02 09:00,Acme,300\n')
+    path = tmp_path / "titled.csv"
+    path.write_text(text, encoding="utf-8")
+    result = ingest_file(con, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
+    assert sorted(zip(result.rejects["line"].astype(int), result.rejects["column"])) == [
+        (6, "call start"), (8, "(whole row)")]
+    assert sorted(r for (r,) in con.execute("select interaction_id from interactions").fetchall()) == ["C1", "C4"]
+
+
+def test_an_unterminated_quote_mid_file_refuses_the_file_naming_its_line(con, tmp_path):
+    rows = [f"C{i},2024-01-0{1 + i},Acme,300" for i in range(8)]
+    rows[3] = 'C3,2024-01-04,"Acme,300'  # line 5: the quote never closes, lines 6-9 would vanish into it
+    path = tmp_path / "open.csv"
+    path.write_text("call id,call start,vendor,aht\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    version = db.data_version(con)
+    result = ingest_file(con, path)
+    assert result.status == "failed"
+    assert result.message.startswith("In file 'open.csv', row 5: a quoted field opened on this line is never closed")
+    assert db.data_version(con) == version and con.execute("select count(*) from interactions").fetchone() == (0,)

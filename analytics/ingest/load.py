@@ -157,23 +157,26 @@ def _stage(cur, readable: Path, display: str, layout: Layout) -> None:
     width = len(layout.columns)
     names = [f"c{i}" for i in range(width)]
     struct = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+    skip = _record_skip(cur, readable, layout, struct)
     try:
         _run(cur, f"""create temp table rp_raw as select * from read_csv($path, header = false, skip = $skip,
                  delim = $delim, quote = '"', escape = '"', columns = {struct}, auto_detect = false,
                  store_rejects = true, rejects_table = 'rp_reject_errors', rejects_scan = 'rp_reject_scans',
                  ignore_errors = true, max_line_size = 33554432)""",
-             {"path": str(readable), "skip": layout.header_line, "delim": layout.delimiter})
+             {"path": str(readable), "skip": skip,
+              "delim": layout.delimiter})
     except duckdb.Error as exc:
         raise IngestError(f"DuckDB could not read the file as {DELIMITER_NAMES[layout.delimiter]}-delimited "
                           f"text ({str(exc).splitlines()[0]})", file=display) from exc
     # One concat, not a sum per column: a 2,000-column file would exceed DuckDB's expression depth limit.
     joined = f"concat({', '.join(names)})"
     newlines = f"coalesce(length({joined}) - length(replace({joined}, chr(10), '')), 0)"
-    _run(cur, "create temp table rp_bad as select line - $header as r, any_value(error_type) as error_type, "
+    # r: the record's place after the skipped lines, counting blank lines but not quoted newlines
+    _run(cur, "create temp table rp_bad as select line - $skip as r, any_value(error_type) as error_type, "
               "any_value(error_message) as error_message, any_value(csv_line) as csv_line, "
               "coalesce(length(trim(any_value(csv_line), chr(10) || chr(13))) - length(replace(trim("
               "any_value(csv_line), chr(10) || chr(13)), chr(10), '')), 0) as _nl "
-              "from rp_reject_errors group by all", {"header": layout.header_line})
+              "from rp_reject_errors group by all", {"skip": skip})
     # Per ragged record: t = staged rows before it, n = ragged records up to it, and the embedded
     # newlines of ragged records up to it (nl_cum) — later lines shift by those too.
     _run(cur, "create temp table rp_thr as select r, r - row_number() over (order by r) as t, "
@@ -197,6 +200,32 @@ def _stage(cur, readable: Path, display: str, layout: Layout) -> None:
         from indexed""", {"header": layout.header_line})
     _run(cur, "drop table rp_raw")
     _physical_lines(cur, readable, layout)
+
+
+def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
+    """What to pass DuckDB's `skip` so that reading starts with the first data record.
+
+    `layout.header_line` counts physical lines, but when a preamble holds a quoted field with a newline
+    DuckDB skips records, and skipping header_line of them would drop the first data row. So the header row is
+    looked for with tiny reads (limit 1): the usual skip first, then fewer. The reads skip ragged records (a
+    strict read fails on any ragged row further on), which can only make a too-small skip look right, never a
+    too-large one: the largest skip that shows the header wins."""
+    if layout.header_line <= 1:
+        return layout.header_line
+    wanted = [c.strip() for c in layout.columns]
+    for skip in range(layout.header_line - 1, -1, -1):
+        try:
+            # a cursor of its own: a failed read would abort the load's transaction
+            with cur.cursor() as probe:
+                row = _run(probe, f"""select * from read_csv($path, header = false, skip = $skip, delim = $delim,
+                               quote = '"', escape = '"', columns = {struct}, auto_detect = false,
+                               ignore_errors = true, max_line_size = 33554432) limit 1""",
+                           {"path": str(readable), "skip": skip, "delim": layout.delimiter}).fetchone()
+        except duckdb.Error:
+            continue
+        if row and 2 * sum((v or "").strip() == w for v, w in zip(row, wanted)) >= len(wanted):
+            return skip + 1
+    return layout.header_line
 
 
 def _physical_lines(cur, readable: Path, layout: Layout) -> None:
