@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import duckdb
 import numpy as np
@@ -21,7 +22,7 @@ from analytics.claims import MIN_ENGAGEMENTS as CLAIM_MIN_ENGAGEMENTS
 from analytics.claims import PREMIUM_CLAIMS, claim_check
 from analytics.filters import Filters
 from analytics.formatting import format_band_value, format_delta
-from analytics.health import health_overview
+from analytics.health import health_overview, latest_health
 from analytics.insight import channel_mix, reason_movers, seasonality, window_label
 from analytics.kpi_frames import kpi_frame
 from analytics.premium import PARTNERSHIP, TRANSACTIONAL, trajectory
@@ -206,9 +207,13 @@ def quality_trajectory(con: duckdb.DuckDBPyConnection, filters: Filters) -> list
                     int(t["n_engagements"] + p["n_engagements"]))]
 
 
-def at_risk_engagements(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
-    """Engagements whose health in the latest quarter is in the 'at risk' band."""
-    overview = health_overview(con, filters, grain="quarter")
+def at_risk_engagements(con: duckdb.DuckDBPyConnection, filters: Filters, *,
+                        health: pd.DataFrame | None = None) -> list[Finding]:
+    """Engagements whose health in the latest quarter is in the 'at risk' band.
+
+    `health`: the quarterly `health_scores(con, filters)` frame (default weights) when the caller
+    already has it — a page showing the health table too computes the scores once."""
+    overview = health_overview(con, filters, grain="quarter") if health is None else latest_health(health)
     if overview.empty:
         return []
     latest = overview["period"].max()
@@ -311,8 +316,12 @@ FINDERS = (channel_shift, reason_shift, partnership_premiums, quality_trajectory
            vendor_gaps, busiest_month, attrition_dips)
 
 
-def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8) -> pd.DataFrame:
+def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8,
+             health: pd.DataFrame | None = None) -> pd.DataFrame:
     """The most interesting statements the data supports, most interesting first.
+
+    `health`: optionally the quarterly `health_scores(con, filters)` frame with default weights,
+    already computed by the caller (the same findings, without scoring health a second time).
 
     Returns at most `limit` rows with columns ``kind`` (channel_shift, reason_shift,
     partnership_premium, trajectory, at_risk, vendor_gap, seasonality, attrition_quality),
@@ -329,8 +338,10 @@ def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8
         with con.cursor() as cur:
             return finder(cur, filters)
 
+    finders = [partial(f, health=health) if f is at_risk_engagements and health is not None else f
+               for f in FINDERS]
     with ThreadPoolExecutor(max_workers=FINDER_THREADS) as pool:
-        per_finder = list(pool.map(run, FINDERS))
+        per_finder = list(pool.map(run, finders))
     found = [f for results in per_finder for f in results]
     frame = pd.DataFrame([asdict(f) for f in found], columns=[*COLUMNS, "interest"])
     frame = frame.sort_values("interest", ascending=False, kind="stable").head(limit)

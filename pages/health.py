@@ -29,6 +29,8 @@ with st.expander("Pillar weights — equal by default; drag to see the scores up
 if not any(weights.values()):
     st.warning("All pillar weights are zero — equal weights are used until one is raised.")
     weights = None
+elif all(w == 1.0 for w in weights.values()):
+    weights = None  # the default: the same cached scores as the Overview's
 
 with state.section("the scorecard"):
     scores = analysis(health_scores, current, grain=GRAIN, weights=weights)

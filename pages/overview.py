@@ -5,7 +5,7 @@ import streamlit as st
 from analytics import kpis
 from analytics.findings import findings
 from analytics.formatting import delta_color, format_change, format_period, format_value
-from analytics.health import health_overview
+from analytics.health import health_scores, latest_health
 from analytics.trends import data_freshness, kpi_tiles
 from ui import coverage, drill, exports, filters, state, tables
 from ui.cached import analysis
@@ -47,7 +47,9 @@ with state.section("the KPI tiles"):
 
 with state.section("engagement health"):
     st.subheader("Engagement health")
-    health = analysis(health_overview, current, grain="quarter")
+    # The same cache entry as the Health page's scores at default weights; findings reuse it too.
+    scores = analysis(health_scores, current, grain="quarter", weights=None)
+    health = latest_health(scores)
     if health.empty:
         st.info("No engagement has scored KPIs within these filters — widen the dates or clear a filter.")
     else:
@@ -77,7 +79,7 @@ with state.section("engagement health"):
 
 with state.section("the findings"):
     st.subheader("Top findings")
-    found = analysis(findings, current, limit=6)
+    found = analysis(findings, current, limit=6, given={"health": scores})
     if found.empty:
         st.caption("Nothing stands out within these filters.")
     columns = st.columns(2)

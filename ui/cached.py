@@ -45,20 +45,24 @@ def data_version() -> int:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_call(_fn: Callable[..., pd.DataFrame], name: str, path: str, version: int, args: tuple,
-                 kwargs: tuple) -> Any:
+                 kwargs: tuple, _given: dict[str, Any] | None = None) -> Any:
     unpacked = {k: dict(v[1]) if isinstance(v, tuple) and v[:1] == ("__dict__",) else v for k, v in kwargs}
     with connection().cursor() as cur:
-        return _fn(cur, *args, **unpacked)
+        return _fn(cur, *args, **unpacked, **(_given or {}))
 
 
-def analysis(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def analysis(fn: Callable[..., Any], *args: Any, given: dict[str, Any] | None = None, **kwargs: Any) -> Any:
     """Call `fn(con, *args, **kwargs)` through the cache; the key changes whenever the data does.
 
     Arguments are small values (Filters, strings, numbers, tuples, dicts of numbers),
     so hashing them is cheap; a dict travels as a sorted tuple and is rebuilt.
+
+    `given`: keyword arguments that are other analyses' results for the same data and filters
+    (e.g. ``{"health": scores}``), which `fn` reuses instead of computing them again. They are
+    derived from the key's own values, so they stay out of the key (and are never hashed).
     """
     name = f"{fn.__module__}.{fn.__qualname__}"
     packed = tuple(sorted(
         (k, ("__dict__", tuple(sorted(v.items()))) if isinstance(v, dict) else v) for k, v in kwargs.items()
     ))
-    return _cached_call(fn, name, str(db.database_path()), data_version(), args, packed)
+    return _cached_call(fn, name, str(db.database_path()), data_version(), args, packed, _given=given)
