@@ -93,11 +93,23 @@ def band_verdict(low: float, high: float, band_low: float, band_high: float, p_a
     return placed
 
 
-def _premium_row(con: duckdb.DuckDBPyConnection, claim: PremiumClaim, filters: Filters) -> dict:
+def _values_reader(con: duckdb.DuckDBPyConnection, filters: Filters):
+    """`relationship_year_values` for this claim check, each KPI read once (quality serves two claims)."""
+    read: dict[str, pd.DataFrame] = {}
+
+    def values_of(kpi_id: str) -> pd.DataFrame:
+        if kpi_id not in read:
+            read[kpi_id] = relationship_year_values(con, kpi_id, filters)
+        return read[kpi_id]
+    return values_of
+
+
+def _premium_row(con: duckdb.DuckDBPyConnection, claim: PremiumClaim, filters: Filters, values_of=None) -> dict:
     expected = f"+{claim.low:g}–{claim.high:g} %"
+    values_of = values_of or _values_reader(con, filters)
     kpi_id, values = claim.kpi_ids[0], pd.DataFrame()
     for candidate in claim.kpi_ids:
-        found = relationship_year_values(con, candidate, filters)
+        found = values_of(candidate)
         if not found.empty:
             kpi_id, values = candidate, found
             break
@@ -125,14 +137,14 @@ def _premium_row(con: duckdb.DuckDBPyConnection, claim: PremiumClaim, filters: F
     return row
 
 
-def _trajectory_row(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
+def _trajectory_row(con: duckdb.DuckDBPyConnection, filters: Filters, values_of=None) -> dict:
     k = kpis.kpi(TRAJECTORY_KPI)
     expected = (f"transactional within ±{PLATEAU_PCT:g} %/yr after year {TRAJECTORY_AFTER_YEAR} (or falling); "
                 "partnerships rising")
     row = {"claim": TRAJECTORY_CLAIM, "kpi": k.id, "expected": expected, "band_low": -PLATEAU_PCT,
            "band_high": PLATEAU_PCT, "measured": np.nan, "ci_low": np.nan, "ci_high": np.nan, "confidence": 0.90,
            "n_partnership": 0, "n_transactional": 0, "p_value": np.nan, "partnership_improving": False}
-    values = relationship_year_values(con, k.id, filters)
+    values = (values_of or _values_reader(con, filters))(k.id)
     traj = trajectory(con, k.id, filters, after_year=TRAJECTORY_AFTER_YEAR, plateau_margin_pct=PLATEAU_PCT,
                       values=values).set_index("relationship_model")
     for model, column in ((PARTNERSHIP, "n_partnership"), (TRANSACTIONAL, "n_transactional")):
@@ -172,8 +184,9 @@ def claim_check(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFram
     ``n_partnership``, ``n_transactional`` (engagements), ``p_value`` (no difference),
     ``p_adjusted`` (Holm over the four claims), ``verdict`` (one of `VERDICTS`) and ``detail``.
     """
-    rows = [_premium_row(con, claim, filters) for claim in PREMIUM_CLAIMS]
-    rows.append(_trajectory_row(con, filters))
+    values_of = _values_reader(con, filters)
+    rows = [_premium_row(con, claim, filters, values_of) for claim in PREMIUM_CLAIMS]
+    rows.append(_trajectory_row(con, filters, values_of))
     adjusted = stats.holm([r["p_value"] for r in rows])
     for row, p_adj in zip(rows, adjusted):
         row["p_adjusted"] = p_adj

@@ -366,7 +366,8 @@ _ESTIMATE_FIELDS = ["premium_pct", "ci_low", "ci_high", "diff_abs", "diff_ci_low
                     "p_value", "q_value", "method"]
 
 
-def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) -> list[dict]:
+def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters, *,
+                   values: pd.DataFrame | None = None) -> list[dict]:
     """The premium JSON contract (``report premium --json``): one dict per relationship year with
     ``kpi``, ``relationship_year``, ``partnership``, ``transactional``, ``premium_pct``, ``ci_low``,
     ``ci_high``, ``diff_abs``, ``diff_ci_low``, ``diff_ci_high``, ``diff_unit``, ``n_partnership``,
@@ -374,8 +375,9 @@ def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters
     ``q_value``, ``method``, ``left_partnership``, ``left_transactional``, ``too_few_to_estimate``, and
     the same estimate fields under ``adjusted`` (`adjusted_premium`, plus ``adjusts_for``) and
     ``balanced`` (`balanced_premium`, plus ``window``; null for years outside the window).
-    NaN is null: a year with too few clusters has null estimates, never numbers."""
-    values = relationship_year_values(con, kpi_id, filters)
+    NaN is null: a year with too few clusters has null estimates, never numbers. `values`: the
+    `relationship_year_values` frame when the caller already has it."""
+    values = relationship_year_values(con, kpi_id, filters) if values is None else values
     plain = premium_by_relationship_year(con, kpi_id, filters, values=values)
     adjusted = adjusted_premium(con, kpi_id, filters, values=values).set_index("relationship_year")
     balanced = balanced_premium(con, kpi_id, filters, values=values).set_index("relationship_year")
@@ -396,15 +398,17 @@ def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters
     return out
 
 
-def model_curves(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) -> pd.DataFrame:
+def model_curves(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters, *,
+                 values: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each model's mean curve over relationship years, with a 95 % t band over clusters.
 
     Returns one row per model × relationship year with data, columns ``kpi``,
     ``relationship_model``, ``relationship_year``, ``mean`` (of cluster values), ``ci_low``,
     ``ci_high`` (NaN with fewer than 2 clusters), ``n`` (engagements) and ``units`` (clusters).
+    `values`: the `relationship_year_values` frame when the caller already has it.
     """
     k = kpis.kpi(kpi_id)
-    values = relationship_year_values(con, kpi_id, filters)
+    values = relationship_year_values(con, kpi_id, filters) if values is None else values
     units = unit_values(values)
     rows = []
     for (model, year), group in units.groupby(["relationship_model", "relationship_year"], sort=True):

@@ -6,7 +6,8 @@ import streamlit as st
 from analytics import kpis
 from analytics.claims import claim_check
 from analytics.premium import (ADJUSTED_TEXT, MIN_UNITS, NO_RELATIVE, calendar_yoy, model_curves,
-                               premium_by_relationship_year, premium_report, premium_table, trajectory)
+                               premium_by_relationship_year, premium_report, premium_table,
+                               relationship_year_values, trajectory)
 from charts.premium import (build_calendar_yoy_chart, build_model_curves_chart, build_premium_chart,
                             build_trajectory_chart)
 from ui import coverage, filters, state
@@ -35,18 +36,20 @@ st.caption("Engagements are aligned on their relationship year (year 1 = the fir
            "(table below) removes provider, tenure, calendar-year and volume differences, nothing more. "
            "See *How the premium is computed* at the bottom of the page (docs/METHODS.md).")
 coverage.unknown_model_note()
+# Read once: the curves, the premium, its table and the trajectory all start from these values.
+shared = {"values": analysis(relationship_year_values, kpi_id, current)}
 
 left, right = st.columns(2)
 with left, state.section("the model curves"):
     st.subheader(f"{k.label} by relationship year")
-    curves = analysis(model_curves, kpi_id, current)
+    curves = analysis(model_curves, kpi_id, current, given=shared)
     if curves.empty:
         st.info("No engagements with this KPI and a relationship model — check the engagement register on Data.")
     else:
         draw(build_model_curves_chart(curves, k))
 with right, state.section("the premium per year"):
     st.subheader("Partnership premium per year")
-    premium = analysis(premium_by_relationship_year, kpi_id, current)
+    premium = analysis(premium_by_relationship_year, kpi_id, current, given=shared)
     if premium.empty:
         st.info("Needs both partnership and transactional engagements within the filters.")
     else:
@@ -59,7 +62,7 @@ with right, state.section("the premium per year"):
 
 with state.section("the premium table"):
     st.subheader("Premium per relationship year: unadjusted, adjusted and balanced cohort")
-    report = analysis(premium_report, kpi_id, current)
+    report = analysis(premium_report, kpi_id, current, given=shared)
     if report:
         window = next((y["balanced"]["window"] for y in report if y.get("balanced")), None)
         st.dataframe(premium_table(report), hide_index=True, width="stretch")
@@ -79,7 +82,7 @@ with left, state.section("the calendar year-over-year view"):
         draw(build_calendar_yoy_chart(yoy))
 with right, state.section("the trajectory after year three"):
     st.subheader("Trajectory after year three")
-    path = analysis(trajectory, kpi_id, current)
+    path = analysis(trajectory, kpi_id, current, given=shared)
     if path.empty:
         st.info("Needs engagements older than three years.")
     else:
