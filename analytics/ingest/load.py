@@ -185,6 +185,8 @@ def _stage(cur, readable: Path, display: str, layout: Layout) -> None:
     # The ragged records before each staged row, found with one as-of join (not a subquery per row, which
     # made a 20,000-column file run for minutes): per distinct t, the last ragged record's running counts.
     _run(cur, "create temp table rp_thr_t as select t, max(n) as n, max(nl_cum) as nl_cum from rp_thr group by t")
+    _physical_lines(cur, readable, layout)
+    # one pass: the physical line from rp_line_map when the two reads agree, else the record counts
     _run(cur, f"""create temp table rp_stage as
         with ordered as (
             select row_number() over (order by rowid) as _k, {newlines} as _nl, * from rp_raw
@@ -196,10 +198,10 @@ def _stage(cur, readable: Path, display: str, layout: Layout) -> None:
                    coalesce(a.nl_cum, 0) as _ragged_nl_before
             from ordered o asof left join rp_thr_t a on o._k > a.t
         )
-        select * exclude (_ragged_nl_before), $header + _idx + _nl_before + _ragged_nl_before as _line
-        from indexed""", {"header": layout.header_line})
+        select i.* exclude (_ragged_nl_before),
+               coalesce($header + m.pn, $header + _idx + _nl_before + _ragged_nl_before) as _line
+        from indexed i left join rp_line_map m using (_k)""", {"header": layout.header_line})
     _run(cur, "drop table rp_raw")
-    _physical_lines(cur, readable, layout)
 
 
 def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
@@ -236,10 +238,11 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> None:
     a line starts a record when it is not blank and the quotes before it are balanced. DuckDB's reject
     `line` counts "logical" lines (blank ones included, quoted newlines not), so the ragged records are
     found among those; the rest, in order, are the staged rows `_k` = 1, 2, … When the two views disagree
-    (quoting DuckDB read differently, e.g. a stray quote inside a field) the counts above are kept.
-    rp_ragged_line(r, line) holds the physical line of each ragged record when the mapping holds.
+    (quoting DuckDB read differently, e.g. a stray quote inside a field) the record counts are kept.
+    Fills rp_line_map(_k, pn) and rp_ragged_line(r, line) when the mapping holds; both stay empty otherwise.
     """
     _run(cur, "create temp table rp_ragged_line (r bigint, line bigint)")
+    _run(cur, "create temp table rp_line_map (_k bigint, pn bigint)")
     try:
         _run(cur, """create temp table rp_phys as select x from read_csv($path, header = false, skip = $skip,
                      delim = chr(1), quote = '', escape = '', columns = {'x': 'VARCHAR'}, auto_detect = false,
@@ -256,16 +259,11 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> None:
         select pn, r, r in (select r from rp_bad) as ragged from l where x is not null""")
     _run(cur, "drop table rp_phys")
     (staged, mapped, ragged, found) = cur.execute(
-        "select (select count(*) from rp_stage), (select count(*) from rp_logical where not ragged), "
+        "select (select count(*) from rp_raw), (select count(*) from rp_logical where not ragged), "
         "(select count(*) from rp_bad), (select count(*) from rp_logical where ragged)").fetchone()
     if staged != mapped or ragged != found:
         return
-    _run(cur, """create temp table rp_stage_lines as
-        with m as (select row_number() over (order by pn) as _k, pn from rp_logical where not ragged)
-        select s.* replace ($header + m.pn as _line) from rp_stage s join m using (_k)""",
-         {"header": layout.header_line})
-    _run(cur, "drop table rp_stage")
-    _run(cur, "alter table rp_stage_lines rename to rp_stage")
+    _run(cur, "insert into rp_line_map select row_number() over (order by pn), pn from rp_logical where not ragged")
     _run(cur, "insert into rp_ragged_line select r, $header + pn from rp_logical where ragged",
          {"header": layout.header_line})
 
