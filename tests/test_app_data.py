@@ -412,3 +412,22 @@ def test_the_reporting_time_zone_is_shown_and_a_bad_one_is_one_sentence(fresh_db
     at = _app(fresh_db, monkeypatch)
     errors = [str(e.value).replace("\\", "") for e in at.error]  # shown escaped: no Markdown
     assert any("Mars/Olympus_Mons" in e and "RAPPORT_TZ" in e for e in errors), errors
+
+
+
+def test_a_model_change_recorded_on_the_page_is_dated_in_the_history(fresh_db, monkeypatch):
+    import datetime
+
+    at = _app(fresh_db, monkeypatch)
+    _seed_portfolio(at)
+    at.run()
+    at.selectbox(key="model_change_engagement").select_index(1)  # Beta · Bank, transactional since 2023-01-01
+    at.selectbox(key="model_change_model").set_value("partnership")
+    at.date_input(key="model_change_date").set_value(datetime.date(2024, 7, 1))
+    at.button[[b.label for b in at.button].index("Record model change")].click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    rows = _connection().execute("select relationship_model, effective_from from engagement_models "
+                                 "where provider = 'Beta' order by effective_from").fetchall()
+    assert rows == [("transactional", datetime.date(2023, 1, 1)), ("partnership", datetime.date(2024, 7, 1))]
+    assert "Beta · Bank runs as partnership from 2024-07-01." in _texts(at)
