@@ -242,7 +242,8 @@ def main() -> None:
     parser.add_argument("--profile", metavar="PAGE", help="cProfile one filter change of PAGE instead")
     parser.add_argument("--top", type=int, default=35, help="functions printed by --profile")
     args = parser.parse_args()
-    paths = args.db or [str(ROOT / "bench/out/bench.duckdb")]
+    # absolute: the run moves into the repository (the app's pages are found from there)
+    paths = [str(Path(p).resolve()) for p in args.db or [ROOT / "bench/out/bench.duckdb"]]
     for path in paths:
         if not Path(path).exists():
             sys.exit(f"{path} does not exist: build it with bench/queries.py or "
