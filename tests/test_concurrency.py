@@ -14,6 +14,7 @@ however slow the machine is.
 """
 from __future__ import annotations
 
+import builtins
 import subprocess
 import sys
 import threading
@@ -47,9 +48,22 @@ def _export(prefix: str, month: int, rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+_COMPILE = builtins.compile
+_COMPILE_LOCK = threading.RLock()
+
+
+def _serialised_compile(*args, **kwargs):
+    # CPython 3.11 can raise "SystemError: AST constructor recursion depth mismatch" when threads build or
+    # compile ASTs at the same moment (each AppTest session compiles its page scripts in its own thread).
+    # Not Rapport's code and not what this test is about, so compilation — and only that — is serialised.
+    with _COMPILE_LOCK:
+        return _COMPILE(*args, **kwargs)
+
+
 @pytest.fixture
 def shared_database(tmp_path, monkeypatch):
     """A database file with a small sample portfolio, RAPPORT_DB pointing at it, fresh Streamlit caches."""
+    monkeypatch.setattr(builtins, "compile", _serialised_compile)
     path = tmp_path / "shared.duckdb"
     con = db.connect(path)
     sample.generate(con, interactions=SAMPLE_INTERACTIONS)
