@@ -88,6 +88,8 @@ def test_every_presented_section_fits_a_1280_by_720_screen_share(app_url: str, b
         # chart text on screen is at least 14 px (axis labels are SVG text in Vega's renderer)
         page.get_by_role("radio", name="At a glance", exact=True).click()
         wait_until_drawn(page)
+        # Vega renders the SVG after the element appears: wait for its text (an auto-waiting locator)
+        expect(page.locator('[data-testid="stVegaLiteChart"] svg text').first).to_be_visible()
         sizes = page.locator('[data-testid="stVegaLiteChart"] svg text').evaluate_all(
             "els => els.filter(e => e.textContent.trim()).map(e => parseFloat(getComputedStyle(e).fontSize))")
         assert sizes and min(sizes) >= 14, sorted(set(sizes))
