@@ -130,9 +130,9 @@ def newcombe_difference(k1, n1, k2, n2, *, confidence: float = CONFIDENCE) -> tu
     return low, high
 
 
-def holm(p_values) -> np.ndarray:
-    """Holm step-down adjusted p-values (family-wise error control); NaN stays NaN and is not
-    counted in the family."""
+def _adjust_family(p_values, step) -> np.ndarray:
+    """Apply a step-wise multiplicity adjustment to the finite p-values; NaN stays NaN and is not
+    counted in the family. `step(sorted_p, m)` returns the adjusted values in ascending-p order."""
     p = np.asarray(p_values, dtype="float64")
     out = np.full(p.shape, np.nan)
     ok = np.isfinite(p)
@@ -141,30 +141,21 @@ def holm(p_values) -> np.ndarray:
         return out
     values = p[ok]
     order = np.argsort(values, kind="stable")
-    adjusted = np.maximum.accumulate(values[order] * (m - np.arange(m)))
     result = np.empty(m)
-    result[order] = np.minimum(adjusted, 1.0)
+    result[order] = np.minimum(step(values[order], m), 1.0)
     out[ok] = result
     return out
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm step-down adjusted p-values (family-wise error control); NaN stays NaN."""
+    return _adjust_family(p_values, lambda ranked, m: np.maximum.accumulate(ranked * (m - np.arange(m))))
 
 
 def benjamini_hochberg(p_values) -> np.ndarray:
-    """Benjamini–Hochberg q-values (false-discovery-rate control); NaN stays NaN and is not
-    counted in the family."""
-    p = np.asarray(p_values, dtype="float64")
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    values = p[ok]
-    order = np.argsort(values, kind="stable")
-    ranked = values[order] * m / np.arange(1, m + 1)
-    q = np.minimum.accumulate(ranked[::-1])[::-1]
-    result = np.empty(m)
-    result[order] = np.minimum(q, 1.0)
-    out[ok] = result
-    return out
+    """Benjamini–Hochberg q-values (false-discovery-rate control); NaN stays NaN."""
+    return _adjust_family(
+        p_values, lambda ranked, m: np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1])
 
 
 def row_slopes(matrix: np.ndarray, years: np.ndarray) -> np.ndarray:
