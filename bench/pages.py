@@ -282,7 +282,8 @@ def main() -> None:
             if r is None:
                 continue
             summary[name][page] = r
-            print(f"{page:10} {ms(r['cold']):>7} {ms(r['p50']):>7} {ms(r['max']):>7} {r['p50'] / r['cal']:6.1f} {ms(r['cpu']):>6} | "
+            print(f"{page:10} {ms(r['cold']):>7} {ms(r['p50']):>7} {ms(r['max']):>7} "
+                  f"{r['p50'] / r['cal']:6.1f} {ms(r['cpu']):>6} | "
                   f"{ms(r['analyses']):>8} {ms(r['build']):>6} {ms(r['draw']):>6} {ms(r['rest']):>6}"
                   f"   cal {ms(r['cal'])}")
             if args.detail:
