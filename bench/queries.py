@@ -121,7 +121,8 @@ def main() -> None:
         start = time.perf_counter()
         with db.connect(path) as con:
             sample.generate(con, interactions=args.interactions, engagements=args.engagements)
-        print(f"built {path} with {args.interactions:,} interactions, {args.engagements} engagements in {time.perf_counter() - start:.0f} s")
+        print(f"built {path} with {args.interactions:,} interactions, {args.engagements} engagements "
+              f"in {time.perf_counter() - start:.0f} s")
 
     con = db.connect(path)
     n = con.execute("select count(*) from interactions").fetchone()[0]
