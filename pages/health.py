@@ -44,19 +44,7 @@ with state.section("the scorecard"):
     st.caption("Select a row to open that engagement's QBR with these filters. Health is 0–100 against "
                "targets: healthy ≥ 70, watch 50–70, at risk < 50.")
     table = tables.health_table(overview)
-    picked = st.dataframe(
-        table, hide_index=True, width="stretch", key="scorecard", on_select="rerun", selection_mode="single-row",
-        column_order=["Engagement", "Model", "Health", "Status", "Change", "History"],
-        column_config={
-            "Engagement": st.column_config.TextColumn("Engagement", width="large"),
-            "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="%.1f"),
-            "Change": st.column_config.TextColumn("Change",
-                                                  help="Change in health score since the prior quarter, in points."),
-            "History": st.column_config.BarChartColumn("History", y_min=0, y_max=100, width="small",
-                                                       help="Health score of the recent quarters."),
-        },
-    )
-    rows = picked.selection.rows if picked is not None else []
+    rows = tables.show_health_table(table, key="scorecard", trend="bar")
     if rows:
         drill.open_qbr(str(table.iloc[rows[0]]["Provider"]), str(table.iloc[rows[0]]["Account"]))
 

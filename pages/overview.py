@@ -57,22 +57,9 @@ with state.section("engagement health"):
         latest = ", ".join(dict.fromkeys(shown["Latest"]))
         st.caption(f"Each engagement's latest scored quarter ({latest}). Select a row to open that engagement's "
                    "QBR with these filters. Health is 0–100 against targets: healthy ≥ 70, watch 50–70, at risk < 50.")
-        picked = st.dataframe(
-            shown, hide_index=True, width="stretch", key=HEALTH_TABLE_KEY, on_select="rerun",
-            selection_mode="single-row",
-            column_order=["Engagement", "Model", "Health", "Status", "Change", "History"],
-            column_config={
-                "Engagement": st.column_config.TextColumn("Engagement", width="large"),
-                "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="%.1f"),
-                "Change": st.column_config.TextColumn("Change",
-                                                      help="Change in health score since the prior quarter, in points."),
-                "History": st.column_config.LineChartColumn("Trend", y_min=0, y_max=100, width="small",
-                                                            help="Health score of the last 8 quarters."),
-            },
-        )
+        rows = tables.show_health_table(shown, key=HEALTH_TABLE_KEY, trend="line")
         exports.table_download(shown.drop(columns=["History"]), key="dl_health_table_csv",
                                file_name="engagement-health.csv")
-        rows = picked.selection.rows if picked is not None else []
         if rows:
             chosen = shown.iloc[rows[0]]
             drill.open_qbr(str(chosen["Provider"]), str(chosen["Account"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import streamlit as st
 
 from analytics import kpis
 from analytics.health import band as _band
@@ -85,3 +86,27 @@ def freshness_table(freshness: pd.DataFrame) -> pd.DataFrame:
         "To": [format_date(d) for d in freshness["last_date"]],
         "Last loaded": [format_datetime(t) for t in freshness["last_loaded_at"]],
     })
+
+
+def show_health_table(shown: pd.DataFrame, *, key: str, trend: str) -> list[int]:
+    """Draw a `health_table` frame as a selectable table; returns the selected row positions.
+
+    `trend` is "line" (the Overview's 8-quarter sparkline) or "bar" (the Health page's history)."""
+    if trend == "line":
+        history = st.column_config.LineChartColumn("Trend", y_min=0, y_max=100, width="small",
+                                                   help="Health score of the last 8 quarters.")
+    else:
+        history = st.column_config.BarChartColumn("History", y_min=0, y_max=100, width="small",
+                                                  help="Health score of the recent quarters.")
+    picked = st.dataframe(
+        shown, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
+        column_order=["Engagement", "Model", "Health", "Status", "Change", "History"],
+        column_config={
+            "Engagement": st.column_config.TextColumn("Engagement", width="large"),
+            "Health": st.column_config.ProgressColumn("Health", min_value=0, max_value=100, format="%.1f"),
+            "Change": st.column_config.TextColumn("Change",
+                                                  help="Change in health score since the prior quarter, in points."),
+            "History": history,
+        },
+    )
+    return list(picked.selection.rows) if picked is not None else []
