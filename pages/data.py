@@ -7,8 +7,7 @@ from analytics import db, ingest, maintenance, rejects, sample
 from analytics.contracts import RELATIONSHIP_MODELS, UNASSIGNED, reporting_time_zone
 from analytics.engagements import (classify_engagements, engagement_register, register_change, register_versions,
                                    save_engagement_register, undo_last_register_change, unregistered_engagements)
-from analytics.model_history import ModelHistoryError, model_history, record_model_change
-from ui import state, upload
+from ui import model_changes, state, upload
 from ui.cached import connection, cursor
 from ui.markdown import plain
 
@@ -225,38 +224,7 @@ if len(versions):
         st.rerun()
 
 # ---- model changes -------------------------------------------------------------------------------
-st.subheader("Relationship model changes")
-st.caption("A deal upgraded from transactional to partnership (or back) on a date: the premium counts every "
-           "month before that date under the old model and every month from it under the new one.")
-if len(register):
-    engagements_list = [(p, a) for p, a in register[["provider", "account"]].itertuples(index=False)]
-    with st.form("model_change", border=False):
-        pick_col, model_col, date_col = st.columns([3, 2, 2])
-        index = pick_col.selectbox("Engagement", range(len(engagements_list)), key="model_change_engagement",
-                                   format_func=lambda i: f"{engagements_list[i][0]} · {engagements_list[i][1]}")
-        chosen = engagements_list[index]
-        new_model = model_col.selectbox("Model from that day", list(RELATIONSHIP_MODELS), key="model_change_model",
-                                        format_func=str.capitalize)
-        effective = date_col.date_input("Effective from", key="model_change_date", format="YYYY-MM-DD")
-        if st.form_submit_button("Record model change", icon=":material/swap_horiz:"):
-            try:
-                record_model_change(con, chosen[0], chosen[1], new_model, effective)
-            except ModelHistoryError as exc:
-                st.error(plain(str(exc)), icon=":material/error:")
-            else:
-                st.session_state["data_flash"] = (f"{chosen[0]} · {chosen[1]} runs as {new_model} from "
-                                                  f"{effective:%Y-%m-%d}.")
-                st.rerun()
-    history = model_history(con)
-    changed = history.groupby(["provider", "account"])["relationship_model"].transform("size") > 1
-    if changed.any():
-        shown = history[changed].assign(
-            relationship_model=lambda f: f["relationship_model"].str.capitalize(),
-            effective_from=lambda f: f["effective_from"].map(lambda d: f"{d:%Y-%m-%d}"),
-            effective_to=lambda f: f["effective_to"].map(lambda d: "" if d is None or d != d else f"{d:%Y-%m-%d}"))
-        st.dataframe(shown.rename(columns={"provider": "Provider", "account": "Account",
-                                           "relationship_model": "Model", "effective_from": "From",
-                                           "effective_to": "Until"}), hide_index=True)
+model_changes.section(con, register)
 
 # ---- backup --------------------------------------------------------------------------------------
 st.header("Backup")
