@@ -27,6 +27,7 @@ import pytest
 from analytics import contracts, db, insight, kpis, maintenance
 from analytics.__main__ import main as cli_main
 from analytics.filters import Filters
+from analytics.ingest import batches
 from analytics.ingest.load import ingest_file
 from analytics.kpi_frames import kpi_frame
 from analytics.trends import data_freshness
@@ -437,3 +438,21 @@ def test_the_job_reads_a_catalog_table_and_rebuilds_one_month_alike(generated_jo
             full["tables"][table]["partitions"]["2025-04"]["contacts"]
         assert math.isclose(manifest["tables"][table]["partitions"]["2025-04"]["cost_sum"],
                             full["tables"][table]["partitions"]["2025-04"]["cost_sum"], rel_tol=REL)
+
+
+def test_dropping_an_import_removes_its_rollups_and_the_rollups_source(tmp_path, spark_out):
+    con = db.connect(tmp_path / "drop.duckdb")
+    try:
+        first = contract.import_rollups(con, spark_out)
+        second = contract.import_rollups(con, spark_out, months=("2025-02",))
+        february = con.execute("select count(*) from rollup_daily where batch_id = ?", [second.batch_id]).fetchone()[0]
+        assert batches.drop_batch(con, second.batch_id) == february
+        assert con.execute("select count(*) from rollup_daily where batch_id = ?", [second.batch_id]).fetchone() == (0,)
+        assert con.execute("select value from meta where key = ?", [contract.ROLLUPS_SOURCE]).fetchone() == \
+            (first.batch_id,)
+        batches.drop_batch(con, first.batch_id)
+        assert con.execute("select count(*) from rollup_daily").fetchone() == (0,)
+        assert not db.rollups_imported(con)
+        assert con.execute("select count(*) from batches").fetchone() == (0,)
+    finally:
+        con.close()
