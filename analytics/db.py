@@ -162,9 +162,20 @@ def schema_sql() -> list[str]:
   values_rejected bigint default 0,
   rows_collapsed bigint default 0,
   status varchar default 'loaded',
-  message varchar
+  message varchar,
+  rows_updated bigint default 0
 )""",
         f"""create table if not exists {INTERACTIONS} (
+  batch_id integer not null,
+  {_columns(INTERACTIONS)},
+  csat_scale smallint,
+  is_repeat boolean
+)""",
+        # Interaction rows a later batch updated (a survey arriving later): the values as they were, so
+        # deleting that batch puts them back (analytics/ingest/batches.py). One row per superseded version.
+        f"""create table if not exists interaction_versions (
+  superseded_by integer not null,
+  replaced_by_id varchar not null,
   batch_id integer not null,
   {_columns(INTERACTIONS)},
   csat_scale smallint,
@@ -279,7 +290,8 @@ def migration_sql() -> list[str]:
              for f in FIELDS[kind] if f.name != "occurred_time"]
     added += [("batches", "values_rejected", "bigint default 0"), ("batches", "rows_collapsed", "bigint default 0"),
               ("batches", "status", "varchar default 'loaded'"), ("batches", "message", "varchar"),
-              ("rejects", "scope", "varchar default 'row'")]
+              ("rejects", "scope", "varchar default 'row'"), ("batches", "rows_updated", "bigint default 0")]
+    added += [("interaction_versions", f.name, f.sql_type) for f in FIELDS[INTERACTIONS] if f.name != "occurred_time"]
     added += [(table, name, sql_type) for table in ("rollup_daily", "rollup_monthly")
               for name, sql_type in (("abandoned_yes", "bigint"), ("answered_n", "bigint"),
                                      ("sla_met_yes", "bigint"), ("sla_met_n", "bigint"),
@@ -322,10 +334,14 @@ def rollups_imported(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 @contextmanager
-def write_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Serialise writers in this process and make the block all-or-nothing."""
+def write_transaction(con: duckdb.DuckDBPyConnection, *,
+                      cursor: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Serialise writers in this process and make the block all-or-nothing.
+
+    `cursor`: run the block on this cursor (e.g. one whose TEMP tables were staged before the lock was taken)
+    instead of a new one; it is left open."""
     with WRITE_LOCK:
-        cur = con.cursor()
+        cur = cursor if cursor is not None else con.cursor()
         cur.execute("begin transaction")
         try:
             yield cur
@@ -338,7 +354,8 @@ def write_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBP
                 pass  # the failure (e.g. a commit the full disk refused) already ended the transaction: keep its error
             raise
         finally:
-            cur.close()
+            if cursor is None:
+                cur.close()
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:

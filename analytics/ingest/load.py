@@ -1,15 +1,19 @@
 """Load one file as one batch: stage in DuckDB, parse and validate in SQL, dedup, insert.
 
-The whole load runs inside ``db.write_transaction`` on one cursor (the staging TEMP
-tables live on that cursor), so a failure anywhere — including in the rollup —
-leaves the database exactly as before. Rows are rejected, not files: every
-rejected row lands in ``rejects`` with its physical line (1 = header), source
-column, raw value and reason.
+A load runs on one cursor of its own (the staging TEMP tables live on that cursor) in two phases.
+Reading, staging, parsing and validating touch only TEMP tables, so they run *without* the write
+lock: other sessions keep loading and deleting meanwhile. Only the last phase — dedup against the
+stored rows, updates, inserts, the batch record, repeat flags and rollups — runs inside
+``db.write_transaction`` on that same cursor, so a failure anywhere in it leaves the database
+exactly as before. Rows are rejected, not files: every rejected row lands in ``rejects`` with its
+physical line (1 = header), source column, raw value and reason.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -35,9 +39,10 @@ SPEC_SAMPLE = 5000
 class IngestResult:
     """What happened to one file.
 
-    status: loaded | empty (nothing new loaded — every row rejected or already loaded) | skipped (the same
-    file is already loaded) | failed | dry-run. rows_read = rows_loaded + rows_rejected + rows_duplicate
-    + rows_collapsed. rows_rejected counts rows rejected whole (time, period or identity unusable);
+    status: loaded (rows loaded or updated) | empty (nothing new loaded or updated — every row rejected or
+    already loaded) | skipped (the same file is already loaded) | failed | dry-run. rows_read = rows_loaded
+    + rows_updated + rows_rejected + rows_duplicate + rows_collapsed. rows_updated counts interactions
+    already stored that this file fills in or changes (see `_dedup`). rows_rejected counts rows rejected whole (time, period or identity unusable);
     values_rejected counts single values set to NULL while their row loaded; rows_collapsed counts the
     extra events of an event log folded into one row per ticket. column_problems: one sentence per
     mapped column whose values mostly fail, with examples and a suggested fix.
@@ -57,11 +62,14 @@ class IngestResult:
     values_rejected: int = 0
     rows_collapsed: int = 0
     column_problems: tuple[str, ...] = ()
+    rows_updated: int = 0
+    lock_seconds: float = 0.0
 
     def to_dict(self) -> dict:
         """The CLI's JSON object for this file (without the rejects frame)."""
         data = asdict(self)
         data.pop("rejects")
+        data.pop("lock_seconds")
         data["column_problems"] = list(self.column_problems)
         return data
 
@@ -99,12 +107,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
             # A cursor of its own: `con` may be the process-wide connection other sessions use at the same time.
             with con.cursor() as look:
                 # a batch that loaded nothing does not count: the same file may come back with a better mapping
-                known = look.execute("select batch_id, file_name from batches where sha256 = ? and rows_loaded > 0",
-                                     [facts.sha256]).fetchone()
+                known = _known_file(look, facts.sha256)
             if known:
-                return IngestResult(display, chosen, int(known[0]), "skipped",
-                                    message=f"{display} is identical to batch {known[0]} ({known[1]}), which is "
-                                            "already loaded; nothing was changed.")
+                return _skipped(display, chosen, known)
         report(0.05, "Detecting delimiter and header")
         layout = sniff_layout(path, facts.encoding, display)
         limits.check_columns(len(layout.columns), display)
@@ -127,21 +132,36 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
             params_tz = contracts.reporting_time_zone()
         except ValueError as exc:
             raise IngestError(str(exc), file=display) from exc
-        with utf8_copy(path, facts.encoding) as readable:
+        # One cursor for the whole load: its TEMP tables are the staging area, and closing it drops them.
+        with utf8_copy(path, facts.encoding) as readable, con.cursor() as cur:
+            staged = _load(cur, readable, display, facts, layout, resolved, source_name, report, params_tz)
             if dry_run:
-                cur = con.cursor()
-                try:
-                    cur.execute("begin transaction")
-                    return _load(cur, readable, display, facts, layout, resolved, None, source_name, report, params_tz)
-                finally:
-                    cur.execute("rollback")
-                    cur.close()
-            with db.write_transaction(con) as cur:
-                batch_id = _next_batch_id(cur)
-                return _load(cur, readable, display, facts, layout, resolved, batch_id, source_name, report,
-                             params_tz)
+                return _finish(cur, staged, None, report)
+            report(0.65, "Waiting for the database")
+            with db.write_transaction(con, cursor=cur) as tx:
+                taken = time.perf_counter()
+                # a load of the same file may have finished while this one was staging
+                known = _known_file(tx, facts.sha256)
+                if known:
+                    return _skipped(display, chosen, known)
+                result = _finish(tx, staged, _next_batch_id(tx), report)
+            # the lock is released when the block ends: the time it was held, for bench/ and the CLI's --json
+            return dataclasses.replace(result, lock_seconds=time.perf_counter() - taken)
     except IngestError as exc:
         return IngestResult(display, chosen, None, "failed", message=str(exc))
+
+
+def _known_file(cur: duckdb.DuckDBPyConnection, sha256: str) -> tuple | None:
+    # a batch that changed nothing does not count: the same file may come back with a better mapping
+    return cur.execute("select batch_id, file_name from batches where sha256 = ? "
+                       "and (rows_loaded > 0 or coalesce(rows_updated, 0) > 0) order by batch_id limit 1",
+                       [sha256]).fetchone()
+
+
+def _skipped(display: str, kind: str | None, known: tuple) -> IngestResult:
+    return IngestResult(display, kind, int(known[0]), "skipped",
+                        message=f"{display} is identical to batch {known[0]} ({known[1]}), which is "
+                                "already loaded; nothing was changed.")
 
 
 def _next_batch_id(cur: duckdb.DuckDBPyConnection) -> int:
@@ -299,7 +319,8 @@ def _recoded(ref: str, name: str, recode: dict[str, str], params: dict) -> str:
 
 
 def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, resolved: Mapping,
-          batch_id: int | None, source_name: str | None, report: Progress, tz: str) -> IngestResult:
+          source_name: str | None, report: Progress, tz: str) -> "_Staged":
+    """Stage, parse and validate the file into TEMP tables (rp_clean, rp_rejects) on `cur`: no lock needed."""
     kind = resolved.kind
     for statement in parse.MACROS:
         cur.execute(statement)
@@ -330,7 +351,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
 
     specs = column_specs(resolved, columns, sample)
     params: dict = {"header": layout.header_line, "unassigned": contracts.UNASSIGNED,
-                    "batch_id": batch_id, "file_name": display, "tz": tz}
+                    "file_name": display, "tz": tz}
     raw_refs: dict[str, str] = {}
     for name, spec in specs.items():
         raw_refs[name] = _recoded(f"c{columns.index(spec.source)}", name, resolved.recode.get(name, {}), params)
@@ -417,10 +438,42 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
               "scope, field from (" + "\nunion all\n".join(rule_sql) + ")", params)
     problems = _column_problems(cur, specs, resolved, csat_scale)
 
-    report(0.65, "Removing duplicates")
     _run(cur, f"create temp table rp_clean as select _line, {_final_columns(kind, specs, value_conditions, set(resolved.derived))} "
               "from rp_parsed where _line not in (select line from rp_rejects where scope = 'row' "
               "and line is not null)", params)
+    return _Staged(display=display, kind=kind, facts=facts, layout=layout, resolved=resolved,
+                   source_name=source_name, rows_read=int(staged + ragged), rows_collapsed=int(rows_collapsed),
+                   collapse_note=collapse_note, problems=problems, specs=specs, csat_scale=csat_scale,
+                   params=params)
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A file staged, parsed and validated in the load cursor's TEMP tables (rp_clean, rp_rejects) — no
+    stored table read or written yet."""
+
+    display: str
+    kind: str
+    facts: FileFacts
+    layout: Layout
+    resolved: Mapping
+    source_name: str | None
+    rows_read: int
+    rows_collapsed: int
+    collapse_note: str
+    problems: tuple[str, ...]
+    specs: dict
+    csat_scale: int | None
+    params: dict
+
+
+def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> IngestResult:
+    """Dedup against the stored rows and, with a batch id (inside the write transaction), write the batch;
+    without one (a dry run) only count."""
+    kind, display, csat_scale = staged.kind, staged.display, staged.csat_scale
+    problems, rows_collapsed, rows_read = staged.problems, staged.rows_collapsed, staged.rows_read
+    params = {**staged.params, "batch_id": batch_id}
+    report(0.7, "Removing duplicates")
     _dedup(cur, kind)
     (rows_rejected,) = cur.execute("select count(distinct line) from rp_rejects where scope = 'row'").fetchone()
     (values_rejected,) = cur.execute(
@@ -428,46 +481,54 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
         "(select line from rp_rejects where scope = 'row' and line is not null))").fetchone()
     (clean,) = cur.execute("select count(*) from rp_clean").fetchone()
     (fresh,) = cur.execute("select count(*) from rp_new").fetchone()
+    (updated,) = cur.execute("select count(*) from rp_update").fetchone()
+    duplicate = clean - fresh - updated
     rejects = cur.execute(f"select line, \"column\", value, reason, scope from rp_rejects "
                           f"order by line, \"column\" limit {REJECTS_SAMPLE}").df()
-    rows_read = staged + ragged
-    accounted = fresh + rows_rejected + (clean - fresh) + rows_collapsed
+    accounted = fresh + updated + rows_rejected + duplicate + rows_collapsed
     if accounted != rows_read:
-        # every data row must end up loaded, rejected, duplicate or collapsed; the transaction rolls back
-        raise IngestError(f"{rows_read:,} data rows were read but {accounted:,} accounted for (loaded, rejected, "
-                          "duplicate or collapsed); nothing was loaded. This is a Rapport bug: please report it "
-                          "with the file's layout (delimiter, quoting, blank lines)", file=display)
+        # every data row must end up loaded, updated, rejected, duplicate or collapsed; the transaction rolls back
+        raise IngestError(f"{rows_read:,} data rows were read but {accounted:,} accounted for (loaded, updated, "
+                          "rejected, duplicate or collapsed); nothing was loaded. This is a Rapport bug: please "
+                          "report it with the file's layout (delimiter, quoting, blank lines)", file=display)
     counts = dict(rows_read=int(rows_read), rows_loaded=int(fresh), rows_rejected=int(rows_rejected),
-                  rows_duplicate=int(clean - fresh), values_rejected=int(values_rejected),
-                  rows_collapsed=int(rows_collapsed))
-    summary = f"{rows_rejected:,} rows rejected, " + (
+                  rows_duplicate=int(duplicate), values_rejected=int(values_rejected),
+                  rows_collapsed=int(rows_collapsed), rows_updated=int(updated))
+    summary = (f"{updated:,} already loaded rows updated with new values, " if updated else "") + \
+        f"{rows_rejected:,} rows rejected, " + (
         f"{values_rejected:,} single values rejected (set empty, the rest of their row loaded), "
-        if values_rejected else "") + f"{clean - fresh:,} duplicates skipped"
-    notes = "".join(f" {n}" for n in ([collapse_note] if collapse_note else []) + list(problems))
-    formats, _ = date_notes(specs)
+        if values_rejected else "") + f"{duplicate:,} duplicates skipped"
+    notes = "".join(f" {n}" for n in ([staged.collapse_note] if staged.collapse_note else []) + list(problems))
+    formats, _ = date_notes(staged.specs)
     if batch_id is None:
         return IngestResult(display, kind, None, "dry-run", **counts, rejects=rejects, column_problems=problems,
                             message=f"Dry run of {display}: {fresh:,} {kind} rows would load ({summary}); "
                                     f"nothing was written.{notes}")
 
-    status = "loaded" if fresh else "empty"
+    status = "loaded" if fresh or updated else "empty"
     if fresh:
         message = f"Loaded {fresh:,} {kind} rows from {display} as batch {batch_id} ({summary}).{notes}"
+    elif updated:
+        message = f"Updated {updated:,} {kind} rows from {display} as batch {batch_id} ({summary}).{notes}"
     else:
         message = (f"Nothing new was loaded from {display} (batch {batch_id}): {summary}. "
                    + ("Every row was rejected; see the rejects for why, fix the file or the mapping and load it "
                       "again." if clean == 0 else "Every row is already loaded.") + notes)
     report(0.75, f"Inserting {fresh} rows")
+    if updated:
+        _apply_updates(cur, batch_id)
     _insert(cur, kind, batch_id, csat_scale)
     _run(cur, "insert into rejects (batch_id, file_name, line, \"column\", value, reason, scope) "
               "select $batch_id, $file_name, line, \"column\", value, reason, scope from rp_rejects", params)
+    facts, layout, resolved = staged.facts, staged.layout, staged.resolved
     cur.execute(
         "insert into batches (batch_id, file_name, source_name, sha256, kind, encoding, delimiter, date_formats,"
         " mapping, rows_read, rows_loaded, rows_rejected, rows_duplicate, values_rejected, rows_collapsed, status,"
-        " message) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, display, source_name, facts.sha256, kind, facts.encoding, layout.delimiter, json.dumps(formats),
-         resolved.to_json(), counts["rows_read"], counts["rows_loaded"], counts["rows_rejected"],
-         counts["rows_duplicate"], counts["values_rejected"], counts["rows_collapsed"], status, message])
+        " message, rows_updated) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, display, staged.source_name, facts.sha256, kind, facts.encoding, layout.delimiter,
+         json.dumps(formats), resolved.to_json(), counts["rows_read"], counts["rows_loaded"], counts["rows_rejected"],
+         counts["rows_duplicate"], counts["values_rejected"], counts["rows_collapsed"], status, message,
+         counts["rows_updated"]])
     if kind == INTERACTIONS:
         report(0.9, "Updating repeat flags and the daily rollup")
         cur.execute("create or replace temp table rp_touched as select customer_id, occurred_at from rp_new "
@@ -603,24 +664,99 @@ def _final_columns(kind: str, specs: dict[str, parse.ColumnSpec], value_conditio
     return ", ".join(exprs)
 
 
+# Interactions: the measures a later export may fill in or change; every other field (time, provider, account,
+# channel, reason, customer, segment, agent) is the row's identity when the file has no id (docs/DATA.md).
+_MEASURES = contracts.INTERACTION_MEASURES
+_HASHED = tuple(n for n in contracts.field_names(INTERACTIONS) if n not in ("interaction_id", "occurred_time"))
+_IDENTITY = tuple(n for n in _HASHED if n not in _MEASURES)
+
+
+def _row_hash(alias: str = "") -> str:
+    """The id of an id-less row: `row-` + MD5 of its canonical values (measures included, as ever)."""
+    values = ", ".join(f"coalesce(cast({alias}{_ident(n)} as varchar), '')" for n in _HASHED)
+    return f"'row-' || md5(concat_ws('|', {values}))"
+
+
 def _dedup(cur, kind: str) -> None:
-    """rp_new: the clean rows that are new — unique within the file and absent from the table."""
-    if kind == INTERACTIONS:
-        hashed = ", ".join(f"coalesce(cast({_ident(n)} as varchar), '')"
-                           for n in contracts.field_names(INTERACTIONS) if n not in ("interaction_id",
-                                                                                       "occurred_time"))
-        cur.execute(f"""create temp table rp_new as
-            with keyed as (
-                select * replace (coalesce(interaction_id, 'row-' || md5(concat_ws('|', {hashed})))
-                                  as interaction_id)
-                from rp_clean
-            ),
-            unique_in_file as (
-                select * from keyed qualify row_number() over (partition by interaction_id order by _line) = 1
-            )
-            select * from unique_in_file u
-            where not exists (select 1 from interactions i where i.interaction_id = u.interaction_id)""")
-    elif kind == PERFORMANCE:
+    """rp_new: the clean rows that are new — unique within the file and absent from the table; rp_update
+    (interactions only): stored rows this file fills in or changes, with their merged values.
+
+    Interactions are matched to stored rows by `interaction_id` — the source id, or for an id-less row the
+    hash of all its values (an identical row) — and an id-less row that matched no hash by its identity
+    (every non-measure field equal) where every measure either side has agrees or one side is empty: the
+    same contact exported before its survey came in. A match is one-to-one (first line, first stored row).
+    A matched row with a measure the stored row lacks — or, with a source id, a measure that differs — is
+    an update; any other match is a duplicate.
+    """
+    if kind != INTERACTIONS:
+        _dedup_by_key(cur, kind)
+        cur.execute("create temp table rp_update as select *, cast(null as bigint) as _rid from rp_new limit 0")
+        return
+    same_identity = " and ".join(f"i.{_ident(n)} is not distinct from u.{_ident(n)}" for n in _IDENTITY)
+    compatible = " and ".join(f"(u.{_ident(n)} is null or i.{_ident(n)} is null or u.{_ident(n)} = i.{_ident(n)})"
+                              for n in _MEASURES)
+    cur.execute(f"""create temp table rp_keyed as
+        with keyed as (
+            select * replace (coalesce(interaction_id, {_row_hash()}) as interaction_id),
+                   interaction_id is null as _hashed
+            from rp_clean
+        )
+        select * from keyed qualify row_number() over (partition by interaction_id order by _line) = 1""")
+    cur.execute(f"""create temp table rp_match as
+        with by_id as (
+            select k._line, i.rowid as _rid from rp_keyed k join interactions i using (interaction_id)
+        ),
+        unmatched as (
+            select * from rp_keyed where _hashed and _line not in (select _line from by_id)
+        ),
+        by_identity as (
+            select u._line, i.rowid as _rid
+            from unmatched u join interactions i on {same_identity}
+            where starts_with(i.interaction_id, 'row-') and {compatible}
+        ),
+        pairs as (
+            select * from by_id union all select * from by_identity
+        ),
+        first_stored as (
+            select * from pairs qualify row_number() over (partition by _line order by _rid) = 1
+        )
+        select * from first_stored qualify row_number() over (partition by _rid order by _line) = 1""")
+    changed = " or ".join(f"(k.{_ident(n)} is not null and k.{_ident(n)} is distinct from i.{_ident(n)})"
+                          for n in _MEASURES)
+    kept = ", ".join(f"i.{_ident(n)}" for n in _IDENTITY)
+    merged = ", ".join(f"coalesce(k.{_ident(n)}, i.{_ident(n)}) as {_ident(n)}" for n in _MEASURES)
+    cur.execute(f"""create temp table rp_update as
+        with merged as (
+            select m._rid, k._line, k._hashed, k.interaction_id as _file_id, {kept}, {merged},
+                   case when k.csat is not null then k.csat_scale else i.csat_scale end as csat_scale,
+                   i.is_repeat, i.batch_id as _old_batch, cast(i.occurred_at as date) as _day
+            from rp_match m join rp_keyed k using (_line) join interactions i on i.rowid = m._rid
+            where {changed}
+        )
+        select * exclude (_file_id),
+               case when _hashed then {_row_hash()} else _file_id end as interaction_id
+        from merged""")
+    cur.execute("create temp table rp_new as select * from rp_keyed where _line not in (select _line from rp_match)")
+
+
+def _apply_updates(cur, batch_id: int) -> None:
+    """Move the rows in rp_update into this batch with their merged values, keeping each stored version in
+    interaction_versions (so dropping this batch restores it), and refresh the old batches' rollup days."""
+    cur.execute("""insert into interaction_versions by name
+                   select ? as superseded_by, u.interaction_id as replaced_by_id, i.*
+                   from rp_update u join interactions i on i.rowid = u._rid""", [batch_id])
+    moved = cur.execute("select _old_batch, list(distinct _day) from rp_update group by _old_batch").fetchall()
+    cur.execute("delete from interactions where rowid in (select _rid from rp_update)")
+    columns = ", ".join(_ident(n) for n in ("interaction_id", *_HASHED, "csat_scale", "is_repeat"))
+    cur.execute(f"insert into interactions by name select ? as batch_id, {columns} from rp_update order by _line",
+                [batch_id])
+    for old_batch, days in moved:
+        rollups.refresh_days(cur, old_batch, days)
+
+
+def _dedup_by_key(cur, kind: str) -> None:
+    """rp_new for performance and engagements: unique on their key within the file and against the table."""
+    if kind == PERFORMANCE:
         cur.execute("""create temp table rp_new as
             with unique_in_file as (
                 select * from rp_clean
