@@ -16,16 +16,17 @@ from typing import Iterator
 import duckdb
 
 from analytics.contracts import FIELDS, INTERACTIONS, PERFORMANCE, ENGAGEMENTS
+from analytics.errors import RapportError
 
 DEFAULT_DB = Path("data") / "rapport.duckdb"
 WRITE_LOCK = threading.RLock()
 
 
-class DatabaseBusyError(RuntimeError):
+class DatabaseBusyError(RapportError, RuntimeError):
     """Another process holds the database file open for writing."""
 
 
-class DatabaseFileError(RuntimeError):
+class DatabaseFileError(RapportError, RuntimeError):
     """The database file cannot be used: absent (for reading), not a database, damaged, or refused by the OS.
 
     The message is one sentence naming the file, what is wrong and the way out.
@@ -324,7 +325,7 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 ROLLUPS_SOURCE = "rollups_source"
 
 
-class RollupsOnlyError(ValueError):
+class RollupsOnlyError(RapportError, ValueError):
     """An analysis needs raw interaction rows, but this database holds rollups imported from Spark."""
 
 

@@ -33,13 +33,14 @@ import duckdb
 import pandas as pd
 
 from analytics import db, rollups
+from analytics.errors import RapportError
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 _BATCH_COUNTS_SQL = (Path(__file__).parent / "sql" / "check_batches.sql").read_text()
 
 
-class MaintenanceError(RuntimeError):
+class MaintenanceError(RapportError, RuntimeError):
     """A backup or restore cannot proceed; the message names the fix."""
 
 

@@ -20,9 +20,10 @@ import pandas as pd
 
 from analytics import db
 from analytics.contracts import RELATIONSHIP_MODELS
+from analytics.errors import RapportError
 
 
-class ModelHistoryError(ValueError):
+class ModelHistoryError(RapportError, ValueError):
     """A model change that cannot be recorded; the message names the fix."""
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from analytics import db
-from analytics.__main__ import main
+from analytics.cli import main
 from analytics.claims import VERDICTS, band_verdict, claim_check, exploratory_premiums
 from analytics.filters import Filters
 from analytics.stats import holm

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from analytics.__main__ import main
+from analytics.cli import main
 
 GOOD = "call id,date,provider,csat\nA1,2024-01-01,Acme,4\nA2,2024-01-02,Acme,9\nA3,not-a-date,Acme,5\n"
 BAD = "name,colour\nbob,red\n"

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from analytics import db, maintenance
-from analytics.__main__ import build_parser, main
+from analytics.cli import build_parser, main
 from analytics.ingest import ingest_file
 from tests.builders import insert_rows
 
@@ -359,7 +359,7 @@ def test_a_full_disk_during_ingest_and_transcoding_fails_cleanly_and_loads_nothi
 
 
 def test_rejects_in_text_shows_the_first_rows_and_says_how_to_get_the_rest(ws, capsys):
-    from analytics.cli_data import TEXT_ROWS
+    from analytics.cli.data import TEXT_ROWS
 
     database = ws / "many.duckdb"
     with db.connect(database) as con:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from analytics import db, sample
-from analytics.__main__ import main
+from analytics.cli import main
 from analytics.filters import Filters
 from analytics.trends import kpi_trend
 

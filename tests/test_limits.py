@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analytics import db, limits
-from analytics.__main__ import main
+from analytics.cli import main
 from analytics.ingest import IngestError, ingest_file, sniff_file
 from tests.builders import APP_RUN_CAP
 

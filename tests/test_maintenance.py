@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from analytics import db, maintenance, rollups
-from analytics.__main__ import main
+from analytics.cli import main
 from analytics.ingest import ingest_file
 
 INTERACTIONS_CSV = (

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats as st
 
 from analytics import db, model_history
-from analytics.__main__ import main
+from analytics.cli import main
 from analytics.filters import Filters
 from analytics.premium import (adjusted_premium, balanced_premium, calendar_yoy, model_curves,
                                premium_by_relationship_year, relationship_year_values, trajectory)

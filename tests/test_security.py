@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics import db, limits
-from analytics.__main__ import main
+from analytics.cli import main
 from analytics.export import FORMULA_STARTS, csv_bytes
 from analytics.filters import Filters
 from analytics.ingest import Mapping, ingest_file, rejected_rows

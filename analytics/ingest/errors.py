@@ -1,8 +1,10 @@
 """The one exception type of the ingest domain."""
 from __future__ import annotations
 
+from analytics.errors import RapportError
 
-class IngestError(Exception):
+
+class IngestError(RapportError):
     """A file could not be sniffed or loaded.
 
     Carries where the problem is (file, physical line with 1 = header, source column,

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from analytics import db, rollups
+from analytics.errors import RapportError
 from analytics.spark import CONTRACT_VERSION, definition
 
 MANIFEST = "_manifest.json"
@@ -25,7 +26,7 @@ ROLLUPS_SOURCE = db.ROLLUPS_SOURCE  # meta key: the batch id of the latest impor
 FLOAT_TOLERANCE = 1e-9  # relative; float sums differ in their last bits across engines
 
 
-class RollupImportError(ValueError):
+class RollupImportError(RapportError, ValueError):
     """A contract directory cannot be imported; the message names the file, what was wrong and the fix."""
 
 

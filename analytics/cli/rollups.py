@@ -1,14 +1,16 @@
 """`python -m analytics rollups job | import | golden` — build the rollups on Spark, read them here.
 
-`--db` and `--json` come from `__main__.build_parser` (on the `rollups` group; `import` also takes
-`--db` after its directory); failures become one sentence through `cli_common.run_command`.
+`--db` and `--json` come from `analytics.cli.build_parser` (on the `rollups` group and on each
+subcommand, so `rollups --db X import DIR` and `rollups import DIR --db X` both work); failures become
+one sentence through `failures.run_command`.
 """
 from __future__ import annotations
 
 import json
 
 from analytics import db
-from analytics.cli_common import CliError, say, write_output
+from analytics.cli.failures import CliError
+from analytics.cli.output import say, write_output
 
 
 def register(subparsers) -> None:
@@ -21,7 +23,6 @@ def register(subparsers) -> None:
 
     load = commands.add_parser("import", help="validate a contract directory and replace its months")
     load.add_argument("directory", metavar="DIR", help="the --out directory of the Spark job")
-    load.add_argument("--db", dest="import_db", help="database file (default: $RAPPORT_DB or data/rapport.duckdb)")
     load.add_argument("--months", help="import only these months (YYYY-MM, comma-separated)")
     load.set_defaults(func=_import)
 
@@ -52,14 +53,14 @@ def _import(args) -> int:
         read_manifest(Path(args.directory))  # before opening (and perhaps creating) the database
     except RollupImportError as exc:
         raise CliError(str(exc)) from None
-    con = db.connect(getattr(args, "import_db", None) or getattr(args, "db", None))
+    con = db.connect(args.db)
     try:
         result = import_rollups(con, args.directory, months)
     except RollupImportError as exc:
         raise CliError(str(exc)) from None
     finally:
         con.close()
-    if getattr(args, "json", False):
+    if args.json:
         print(json.dumps({"status": "imported", "command": "rollups import", "batch_id": result.batch_id,
                           "months": list(result.months), "rows": result.rows, "contacts": result.contacts}))
     else:

@@ -1,7 +1,7 @@
 """`python -m analytics check | backup | restore` — verify, back up and restore the database.
 
-`--db` and `--json` come from `__main__.build_parser`; failures are turned into one sentence by
-`cli_common.run_command`. `check` and `backup` only read: they open the file read-only and never
+`--db` and `--json` come from `analytics.cli.build_parser`; failures are turned into one sentence by
+`failures.run_command`. `check` and `backup` only read: they open the file read-only and never
 create one.
 """
 from __future__ import annotations
@@ -10,22 +10,22 @@ import json
 from pathlib import Path
 
 from analytics import db, maintenance
-from analytics.cli_common import EXIT_PROBLEMS, frame_text, say
+from analytics.cli.failures import EXIT_PROBLEMS, CliError
+from analytics.cli.output import frame_text, say
 
 
 def register(subparsers) -> None:
     check = subparsers.add_parser("check", help="verify batches, orphan rows and the rollup; --repair rebuilds it")
     check.add_argument("--repair", action="store_true", help="rebuild rollup_daily from the raw interactions")
-    check.add_argument("--json", action="store_true", help="print the findings as one JSON object")
     check.set_defaults(func=_check)
 
     backup = subparsers.add_parser("backup", help="export every table to Parquet plus manifest.json")
     backup.add_argument("directory", metavar="DIR", help="a new (or empty) directory for the backup")
     backup.set_defaults(func=_backup)
 
-    restore = subparsers.add_parser("restore", help="load a backup into a new, empty database and verify it")
+    restore = subparsers.add_parser("restore", help="load a backup into a new, empty database and verify it "
+                                                     "(--db NEW.duckdb is required: the file to create)")
     restore.add_argument("directory", metavar="DIR", help="a directory written by `backup`")
-    restore.add_argument("--db", required=True, help="the new database file to create")
     restore.set_defaults(func=_restore)
 
 
@@ -88,6 +88,9 @@ def _backup(args) -> int:
 
 
 def _restore(args) -> int:
+    if not args.db:  # never restore into $RAPPORT_DB or the default database by accident
+        raise CliError("restore needs --db NEW.duckdb, the new database file to create; it never restores into "
+                       "$RAPPORT_DB or the default database.")
     path = Path(args.db)
     existed = path.exists()
     con = db.connect(path)

@@ -14,7 +14,8 @@ from typing import Callable
 import pandas as pd
 
 from analytics import db
-from analytics.cli_common import CliError, frame_text, say, write_output
+from analytics.cli.failures import CliError
+from analytics.cli.output import frame_text, say, write_output
 from analytics.export import csv_bytes
 from analytics.filters import Filters
 from analytics.kpis import kpi_ids
@@ -82,10 +83,12 @@ def _iso_date(text: str) -> date:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("report", help="print an analysis as a table, JSON or CSV")
+    parser = subparsers.add_parser(
+        "report", help="print an analysis as a table, JSON or CSV",
+        description="Print an analysis as a table; --json prints the frame as a JSON list of records (with "
+                    "--csv: the outcome as JSON).")
     parser.add_argument("name", choices=sorted(REPORTS))
     parser.add_argument("--view", help="which frame of the report (default: the first; see --help)")
-    parser.add_argument("--db", help="database file (default: $RAPPORT_DB or data/rapport.duckdb)")
     parser.add_argument("--kpi", choices=kpi_ids(), help="KPI id (snake_case)")
     parser.add_argument("--grain", choices=GRAINS)
     parser.add_argument("--split", choices=[s for s in SPLITS])
@@ -93,8 +96,6 @@ def register(subparsers) -> None:
     parser.add_argument("--to", dest="end", type=_iso_date, help="last day (inclusive), YYYY-MM-DD")
     for option in ("provider", "account", "engagement", "channel", "reason", "segment", "model"):
         parser.add_argument(f"--{option}", action="append", default=[], help="repeat for several values")
-    parser.add_argument("--json", action="store_true",
-                        help="print the frame as a JSON list of records (with --csv: the outcome as JSON)")
     parser.add_argument("--csv", metavar="OUT", help="write the frame to a CSV file (formulas neutralised)")
     parser.set_defaults(func=run)
 

@@ -1,7 +1,7 @@
 """`python -m analytics ingest | batches | drop-batch | rejects | sample | seed-if-empty`.
 
-Failures raise (CliError, IngestError, …) and `cli_common.run_command` turns them into one
-sentence; `--db` and `--json` are added to every command by `__main__.build_parser`.
+Failures raise (CliError, IngestError, … — all RapportErrors) and `failures.run_command` turns them
+into one sentence; `--db` and `--json` are added to every command by `analytics.cli.build_parser`.
 Commands that only read (`batches`, `rejects`, `ingest --dry-run`) never create a database.
 """
 from __future__ import annotations
@@ -13,12 +13,13 @@ from pathlib import Path
 import duckdb
 
 from analytics import db
-from analytics.cli_common import EXIT_PROBLEMS, CliError, describe_failure, frame_text, say, write_output
+from analytics.cli.failures import EXIT_PROBLEMS, CliError, describe_failure
+from analytics.cli.output import frame_text, say, write_output
 from analytics.export import csv_bytes
 from analytics.ingest import IngestError, Mapping, drop_batch, ingest_file, list_batches, rejected_rows
 from analytics.ingest.mapping import DATE_ORDERS
 
-COUNTS = ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
+COUNTS = ("rows_read", "rows_loaded", "rows_updated", "rows_rejected", "rows_duplicate")
 MAX_SAMPLE_INTERACTIONS = 50_000_000
 TEXT_ROWS = 200  # rejected rows printed as a table; --csv / --json give them all
 
@@ -54,15 +55,13 @@ def register(subparsers) -> None:
         parser.set_defaults(func=func)
         return parser
 
-    ingest = command("ingest", "load CSV files, one batch each", _ingest)
+    ingest = command("ingest", "load CSV files, one batch each (--json: one JSON object per file)", _ingest)
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.add_argument("--kind", choices=("interactions", "performance", "engagements"))
     ingest.add_argument("--mapping", metavar="FILE.json", help="explicit column mapping (see docs/DATA.md)")
     ingest.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
-    ingest.add_argument("--json", action="store_true", help="print one JSON object per file")
 
-    batches = command("batches", "list loaded batches", _batches)
-    batches.add_argument("--json", action="store_true")
+    command("batches", "list loaded batches", _batches)
 
     drop = command("drop-batch", "undo a batch: delete its rows, rejects and rollup rows", _drop)
     drop.add_argument("batch_id", type=_batch_id, metavar="ID")
@@ -70,7 +69,6 @@ def register(subparsers) -> None:
     rejects = command("rejects", "show the rejected rows of a batch", _rejects)
     rejects.add_argument("batch_id", type=_batch_id, metavar="BATCH_ID")
     rejects.add_argument("--csv", metavar="OUT", help="write them to a CSV file (formulas neutralised)")
-    rejects.add_argument("--json", action="store_true")
 
     sample = command("sample", "generate the sample portfolio", _sample)
     sample.add_argument("--seed", type=int, default=7)

@@ -1,9 +1,10 @@
-"""What every `python -m analytics` command shares: the failure sentence, safe terminal text, safe output files.
+"""The CLI's one error wrapper: any failure becomes one sentence and a non-zero exit code, never a traceback.
 
-`__main__.main` runs every command through `run_command`, the one error wrapper: whatever
-goes wrong becomes one sentence on stderr (or, with `--json`, a JSON object with
-`status: "failed"` on stdout) and a non-zero exit code — never a traceback. Set
-RAPPORT_DEBUG=1 to get the traceback of an unexpected error back.
+`analytics.cli.main` runs every command through `run_command`: whatever goes wrong becomes one
+sentence on stderr (or, with `--json`, a JSON object with `status: "failed"` on stdout) and a
+non-zero exit code. A `RapportError` (analytics/errors.py) already carries its sentence; a
+DuckDB or OS error is translated here (a full disk, a read-only or damaged database file); anything
+else is reported as a bug. Set RAPPORT_DEBUG=1 to get the traceback of an unexpected error back.
 """
 from __future__ import annotations
 
@@ -11,83 +12,19 @@ import errno
 import json
 import os
 import re
-import sys
-import tempfile
-from pathlib import Path
 from typing import Callable
 
 import duckdb
-import pandas as pd
+
+from analytics.errors import RapportError, user_message
 
 EXIT_FAILED = 2  # the command could not run (bad argument, file, database)
 EXIT_PROBLEMS = 1  # the command ran and found problems (a file failed to load, check found damage)
 EXIT_INTERRUPTED = 130
 
-# C0 controls except newline, DEL, C1 controls, and the bidirectional overrides that can reorder a
-# terminal line ("Trojan source"). Tab is kept out of table cells too: it shifts columns.
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_WITH_NEWLINES = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
-
-class CliError(RuntimeError):
+class CliError(RapportError, RuntimeError):
     """A command cannot run as asked; the message is the one sentence the user sees (file, problem, fix)."""
-
-
-def _visible(match: re.Match) -> str:
-    char = match.group(0)
-    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}" if ord(char) < 0x100
-                                                       else f"\\u{ord(char):04x}")
-
-
-def terminal_safe(text: object, *, keep_newlines: bool = True) -> str:
-    """`text` with terminal control characters (ANSI escapes, BEL, other C0/C1, bidi overrides) shown as
-    visible escapes (`\\x1b`), so a value from an uploaded file cannot drive the terminal."""
-    pattern = _CONTROL if keep_newlines else _CONTROL_WITH_NEWLINES
-    return pattern.sub(_visible, str(text))
-
-
-def say(text: object = "", *, err: bool = False) -> None:
-    """Print a line of CLI text output with control characters neutralised."""
-    print(terminal_safe(text), file=sys.stderr if err else sys.stdout)
-
-
-def frame_text(frame: pd.DataFrame) -> str:
-    """A frame as an aligned text table whose cells and headers cannot carry control characters."""
-    safe = frame.copy()
-    safe.columns = [terminal_safe(c, keep_newlines=False) for c in safe.columns]
-    for i in range(safe.shape[1]):
-        column = safe.iloc[:, i]
-        if column.dtype == object or pd.api.types.is_string_dtype(column) or isinstance(
-                column.dtype, pd.CategoricalDtype):
-            safe.isetitem(i, column.astype(object).map(
-                lambda v: v if v is None or (isinstance(v, float) and v != v)
-                else terminal_safe(v, keep_newlines=False)))
-    with pd.option_context("display.max_rows", 200, "display.width", 200, "display.max_colwidth", 80):
-        return safe.to_string(index=False)
-
-
-def write_output(target: str | os.PathLike, data: bytes, *, what: str) -> Path:
-    """Write `data` to the file `target` (replacing it whole, never half-written); refuse folders.
-
-    Raises CliError naming the path when its folder is missing, the path is a folder, or the
-    disk refuses the write.
-    """
-    path = Path(target)
-    if path.is_dir():
-        raise CliError(f"{path} is a folder; give a file name for the {what}, e.g. {path / 'out.csv'}.")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise CliError(f"The folder {folder} does not exist, so the {what} cannot be written to {path}; "
-                       "create the folder first or choose another path.")
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 _DISK_FULL = (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC))
@@ -101,12 +38,9 @@ def _quoted_path(text: str) -> str | None:
 
 def describe_failure(exc: BaseException) -> str:
     """One sentence for any exception a command raised: what went wrong, where, and the fix."""
-    from analytics import db, maintenance
-    from analytics.ingest import IngestError
-
-    if isinstance(exc, (CliError, IngestError, maintenance.MaintenanceError, db.DatabaseBusyError,
-                        db.DatabaseFileError)):
-        return str(exc)
+    known = user_message(exc)
+    if known is not None:  # a RapportError: its message is already the sentence
+        return known
     if isinstance(exc, OSError):
         where = exc.filename or "a temporary copy or an output file"
         if exc.errno in _DISK_FULL:
@@ -157,6 +91,8 @@ def fail(message: str, *, as_json: bool, command: str | None) -> int:
     if as_json:
         print(json.dumps({"status": "failed", "command": command, "message": message}))
     else:
+        from analytics.cli.output import say  # output imports CliError from here
+
         say(f"error: {message}", err=True)
     return EXIT_FAILED
 
@@ -172,6 +108,6 @@ def run_command(func: Callable[..., int | None], args) -> int:
              as_json=as_json, command=command)
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 — the edge: no traceback reaches a user
-        if os.environ.get("RAPPORT_DEBUG") and not isinstance(exc, CliError):
+        if os.environ.get("RAPPORT_DEBUG") and not isinstance(exc, RapportError):
             raise
         return fail(describe_failure(exc), as_json=as_json, command=command)
