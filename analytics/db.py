@@ -73,6 +73,45 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# The register as one relation (analytics/query.py): one row per engagement with its model and contract
+# start. The register holds one row per provider × account (ingest and the Data page keep it so);
+# any_value/min never fan out if it does not.
+REGISTER_VIEW = "engagement_register"
+# The "provider · account" label (analytics.filters.ENGAGEMENT_SEPARATOR) as a DuckDB macro.
+LABEL_MACRO = "engagement_label"
+
+
+def view_sql() -> list[str]:
+    """Views and macros over the schema. `if not exists`: concurrent connections never race on the
+    catalog; changing a definition needs a `create or replace` step here."""
+    from analytics.filters import ENGAGEMENT_SEPARATOR  # filters imports contracts only; kept local
+
+    separator = ENGAGEMENT_SEPARATOR.replace("'", "''")
+    return [
+        f"create macro if not exists {LABEL_MACRO}(provider, account) as provider || '{separator}' || account",
+        f"""create view if not exists {REGISTER_VIEW} as
+select provider, account,
+       any_value(relationship_model) as relationship_model,
+       min(contract_start)           as contract_start
+from {ENGAGEMENTS}
+group by provider, account""",
+    ]
+
+
+def ensure_views_readonly(con: duckdb.DuckDBPyConnection) -> None:
+    """A read-only file made before the views existed: the same definitions as TEMP objects on this
+    connection (its cursors do not see them; the CLI, the one read-only user, runs on the connection)."""
+    present, has_register = con.execute(
+        "select (select count(*) from duckdb_views() where view_name = ? and not temporary),"
+        " (select count(*) from duckdb_tables() where table_name = ? and schema_name = 'main')",
+        [REGISTER_VIEW, ENGAGEMENTS]).fetchone()
+    if present or not has_register:  # not a Rapport database: the command that reads it says so
+        return
+    for statement in view_sql():
+        con.execute(statement.replace("create macro if not exists", "create temp macro if not exists")
+                    .replace("create view if not exists", "create temp view if not exists"))
+
+
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (and if needed create) the database at `path`; ':memory:' for a throwaway one.
 
@@ -103,12 +142,11 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
                 "at a different file."
             ) from exc
         raise DatabaseFileError(open_problem(target, exc)) from exc
-    if not read_only:
-        try:
-            ensure_schema(con)
-        except duckdb.Error as exc:
-            con.close()
-            raise DatabaseFileError(open_problem(target, exc)) from exc
+    try:
+        ensure_schema(con) if not read_only else ensure_views_readonly(con)
+    except duckdb.Error as exc:
+        con.close()
+        raise DatabaseFileError(open_problem(target, exc)) from exc
     return con
 
 
@@ -303,7 +341,7 @@ def migration_sql() -> list[str]:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in schema_sql() + migration_sql():
+    for statement in schema_sql() + migration_sql() + view_sql():
         con.execute(statement)
     from analytics import rollups  # rollups needs this module's schema; imported late on purpose
 

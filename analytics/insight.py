@@ -6,22 +6,19 @@ and the seasonal profile read the rollups (monthly when whole months answer); re
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import kpis, rollups, stats
+from analytics import kpis, query, stats
 from analytics.contracts import INTERACTIONS
-from analytics.db import RollupsOnlyError, quote_ident, rollups_imported
-from analytics.filters import Filters, where_clause
+from analytics.db import RollupsOnlyError, rollups_imported
+from analytics.filters import Filters
 from analytics.kpi_frames import GRAINS, kpi_frame, period_ordinal
 
 REPEAT_DAYS = 7  # the window ingest and the sample use for `is_repeat` (the repeat_rate KPI)
 
 NOT_RECORDED = "Not recorded"  # label for contacts without a channel / segment
-_REPEAT_SQL = (Path(__file__).parent / "sql" / "repeat_contacts.sql").read_text()
 
 
 def _check_grain(grain: str) -> None:
@@ -32,17 +29,15 @@ def _check_grain(grain: str) -> None:
 def _period_shares(con: duckdb.DuckDBPyConnection, filters: Filters, column: str, grain: str) -> pd.DataFrame:
     """Contacts per period × value of `column` (an allow-listed rollup column) and its share of the period."""
     _check_grain(grain)
-    predicate, params = where_clause(filters, date_column="day", source=INTERACTIONS)
-    params["grain"] = grain
-    params["not_recorded"] = NOT_RECORDED
-    col = quote_ident(column)
-    frame = con.execute(
-        f"""
+    src = query.source_for(filters, INTERACTIONS, grain=grain)
+    params = {**src.params, "grain": grain, "not_recorded": NOT_RECORDED}
+    sql = query.render(
+        """
         with counted as (
             select cast(date_trunc($grain, day) as date) as period,
                    coalesce({col}, $not_recorded) as {col},
                    sum(contacts) as contacts
-            from {rollups.table_for(grain, filters.start, filters.end)} where {predicate}
+            from {relation} where {predicate}
             group by all
         )
         select period, {col}, contacts,
@@ -50,8 +45,8 @@ def _period_shares(con: duckdb.DuckDBPyConnection, filters: Filters, column: str
         from counted
         order by period, contacts desc, {col}
         """,
-        params,
-    ).df()
+        col=query.column(column), relation=src.relation, predicate=src.predicate)
+    frame = query.frame(con, sql, params)
     frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
     frame["contacts"] = frame["contacts"].astype("int64")
     frame["share"] = frame["share"].astype("float64")
@@ -107,8 +102,9 @@ def movers_window(
     """
     if window_months < 1 or window_months > 12:
         raise ValueError(f"window_months must be between 1 and 12, got {window_months}")
-    predicate, params = where_clause(filters, date_column="day", source=INTERACTIONS)
-    first, last = con.execute(f"select min(day), max(day) from rollup_daily where {predicate}", params).fetchone()
+    src = query.source_for(filters, INTERACTIONS, grain="day")  # day grain: the first and last *day*
+    first, last = query.one(con, query.render("select min(day), max(day) from {relation} where {predicate}",
+                                              relation=src.relation, predicate=src.predicate), src.params)
     if last is None:
         return None
     last = pd.Timestamp(last)
@@ -155,21 +151,21 @@ def reason_movers(
     if window is None:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c.endswith("pct") else "object") for c in columns})
     recent_start, recent_end, prior_start, prior_end = window
-    predicate, params = where_clause(filters, date_column="day", source=INTERACTIONS)
-    params.update(recent_start=recent_start.date(), recent_end=recent_end.date(),
-                  prior_start=prior_start.date(), prior_end=prior_end.date())
-    frame = con.execute(
-        f"""
+    src = query.source_for(filters, INTERACTIONS, grain="month")
+    params = {**src.params, "recent_start": recent_start.date(), "recent_end": recent_end.date(),
+              "prior_start": prior_start.date(), "prior_end": prior_end.date()}
+    sql = query.render(
+        """
         select contact_reason,
                coalesce(sum(contacts) filter (where day between $recent_start and $recent_end), 0) as recent_contacts,
                coalesce(sum(contacts) filter (where day between $prior_start and $prior_end), 0) as prior_contacts
-        from {rollups.table_for("month", filters.start, filters.end)}
+        from {relation}
         where {predicate} and contact_reason is not null
           and (day between $recent_start and $recent_end or day between $prior_start and $prior_end)
         group by contact_reason
         """,
-        params,
-    ).df()
+        relation=src.relation, predicate=src.predicate)
+    frame = query.frame(con, sql, params)
     frame[["recent_contacts", "prior_contacts"]] = frame[["recent_contacts", "prior_contacts"]].astype("int64")
     frame["change"] = frame["recent_contacts"] - frame["prior_contacts"]
     prior = frame["prior_contacts"].astype("float64")
@@ -252,7 +248,7 @@ def repeat_contacts(
 
 
 def _repeat_contacts_raw(con: duckdb.DuckDBPyConnection, filters: Filters, *, days: int, grain: str) -> pd.DataFrame:
-    predicate, params = where_clause(filters, date_column="occurred_at", source=INTERACTIONS)
+    src = query.source_for(filters, INTERACTIONS, grain=grain, raw=True)
     lookback = None if filters.start is None else pd.Timestamp(filters.start) - pd.Timedelta(days=days)
-    params.update(grain=grain, days=days, lookback_start=lookback)
-    return con.execute(_REPEAT_SQL.replace("{predicate}", predicate), params).df()
+    params = {**src.params, "grain": grain, "days": days, "lookback_start": lookback}
+    return query.frame(con, query.render(query.load("marts/repeat_contacts"), predicate=src.predicate), params)

@@ -13,10 +13,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import kpis, rollups
+from analytics import kpis, query
 from analytics.contracts import INTERACTIONS, PERFORMANCE
-from analytics.db import quote_ident
-from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, where_clause
+from analytics.db import LABEL_MACRO, REGISTER_VIEW
+from analytics.filters import Filters
+from analytics.query import Sql
 
 GRAINS = ("week", "month", "quarter", "year")
 
@@ -87,37 +88,35 @@ def _source_frame(
     by: tuple[str, ...],
 ) -> pd.DataFrame:
     """One aggregate statement for all chosen KPIs of one source table, melted to long form."""
-    table = rollups.table_for(grain, filters.start, filters.end) if source == INTERACTIONS else PERFORMANCE
-    date_col = DATE_COLUMN[source]
-    predicate, params = where_clause(filters, date_column=date_col, source=source, alias="t")
-    join = ""
+    src = query.source_for(filters, source, grain=grain, alias="t")
+    params = dict(src.params)
+    join = Sql("")
     if "relationship_model" in by:
-        # any_value: the register holds one row per provider × account; never fan out if it does not
-        join = (
-            " left join (select provider, account, any_value(relationship_model) as relationship_model"
-            " from engagements group by provider, account) e"
-            " on t.provider = e.provider and t.account = e.account"
-        )
-    # the src CTE lets registry aggregates (`sum(fcr_yes)`) and keys use plain column names
-    src = f"select t.*{', e.relationship_model' if join else ''} from {table} t{join} where {predicate}"
+        # the register view has one row per provider × account: the join never fans out
+        join = Sql(f" left join {query.table(REGISTER_VIEW)} e on t.provider = e.provider and t.account = e.account")
     keys: list[str] = []
     if grain is not None:
-        keys.append(f"cast(date_trunc($grain, {quote_ident(date_col)}) as date) as period")
+        keys.append(f"cast(date_trunc($grain, {query.column(src.date_column)}) as date) as period")
         params["grain"] = grain
     dims = _output_columns(by)
     # group on plain columns; the engagement label is built on the (small) aggregated result
     group_dims = [c for c in dims if c != "engagement"]
     if "engagement" in dims:
         group_dims += [c for c in ("provider", "account") if c not in group_dims]
-    keys += [quote_ident(c) for c in group_dims]
+    keys += [query.column(c) for c in group_dims]
     measures = []
     for i, k in enumerate(chosen):
-        measures.append(f"cast({k.numerator} as double) as n_{i}")
-        measures.append(f"cast({k.denominator or 'null'} as double) as d_{i}")
-    group = " group by all" if keys else ""
-    label = (f", provider || '{ENGAGEMENT_SEPARATOR}' || account as engagement" if "engagement" in dims else "")
-    sql = f"with src as ({src}), agg as (select {', '.join(keys + measures)} from src{group}) select *{label} from agg"
-    wide = con.execute(sql, params).df()
+        measures.append(f"cast({query.measure(k, 'numerator')} as double) as n_{i}")
+        measures.append(f"cast({query.measure(k, 'denominator')} as double) as d_{i}")
+    # the src CTE lets registry aggregates (`sum(fcr_yes)`) and keys use plain column names
+    sql = query.render(
+        "with src as (select t.*{model} from {relation} t{join} where {predicate}), "
+        "agg as (select {select} from src{group}) select *{label} from agg",
+        model=Sql(", e.relationship_model" if join else ""), relation=src.relation, join=join,
+        predicate=src.predicate, select=Sql(", ".join(keys + measures)),
+        group=Sql(" group by all" if keys else ""),
+        label=Sql(f", {LABEL_MACRO}(provider, account) as engagement" if "engagement" in dims else ""))
+    wide = query.frame(con, sql, params)
     key_columns = (["period"] if grain is not None else []) + dims
     return _long_form(wide, chosen, key_columns)
 
@@ -208,10 +207,10 @@ def available_kpis(
     present = set(totals["kpi"])
     counts = {}
     for source in (INTERACTIONS, PERFORMANCE):
-        table = rollups.table_for(None, filters.start, filters.end) if source == INTERACTIONS else PERFORMANCE
-        loaded = con.execute(f"select count(*) from {table}").fetchone()[0]
-        predicate, params = where_clause(filters, date_column=DATE_COLUMN[source], source=source)
-        matching = con.execute(f"select count(*) from {table} where {predicate}", params).fetchone()[0]
+        src = query.source_for(filters, source, grain=None)
+        loaded = query.value(con, query.render("select count(*) from {relation}", relation=src.relation))
+        matching = query.value(con, query.render("select count(*) from {relation} where {predicate}",
+                                                 relation=src.relation, predicate=src.predicate), src.params)
         counts[source] = (loaded, matching)
     rows = []
     for k in kpis.KPIS:

@@ -26,7 +26,6 @@ at least 93 % of the time from 4 engagements per side.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -34,14 +33,14 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from analytics import kpis, rollups, stats
-from analytics.contracts import INTERACTIONS, PERFORMANCE, RELATIONSHIP_MODELS
-from analytics.db import quote_ident
-from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, where_clause
-from analytics.kpi_frames import DATE_COLUMN, kpi_frame
+from analytics import kpis, query, stats
+from analytics.contracts import INTERACTIONS, RELATIONSHIP_MODELS
+from analytics.db import REGISTER_VIEW
+from analytics.filters import Filters
+from analytics.kpi_frames import kpi_frame
+from analytics.query import Sql
 
 PARTNERSHIP, TRANSACTIONAL = RELATIONSHIP_MODELS
-_YEAR_VALUES_SQL = (Path(__file__).parent / "sql" / "relationship_year_values.sql").read_text()
 CONFIDENCE = stats.CONFIDENCE
 MIN_UNITS = 4                 # independent clusters per side below which a figure is "too few to estimate"
 NO_RELATIVE = ("nps",)        # not on a ratio scale (can be ≤ 0): absolute difference only
@@ -83,22 +82,18 @@ def relationship_year_values(con: duckdb.DuckDBPyConnection, kpi_id: str, filter
     data's last date falls in: later years cannot have data yet) and ``contract_start``.
     """
     k = kpis.kpi(kpi_id)
-    date_column = DATE_COLUMN[k.source]
-    predicate, params = where_clause(filters, date_column=date_column, source=k.source, alias="t")
-    params["separator"] = ENGAGEMENT_SEPARATOR
+    src = query.source_for(filters, k.source, grain="month", alias="t")
     if k.source == INTERACTIONS:
-        month_table = rollups.table_for("month", filters.start, filters.end)
-        day_table, day_part, volume, anchor = "rollup_daily", "true", "sum(contacts)", "contract_start"
+        day_table, day_part, volume, anchor = (query.table("rollup_daily"), Sql("true"), Sql("sum(contacts)"),
+                                               Sql("contract_start"))
     else:
-        month_table = day_table = PERFORMANCE
-        day_part, volume, anchor = "false", "cast(null as double)", "cast(date_trunc('month', contract_start) as date)"
-    sql = (_YEAR_VALUES_SQL.replace("{month_table}", quote_ident(month_table))
-           .replace("{day_table}", quote_ident(day_table))
-           .replace("{day_part}", day_part).replace("{anchor}", anchor).replace("{volume}", volume)
-           .replace("{date_column}", quote_ident(date_column))
-           .replace("{numerator}", k.numerator).replace("{denominator}", k.denominator or "null")
-           .replace("{predicate}", predicate))
-    frame = con.execute(sql, params).df()
+        day_table, day_part, volume = src.relation, Sql("false"), Sql("cast(null as double)")
+        anchor = Sql("cast(date_trunc('month', contract_start) as date)")
+    sql = query.render(query.load("marts/relationship_year_values"), month_table=src.relation,
+                       day_table=day_table, day_part=day_part, anchor=anchor, volume=volume,
+                       date_column=query.column(src.date_column), numerator=query.measure(k, "numerator"),
+                       denominator=query.measure(k, "denominator"), predicate=src.predicate)
+    frame = query.frame(con, sql, src.params)
     frame["relationship_year"] = frame["relationship_year"].astype("int64")
     frame["reachable_year"] = frame["reachable_year"].astype("int64")
     for column in ("numerator", "denominator", "volume"):
@@ -423,11 +418,10 @@ def model_curves(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters, 
 
 
 def _register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
-        "select provider, account, any_value(relationship_model) as relationship_model"
-        " from engagements where contract_start is not null and relationship_model is not null"
-        " group by provider, account"
-    ).df()
+    return query.frame(con, query.render(
+        "select provider, account, relationship_model from {register}"
+        " where contract_start is not null and relationship_model is not null",
+        register=query.table(REGISTER_VIEW)))
 
 
 def percentile_ci(samples: np.ndarray) -> tuple[float, float]:

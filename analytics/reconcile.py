@@ -5,9 +5,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics import query
 from analytics.contracts import PERFORMANCE
-from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, where_clause
+from analytics.filters import Filters
 from analytics.kpi_frames import kpi_frame
+from analytics.query import Sql
 
 # KPI recomputed from interactions → the scorecard column the provider reports it in.
 REPORTED_COLUMNS = {
@@ -34,14 +36,13 @@ def _tolerance(tolerance: dict | None) -> dict[str, float]:
 def _reported(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Provider-reported figures per engagement and month, long form: engagement, provider, account,
     period, kpi, reported (the mean if a month is reported twice)."""
-    predicate, params = where_clause(filters, date_column="period", source=PERFORMANCE)
-    means = ", ".join(f"avg({column}) as {kpi_id}" for kpi_id, column in REPORTED_COLUMNS.items())
-    wide = con.execute(
-        f"select provider || '{ENGAGEMENT_SEPARATOR}' || account as engagement, provider, account,"
-        f" cast(date_trunc('month', period) as date) as period, {means}"
-        f" from {PERFORMANCE} where {predicate} group by all",
-        params,
-    ).df()
+    src = query.source_for(filters, PERFORMANCE, grain="month")
+    means = ", ".join(f"avg({query.column(column)}) as {kpi_id}" for kpi_id, column in REPORTED_COLUMNS.items())
+    wide = query.frame(con, query.render(
+        "select engagement_label(provider, account) as engagement, provider, account,"
+        " cast(date_trunc('month', period) as date) as period, {means}"
+        " from {relation} where {predicate} group by all",
+        means=Sql(means), relation=src.relation, predicate=src.predicate), src.params)
     long = wide.melt(id_vars=["engagement", "provider", "account", "period"], value_vars=list(REPORTED_COLUMNS),
                      var_name="kpi", value_name="reported").dropna(subset=["reported"])
     long["period"] = pd.to_datetime(long["period"]).astype("datetime64[ns]")

@@ -3,19 +3,16 @@ anomalies; the headline tiles; and how fresh each dataset is."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import kpis
+from analytics import kpis, query
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
-from analytics.filters import Filters, where_clause
-from analytics.kpi_frames import (DATE_COLUMN, PERIODS_PER_YEAR, kpi_frame, period_end, period_ordinal,
-                                  shift_period)
+from analytics.filters import Filters
+from analytics.kpi_frames import PERIODS_PER_YEAR, kpi_frame, period_end, period_ordinal, shift_period
 
-_FRESHNESS_SQL = (Path(__file__).parent / "sql" / "data_freshness.sql").read_text()
 ANOMALY_THRESHOLD = 3.5     # robust z-score (Iglewicz & Hoaglin's modified z)
 ANOMALY_MIN_POINTS = 8
 
@@ -101,9 +98,10 @@ def kpi_trend(
 
 def _data_end(con: duckdb.DuckDBPyConnection, source: str, filters: Filters) -> pd.Timestamp | None:
     """Last day the source's data (within filters) covers; a scorecard month covers the whole month."""
-    table = "rollup_daily" if source == INTERACTIONS else PERFORMANCE
-    predicate, params = where_clause(filters, date_column=DATE_COLUMN[source], source=source)
-    last = con.execute(f"select max({DATE_COLUMN[source]}) from {table} where {predicate}", params).fetchone()[0]
+    src = query.source_for(filters, source, grain="day")  # day grain: the daily rollup has the last day
+    last = query.value(con, query.render("select max({date}) from {relation} where {predicate}",
+                                         date=query.column(src.date_column), relation=src.relation,
+                                         predicate=src.predicate), src.params)
     if last is None:
         return None
     last = pd.Timestamp(last)
@@ -169,7 +167,7 @@ def data_freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     (latest batch of that kind, or for engagements the latest edit if later), and ``from_rollups``
     (True when the interactions are rollups imported from Spark: ``rows`` counts their contacts).
     """
-    frame = con.execute(_FRESHNESS_SQL).df()
+    frame = query.frame(con, query.load("marts/data_freshness"))
     order = {INTERACTIONS: 0, PERFORMANCE: 1, ENGAGEMENTS: 2}
     frame = frame.sort_values("dataset", key=lambda s: s.map(order)).reset_index(drop=True)
     for column in ("first_date", "last_date", "last_loaded_at"):

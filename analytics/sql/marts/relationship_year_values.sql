@@ -11,12 +11,9 @@
 -- where that boundary (or a model change) falls mid-month are read day by day; all others by month.
 -- Each date is attributed to the relationship model in force on it (engagement_models, else the register).
 with register as (
-    select provider, account,
-           any_value(relationship_model) as relationship_model,
-           min(contract_start)           as contract_start
-    from engagements
+    select provider, account, relationship_model, contract_start
+    from engagement_register
     where contract_start is not null
-    group by provider, account
 ),
 
 history as (
@@ -101,7 +98,7 @@ aligned as (
 
 final as (
     select
-        provider || $separator || account                 as engagement,
+        engagement_label(provider, account)               as engagement,
         provider,
         account,
         relationship_model,
