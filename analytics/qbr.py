@@ -134,7 +134,8 @@ def _extreme(values: pd.Series, current: pd.Timestamp) -> str:
 
 
 def quarter_changes(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
-                    filters: Filters = Filters(), kpi_ids=STORY_KPIS) -> pd.DataFrame:
+                    filters: Filters = Filters(), kpi_ids=STORY_KPIS, *,
+                    values: pd.DataFrame | None = None) -> pd.DataFrame:
     """What changed this quarter versus the prior quarter and the same quarter last year, biggest first.
 
     Returns one row per KPI × comparison where both quarters have a value, columns ``kpi``,
@@ -142,8 +143,12 @@ def quarter_changes(con: duckdb.DuckDBPyConnection, provider: str, account: str,
     ``value``, ``base`` (stored units), ``change_text`` (e.g. '-10.4 pp', '+6.1 %'), ``size``
     (normalised, see the module docstring), ``verdict`` (better | worse | neutral) and ``sentence``
     ("CSAT (satisfied) fell 10.4 pp to 71.0 % from Q2 2025, the lowest in 8 quarters").
+
+    `values`: `quarterly_values` for these arguments (any superset of `kpi_ids`) when the caller
+    already has it — the QBR reads the engagement's quarters once for its tiles, changes and attention.
     """
-    values = quarterly_values(con, provider, account, quarter, filters, kpi_ids)
+    if values is None:
+        values = quarterly_values(con, provider, account, quarter, filters, kpi_ids)
     current = pd.Timestamp(parse_quarter(quarter)[0])
     rows = []
     for kpi_id in kpi_ids:
@@ -179,15 +184,17 @@ def quarter_changes(con: duckdb.DuckDBPyConnection, provider: str, account: str,
 
 
 def needs_attention(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
-                    filters: Filters = Filters(), kpi_ids=STORY_KPIS) -> pd.DataFrame:
+                    filters: Filters = Filters(), kpi_ids=STORY_KPIS, *,
+                    values: pd.DataFrame | None = None) -> pd.DataFrame:
     """KPIs worse than their target this quarter (or worse than the floor of their health band).
 
     Returns one row per such KPI, the furthest from target first, columns ``kpi``, ``label``,
     ``value``, ``target``, ``band_floor`` (the band's worst end), ``status`` (below target |
     outside the band), ``gap_text`` (value vs target in the reader's unit, e.g. '-9.0 pp'),
-    ``severity`` (the gap over the band's width) and ``sentence``.
+    ``severity`` (the gap over the band's width) and ``sentence``. `values`: as in `quarter_changes`.
     """
-    values = quarterly_values(con, provider, account, quarter, filters, kpi_ids)
+    if values is None:
+        values = quarterly_values(con, provider, account, quarter, filters, kpi_ids)
     current = pd.Timestamp(parse_quarter(quarter)[0])
     now = values.loc[values["period"] == current].set_index("kpi")["value"]
     rows = []
@@ -242,8 +249,26 @@ def _mean_and_interval(values: np.ndarray, seed) -> tuple[float, float, float]:
     return float(values.mean()), low, high
 
 
+def portfolio_scope(filters: Filters) -> Filters:
+    """The filters the baselines are read under: the page's dates and channels, every engagement
+    (providers, accounts, engagements and models are what a QBR narrows, not what it compares with)."""
+    return filters.replace(providers=(), accounts=(), engagements=(), models=())
+
+
+def baseline_values(con: duckdb.DuckDBPyConnection, filters: Filters,
+                    kpi_ids=BASELINE_KPIS) -> dict[str, pd.DataFrame]:
+    """Every engagement's `premium.relationship_year_values` per baseline KPI, under `portfolio_scope`.
+
+    It depends on neither the engagement nor the quarter of a QBR, so a page can read it once per
+    data version and date/channel filters and hand it to `baseline_comparison(..., portfolio=...)`
+    for every engagement and quarter the user moves through."""
+    portfolio = portfolio_scope(filters)
+    return {kpi_id: premium.relationship_year_values(con, kpi_id, portfolio) for kpi_id in kpi_ids}
+
+
 def baseline_comparison(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
-                        filters: Filters = Filters(), kpi_ids=BASELINE_KPIS) -> pd.DataFrame:
+                        filters: Filters = Filters(), kpi_ids=BASELINE_KPIS, *,
+                        portfolio: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """This engagement's KPI against partnership and transactional engagements at the same relationship year.
 
     The engagement's value is its relationship year so far (up to the quarter's end); each
@@ -254,6 +279,9 @@ def baseline_comparison(con: duckdb.DuckDBPyConnection, provider: str, account: 
     Returns one row per KPI with data, columns ``kpi``, ``label``, ``relationship_year``,
     ``relationship_model``, ``value``, ``partnership_mean``, ``partnership_low``,
     ``partnership_high``, ``n_partnership``, the same four for ``transactional_*``, and ``sentence``.
+
+    `portfolio`: `baseline_values(con, filters)` when the caller already has it (a KPI missing from
+    it is read here).
     """
     quarter_end = parse_quarter(quarter)[1]
     model, year = relationship_year_at(con, provider, account, quarter_end)
@@ -261,7 +289,7 @@ def baseline_comparison(con: duckdb.DuckDBPyConnection, provider: str, account: 
     if year is None:
         return pd.DataFrame(columns=_BASELINE_COLUMNS)
     label = engagement_label(provider, account)
-    portfolio = filters.replace(providers=(), accounts=(), engagements=(), models=())
+    portfolio = portfolio or {}
     own_scope = engagement_scope(filters, provider, account, quarter)
     for kpi_id in kpi_ids:
         k = kpis.kpi(kpi_id)
@@ -269,7 +297,9 @@ def baseline_comparison(con: duckdb.DuckDBPyConnection, provider: str, account: 
         own = own[own["relationship_year"] == year]
         if own.empty:
             continue
-        others = premium.relationship_year_values(con, kpi_id, portfolio)
+        others = portfolio.get(kpi_id)
+        if others is None:
+            others = premium.relationship_year_values(con, kpi_id, portfolio_scope(filters))
         others = others[(others["relationship_year"] == year) & (others["engagement"] != label)]
         row = {"kpi": k.id, "label": k.label, "relationship_year": year, "relationship_model": model,
                "value": float(own["value"].iloc[0])}

@@ -7,43 +7,22 @@ engagement, and a provider plus an account pick that engagement.
 """
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from analytics import actions, gainshare, qbr
+from analytics import qbr
 from analytics.filters import ENGAGEMENT_SEPARATOR
 from analytics.options import filter_options
 from charts.qbr import THEMES
 from reports.qbr import available_quarters, parse_quarter
-from reports.qbr_build import SECTION_TITLES, build_qbr_report
+from reports.qbr_build import build_qbr_report
 from ui import exports, state
 from ui import filters as shared_filters
-from ui.cached import analysis, cursor, data_version
+from ui.cached import analysis, data_version
 from ui.markdown import plain
+from ui.qbr_view import PRESENT_CSS, SECTION_TABS, SECTIONS, show_sections
 
 state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
 
-# Our own static CSS (no user text): presentation hides the sidebar and enlarges type. Colours come
-# from the theme configuration (.streamlit/config.toml), never from CSS here.
-PRESENT_CSS = """<style>
-section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"]
-  {display: none !important;}
-.stMainBlockContainer, .block-container {padding-top: 1rem !important; padding-bottom: 1rem !important;
-  max-width: 100% !important;}
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.3rem !important;}
-[data-testid="stCaptionContainer"] p {font-size: 1.0rem !important;}
-[data-testid="stMetricValue"] p {font-size: 2.8rem !important; line-height: 1.2;}
-[data-testid="stMetricLabel"] p {font-size: 1.15rem !important;}
-[data-testid="stMetricDelta"] p {font-size: 1.05rem !important;}
-h1 {font-size: 2.0rem !important; padding: 0 0 0.2rem 0 !important;}
-</style>"""
-PRESENT_CHART_HEIGHT = {"health_trend": 250, "baseline": 230, "gainshare": 300}
-SECTIONS = tuple(SECTION_TITLES)
-# Short names for the section picker in presentation mode, so it stays on one row at 1280 px.
-SECTION_TABS = {"summary": "At a glance", "changes": "What changed", "attention": "Needs attention",
-                "baseline": "Versus the baseline", "scorecard": "Innovation & gain-share", "agenda": "Agenda"}
-BADGES = {"good": ":green-badge[better]", "bad": ":red-badge[worse]", "neutral": ":gray-badge[steady]",
-          "below target": ":orange-badge[off target]", "outside the band": ":red-badge[outside the band]"}
 
 
 def _toggle_present() -> None:
@@ -56,121 +35,6 @@ def _toggle_present() -> None:
 def _section_to_url() -> None:
     # not bind="query-params": that would put the section's title in the URL instead of its short key
     st.query_params["section"] = st.session_state["qbr_section"]
-
-
-def _lines(lines, tones=()) -> None:
-    """Sentences as a list; a change gets a better/worse badge (our own markup, the sentence escaped)."""
-    for line, tone in zip(lines, tones or [None] * len(lines)):
-        st.markdown("- " + (BADGES[tone] + " " if tone in BADGES else "") + plain(line))
-
-
-def _chart(report, key: str | None, export_key: tuple, stem: str, present: bool) -> None:
-    chart = report.chart(key)
-    if chart is None:
-        return
-    spec = {**chart.spec, "height": PRESENT_CHART_HEIGHT[chart.key]} if present else chart.spec
-    st.vega_lite_chart(spec, theme=None, width="stretch", key=f"qbr_chart_{chart.key}")
-    if not present and st.session_state.get("qbr_exports"):
-        exports.chart_downloads(chart, export_key, stem=stem)
-
-
-def _summary(report, section, export_key, stem, present) -> None:
-    per_row = 4
-    for start in range(0, len(report.tiles), per_row):
-        for column, tile in zip(st.columns(per_row), report.tiles[start:start + per_row]):
-            column.metric(tile.label, tile.value, delta=tile.prior or None,
-                          delta_color={1: "normal", -1: "inverse"}.get(tile.direction, "off"),
-                          help=tile.last_year or None, border=True)
-    if not report.tiles:
-        st.caption(plain(section.empty))
-    left, right = st.columns([3, 2], vertical_alignment="center")
-    with left:
-        _chart(report, section.chart, export_key, stem, present)
-    with right:
-        _lines(section.lines)
-
-
-def _terms_editor(provider: str, account: str) -> None:
-    current = gainshare.terms(cursor(), provider, account)
-    with st.expander("Gain-share terms of this contract", icon=":material/handshake:"):
-        with st.form(f"terms_{provider}_{account}", border=False):
-            method = st.radio("Baseline cost per resolution", gainshare.METHODS,
-                              format_func=gainshare.METHOD_LABELS.get, horizontal=True,
-                              index=gainshare.METHODS.index(current.baseline_method) if current else 0)
-            cost_col, date_col, share_col = st.columns(3)
-            cost = cost_col.number_input("Baseline ($ per resolution)", min_value=0.0, step=0.10, format="%.2f",
-                                         value=(current.baseline_cost if current and current.baseline_cost else None),
-                                         help="Used when the baseline is a fixed value.")
-            as_of = date_col.date_input("As of", value=current.baseline_date if current else None,
-                                        help="The date the contract's baseline figure is as of (optional).")
-            share = share_col.slider("Buyer's share of the savings (%)", 0, 100,
-                                     int(round((current.buyer_share if current else 0.5) * 100)), step=5)
-            if st.form_submit_button("Save terms", icon=":material/save:"):
-                errors = gainshare.save_terms(cursor(), provider, account, method=method, baseline_cost=cost,
-                                              baseline_date=as_of, buyer_share=share / 100)
-                for error in errors:
-                    st.error(plain(error), icon=":material/error:")
-                if not errors:
-                    st.rerun()
-
-
-def _agenda_editor(provider: str, account: str, quarter: str) -> None:
-    items = analysis(actions.agenda, provider, account, quarter)
-    items = items.assign(raised_quarter=items["raised_quarter"].map(qbr.quarter_text).astype("string"))
-    edited = st.data_editor(
-        items, num_rows="dynamic", hide_index=True, width="stretch", key=f"agenda_{provider}_{account}_{quarter}",
-        placeholder="—",
-        column_config={
-            "action_id": None,
-            "kind": st.column_config.SelectboxColumn("Kind", options=list(actions.KINDS), default="action",
-                                                     required=True),
-            "text": st.column_config.TextColumn("What was noted or agreed", required=True, width="large"),
-            "owner": st.column_config.TextColumn("Owner"),
-            "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
-            "status": st.column_config.SelectboxColumn("Status", options=list(actions.STATUSES), default="open",
-                                                       required=True),
-            "raised_quarter": st.column_config.TextColumn("Raised in", disabled=True),
-        },
-    )
-    if st.button("Save the agenda", icon=":material/save:", key=f"save_agenda_{provider}_{account}_{quarter}"):
-        errors = actions.save_agenda(cursor(), provider, account, quarter, pd.DataFrame(edited))
-        for error in errors:
-            st.error(plain(error), icon=":material/error:")
-        if not errors:
-            st.rerun()
-    st.caption("Open actions carry forward to the next quarter's QBR until they are marked done.")
-
-
-def _section(report, section, export_key, stem, present, provider, account, quarter) -> None:
-    if not present:
-        st.subheader(plain(section.title))
-    if section.key == "summary":
-        _summary(report, section, export_key, stem, present)
-        return
-    if section.key == "agenda":
-        _agenda_editor(provider, account, quarter)
-        return
-    if not section.lines and section.empty:
-        st.caption(plain(section.empty))
-    if section.chart and report.chart(section.chart):
-        left, right = st.columns([3, 2] if section.key != "scorecard" else [1, 1])
-        with left:
-            _chart(report, section.chart, export_key, stem, present)
-        with right:
-            _lines(section.lines, section.tones)
-    else:
-        _lines(section.lines, section.tones)
-    if section.key == "scorecard" and not present:  # presenting, the chart and sentences fill the screen
-        if section.table is not None and not section.table.empty:
-            st.dataframe(section.table, hide_index=True, width="stretch")
-        for note in section.notes:
-            st.caption(plain(note))
-        _terms_editor(provider, account)
-    if section.key == "changes" and not present and st.session_state.get("qbr_exports") and \
-            section.table is not None:
-        st.download_button("What changed (CSV)", exports.chart_csv_bytes(export_key, "changes", section.table),
-                           file_name=f"{stem}-changes.csv", mime="text/csv", key="dl_changes_csv",
-                           icon=":material/table:", on_click="ignore")
 
 
 if not state.has_data():
@@ -220,7 +84,10 @@ if present:
 
 provider, account = eng.split(ENGAGEMENT_SEPARATOR, 1)
 with state.section("the QBR"):
-    report = analysis(build_qbr_report, provider, account, quarter, filters, theme=theme)
+    # The baselines depend on neither the engagement nor the quarter: read once for all of them.
+    baselines = analysis(qbr.baseline_values, qbr.portfolio_scope(filters))
+    report = analysis(build_qbr_report, provider, account, quarter, filters, theme=theme,
+                      given={"portfolio": baselines})
     st.title(plain(report.title))
     st.caption(plain(report.subtitle) + " · Filters applied: " + plain("; ".join(report.filters)))
     for note in report.notes:
@@ -233,11 +100,10 @@ with state.section("the QBR"):
         chosen = picker_column.segmented_control("Section", SECTIONS, format_func=SECTION_TABS.get,
                                       default=linked if linked in SECTIONS else SECTIONS[0], key="qbr_section",
                                       on_change=_section_to_url, required=True, label_visibility="collapsed")
-        shown = [s for s in report.sections if s.key == chosen]
+        shown = {chosen}
     else:
-        shown = list(report.sections)
-    for section in shown:
-        _section(report, section, export_key, stem, present, provider, account, quarter)
+        shown = set(SECTIONS)
+    show_sections(report, shown, export_key, stem, present)
 
     if not present:
         st.divider()

@@ -15,6 +15,7 @@ from reports.qbr import QbrReport, ReportChart, Section, Tile
 
 QBR_KPIS = ("contacts", "csat_pct", "nps", "fcr", "aht_seconds", "cost_per_resolution",
             "quality_score", "sla_attainment", "agent_attrition", "innovations")
+STORY_AND_TILE_KPIS = tuple(dict.fromkeys(qbr.STORY_KPIS + QBR_KPIS))
 MAX_TILES = 8
 HEALTH_HISTORY = 8   # quarters shown on the health trend
 MAX_CHANGES = 6      # sentences in "what changed"
@@ -33,6 +34,12 @@ SECTION_TITLES = {
 def qbr_filters(filters: Filters, provider: str, account: str, quarter: str) -> Filters:
     """The filters a QBR applies: the page's filters narrowed to one engagement, ending with the quarter."""
     return qbr.engagement_scope(filters, provider, account, quarter)
+
+
+def _spec(chart) -> dict:
+    """The chart's Vega-Lite spec without Altair's JSON-schema validation (≈ 0.1–0.4 s a chart on this
+    machine): the builders' output is validated against the schema by tests/test_charts.py."""
+    return chart.to_dict(validate=False)
 
 
 def _tiles(values: pd.DataFrame, quarter_start: pd.Timestamp) -> tuple[Tile, ...]:
@@ -71,7 +78,7 @@ def _health_chart(con, scoped: Filters, provider: str, account: str, theme: str)
     trend = pd.DataFrame({"period": trend["period"], "quarter": trend["period"].map(format_period),
                           "score": trend["score"].round(1), "band": trend["band"]}).reset_index(drop=True)
     chart = build_health_trend_chart(trend, theme=theme)
-    return ReportChart("health_trend", "Relationship health by quarter", chart.to_dict(), trend)
+    return ReportChart("health_trend", "Relationship health by quarter", _spec(chart), trend)
 
 
 def _baseline_chart(frame: pd.DataFrame, theme: str) -> ReportChart | None:
@@ -95,7 +102,7 @@ def _baseline_chart(frame: pd.DataFrame, theme: str) -> ReportChart | None:
                                  relationship_year=int(row["relationship_year"]), theme=theme)
     csv = data.rename(columns={"group": "Who", "value": label_with_unit(k), "low": "95 % interval from",
                                "high": "95 % interval to", "n": "Engagements"})
-    return ReportChart("baseline", f"{k.label} against the baseline", chart.to_dict(), csv)
+    return ReportChart("baseline", f"{k.label} against the baseline", _spec(chart), csv)
 
 
 def _money(value) -> str:
@@ -152,7 +159,7 @@ def _ledger_section(con, provider: str, account: str, quarter: str, theme: str
     # a chart of nothing (no terms, and the scorecards report zero) would only show an empty axis
     if not long.empty and (terms is not None or (long["amount"] != 0).any()):
         chart = ReportChart("gainshare", "Gain-share savings by quarter",
-                            build_ledger_chart(long, theme=theme).to_dict(),
+                            _spec(build_ledger_chart(long, theme=theme)),
                             ledger.rename(columns={"quarter": "Quarter"}).drop(columns=["period"]))
     return lines, notes, table, chart
 
@@ -201,6 +208,7 @@ def build_qbr_report(
     filters: Filters,
     *,
     theme: str = "light",
+    portfolio: dict[str, pd.DataFrame] | None = None,
 ) -> QbrReport:
     """Everything a QBR shows for one engagement and quarter, as sections in presentation order.
 
@@ -208,6 +216,9 @@ def build_qbr_report(
     last year (changes by the units rule). The story: `analytics.qbr` (what changed, needs attention,
     baseline at the same relationship year, scorecard measures), the gain-share ledger (`analytics.gainshare`) and the
     agenda (`analytics.actions`). Charts: health trend, baseline, gain-share.
+
+    `portfolio`: `analytics.qbr.baseline_values(con, filters)` when the caller already has it (it
+    depends on neither the engagement nor the quarter, so the page reads it once for all of them).
     """
     scoped = qbr_filters(filters, provider, account, quarter)
     start = pd.Timestamp(qbr.parse_quarter(quarter)[0])
@@ -216,7 +227,9 @@ def build_qbr_report(
     charts: list[ReportChart] = []
     sections: list[Section] = []
 
-    tiles = _tiles(qbr.quarterly_values(con, provider, account, quarter, filters, QBR_KPIS), start)
+    # one read of the engagement's quarters serves the tiles, what changed and what needs attention
+    values = qbr.quarterly_values(con, provider, account, quarter, filters, STORY_AND_TILE_KPIS)
+    tiles = _tiles(values, start)
     health_chart = _health_chart(con, scoped, provider, account, theme)
     if health_chart:
         charts.append(health_chart)
@@ -231,7 +244,7 @@ def build_qbr_report(
                             chart="health_trend" if health_chart else None,
                             empty=f"No KPI has data for this engagement in {period}."))
 
-    changes = qbr.quarter_changes(con, provider, account, quarter, filters)
+    changes = qbr.quarter_changes(con, provider, account, quarter, filters, values=values)
     told = changes[changes["size"] > 0].head(MAX_CHANGES)
     sections.append(Section(
         "changes", SECTION_TITLES["changes"], tuple(told["sentence"]),
@@ -240,14 +253,14 @@ def build_qbr_report(
         tones=tuple(told["verdict"].map({"better": "good", "worse": "bad"}).fillna("neutral")),
         empty=f"Nothing to compare: {period} or the quarters before it have no data."))
 
-    attention = qbr.needs_attention(con, provider, account, quarter, filters)
+    attention = qbr.needs_attention(con, provider, account, quarter, filters, values=values)
     sections.append(Section(
         "attention", SECTION_TITLES["attention"], tuple(attention["sentence"].head(MAX_ATTENTION)),
         tuple(f"{r.label}: {r.gap_text} vs target ({r.status})" for r in attention.itertuples()),
         tones=tuple(attention["status"].head(MAX_ATTENTION)),  # below target | outside the band
         empty="Every KPI with a target met it this quarter."))
 
-    baseline = qbr.baseline_comparison(con, provider, account, quarter, filters)
+    baseline = qbr.baseline_comparison(con, provider, account, quarter, filters, portfolio=portfolio)
     chart = _baseline_chart(baseline, theme)
     if chart:
         charts.append(chart)

@@ -36,9 +36,10 @@ SAFE_FUNCTIONS = {"plain", "period_text", "change_text", "format_value", "format
 # "path: expression" → why the expression can never carry user text (app-defined text only).
 REVIEWED = {
     "pages/data.py: flash": "set by the page itself from counts (`{added:,} engagements added…`)",
-    "pages/data.py: picked": "a batch id (an integer)",
-    "pages/data.py: what": "a count phrase the page builds (`3 engagements`)",
-    "pages/data.py: t": "table names (sample.generate's keys)",
+    "ui/batches.py: picked": "a batch id (an integer)",
+    "ui/register.py: what": "a count phrase built from plain()-escaped names (`removes 3 engagements (…)`)",
+    "ui/upload.py: t": "table names (sample.generate's keys)",
+    "ui/tables.py: download_label": "button labels the callers pass as literals",
     "pages/health.py: latest['pillars_used'].iloc[0]": "pillar names from the KPI registry",
     "pages/health.py: p.capitalize()": "pillar names from the KPI registry",
     "pages/insight.py: empty_hint": "literal hints passed by the page",
@@ -51,8 +52,8 @@ REVIEWED = {
     "pages/premium.py: row.expected": "claim expectations from analytics/claims.py",
     "pages/premium.py: row.detail": "sentences of registry labels and numbers (analytics/claims.py)",
     "pages/qbr.py: note": "report notes built from registry labels (reports/qbr_build.py)",
-    "pages/qbr.py: tile.label": "KPI label from the registry",
-    "pages/qbr.py: tile.last_year or None": "a formatted number",
+    "ui/qbr_view.py: tile.label": "KPI label from the registry",
+    "ui/qbr_view.py: tile.last_year or None": "a formatted number",
     "pages/trends.py: k.label": "KPI label from the registry",
     "pages/trends.py: k.description": "KPI description from the registry",
     "ui/exports.py: label": "button labels the pages pass as literals",
@@ -169,6 +170,105 @@ def test_the_sweep_catches_an_unescaped_value_and_accepts_an_escaped_one():
     assert [[ast.unparse(p) for p in unsafe_parts(e)] for _, _, e in rendered_expressions(bad)] == [
         ["current.describe()"], ["name"], ["x"]]
     assert all(is_safe(e) for _, _, e in rendered_expressions(good))
+
+
+# ---- tables: one door, no raw export ----------------------------------------------------------------------
+
+TABLE_HELPER = "ui/tables.py"
+TABLE_CALLS = {"show_table", "show_health_table"}
+# "path: first argument" of a table drawn without a download → why no user value can leave through it.
+REVIEWED_TABLES = {
+    "pages/overview.py: tables.freshness_table(analysis(data_freshness))":
+        "dataset labels, row counts and dates: no user value",
+    "pages/health.py: tables.drivers_table(drivers, label_from=format_period(start, GRAIN), "
+    "label_to=format_period(end, GRAIN))": "KPI labels and pillars from the registry, formatted numbers",
+    "pages/trends.py: unavailable[['label', 'reason']].rename(columns={'label': 'KPI', 'reason': 'Why'})":
+        "KPI labels and the registry's reasons",
+    "pages/premium.py: premium_table(report)": "relationship years, counts and formatted premiums",
+    "ui/batches.py: shown": "one page of rejects; the batch's \"Rejected rows (CSV)\" button writes them all, "
+                            "neutralised",
+    "ui/upload.py: displayable(sniff.preview.head(PREVIEW_ROWS))": "the first rows of the file the user is "
+                                                                   "uploading: nothing they do not hold",
+    "ui/upload.py: displayable(result.rejects.head(REJECT_SAMPLE))": "rejects of the file the user is uploading",
+}
+# "path: first argument" of an editable table → why its (toolbar-less) contents are safe.
+REVIEWED_EDITORS = {
+    "ui/register.py: register": "the register the user edits; the toolbar export is off (client.disableDataExport)",
+    "ui/register.py: proposal.rename(columns={'first_seen': 'contract_start'})":
+        "engagements to classify; the toolbar export is off",
+    "ui/upload.py: frame": "value recoding of the file being uploaded; the toolbar export is off",
+    "ui/qbr_editors.py: items": "the QBR agenda the user types; the toolbar export is off",
+}
+
+
+def table_calls(source: str) -> list[tuple[int, str, ast.Call]]:
+    """(line, call name, call) for every st.dataframe / st.data_editor / show_table / show_health_table."""
+    return [(node.lineno, _name_of(node.func), node) for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and _name_of(node.func) in {"dataframe", "data_editor", *TABLE_CALLS}]
+
+
+def table_problems(files: list[Path]) -> list[str]:
+    """Every table drawn outside the one helper, or without a decision about its download."""
+    problems = []
+    for file in files:
+        path = str(file.relative_to(REPO))
+        for line, name, call in table_calls(file.read_text(encoding="utf-8")):
+            first = f"{path}: {ast.unparse(call.args[0]) if call.args else ''}"
+            download = next((k.value for k in call.keywords if k.arg == "download"), "missing")
+            if name == "dataframe" and path != TABLE_HELPER:
+                problems.append(f"{path}:{line} st.dataframe outside ui.tables.show_table")
+            elif name == "data_editor" and first not in REVIEWED_EDITORS:
+                problems.append(f"{path}:{line} st.data_editor not reviewed ({first})")
+            elif name in TABLE_CALLS and path != TABLE_HELPER:
+                if download == "missing":
+                    problems.append(f"{path}:{line} {name} without download=")
+                elif isinstance(download, ast.Constant) and download.value is None and first not in REVIEWED_TABLES:
+                    problems.append(f"{path}:{line} {name}(download=None) not reviewed ({first})")
+    return problems
+
+
+def test_every_table_is_drawn_by_show_table_and_says_how_it_can_be_downloaded():
+    problems = table_problems(ui_sources())
+    assert problems == [], ("Draw tables with ui.tables.show_table(frame, download=\"name.csv\") when they show "
+                            f"user values, or review download=None in REVIEWED_TABLES with a reason: {problems}")
+
+
+def test_the_table_sweep_catches_a_raw_dataframe_and_an_unreviewed_table(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    bad = pages / "bad.py"
+    bad.write_text("st.dataframe(uploads)\ntables.show_table(names)\ntables.show_table(names, download=None)\n"
+                   "tables.show_table(names, download='names.csv')\nst.data_editor(names)\n")
+    global REPO
+    saved, REPO = REPO, tmp_path
+    try:
+        found = table_problems([bad])
+    finally:
+        REPO = saved
+    assert found == ["pages/bad.py:1 st.dataframe outside ui.tables.show_table",
+                     "pages/bad.py:2 show_table without download=",
+                     "pages/bad.py:3 show_table(download=None) not reviewed (pages/bad.py: names)",
+                     "pages/bad.py:5 st.data_editor not reviewed (pages/bad.py: names)"]
+
+
+def test_the_toolbar_export_is_off_and_the_table_csv_is_neutralised_under_the_shown_headers():
+    import csv
+    import io
+    import tomllib
+
+    import pandas as pd
+
+    from ui.tables import table_csv
+
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True  # the toolbar's raw "Download as CSV" stays off
+    frame = pd.DataFrame({"file_name": ["=HYPERLINK(\"https://evil.example\",\"x\")", "Acme\r=cmd|' /C calc'!A0"],
+                          "rows_loaded": [3, 4], "sha256": ["ab", "cd"]})
+    data = table_csv(frame, column_order=["rows_loaded", "file_name"],
+                     column_config={"file_name": st.column_config.TextColumn("File"), "rows_loaded": "Loaded"})
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows == [["Loaded", "File"], ["3", "'=HYPERLINK(\"https://evil.example\",\"x\")"],
+                    ["4", "Acme\r'=cmd|' /C calc'!A0"]]
 
 
 # ---- the real app -----------------------------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""Reads a page shares instead of repeating: the QBR's baselines (read once for every engagement and
+quarter) and the engagement's quarters (read once for tiles, changes and attention) give the answers
+worked out by hand, exactly as the separate reads did."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from analytics import qbr
+from analytics.contracts import ENGAGEMENTS, PERFORMANCE
+from analytics.filters import Filters
+from reports.qbr_build import STORY_AND_TILE_KPIS, build_qbr_report
+from tests.builders import insert_rows
+
+P, A = "Apex", "Care"
+REGISTER = [(P, A, "partnership"), ("B1", "X", "partnership"), ("B2", "X", "partnership"),
+            ("T1", "X", "transactional"), ("T2", "X", "transactional")]
+# quality score in 2025-Q1 and 2025-Q2 (one scorecard month each): everyone in relationship year 3
+SCORES = {P: (95.0, 90.0), "B1": (87.0, 88.0), "B2": (91.0, 92.0), "T1": (77.0, 78.0), "T2": (83.0, 82.0)}
+
+
+def _portfolio(con):
+    insert_rows(con, ENGAGEMENTS, [{"provider": p, "account": a, "relationship_model": m,
+                                    "contract_start": date(2023, 1, 1)} for p, a, m in REGISTER])
+    insert_rows(con, PERFORMANCE, [
+        {"period": day, "provider": p, "account": a, "quality_score": SCORES[p][i]}
+        for p, a, _ in REGISTER for i, day in enumerate((date(2025, 1, 1), date(2025, 4, 1)))], batch_id=3)
+    return con
+
+
+def test_baselines_read_under_a_provider_filter_still_compare_with_every_other_engagement(con):
+    _portfolio(con)
+    narrowed = Filters(providers=(P,))
+    shared = qbr.baseline_values(con, qbr.portfolio_scope(narrowed), kpi_ids=("quality_score",))
+    assert sorted(shared["quality_score"]["provider"].unique()) == [P, "B1", "B2", "T1", "T2"]
+    frame = qbr.baseline_comparison(con, P, A, "2025-Q2", narrowed, kpi_ids=("quality_score",), portfolio=shared)
+    row = frame.iloc[0]
+    # relationship year 3 so far (2025-01 … 2025-06): this engagement (95 + 90) / 2 = 92.5; other
+    # partnerships B1 87.5 and B2 91.5 → 89.5; transactional T1 77.5 and T2 82.5 → 80.0
+    assert row["value"] == 92.5
+    assert (row["partnership_mean"], row["n_partnership"]) == (89.5, 2)
+    assert (row["transactional_mean"], row["n_transactional"]) == (80.0, 2)
+    alone = qbr.baseline_comparison(con, P, A, "2025-Q2", narrowed, kpi_ids=("quality_score",))
+    pd.testing.assert_frame_equal(frame, alone)
+
+
+def test_changes_and_attention_from_one_read_of_the_quarters_match_their_own_reads(con):
+    _portfolio(con)
+    values = qbr.quarterly_values(con, P, A, "2025-Q2", Filters(), STORY_AND_TILE_KPIS)
+    changes = qbr.quarter_changes(con, P, A, "2025-Q2", values=values)
+    # quality 95 → 90 between Q1 and Q2 2025: the one change there is
+    assert changes[["kpi", "value", "base", "verdict"]].values.tolist() == [["quality_score", 90.0, 95.0, "worse"]]
+    pd.testing.assert_frame_equal(changes, qbr.quarter_changes(con, P, A, "2025-Q2"))
+    pd.testing.assert_frame_equal(qbr.needs_attention(con, P, A, "2025-Q2", values=values),
+                                  qbr.needs_attention(con, P, A, "2025-Q2"))
+
+
+def test_a_qbr_built_from_the_shared_baselines_equals_one_that_reads_them_itself(con):
+    _portfolio(con)
+    shared = qbr.baseline_values(con, qbr.portfolio_scope(Filters()))
+    given = build_qbr_report(con, P, A, "2025-Q2", Filters(), portfolio=shared)
+    alone = build_qbr_report(con, P, A, "2025-Q2", Filters())
+    assert [(s.key, s.lines) for s in given.sections] == [(s.key, s.lines) for s in alone.sections]
+    assert [c.spec for c in given.charts] == [c.spec for c in alone.charts]
+    baseline = next(s for s in given.sections if s.key == "baseline")
+    assert "92.5" in baseline.lines[0] and "80.0" in baseline.lines[0]
