@@ -20,6 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import db
+from analytics.errors import user_message
 from ui.cached import cursor
 from ui.markdown import plain
 
@@ -97,8 +98,12 @@ def open_database() -> None:
         st.error(str(exc), icon=":material/lock:")
         st.stop()
     except Exception as exc:  # noqa: BLE001 — the edge: a broken file must not show a traceback
-        st.error(f"Could not open the database {db.database_path()}: {exc}. Point RAPPORT_DB at a Rapport "
-                 "database file, or move this one aside to start afresh.", icon=":material/error:")
+        known = user_message(exc)  # a RapportError (DatabaseFileError, …) already names the file and the fix
+        if known is not None:
+            st.error(plain(known), icon=":material/error:")
+        else:
+            st.error(f"Could not open the database {db.database_path()}: {exc}. Point RAPPORT_DB at a Rapport "
+                     "database file, or move this one aside to start afresh.", icon=":material/error:")
         st.stop()
 
 
@@ -118,6 +123,10 @@ def section(what: str) -> Iterator[None]:
     try:
         yield
     except Exception as exc:  # noqa: BLE001 — the edge: turn any failure into a message
+        known = user_message(exc)
+        if known is not None:  # a RapportError: its sentence says what is wrong and the fix; not a bug
+            st.error(f"Could not show {what}: {plain(known)}", icon=":material/error:")
+            return
         st.error(f"Could not show {what}. Try widening the filters or reloading the data; "
                  "if it persists, report the details below.", icon=":material/error:")
         with st.expander("Details"):
