@@ -44,7 +44,7 @@ with state.section("the scorecard"):
     st.caption("Select a row to open that engagement's QBR with these filters. Health is 0–100 against "
                "targets: healthy ≥ 70, watch 50–70, at risk < 50.")
     table = tables.health_table(overview)
-    rows = tables.show_health_table(table, key="scorecard", trend="bar")
+    rows = tables.show_health_table(table, key="scorecard", trend="bar", download="engagement-health-scorecard.csv")
     if rows:
         drill.open_qbr(str(table.iloc[rows[0]]["Provider"]), str(table.iloc[rows[0]]["Account"]))
 
@@ -84,7 +84,7 @@ with state.section("the drivers"):
         score_from = mine.loc[mine["period"] == start, "score"].iloc[0]
         draw(build_drivers_waterfall(drivers, score_from=score_from, label_from=format_period(start, GRAIN),
                                      label_to=format_period(end, GRAIN)))
-        st.dataframe(tables.drivers_table(drivers, label_from=format_period(start, GRAIN),
-                                          label_to=format_period(end, GRAIN)), hide_index=True, width="stretch",
-                     column_config={"Contribution": st.column_config.TextColumn(
-                         "Contribution", help="Points of the health score this KPI added or removed.")})
+        tables.show_table(tables.drivers_table(drivers, label_from=format_period(start, GRAIN),
+                                               label_to=format_period(end, GRAIN)), download=None,
+                          column_config={"Contribution": st.column_config.TextColumn(
+                              "Contribution", help="Points of the health score this KPI added or removed.")})

@@ -7,7 +7,7 @@ from analytics.findings import findings
 from analytics.formatting import delta_color, format_change, format_period, format_value
 from analytics.health import health_scores, latest_health
 from analytics.trends import data_freshness, kpi_tiles
-from ui import coverage, drill, exports, filters, state, tables
+from ui import coverage, drill, filters, state, tables
 from ui.cached import analysis
 from ui.markdown import plain
 
@@ -57,9 +57,8 @@ with state.section("engagement health"):
         latest = ", ".join(dict.fromkeys(shown["Latest"]))
         st.caption(f"Each engagement's latest scored quarter ({latest}). Select a row to open that engagement's "
                    "QBR with these filters. Health is 0–100 against targets: healthy ≥ 70, watch 50–70, at risk < 50.")
-        rows = tables.show_health_table(shown, key=HEALTH_TABLE_KEY, trend="line")
-        exports.table_download(shown.drop(columns=["History"]), key="dl_health_table_csv",
-                               file_name="engagement-health.csv")
+        rows = tables.show_health_table(shown, key=HEALTH_TABLE_KEY, trend="line",
+                                        download="engagement-health.csv", download_key="dl_health_table_csv")
         if rows:
             chosen = shown.iloc[rows[0]]
             drill.open_qbr(str(chosen["Provider"]), str(chosen["Account"]))
@@ -74,4 +73,4 @@ with state.section("the findings"):
         columns[i % 2].markdown(f"{SEVERITY_ICONS.get(row.severity, ':material/info:')} {plain(row.headline)}")
 
 with st.expander("Data freshness", icon=":material/schedule:"), state.section("data freshness"):
-    st.dataframe(tables.freshness_table(analysis(data_freshness)), hide_index=True, width="stretch")
+    tables.show_table(tables.freshness_table(analysis(data_freshness)), download=None)

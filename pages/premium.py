@@ -10,7 +10,7 @@ from analytics.premium import (ADJUSTED_TEXT, MIN_UNITS, NO_RELATIVE, calendar_y
                                relationship_year_values, trajectory)
 from charts.premium import (build_calendar_yoy_chart, build_model_curves_chart, build_premium_chart,
                             build_trajectory_chart)
-from ui import coverage, filters, state
+from ui import coverage, filters, state, tables
 from ui.cached import analysis
 from ui.charts import draw
 
@@ -65,7 +65,7 @@ with state.section("the premium table"):
     report = analysis(premium_report, kpi_id, current, given=shared)
     if report:
         window = next((y["balanced"]["window"] for y in report if y.get("balanced")), None)
-        st.dataframe(premium_table(report), hide_index=True, width="stretch")
+        tables.show_table(premium_table(report), download=None)
         left_years = [y["relationship_year"] for y in report if y["left_partnership"] + y["left_transactional"]]
         st.caption(f"Adjusted: {ADJUSTED_TEXT} Balanced cohort: only engagements observed in every year of "
                    f"{window or 'the window'}, so no year moves because deals ended. "

@@ -7,7 +7,7 @@ from analytics.kpi_frames import GRAINS, SPLITS, available_kpis
 from analytics.trends import kpi_trend
 from charts.theme import TOP_SERIES
 from charts.trends import build_trend_chart
-from ui import coverage, filters, state
+from ui import coverage, filters, state, tables
 from ui.cached import analysis
 from ui.charts import draw
 
@@ -47,8 +47,8 @@ split = None if split == NO_SPLIT else split
 unavailable = available.loc[~available["available"]]
 if not unavailable.empty:
     with st.expander(f"{len(unavailable)} KPIs have no data here — why"):
-        st.dataframe(unavailable[["label", "reason"]].rename(columns={"label": "KPI", "reason": "Why"}),
-                     hide_index=True, width="stretch")
+        tables.show_table(unavailable[["label", "reason"]].rename(columns={"label": "KPI", "reason": "Why"}),
+                          download=None)
 
 st.caption("Solid line: the KPI · dashed: rolling mean of the last 3 periods · dotted green: target · "
            "diamonds: anomalies · a break: no data that period. Hover a point for exact figures.",

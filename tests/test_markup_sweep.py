@@ -185,6 +185,7 @@ REVIEWED_TABLES = {
     "pages/trends.py: unavailable[['label', 'reason']].rename(columns={'label': 'KPI', 'reason': 'Why'})":
         "KPI labels and the registry's reasons",
     "pages/premium.py: premium_table(report)": "relationship years, counts and formatted premiums",
+    "ui/qbr_view.py: section.table": "the gain-share ledger: quarters and formatted amounts (reports/qbr_build.py)",
     "ui/batches.py: shown": "one page of rejects; the batch's \"Rejected rows (CSV)\" button writes them all, "
                             "neutralised",
     "ui/upload.py: displayable(sniff.preview.head(PREVIEW_ROWS))": "the first rows of the file the user is "

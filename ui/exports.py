@@ -55,16 +55,6 @@ def chart_csv_bytes(key: ExportKey, chart_key: str, _frame: pd.DataFrame) -> byt
     return csv_bytes(_frame)
 
 
-def table_download(frame: pd.DataFrame, *, key: str, file_name: str, label: str = "Download table (CSV)") -> None:
-    """A neutralised CSV of a table that shows user values (formulas cannot run, CR/LF quoted).
-
-    The tables' own toolbar export is switched off (`client.disableDataExport` in
-    .streamlit/config.toml) because it writes cells raw; this button replaces it.
-    """
-    st.download_button(label, csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
-                       icon=":material/download:", on_click="ignore")
-
-
 def chart_downloads(chart: ReportChart, key: ExportKey, *, stem: str) -> None:
     """PNG, SVG and CSV buttons for one chart (widget keys `dl_<chart>_png|svg|csv`)."""
     png, svg, csv = st.columns(3)

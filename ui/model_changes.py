@@ -10,6 +10,7 @@ import streamlit as st
 
 from analytics.contracts import RELATIONSHIP_MODELS
 from analytics.model_history import ModelHistoryError, model_history, record_model_change
+from ui import tables
 from ui.markdown import plain
 
 
@@ -45,6 +46,8 @@ def section(con: duckdb.DuckDBPyConnection, register: pd.DataFrame) -> None:
                 effective_from=lambda f: f["effective_from"].map(lambda d: f"{d:%Y-%m-%d}"),
                 effective_to=lambda f: f["effective_to"].map(
                     lambda d: "" if d is None or d != d else f"{d:%Y-%m-%d}"))
-            st.dataframe(shown.rename(columns={"provider": "Provider", "account": "Account",
-                                               "relationship_model": "Model", "effective_from": "From",
-                                               "effective_to": "Until"}), hide_index=True)
+            tables.show_table(shown.rename(columns={"provider": "Provider", "account": "Account",
+                                                    "relationship_model": "Model", "effective_from": "From",
+                                                    "effective_to": "Until"}),
+                              key="model_history_table", download="model-changes.csv",
+                              download_label="Model changes (CSV)")

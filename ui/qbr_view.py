@@ -6,7 +6,7 @@ import streamlit as st
 
 from reports.qbr import QbrReport, Section
 from reports.qbr_build import SECTION_TITLES
-from ui import exports
+from ui import exports, tables
 from ui.markdown import plain
 from ui.qbr_editors import agenda_editor, terms_editor
 
@@ -87,7 +87,7 @@ def _section(report: QbrReport, section: Section, export_key: tuple, stem: str, 
         _lines(section.lines, section.tones)
     if section.key == "scorecard" and not present:  # presenting, the chart and sentences fill the screen
         if section.table is not None and not section.table.empty:
-            st.dataframe(section.table, hide_index=True, width="stretch")
+            tables.show_table(section.table, download=None)
         for note in section.notes:
             st.caption(plain(note))
         terms_editor(provider, account)

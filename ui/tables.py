@@ -1,8 +1,12 @@
 """Analysis frames turned into tables a person reads: labels from the registry, units in the
 headers, dates for people, bands that agree with their scores, no ``None``.
 
-Pure pandas (no Streamlit): the pages pass the result to ``st.dataframe`` with the column
-configs defined here, and tests can check the frames directly.
+The ``*_table`` builders are pure pandas, so tests can check the frames directly. Every read-only
+table on every page is drawn by ``show_table`` — the one place that decides how a table can leave
+the app: the toolbar's own "Download as CSV" is off (``client.disableDataExport`` in
+.streamlit/config.toml, because it writes cells raw, ``=HYPERLINK(…)`` included), and a table that
+shows user values offers Rapport's neutralised CSV (``analytics.export``) instead.
+``tests/test_markup_sweep.py`` fails when a ``st.dataframe`` is drawn anywhere else.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import kpis
+from analytics.export import csv_bytes
 from analytics.health import band as _band
 from analytics.formatting import (
     MISSING, format_band_value, format_change, format_date, format_datetime, format_period, format_points,
@@ -88,18 +93,21 @@ def freshness_table(freshness: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def show_health_table(shown: pd.DataFrame, *, key: str, trend: str) -> list[int]:
+def show_health_table(shown: pd.DataFrame, *, key: str, trend: str, download: str | None,
+                      download_key: str | None = None) -> list[int]:
     """Draw a `health_table` frame as a selectable table; returns the selected row positions.
 
-    `trend` is "line" (the Overview's 8-quarter sparkline) or "bar" (the Health page's history)."""
+    `trend` is "line" (the Overview's 8-quarter sparkline) or "bar" (the Health page's history).
+    With `download` (a file name), the neutralised CSV of every column but the history below it."""
     if trend == "line":
         history = st.column_config.LineChartColumn("Trend", y_min=0, y_max=100, width="small",
                                                    help="Health score of the last 8 quarters.")
     else:
         history = st.column_config.BarChartColumn("History", y_min=0, y_max=100, width="small",
                                                   help="Health score of the recent quarters.")
-    picked = st.dataframe(
-        shown, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
+    picked = show_table(
+        shown, key=key, on_select="rerun", selection_mode="single-row", download=download,
+        download_key=download_key, csv_columns=[c for c in shown.columns if c != "History"],
         column_order=["Engagement", "Model", "Health", "Status", "Change", "History"],
         column_config={
             "Engagement": st.column_config.TextColumn("Engagement", width="large"),
@@ -110,3 +118,43 @@ def show_health_table(shown: pd.DataFrame, *, key: str, trend: str) -> list[int]
         },
     )
     return list(picked.selection.rows) if picked is not None else []
+
+
+def _header(name: str, config) -> str:
+    """A column's header as the table shows it: its column config's label, else its own name."""
+    if isinstance(config, str):
+        return config
+    if isinstance(config, dict) and config.get("label"):
+        return str(config["label"])
+    return str(name)
+
+
+def table_csv(frame: pd.DataFrame, *, column_order=None, column_config: dict | None = None) -> bytes:
+    """The CSV a person downloads for a table: the columns it shows, in its order, under the headers it
+    shows, written by the one neutralising writer (formulas cannot run, CR/LF quoted)."""
+    config = column_config or {}
+    columns = [c for c in (column_order or frame.columns) if c in frame.columns]
+    shown = frame[columns]
+    return csv_bytes(shown.set_axis([_header(c, config.get(c)) for c in columns], axis="columns"))
+
+
+def show_table(frame: pd.DataFrame, *, download: str | None, key: str | None = None,
+               download_label: str = "Download table (CSV)", download_key: str | None = None,
+               csv_columns: list[str] | None = None, hide_index: bool = True, width="stretch",
+               column_order=None, column_config: dict | None = None, **options):
+    """Draw a read-only table; with `download` (a file name), a neutralised CSV of it below.
+
+    Every caller says whether the table gets a download: a file name for a table that shows user
+    values (names, file names, uploaded text) — the toolbar's raw export is off app-wide, so this
+    button is how such a table leaves the app — or None, reviewed in tests/test_markup_sweep.py.
+    `csv_columns` narrows the CSV (e.g. without a sparkline column). Returns what ``st.dataframe``
+    returns (the selection, with ``on_select``).
+    """
+    drawn = st.dataframe(frame, key=key, hide_index=hide_index, width=width, column_order=column_order,
+                         column_config=column_config, **options)
+    if download:
+        data = table_csv(frame, column_order=csv_columns or column_order, column_config=column_config)
+        st.download_button(download_label, data, file_name=download, mime="text/csv",
+                           key=download_key or f"{key or download}_csv", icon=":material/download:",
+                           on_click="ignore")
+    return drawn

@@ -25,9 +25,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from analytics import contracts, ingest, limits
+from analytics import contracts, db, ingest, limits, sample
 from analytics.contracts import FIELDS, INTERACTIONS, KINDS
 from analytics.ingest import Mapping, SniffResult
+from ui import tables
 from ui.markdown import plain
 
 UPLOAD_PREFIX = "rapport-upload-"
@@ -410,7 +411,7 @@ def show_result(result: ingest.IngestResult) -> None:
         # The file name stays out of the label (labels are Markdown); the body shows it as plain text.
         with st.expander("First rejected rows (line, column, value, reason)"):
             st.text(f"First {min(REJECT_SAMPLE, len(result.rejects))} rejected rows of {result.file}")
-            st.dataframe(displayable(result.rejects.head(REJECT_SAMPLE)), hide_index=True, placeholder="—")
+            tables.show_table(displayable(result.rejects.head(REJECT_SAMPLE)), download=None, placeholder="—")
 
 
 _DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
@@ -430,7 +431,8 @@ def file_section(con, item: UploadedFile, saved: dict[str, Mapping]) -> None:
     d.metric("Date format", ", ".join(str(v) for v in sniff.date_formats.values()) or "—")
     for note in [*sniff.ambiguities, *sniff.warnings]:
         st.warning(plain(note), icon=":material/warning:")
-    st.dataframe(displayable(sniff.preview.head(PREVIEW_ROWS)), hide_index=True, placeholder="")
+    # The first rows of the user's own file: nothing to download that they do not hold.
+    tables.show_table(displayable(sniff.preview.head(PREVIEW_ROWS)), download=None, placeholder="")
 
     same_kind = {n: m for n, m in saved.items() if m.kind == kind}
     names = ["(recognised from the headers)", *same_kind]
@@ -469,3 +471,50 @@ def file_section(con, item: UploadedFile, saved: dict[str, Mapping]) -> None:
             st.session_state["batch_pick"] = st.session_state[result_key].batch_id
     if result_key in st.session_state:
         show_result(st.session_state[result_key])
+
+
+# ---- the page's sections -------------------------------------------------------------------------
+
+def sample_offer(con) -> None:
+    """On an empty database: say so, and offer the realistic sample portfolio."""
+    if not db.is_empty(con):
+        return
+    st.info("The database is empty. Upload your exports below, or load a realistic sample portfolio to explore.",
+            icon=":material/database:")
+    if st.button("Load sample portfolio", key="data_load_sample", type="primary", icon=":material/auto_awesome:"):
+        with st.spinner("Generating the sample portfolio…"):
+            counts = sample.generate(con, progress=progress_bar("Generating the sample portfolio…"))
+        st.success("Sample portfolio loaded: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()),
+                   icon=":material/check_circle:")
+
+
+def saved_mappings(con) -> dict[str, Mapping]:
+    """Every saved mapping this version can read; a broken store is one warning, never a hidden upload."""
+    try:
+        saved = {name: ingest.load_mapping(con, name) for name in ingest.saved_mappings(con)["source_name"]}
+    except ingest.IngestError as exc:
+        st.warning(f"Saved mappings are unavailable: {plain(exc)}", icon=":material/warning:")
+        return {}
+    return {name: m for name, m in saved.items() if m is not None}
+
+
+def section(con) -> None:
+    """Heading, the reporting time zone, the uploader, and one isolated section per uploaded file."""
+    st.header("Upload exports")
+    st.caption("Interactions, provider scorecards (performance) or the engagement register, as CSV/TSV. "
+               "Columns are recognised by name; check the mapping, try a dry run, then load.")
+    try:
+        zone = contracts.reporting_time_zone()
+        st.caption(plain(f"Reporting time zone: {zone} (setting RAPPORT_TZ). Timestamps with an offset (Z, -04:00) "
+                         f"are converted to it; timestamps without one are read as {zone} time."))
+    except ValueError as exc:
+        st.error(plain(str(exc)))
+    uploads = st.file_uploader("Drop CSV files here", type=["csv", "tsv", "txt"], accept_multiple_files=True,
+                               key="data_uploads") or []
+    forget_removed(uploads)
+    saved = saved_mappings(con)
+    for item in uploads:
+        with st.container(border=True):
+            st.subheader(plain(item.name))
+            with isolated(item.name):
+                file_section(con, item, saved)
