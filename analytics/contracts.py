@@ -107,9 +107,10 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
                     "first call resolution", "resolved first contact", "ftr", "first time resolution")),
     Field("escalated", "bool", "The contact was escalated or transferred up a tier.", sql_type="BOOLEAN",
           synonyms=("escalated", "escalation", "escalated y n", "is escalated")),
-    Field("csat", "score", "Customer satisfaction rating on a 1–5 or 1–10 scale, stored with its scale in "
+    Field("csat", "score", "Customer satisfaction rating on a 1–5, 1–10 or 0–100 scale, stored with its scale in "
           "csat_scale: declared in the mapping (`\"csat_scale\": 5`) or detected per file (1–5 when at least 95 % "
-          "of the values are ≤ 5); a value outside the scale is rejected as a value.", unit="points",
+          "of the values are ≤ 5, else 1–10 when at least 95 % are ≤ 10, else 0–100); a value outside the scale is "
+          "rejected as a value.", unit="points",
           sql_type="DOUBLE",
           synonyms=("csat", "satisfaction", "satisfaction rating", "customer satisfaction", "csat score",
                     "rating", "satisfaction score", "survey score")),
@@ -218,12 +219,14 @@ PERFORMANCE_MEASURES = ("quality_score", "sla_attainment", "agent_attrition", "c
 IDENTITY_FIELDS = ("interaction_id", "provider", "account", "customer_id", "agent_id")
 
 # Score ranges accepted per field: (low, high). CSAT has a scale per file: declared in the mapping
-# ("csat_scale": 5 or 10) or detected — 1–5 when at least CSAT_FIVE_SHARE of the values are ≤ 5.
+# ("csat_scale": 5, 10 or 100) or detected — 1–5 when at least CSAT_FIVE_SHARE of the values are ≤ 5, else 1–10
+# when that share is ≤ 10, else 0–100. The same share decides when an NPS column is not on 0–10 at all.
 SCORE_RANGES = {"nps": (0, 10), "ces": (1, 7)}
-CSAT_SCALES = (5, 10)
+CSAT_SCALES = (5, 10, 100)
 CSAT_FIVE_SHARE = 0.95
-# Top-two box, the "satisfied" ratings: 4–5 on a 1–5 scale, 9–10 on a 1–10 scale.
-CSAT_TOP_TWO = {5: 4, 10: 9}
+# Top-two box, the "satisfied" ratings: 4–5 on a 1–5 scale, 9–10 on a 1–10 scale, and on a 0–100 score the
+# same top fifth of the range as 9–10 is of 1–10: 80–100.
+CSAT_TOP_TWO = {5: 4, 10: 9, 100: 80}
 
 RELATIONSHIP_MODELS = ("partnership", "transactional")
 

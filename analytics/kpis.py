@@ -61,7 +61,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("fcr", "First-contact resolution", "fraction", "pct", 1, _I, "sum(fcr_yes)", "sum(fcr_n)",
         ("resolved_first_contact",), 0.75, (0.55, 0.85), "quality & compliance",
         description="Answered contacts resolved on first contact / answered contacts with an FCR flag."),
-    Kpi("csat_pct", "CSAT (top-two box: 4–5 of 5, 9–10 of 10)", "fraction", "pct", 1, _I, "sum(csat_sat)",
+    Kpi("csat_pct", "CSAT (top-two box: 4–5 of 5, 9–10 of 10, 80–100 of 100)", "fraction", "pct", 1, _I, "sum(csat_sat)",
         "sum(csat_n)", ("csat",), 0.80, (0.60, 0.92), "customer experience",
         description="Top-two-box ratings (4–5 on a 1–5 scale, 9–10 on a 1–10 scale) / ratings of answered "
                     "contacts."),

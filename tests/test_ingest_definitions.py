@@ -385,10 +385,12 @@ def test_names_are_normalised_before_they_become_identities(con, tmp_path):
     assert con.execute("select distinct provider, account from interactions").fetchall() == [("Acme BPO", "Café")]
 
 
-def test_csat_on_0_to_100_and_nps_on_minus_100_to_100_are_column_problems_not_rescaled(con, tmp_path):
-    text = "call id,date,provider,csat,nps\n" + "".join(
-        f"{i},2024-01-0{i},A,{c},{n}\n" for i, (c, n) in enumerate([(80, -20), (95, 40), (60, 100), (75, -100)], 1))
-    dry = ingest_file(con, write(tmp_path, "scores.csv", text), dry_run=True)
-    assert dry.rows_loaded == 4 and dry.values_rejected == 8
-    problems = " ".join(dry.column_problems)
-    assert "0–100 score" in problems and "net promoter score" in problems
+def test_csat_on_0_to_100_declared_as_1_to_10_is_a_column_problem_naming_scale_100(con, tmp_path):
+    # detected, a 0–100 column is scale 100 and NPS off 0–10 refuses the file (tests/test_ingest_scales.py);
+    # declared on another scale, the column problem names the fix
+    text = "call id,date,provider,csat\n" + "".join(
+        f"{i},2024-01-0{i},A,{c}\n" for i, c in enumerate([80, 95, 60, 75], 1))
+    dry = ingest_file(con, write(tmp_path, "scores.csv", text), dry_run=True,
+                      mapping=Mapping(kind="interactions", csat_scale=10))
+    assert dry.rows_loaded == 4 and dry.values_rejected == 4
+    assert '"csat_scale": 100' in " ".join(dry.column_problems)

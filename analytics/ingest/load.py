@@ -395,6 +395,8 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     csat_scale = None
     if kind == INTERACTIONS and "csat" in specs:
         csat_scale = resolved.csat_scale or _detect_csat_scale(cur)
+    if kind == INTERACTIONS and "nps" in specs:
+        _refuse_off_scale_nps(cur, specs["nps"], display)
     params["csat_scale"] = csat_scale
 
     rule_sql: list[str] = []
@@ -541,9 +543,31 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
 
 
 def _detect_csat_scale(cur) -> int:
-    """1–5 when at least CSAT_FIVE_SHARE of the readable ratings are ≤ 5, else 1–10."""
-    low, total = cur.execute("select count(*) filter (where p_csat <= 5), count(p_csat) from rp_parsed").fetchone()
-    return 5 if total == 0 or low >= contracts.CSAT_FIVE_SHARE * total else 10
+    """1–5 when at least CSAT_FIVE_SHARE of the readable ratings are ≤ 5, else 1–10 when that share is ≤ 10,
+    else a 0–100 score: a few stray values never rescale a file, and a 0–100 column is never half-read as 1–10."""
+    five, ten, total = cur.execute("select count(*) filter (where p_csat <= 5), count(*) filter (where p_csat <= 10),"
+                                   " count(p_csat) from rp_parsed").fetchone()
+    share = contracts.CSAT_FIVE_SHARE * total
+    return 5 if total == 0 or five >= share else 10 if ten >= share else 100
+
+
+def _refuse_off_scale_nps(cur, spec: parse.ColumnSpec, display: str) -> None:
+    """Refuse the file when its NPS column is not 0–10 answers (more than the stray share outside 0..10).
+
+    A net promoter score (−100…100) or a 0–100 scale cannot be turned into the 0–10 answers NPS is computed
+    from, and loading only the values that happen to fall in 0..10 would half-load the column."""
+    if spec.source == "(constant)":
+        return
+    outside, present, low, high = cur.execute(
+        "select count(*) filter (where p_nps < 0 or p_nps > 10), count(p_nps), min(p_nps), max(p_nps) "
+        "from rp_parsed").fetchone()
+    if present and outside > (1 - contracts.CSAT_FIVE_SHARE) * present:
+        raise IngestError(
+            f"{outside:,} of the {present:,} values in the NPS column are outside 0–10 (from {low:g} to {high:g}): "
+            "this looks like a net promoter score (−100…100) or a 0–100 scale, not the 0–10 likelihood-to-"
+            "recommend answers Rapport computes NPS from, so the column is refused rather than half-loaded. Map "
+            "the 0–10 answers to nps, or rename or remove this column and load the file again",
+            file=display, column=spec.source)
 
 
 def _collapse_events(cur, resolved: Mapping, has_time: bool) -> tuple[int, str]:
@@ -609,9 +633,9 @@ def _column_problems(cur, specs: dict[str, parse.ColumnSpec], resolved: Mapping,
             continue
         shown = ", ".join(repr(e) for e in (examples or []) if e is not None) or "(empty)"
         numbers = [n for n in (_number(e) for e in examples or []) if n is not None]
-        if name == "csat" and numbers and max(numbers) > 10:
-            fix = ("looks like a 0–100 score, not a 1–5 or 1–10 rating: a share satisfied belongs in a scorecard "
-                   "(reported_csat_pct); per-contact CSAT must be on 1–5 or 1–10")
+        if name == "csat" and numbers and max(numbers) > 10 and csat_scale != 100:
+            fix = ("looks like a 0–100 score: declare \"csat_scale\": 100 in the mapping (top-two box = 80–100); "
+                   "a share satisfied per month belongs in a scorecard (reported_csat_pct)")
         elif name == "csat":
             fix = (f"the ratings do not fit the 1–{csat_scale} scale: declare \"csat_scale\" in the mapping, or "
                    "map another column")

@@ -26,7 +26,7 @@ class Mapping:
     kind; canonical field -> source header (``columns``); canonical field -> constant text (``constants``);
     the date order; and for tickets, complaints and event logs:
 
-    * ``csat_scale`` — 5 or 10, declared instead of detected;
+    * ``csat_scale`` — 5, 10 or 100 (a 0–100 score), declared instead of detected;
     * ``recode`` — field -> {source value: canonical value}, applied (case-insensitively) before parsing,
       e.g. ``{"resolved_first_contact": {"Closed with explanation": "yes"}}`` or channel/reason spellings;
     * ``derived`` — duration field -> {"from": header, "to": header}: seconds between two timestamp columns;
@@ -58,7 +58,8 @@ class Mapping:
             raise IngestError(f"date_order must be 'dmy' (day-first) or 'mdy' (month-first), "
                               f"not {self.date_order!r}")
         if self.csat_scale is not None and self.csat_scale not in contracts.CSAT_SCALES:
-            raise IngestError(f"csat_scale must be 5 (a 1–5 scale) or 10 (a 1–10 scale), not {self.csat_scale!r}")
+            raise IngestError(f"csat_scale must be 5 (a 1–5 scale), 10 (a 1–10 scale) or 100 (a 0–100 score), "
+                              f"not {self.csat_scale!r}")
         for name, spec in self.derived.items():
             if contracts.field(self.kind, name).parser != "duration":
                 raise IngestError(f"derived fields are durations between two timestamp columns; {name} is not a "
@@ -121,7 +122,7 @@ class Mapping:
             try:
                 scale = int(scale)
             except (TypeError, ValueError):
-                raise IngestError(f"csat_scale must be 5 or 10, not {scale!r}") from None
+                raise IngestError(f"csat_scale must be 5, 10 or 100, not {scale!r}") from None
         recode = data.get("recode") or {}
         derived = data.get("derived") or {}
         if not isinstance(recode, dict) or not isinstance(derived, dict):

@@ -277,8 +277,9 @@ def checks(spec: ColumnSpec, raw_ref: str, parsed_ref: str, csat_scale: int | No
         rule(f"{parsed_ref} < 0 or {parsed_ref} > 1", f"{spec.field} must be between 0% and 100%")
     if spec.field == "csat":
         top = csat_scale or 10
-        rule(f"{parsed_ref} < 1 or {parsed_ref} > {int(top)}",
-             f"csat is outside the file's 1–{top} scale (declare \"csat_scale\" in the mapping if the file "
+        low = 0 if top == 100 else 1  # a 0–100 score starts at 0; ratings start at 1
+        rule(f"{parsed_ref} < {low} or {parsed_ref} > {int(top)}",
+             f"csat is outside the file's {low}–{top} scale (declare \"csat_scale\" in the mapping if the file "
              "uses another one)")
     if spec.field in contracts.SCORE_RANGES:
         low, high = contracts.SCORE_RANGES[spec.field]

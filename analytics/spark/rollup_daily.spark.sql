@@ -48,7 +48,8 @@ WITH source AS (
       escalated) AS BIGINT) AS escalated_yes,
     CAST(COUNT(escalated) AS BIGINT) AS escalated_n,
     CAST(COUNT(*) FILTER(WHERE
-      NOT answered IS FALSE AND csat >= CASE WHEN csat_scale = 10 THEN 9 ELSE 4 END) AS BIGINT) AS csat_sat,
+      NOT answered IS FALSE
+      AND csat >= CASE WHEN csat_scale = 100 THEN 80 WHEN csat_scale = 10 THEN 9 ELSE 4 END) AS BIGINT) AS csat_sat,
     CAST(COUNT(csat) FILTER(WHERE
       NOT answered IS FALSE) AS BIGINT) AS csat_n,
     CAST(COUNT(*) FILTER(WHERE

@@ -28,9 +28,10 @@ final as (
         cast(count(resolved_first_contact) filter (where answered is not false) as bigint) as fcr_n,
         cast(count(*) filter (where escalated) as bigint)           as escalated_yes,
         cast(count(escalated) as bigint)                            as escalated_n,
-        -- satisfied = top-two box: 4–5 on a 1–5 scale, 9–10 on a 1–10 scale
+        -- satisfied = top-two box: 4–5 on a 1–5 scale, 9–10 on a 1–10 scale, 80–100 on a 0–100 score
         cast(count(*) filter (where answered is not false
-                              and csat >= case when csat_scale = 10 then 9 else 4 end) as bigint) as csat_sat,
+                              and csat >= case when csat_scale = 100 then 80 when csat_scale = 10 then 9 else 4 end)
+             as bigint) as csat_sat,
         cast(count(csat) filter (where answered is not false) as bigint) as csat_n,
         cast(count(*) filter (where nps >= 9) as bigint)            as nps_promoters,
         cast(count(*) filter (where nps <= 6) as bigint)            as nps_detractors,
