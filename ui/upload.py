@@ -248,7 +248,7 @@ def mapping_editor(sniff: SniffResult, file_id: str, kind: str, base: Mapping | 
 
 # ---- tickets, complaints and event logs: scale, derived durations, event log, value recoding ------
 
-CSAT_SCALES = {"detect from the values": None, "1–5": 5, "1–10": 10}
+CSAT_SCALES = {"detect from the values": None, "1–5": 5, "1–10": 10, "0–100": 100}
 RECODE_VALUES = 30  # distinct values offered per column (the most frequent in the sampled rows)
 EMPTY = "(empty)"
 BOOL_CHOICES = ["yes", "no", EMPTY]
@@ -390,8 +390,10 @@ def show_result(result: ingest.IngestResult) -> None:
     if result.status == "failed":
         st.error(f"**{name}** was not loaded: {message}", icon=":material/error:")
     elif result.status == "loaded":
+        updated = getattr(result, "rows_updated", 0)
         counts = (f"{result.rows_read:,} rows read: {result.rows_loaded:,} loaded, "
-                  f"{result.rows_rejected:,} rejected, {result.rows_duplicate:,} already loaded"
+                  + (f"{updated:,} updated (already loaded, now with new values), " if updated else "")
+                  + f"{result.rows_rejected:,} rejected, {result.rows_duplicate:,} already loaded"
                   + (f", {collapsed:,} further events folded into one row per ticket (its latest state)"
                      if collapsed else "")
                   + (f"; {values:,} single values rejected (set empty, the rest of their row loaded)." if values
