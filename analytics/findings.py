@@ -22,6 +22,7 @@ from analytics.claims import MIN_ENGAGEMENTS as CLAIM_MIN_ENGAGEMENTS
 from analytics.claims import PREMIUM_CLAIMS, claim_check
 from analytics.filters import Filters
 from analytics.formatting import format_band_value, format_delta
+from analytics.periods import format_period
 from analytics.health import health_overview, latest_health
 from analytics.insight import channel_mix, reason_movers, seasonality, window_label
 from analytics.kpi_frames import kpi_frame
@@ -62,7 +63,7 @@ class Finding:
 
 
 def _quarter(period: pd.Timestamp) -> str:
-    return f"Q{(period.month - 1) // 3 + 1} {period.year}"
+    return format_period(period, "quarter")
 
 
 def _pct(fraction: float) -> str:
@@ -305,9 +306,10 @@ def attrition_dips(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Fin
     engagement, start, peak, dip = max(dips, key=lambda e: e[3])
     attrition_kpi = kpis.kpi("agent_attrition")
     headline = (f"Quality fell after {len(dips)} of {len(events)} agent-attrition spikes; the largest at {engagement}: "
-                f"attrition reached {kpis.format_value(attrition_kpi, peak)} in {start:%b %Y} and quality score "
+                f"attrition reached {kpis.format_value(attrition_kpi, peak)} in {format_period(start, 'month')} "
+                f"and quality score "
                 f"dropped {dip:.1f} pts over the next 5 months")
-    return [Finding("attrition_quality", headline, "quality_score", -dip, f"{start:%b %Y}", "warning",
+    return [Finding("attrition_quality", headline, "quality_score", -dip, format_period(start, "month"), "warning",
                     2.0 + min(dip / 10.0, 1.0), n=len(events))]
 
 

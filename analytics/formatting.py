@@ -1,4 +1,4 @@
-"""The one place numbers, units, changes, periods and dates become text.
+"""The one place numbers, units and changes become text (periods and dates: analytics/periods.py).
 
 Pages, charts, findings, reports and CSV exports all format through this module so a
 reader sees every figure in the same unit everywhere. The units rule for a *change*:
@@ -11,6 +11,10 @@ A relative % on a rate or an NPS reads as nonsense (NPS 8.8 → 1.3 is "-85.3 %"
 why the rule lives here and nowhere else. Negative numbers use the ASCII hyphen-minus so
 ``st.metric`` still colours and points its delta arrow the right way.
 
+Periods and dates are named by `analytics.periods` ("Q3 2025", "4 Mar 2025"); `format_period`,
+`format_date` and `format_datetime` are importable from here too, so a caller formatting a table
+needs one import.
+
 No Streamlit, no Altair: this module is shared by the pages, the CLI and the reports.
 """
 from __future__ import annotations
@@ -22,9 +26,10 @@ from typing import Literal
 import pandas as pd
 
 from analytics.kpis import Kpi
+# Re-exported: the period formatters are defined once, in analytics.periods.
+from analytics.periods import MISSING, format_date, format_datetime, format_period  # noqa: F401
 
 DeltaKind = Literal["pp", "pts", "relative"]
-MISSING = "—"
 
 
 def _missing(value) -> bool:
@@ -220,40 +225,7 @@ def format_band(score: float | None, decimals: int = 0) -> str:
     return f"{format_band_value(score, decimals)} · {band}"
 
 
-# ---------------------------------------------------------------- periods and dates
-
-def format_period(period, grain: str = "quarter") -> str:
-    """One way to name a period: ``Q3 2025``, ``Jul 2025``, ``2025``, ``week of 7 Jul 2025``; ``—`` if missing."""
-    if _missing(period):
-        return MISSING
-    p = pd.Timestamp(period)
-    if grain == "quarter":
-        return f"Q{p.quarter} {p.year}"
-    if grain == "month":
-        return p.strftime("%b %Y")
-    if grain == "year":
-        return str(p.year)
-    if grain == "day":
-        return format_date(p)
-    return "week of " + format_date(p)
-
-
-def format_date(value) -> str:
-    """A date for people: ``4 Mar 2025`` (never ``00:00:00``); ``—`` when missing."""
-    if _missing(value):
-        return MISSING
-    return f"{pd.Timestamp(value).day} " + pd.Timestamp(value).strftime("%b %Y")
-
-
-def format_datetime(value) -> str:
-    """A moment for people: ``4 Mar 2025, 14:05``; just the date when the time is midnight; ``—`` when missing."""
-    if _missing(value):
-        return MISSING
-    t = pd.Timestamp(value)
-    if (t.hour, t.minute, t.second) == (0, 0, 0):
-        return format_date(t)
-    return f"{format_date(t)}, {t:%H:%M}"
-
+# ---------------------------------------------------------------- cells
 
 def format_text(value) -> str:
     """Any cell for people: ``—`` for None/NaN, the value as text otherwise (never the word ``None``)."""

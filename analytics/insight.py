@@ -15,6 +15,7 @@ from analytics.contracts import INTERACTIONS
 from analytics.db import RollupsOnlyError, rollups_imported
 from analytics.filters import Filters
 from analytics.kpi_frames import GRAINS, kpi_frame, period_ordinal
+from analytics.periods import format_month_range
 
 REPEAT_DAYS = 7  # the window ingest and the sample use for `is_repeat` (the repeat_rate KPI)
 
@@ -86,10 +87,6 @@ def segment_trends(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: s
     return frame.drop(columns="_ord")[["period", "customer_segment", "contacts", "share", "share_change"]]
 
 
-def _month_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
-    return f"{start:%b %Y}–{end:%b %Y}" if start.year != end.year else f"{start:%b}–{end:%b %Y}"
-
-
 def movers_window(
     con: duckdb.DuckDBPyConnection, filters: Filters, *, window_months: int = 6
 ) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp] | None:
@@ -120,7 +117,7 @@ def movers_window(
 
 def window_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
     """'Jul–Dec 2025' or 'Nov 2024–Apr 2025'."""
-    return _month_label(pd.Timestamp(start), pd.Timestamp(end))
+    return format_month_range(start, end)
 
 
 def reason_movers(

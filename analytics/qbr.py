@@ -21,7 +21,9 @@ import pandas as pd
 from analytics import kpis, premium
 from analytics.contracts import RELATIONSHIP_MODELS
 from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, engagement_label
-from analytics.formatting import format_change, format_period, format_value
+from analytics.formatting import format_change, format_value
+from analytics.periods import format_period, quarter_bounds
+from analytics.periods import quarter_text as quarter_text  # re-exported: pages and reports use qbr.quarter_text
 from analytics.kpi_frames import kpi_frame
 from analytics.options import filter_options
 
@@ -49,20 +51,9 @@ _BASELINE_COLUMNS = ["kpi", "label", "relationship_year", "relationship_model", 
 
 
 def parse_quarter(label: str) -> tuple[date, date]:
-    """'2025-Q3' → (2025-07-01, 2025-09-30); ValueError naming the expected form otherwise."""
-    try:
-        year, q = label.split("-Q")
-        start = pd.Timestamp(year=int(year), month=3 * int(q) - 2, day=1)
-        if not 1 <= int(q) <= 4 or len(year) != 4:
-            raise ValueError
-    except (ValueError, AttributeError):
-        raise ValueError(f"Quarter {label!r} is not of the form 2025-Q3 (year, '-Q', quarter 1–4)") from None
-    return start.date(), (start + pd.DateOffset(months=3) - pd.Timedelta(days=1)).date()
-
-
-def quarter_text(label: str) -> str:
-    """'2025-Q3' → 'Q3 2025' (how people write a quarter)."""
-    return format_period(pd.Timestamp(parse_quarter(label)[0]))
+    """'2025-Q3' → (2025-07-01, 2025-09-30); ValueError naming the expected form otherwise
+    (`periods.quarter_bounds`: the quarter key is read in one place)."""
+    return quarter_bounds(label)
 
 
 def engagement_scope(filters: Filters, provider: str, account: str, quarter: str) -> Filters:

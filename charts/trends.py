@@ -7,6 +7,7 @@ import pandas as pd
 
 from analytics.formatting import format_change, format_period, format_value
 from analytics.kpis import Kpi
+from analytics.periods import VEGA_QUARTER_LABEL
 from charts.theme import MODEL_SCALE, MUTED, OTHER, PALETTE, TOP_SERIES, kpi_axis, kpi_scale, series_scale
 
 # Period starts at each grain (analytics' date_trunc): used to add the missing periods as gaps.
@@ -62,7 +63,7 @@ def with_gaps(frame: pd.DataFrame, grain: str | None, series: list[str]) -> pd.D
 def _period_axis(grain: str | None) -> alt.Axis | alt.UndefinedType:
     """Period labels named the way the app names periods: ``Q1 2024`` at quarter grain, ``2024`` at year."""
     if grain == "quarter":
-        return alt.Axis(labelExpr="'Q' + quarter(datum.value) + ' ' + year(datum.value)",
+        return alt.Axis(labelExpr=VEGA_QUARTER_LABEL,
                         tickCount={"interval": "month", "step": 12})
     if grain == "year":
         return alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1})

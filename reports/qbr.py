@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,32 +20,22 @@ import pandas as pd
 from fpdf import FPDF
 
 from analytics.filters import engagement_label
+from analytics.periods import parse_quarter_key, quarter_key, quarter_keys, quarter_text
 from reports.render import chart_png, chart_svg
 
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-
-
 def parse_quarter(label: str) -> tuple[date, date] | None:
-    """'2025-Q3' → (2025-07-01, 2025-09-30); None when the text is not a quarter."""
-    match = _QUARTER.match(label or "")
-    if not match:
-        return None
-    year, q = int(match.group(1)), int(match.group(2))
-    start = pd.Timestamp(year=year, month=3 * q - 2, day=1)
-    return start.date(), (start + pd.DateOffset(months=3) - pd.Timedelta(days=1)).date()
+    """'2025-Q3' → (2025-07-01, 2025-09-30); None when the text is not a quarter key (`periods`)."""
+    return parse_quarter_key(label)
 
 
 def quarter_label(day: date | pd.Timestamp) -> str:
-    day = pd.Timestamp(day)
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    """The quarter key ('2025-Q3') of the quarter holding `day` (`periods.quarter_key`)."""
+    return quarter_key(day)
 
 
 def available_quarters(first: date | None, last: date | None) -> list[str]:
-    """Quarter labels from `first` to `last`, newest first."""
-    if first is None or last is None:
-        return []
-    periods = pd.period_range(pd.Timestamp(first), pd.Timestamp(last), freq="Q")
-    return [f"{p.year}-Q{p.quarter}" for p in reversed(periods)]
+    """Quarter keys from `first` to `last`, newest first (`periods.quarter_keys`)."""
+    return quarter_keys(first, last)
 
 
 @dataclass(frozen=True)
@@ -107,7 +96,8 @@ class QbrReport:
     @property
     def subtitle(self) -> str:
         model = self.relationship_model or "relationship model not recorded"
-        return f"{self.period or self.quarter} · {model}"
+        period = self.period or (quarter_text(self.quarter) if parse_quarter_key(self.quarter) else self.quarter)
+        return f"{period} · {model}"
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)

@@ -9,7 +9,7 @@ import pytest
 from analytics import kpis
 from analytics.formatting import (
     delta_color, delta_kind, delta_number, delta_unit, display_value, format_band, format_band_value, format_change,
-    format_date, format_datetime, format_delta, format_period, format_points, format_relative, format_text,
+    format_delta, format_points, format_relative, format_text,
     format_value, label_with_unit,
 )
 from analytics.health import band
@@ -86,17 +86,3 @@ def test_delta_colour_follows_the_kpi_direction():
     assert delta_color(kpis.kpi("csat_pct")) == "normal"
     assert delta_color(kpis.kpi("aht_seconds")) == "inverse"
     assert delta_color(kpis.kpi("contacts")) == "off"
-
-
-def test_periods_have_one_name_at_each_grain():
-    day = pd.Timestamp("2024-07-01")
-    assert [format_period(day, g) for g in ("quarter", "month", "year", "week")] == [
-        "Q3 2024", "Jul 2024", "2024", "week of 1 Jul 2024"]
-
-
-def test_dates_for_people_never_show_midnight_or_none():
-    assert format_date(pd.Timestamp("2018-03-01 00:00:00")) == "1 Mar 2018"
-    assert format_datetime(pd.Timestamp("2018-03-01 00:00:00")) == "1 Mar 2018"
-    assert format_datetime(pd.Timestamp("2025-12-04 14:05:31")) == "4 Dec 2025, 14:05"
-    assert format_date(None) == format_date(pd.NaT) == format_text(None) == "—"
-    assert format_text("Northstar BPO") == "Northstar BPO"
