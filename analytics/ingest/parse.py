@@ -41,16 +41,22 @@ _CHANNEL_CASES = " ".join(
 
 # Created as TEMP macros on the ingest cursor; the patterns are code constants, not user input.
 MACROS = [
-    f"create or replace temp macro rp_null(x) as "
-    f"case when upper(trim(x)) in ({_NULLS}) then null else trim(x) end",
+    # fast path: longer than any null spelling (all ASCII, ≤ 4 bytes) and starting and ending with a printable
+    # ASCII character (nothing for trim() to remove — it removes Unicode spaces too) is the value itself
+    f"create or replace temp macro rp_null(x) as case when strlen(x) > 4 and x[1] between '!' and '~' "
+    f"and x[-1] between '!' and '~' then x "
+    f"when upper(trim(x)) in ({_NULLS}) then null else trim(x) end",
     r"create or replace temp macro rp_num_any(x, dec_comma) as try_cast(("
     r" case when dec_comma then replace(replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
     r" '[\s\x{00A0}\x{202F}$€£¥''’]', '', 'g'), '.', ''), ',', '.')"
     r" else replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
     r" '[\s\x{00A0}\x{202F}$€£¥''’]', '', 'g'), ',', '') end) as double)",
-    # inf, Infinity and 1e309 are not readings of anything: unreadable, like any other non-number
+    # inf, Infinity and 1e309 are not readings of anything: unreadable, like any other non-number.
+    # Fast path: a plain number DuckDB casts as it is (the clean-up above would leave it unchanged — with decimal
+    # commas only when it has no dot, a thousands separator there); everything else takes the clean-up
     "create or replace temp macro rp_num(x, dec_comma) as "
-    "case when isfinite(rp_num_any(x, dec_comma)) then rp_num_any(x, dec_comma) end",
+    "case when isfinite(try_cast(x as double)) and (not dec_comma or not contains(x, '.')) then try_cast(x as double) "
+    "when isfinite(rp_num_any(x, dec_comma)) then rp_num_any(x, dec_comma) end",
     "create or replace temp macro rp_year(y) as case when length(y) = 2 then "
     "(case when cast(y as integer) < 70 then 2000 else 1900 end) + cast(y as integer) else cast(y as integer) end",
     "create or replace temp macro rp_hour(h, p) as case "
@@ -63,7 +69,7 @@ MACROS = [
     "rp_hour(coalesce(nullif(st.h, ''), '0'), st.p), cast(coalesce(nullif(st.mi, ''), '0') as integer), "
     "cast(coalesce(nullif(st.s, ''), '0') as integer)) as timestamp)",
     # tz: the reporting time zone; a value with an offset is converted to it, a naive value is taken as in it
-    f"create or replace temp macro rp_ts(x, dayfirst, tz) as case "
+    f"create or replace temp macro rp_ts_any(x, dayfirst, tz) as case "
     f"when regexp_matches(x, '{ISO_RE}') and regexp_matches(x, '{OFFSET_RE}') then "
     "timezone(tz, try_cast(replace(x, '/', '-') as timestamptz)) "
     f"when regexp_matches(x, '{ISO_RE}') then try_cast(replace(x, '/', '-') as timestamp) "
@@ -74,21 +80,31 @@ MACROS = [
     "['%b-%y', '%b %y', '%b-%Y', '%b %Y', '%B-%y', '%B %y', '%B-%Y', '%B %Y']) "
     f"when regexp_matches(x, '{DAY_MONTH_YEAR_RE}') then try_strptime(x, "
     "['%d-%b-%y', '%d %b %y', '%d-%b-%Y', '%d %b %Y', '%d-%B-%y', '%d %B %y', '%d-%B-%Y', '%d %B %Y']) end",
+    # fast path first: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or with `T`, read by an exact format (no offset fits
+    # those lengths); every other spelling, and any value the fast path cannot read, takes the regular expressions
+    "create or replace temp macro rp_ts(x, dayfirst, tz) as coalesce(case "
+    "when strlen(x) = 19 and x[5] = '-' then try_strptime(x, ['%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']) "
+    "when strlen(x) = 10 and x[5] = '-' then try_strptime(x, '%Y-%m-%d') end, rp_ts_any(x, dayfirst, tz))",
     f"create or replace temp macro rp_tod_parts(st) as case when cast(st.mi as integer) < 60 "
     "and cast(coalesce(nullif(st.s, ''), '0') as integer) < 60 and rp_hour(st.h, st.p) < 24 "
     "then rp_hour(st.h, st.p) * 3600 + cast(st.mi as integer) * 60 + cast(coalesce(nullif(st.s, ''), '0') as integer) end",
     f"create or replace temp macro rp_tod(x) as case when regexp_matches(x, '{TIME_RE}') then "
     f"rp_tod_parts(regexp_extract(x, '{TIME_RE}', ['h', 'mi', 'ss', 's', 'p'])) end",
+    # a value without a colon is a number (no regular expression); mm:ss is split at its one colon
     r"create or replace temp macro rp_dur(x, fraction, dec_comma) as case "
+    r"when not contains(x, ':') then (case when fraction then round(rp_num(x, dec_comma) * 86400) "
+    r"else rp_num(x, dec_comma) end) "
+    r"when regexp_matches(x, '^\d+:\d{1,2}(\.\d+)?$') then cast(left(x, position(':' in x) - 1) as double) * 60 "
+    r"+ cast(substr(x, position(':' in x) + 1) as double) "
     r"when regexp_matches(x, '^\d+:\d{1,2}:\d{1,2}(\.\d+)?$') then cast(split_part(x, ':', 1) as double) * 3600 "
-    r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double) "
-    r"when regexp_matches(x, '^\d+:\d{1,2}(\.\d+)?$') then cast(split_part(x, ':', 1) as double) * 60 "
-    r"+ cast(split_part(x, ':', 2) as double) "
-    r"when fraction then round(rp_num(x, dec_comma) * 86400) else rp_num(x, dec_comma) end",
+    r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double) end",
     # identity text: Unicode NFC, zero-width and control characters removed, whitespace runs collapsed, so
     # "Acme\u200b BPO" and "Acme  BPO" are the same provider as "Acme BPO"
-    r"create or replace temp macro rp_name(x) as nullif(trim(regexp_replace(regexp_replace(nfc_normalize(x), "
+    r"create or replace temp macro rp_name_any(x) as nullif(trim(regexp_replace(regexp_replace(nfc_normalize(x), "
     r"'[\x{200B}-\x{200D}\x{2060}\x{FEFF}\x00-\x08\x0B\x0C\x0E-\x1F\x7F]', '', 'g'), '[\s\x{00A0}\x{202F}]+', ' ', 'g')), '')",
+    # fast path: printable ASCII words separated by single spaces are already normal (NFC, nothing to remove)
+    r"create or replace temp macro rp_name(x) as case when regexp_full_match(x, '[!-~]+( [!-~]+)*') then x "
+    r"else rp_name_any(x) end",
     f"create or replace temp macro rp_bool(x) as case when upper(x) in ({_TRUE}) then true "
     f"when upper(x) in ({_FALSE}) then false end",
     f"create or replace temp macro rp_model(x) as case when lower(x) in ({_PARTNER}) then 'partnership' "
