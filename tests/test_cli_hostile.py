@@ -19,7 +19,8 @@ import duckdb
 import pytest
 
 from analytics import db, maintenance
-from analytics.cli import build_parser, main
+from analytics.cli import build_parser, main, parsers
+from analytics.cli.report import REPORTS
 from analytics.ingest import ingest_file
 from tests.builders import insert_rows
 
@@ -30,6 +31,17 @@ GOOD = "call id,date,provider,csat\nA1,2024-01-01,Acme,4\nA2,2024-01-02,Acme,5\n
 def subcommands() -> list[str]:
     (action,) = [a for a in build_parser()._actions if a.dest == "command"]
     return sorted(action.choices)
+
+
+def command_paths(*, groups: bool = False) -> list[str]:
+    """Every command the parser offers, as typed: "ingest", "rollups import", … (with `groups`: "rollups" too)."""
+    return sorted(path for path, sub in parsers(build_parser()) if groups or sub.get_default("func") is not None)
+
+
+# Every command, by whether it may create or change files. A command that only reads must never create a
+# database (or its folder) at a mistyped --db; `test_every_command_is_classified` keeps this list whole.
+READS = {"batches", "check", "backup", "drop-batch", "rejects", "report"}
+WRITES = {"ingest", "sample", "seed-if-empty", "restore", "rollups import", "rollups job", "rollups golden"}
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +148,29 @@ def cases(ws: Path) -> dict[str, list[str]]:
         "report csv into a missing folder": ["report", "trends", "--csv", f"{w}/no/out.csv", "--db", good],
         "report csv onto a folder": ["report", "trends", "--csv", f"{w}/folder", "--db", good],
         "report on junk": ["report", "trends", "--db", f"{w}/junk.duckdb"],
+        "report an unknown name": ["report", "happiness", "--db", good],
+        "report a bad grain": ["report", "trends", "--grain", "decade", "--db", good],
+        "report a bad split": ["report", "trends", "--split", "mood", "--db", good],
+        "ingest no files": ["ingest", "--db", good],
+        "ingest a mapping with no file": ["ingest", f"{w}/good.csv", "--mapping", "--db", good],
+        "batches with an argument": ["batches", "extra", "--db", good],
+        "drop-batch on junk": ["drop-batch", "1", "--db", f"{w}/junk.duckdb"],
+        "rejects on junk": ["rejects", "1", "--db", f"{w}/junk.duckdb"],
+        "sample an engagement count that is a word": ["sample", "--engagements", "lots", "--db", f"{w}/s.duckdb"],
+        "sample a seed that is a word": ["sample", "--seed", "x", "--db", f"{w}/s.duckdb"],
+        "seed into truncated": ["seed-if-empty", "--db", f"{w}/truncated.duckdb"],
+        "check with an argument": ["check", "extra", "--db", good],
+        "backup without a folder": ["backup", "--db", good],
+        "restore without --db": ["restore", f"{w}/empty"],
+        "restore without a folder": ["restore", "--db", f"{w}/new.duckdb"],
+        "rollups without a subcommand": ["rollups", "--db", good],
+        "rollups an unknown subcommand": ["rollups", "frobnicate"],
+        "rollups import from a missing folder": ["rollups", "import", f"{w}/nope", "--db", good],
+        "rollups import a folder without manifest": ["rollups", "import", f"{w}/empty", "--db", good],
+        "rollups import months that are words": ["rollups", "import", f"{w}/empty", "--months", "spring"],
+        "rollups job output into a missing folder": ["rollups", "job", "--output", f"{w}/no/job.py"],
+        "rollups job output onto a folder": ["rollups", "job", "--output", f"{w}/folder"],
+        "rollups golden with an argument": ["rollups", "golden", "extra"],
         "an unknown command": ["frobnicate"],
         "no command": [],
     }
@@ -156,9 +191,31 @@ def test_every_bad_invocation_is_one_sentence_with_a_non_zero_exit(ws, capsys, a
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 def test_every_subcommand_refuses_an_unknown_option_cleanly(capsys, as_json):
-    for command in subcommands():
-        code, out, err = run(capsys, [command, "--no-such-option"] + (["--json"] if as_json else []))
+    for command in command_paths(groups=True):
+        code, out, err = run(capsys, [*command.split(), "--no-such-option"] + (["--json"] if as_json else []))
         assert_clean_failure(code, out, err, as_json=as_json)
+
+
+def test_every_command_has_bad_invocations_among_the_cases(ws):
+    """A new command (read from the parser) fails here until `cases` tries it with bad arguments."""
+    tried = {" ".join(argv[:n]) for argv in cases(ws).values() for n in (1, 2)}  # "ingest", "rollups import"
+    assert [path for path in command_paths(groups=True) if path not in tried] == []
+
+
+def test_every_command_is_classified_as_reading_or_writing():
+    assert sorted(READS | WRITES) == command_paths() and not READS & WRITES
+
+
+def test_every_command_takes_the_one_db_option_before_or_after_its_arguments(ws, capsys):
+    good = str(ws / "good.duckdb")
+    for argv in (["batches", "--db", good, "--json"], ["--db", good, "batches", "--json"],
+                 ["rejects", "--db", good, "1", "--json"], ["report", "--json", "--db", good, "trends"]):
+        code, out, err = run(capsys, argv)
+        assert code == 0, (argv, err)
+        json.loads(out)
+    for path in command_paths():
+        assert main([*path.split(), "--help"]) == 0
+        assert "--db DB" in capsys.readouterr().out, path
 
 
 def test_messages_name_the_file_the_place_and_the_fix(ws, capsys):
@@ -192,8 +249,11 @@ def test_messages_name_the_file_the_place_and_the_fix(ws, capsys):
 
 def test_commands_that_only_read_never_create_a_database_or_folder(ws, capsys):
     typo = ws / "tpyo" / "rapport.duckdb"
-    for argv in (["batches"], ["rejects", "1"], ["check"], ["backup", str(ws / "bk")], ["report", "findings"],
-                 ["drop-batch", "1"], ["ingest", str(ws / "good.csv"), "--dry-run"]):
+    runs = [["batches"], ["rejects", "1"], ["check"], ["check", "--repair"], ["backup", str(ws / "bk")],
+            ["drop-batch", "1"], ["ingest", str(ws / "good.csv"), "--dry-run"],
+            *(["report", name] for name in sorted(REPORTS))]
+    assert {argv[0] for argv in runs} == READS | {"ingest"}
+    for argv in runs:
         code, out, err = run(capsys, [*argv, "--db", str(typo), "--json"])
         if argv[0] == "ingest":  # a dry run checks the file against an empty in-memory database
             assert code == 0 and json.loads(out)[0]["status"] == "dry-run"
