@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics import db
+from analytics import db, query
 
 KINDS = ("action", "note")
 STATUSES = ("open", "in progress", "done")
@@ -41,7 +41,7 @@ def agenda(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter:
     Returns columns ``action_id`` (int), ``kind`` (action | note), ``text``, ``owner``,
     ``due`` (datetime64, NaT when none), ``status`` (open | in progress | done), ``raised_quarter``.
     """
-    frame = con.execute(
+    frame = query.frame(con,
         """
         select action_id, kind, text, owner, due, status, raised_quarter
         from qbr_actions
@@ -52,7 +52,7 @@ def agenda(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter:
         order by raised_quarter, action_id
         """,
         {"provider": provider, "account": account, "quarter": quarter},
-    ).df()
+    )
     # explicit dtypes, also for an empty agenda (the page's editor checks them against its column types)
     frame["action_id"] = frame["action_id"].astype("int64")
     frame["due"] = pd.to_datetime(frame["due"]).astype("datetime64[ns]")
@@ -117,19 +117,19 @@ def save_agenda(con: duckdb.DuckDBPyConnection, provider: str, account: str, qua
                 "session); reload the page and edit again."]
     with db.write_transaction(con) as cur:
         for gone in sorted(shown - kept):
-            cur.execute("delete from qbr_actions where action_id = ?", [gone])
+            query.run(cur, "delete from qbr_actions where action_id = ?", [gone])
         for row in rows:
             closed = quarter if row["status"] == "done" else None
             if row["action_id"] is None:
-                (next_id,) = cur.execute("select coalesce(max(action_id), 0) + 1 from qbr_actions").fetchone()
-                cur.execute(
+                (next_id,) = query.one(cur, "select coalesce(max(action_id), 0) + 1 from qbr_actions")
+                query.run(cur,
                     "insert into qbr_actions (action_id, provider, account, kind, text, owner, due, status,"
                     " raised_quarter, closed_quarter) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [next_id, provider, account, row["kind"], row["text"], row["owner"], row["due"],
                      row["status"], quarter, closed])
             else:
                 # keep an earlier closed quarter when an already-done item is saved again
-                cur.execute(
+                query.run(cur,
                     "update qbr_actions set kind = ?, text = ?, owner = ?, due = ?, status = ?,"
                     " closed_quarter = case when ? = 'done' then coalesce(closed_quarter, ?) else null end,"
                     " updated_at = current_timestamp where action_id = ?",

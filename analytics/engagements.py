@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analytics import db
+from analytics import db, query
 from analytics.contracts import RELATIONSHIP_MODELS
 
 REGISTER_COLUMNS = ["provider", "account", "relationship_model", "contract_start", "contract_end",
@@ -24,10 +24,10 @@ KEEP_VERSIONS = 20
 def engagement_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """provider, account, relationship_model, contract_start, contract_end, pricing_model, notes —
     one row per engagement, by provider then account."""
-    return con.execute(
+    return query.frame(con,
         "select provider, account, relationship_model, contract_start, contract_end, pricing_model, notes"
         " from engagements order by provider, account"
-    ).df()
+    )
 
 
 def _text(value) -> str:
@@ -89,9 +89,9 @@ def save_engagement_register(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame
         return errors
     with db.write_transaction(con) as cur:
         _snapshot(cur)
-        cur.execute("delete from engagements")
+        query.run(cur, "delete from engagements")
         if rows:
-            cur.executemany(
+            query.run_many(cur,
                 "insert into engagements (batch_id, provider, account, relationship_model, contract_start,"
                 " contract_end, pricing_model, notes) values (null, ?, ?, ?, ?, ?, ?, ?)", rows)
     return []
@@ -132,7 +132,7 @@ def unregistered_engagements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     first day — read from rollup_monthly, so it stays fast on millions of contacts),
     contacts (interactions, null when none), scorecard_months (null when none).
     """
-    return con.execute(_UNREGISTERED_SQL).df()
+    return query.frame(con, _UNREGISTERED_SQL)
 
 
 def classify_engagements(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> tuple[list[str], int]:
@@ -156,7 +156,7 @@ def classify_engagements(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) ->
         return clashes, 0
     with db.write_transaction(con) as cur:
         _snapshot(cur)
-        cur.executemany(
+        query.run_many(cur,
             "insert into engagements (batch_id, provider, account, relationship_model, contract_start,"
             " contract_end, pricing_model, notes) values (null, ?, ?, ?, ?, ?, ?, ?)", rows)
     return [], len(rows)
@@ -188,33 +188,33 @@ def register_change(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Regi
 
 def _snapshot(cur: duckdb.DuckDBPyConnection) -> None:
     """Keep the register as it is now as a new version (inside the caller's write transaction)."""
-    (version,) = cur.execute("select coalesce(max(version), 0) + 1 from register_history").fetchone()
-    cur.execute(f"insert into register_history (version, batch_id, {_HISTORY_COLUMNS}, updated_at)"
-                f" select ?, batch_id, {_HISTORY_COLUMNS}, updated_at from engagements", [version])
-    if cur.execute("select count(*) from engagements").fetchone()[0] == 0:
+    (version,) = query.one(cur, "select coalesce(max(version), 0) + 1 from register_history")
+    query.run(cur, f"insert into register_history (version, batch_id, {_HISTORY_COLUMNS}, updated_at)"
+                   f" select ?, batch_id, {_HISTORY_COLUMNS}, updated_at from engagements", [version])
+    if query.one(cur, "select count(*) from engagements")[0] == 0:
         # an empty register is a version too: record it with a marker row so undo can restore "empty"
-        cur.execute("insert into register_history (version, provider, account) values (?, null, null)", [version])
-    cur.execute("delete from register_history where version <= ?", [version - KEEP_VERSIONS])
+        query.run(cur, "insert into register_history (version, provider, account) values (?, null, null)", [version])
+    query.run(cur, "delete from register_history where version <= ?", [version - KEEP_VERSIONS])
 
 
 def register_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Saved earlier versions, newest first: version, saved_at, engagements."""
-    return con.execute(
+    return query.frame(con,
         "select version, min(saved_at) as saved_at, count(provider) as engagements from register_history"
         " group by version order by version desc"
-    ).df()
+    )
 
 
 def undo_last_register_change(con: duckdb.DuckDBPyConnection) -> int | None:
     """Put back the register as it was before the last save; returns its engagement count, None if no history."""
     with db.write_transaction(con) as cur:
-        (version,) = cur.execute("select max(version) from register_history").fetchone()
+        (version,) = query.one(cur, "select max(version) from register_history")
         if version is None:
             return None
-        cur.execute("delete from engagements")
-        cur.execute(f"insert into engagements (batch_id, {_HISTORY_COLUMNS}, updated_at)"
-                    f" select batch_id, {_HISTORY_COLUMNS}, updated_at from register_history"
-                    " where version = ? and provider is not null", [version])
-        cur.execute("delete from register_history where version = ?", [version])
-        (count,) = cur.execute("select count(*) from engagements").fetchone()
+        query.run(cur, "delete from engagements")
+        query.run(cur, f"insert into engagements (batch_id, {_HISTORY_COLUMNS}, updated_at)"
+                       f" select batch_id, {_HISTORY_COLUMNS}, updated_at from register_history"
+                       " where version = ? and provider is not null", [version])
+        query.run(cur, "delete from register_history where version = ?", [version])
+        (count,) = query.one(cur, "select count(*) from engagements")
     return int(count)

@@ -26,8 +26,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics import db
-from analytics.periods import format_date, format_period
+from analytics import db, query
+from analytics.formatting import format_period
 
 VALUE, FIRST_6_MONTHS = "value", "first_6_months"
 METHODS = (VALUE, FIRST_6_MONTHS)
@@ -54,9 +54,9 @@ class GainShareTerms:
 
 def terms(con: duckdb.DuckDBPyConnection, provider: str, account: str) -> GainShareTerms | None:
     """The engagement's gain-share terms, or None when none were recorded."""
-    row = con.execute(
+    row = query.one(con,
         "select baseline_method, baseline_cost, baseline_date, buyer_share from gainshare_terms"
-        " where provider = ? and account = ?", [provider, account]).fetchone()
+        " where provider = ? and account = ?", [provider, account])
     if row is None:
         return None
     method, cost, day, share = row
@@ -84,7 +84,7 @@ def save_terms(con: duckdb.DuckDBPyConnection, provider: str, account: str, *, m
     if errors:
         return errors
     with db.write_transaction(con) as cur:
-        cur.execute(
+        query.run(cur,
             "insert or replace into gainshare_terms (provider, account, baseline_method, baseline_cost,"
             " baseline_date, buyer_share, updated_at) values (?, ?, ?, ?, ?, ?, current_timestamp)",
             [provider, account, method, baseline_cost if method == VALUE else None,
@@ -93,31 +93,31 @@ def save_terms(con: duckdb.DuckDBPyConnection, provider: str, account: str, *, m
 
 
 def _contract_start(con: duckdb.DuckDBPyConnection, provider: str, account: str) -> date | None:
-    row = con.execute("select min(contract_start) from engagements where provider = ? and account = ?",
-                      [provider, account]).fetchone()
+    row = query.one(con, "select min(contract_start) from engagements where provider = ? and account = ?",
+                         [provider, account])
     return row[0] if row else None
 
 
 def baseline_cost(con: duckdb.DuckDBPyConnection, t: GainShareTerms) -> tuple[float | None, str]:
     """(baseline cost per resolution, how it was set) for the terms; (None, why) when it cannot be set."""
     if t.baseline_method == VALUE:
-        as_of = f" as of {format_date(t.baseline_date)}" if t.baseline_date else ""
+        as_of = f" as of {t.baseline_date:%-d %b %Y}" if t.baseline_date else ""
         return t.baseline_cost, f"the contract's figure{as_of}"
     start = _contract_start(con, t.provider, t.account)
     if start is None:
         return None, "the register has no contract start for this engagement"
-    row = con.execute(
+    row = query.one(con,
         """
         select sum(cost_sum) / nullif(sum(resolved_cost_n), 0)
         from rollup_monthly
         where provider = $provider and account = $account
           and day >= $start and day < $start + interval 6 month
-        """, {"provider": t.provider, "account": t.account, "start": start}).fetchone()
+        """, {"provider": t.provider, "account": t.account, "start": start})
     if row[0] is None:
-        row = con.execute(
+        row = query.one(con,
             "select avg(cost_per_resolution) from performance where provider = $provider and account = $account"
             " and period >= $start and period < $start + interval 6 month",
-            {"provider": t.provider, "account": t.account, "start": start}).fetchone()
+            {"provider": t.provider, "account": t.account, "start": start})
         if row[0] is None:
             return None, "no costs were loaded for the contract's first 6 months"
         return float(row[0]), "the scorecards' cost per resolution over the contract's first 6 months"
@@ -170,9 +170,9 @@ def gainshare_ledger(con: duckdb.DuckDBPyConnection, provider: str, account: str
     t = terms(con, provider, account)
     baseline, how = (None, "no gain-share terms recorded") if t is None else baseline_cost(con, t)
     start = _contract_start(con, provider, account)
-    frame = con.execute(_LEDGER_SQL, {"provider": provider, "account": account, "end": quarter_end,
-                                      "from": pd.Timestamp(start or date(1900, 1, 1)).to_period("Q").start_time
-                                      .date()}).df()
+    first_quarter = pd.Timestamp(start or date(1900, 1, 1)).to_period("Q").start_time.date()
+    frame = query.frame(con, _LEDGER_SQL, {"provider": provider, "account": account, "end": quarter_end,
+                                           "from": first_quarter})
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in LEDGER_COLUMNS}), t, baseline, how
     for column in ("resolutions", "cost_per_resolution", "reported"):
@@ -200,10 +200,10 @@ def terms_from_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     Columns ``provider``, ``account``, ``baseline_method``, ``baseline_cost``, ``baseline_date``,
     ``buyer_share``.
     """
-    return con.execute(
+    return query.frame(con,
         """
         select e.provider, e.account, g.baseline_method, g.baseline_cost, g.baseline_date, g.buyer_share
         from (select distinct provider, account from engagements) e
         left join gainshare_terms g using (provider, account)
         order by e.provider, e.account
-        """).df()
+        """)

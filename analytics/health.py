@@ -19,8 +19,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import kpis, stats
+from analytics import kpis, query, stats
 from analytics.contracts import INTERACTIONS
+from analytics.db import REGISTER_VIEW
 from analytics.filters import Filters
 from analytics.kpi_frames import kpi_frame, period_ordinal, period_start
 
@@ -125,10 +126,8 @@ def _with_weights(scores: pd.DataFrame, weights: dict[str, float]) -> pd.DataFra
 
 
 def _relationship_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
-        "select provider, account, any_value(relationship_model) as relationship_model"
-        " from engagements group by provider, account"
-    ).df()
+    return query.frame(con, query.render("select provider, account, relationship_model from {register}",
+                                         register=query.table(REGISTER_VIEW)))
 
 
 def _names_used(used: pd.DataFrame, column: str, order: list[str], index: pd.Index) -> pd.Series:

@@ -32,12 +32,12 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from analytics import db, rollups
+from analytics import db, query, rollups
 from analytics.errors import RapportError
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
-_BATCH_COUNTS_SQL = (Path(__file__).parent / "sql" / "check_batches.sql").read_text()
+_BATCH_COUNTS_SQL = query.load("checks/batches")
 
 
 class MaintenanceError(RapportError, RuntimeError):
@@ -63,9 +63,9 @@ class CheckResult:
 
 def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The base tables of the main schema, in a stable order (the allow-list for backup/restore)."""
-    return [name for (name,) in con.execute(
+    return [name for (name,) in query.rows(con,
         "select table_name from duckdb_tables() where schema_name = 'main' and not temporary "
-        "order by table_name").fetchall()]
+        "order by table_name")]
 
 
 def batch_problems(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -75,7 +75,7 @@ def batch_problems(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     Engagement batches may hold *fewer* rows than loaded: the register editor replaces
     rows with batch-less ones, which is legitimate; more rows than loaded is a problem.
     """
-    return con.execute(_BATCH_COUNTS_SQL).df()
+    return query.frame(con, _BATCH_COUNTS_SQL)
 
 
 def unreadable_tables(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -123,7 +123,7 @@ def table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """An order-independent checksum of a table's rows (sum of row hashes), as text."""
     if table not in table_names(con):
         raise MaintenanceError(f"there is no table {table!r}")
-    (value,) = con.execute(f"select coalesce(sum(hash(t)), 0) from {db.quote_ident(table)} t").fetchone()
+    (value,) = query.one(con, f"select coalesce(sum(hash(t)), 0) from {db.quote_ident(table)} t")
     return str(value)
 
 
@@ -174,14 +174,14 @@ def _export_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> list[dict]:
     entries = []
     cur = con.cursor()
     try:
-        cur.execute("begin transaction")
+        query.run(cur, "begin transaction")
         for table in table_names(cur):
             file = folder / f"{table}.parquet"
-            cur.execute(f"copy {db.quote_ident(table)} to $file (format parquet)", {"file": str(file)})
-            (rows,) = cur.execute(f"select count(*) from {db.quote_ident(table)}").fetchone()
+            query.run(cur, f"copy {db.quote_ident(table)} to $file (format parquet)", {"file": str(file)})
+            (rows,) = query.one(cur, f"select count(*) from {db.quote_ident(table)}")
             entries.append({"table": table, "rows": int(rows), "file": file.name, "sha256": _sha256(file),
                             "checksum": table_checksum(cur, table)})
-        cur.execute("commit")
+        query.run(cur, "commit")
     finally:
         cur.close()
     return entries
@@ -394,13 +394,13 @@ def restore(con: duckdb.DuckDBPyConnection, directory: str | Path) -> pd.DataFra
                                "file (pass a new path with --db)")
     # Not db.write_transaction: that bumps data_version, and the restored meta must equal the backup's.
     with db.WRITE_LOCK, con.cursor() as cur:
-        cur.execute("begin transaction")
+        query.run(cur, "begin transaction")
         try:
             report = _load_backup(cur, source, entries)
-            cur.execute("commit")
+            query.run(cur, "commit")
         except BaseException:
             try:
-                cur.execute("rollback")
+                query.run(cur, "rollback")
             except duckdb.Error:
                 pass  # the failure (e.g. a commit the full disk refused) already ended the transaction: keep its error
             raise
@@ -411,25 +411,25 @@ def _load_backup(cur: duckdb.DuckDBPyConnection, source: Path, entries: list[dic
     report = []
     for entry in entries:
         table, file = db.quote_ident(entry["table"]), str(source / Path(entry["file"]).name)
-        cur.execute(f"delete from {table}")  # meta's seeded row; every other table is empty
-        cur.execute(f"insert into {table} by name select * from read_parquet($file)", {"file": file})
-        (rows,) = cur.execute(f"select count(*) from {table}").fetchone()
+        query.run(cur, f"delete from {table}")  # meta's seeded row; every other table is empty
+        query.run(cur, f"insert into {table} by name select * from read_parquet($file)", {"file": file})
+        (rows,) = query.one(cur, f"select count(*) from {table}")
         if rows != entry["rows"]:
             raise MaintenanceError(f"{entry['table']}: restored {rows} rows, the manifest says {entry['rows']}")
         if "checksum" in entry and table_checksum(cur, entry["table"]) != entry["checksum"]:
             raise MaintenanceError(f"{entry['table']}: the restored rows differ from the backup's checksum")
         report.append({"table": entry["table"], "rows": entry["rows"], "restored_rows": int(rows)})
     # ingest takes ids from the sequence; start it past the restored batches
-    (top,) = cur.execute("select coalesce(max(batch_id), 0) from batches").fetchone()
-    cur.execute("drop sequence if exists batch_seq")
-    cur.execute(f"create sequence batch_seq start {int(top) + 1}")
+    (top,) = query.one(cur, "select coalesce(max(batch_id), 0) from batches")
+    query.run(cur, "drop sequence if exists batch_seq")
+    query.run(cur, f"create sequence batch_seq start {int(top) + 1}")
     return report
 
 
 def _database_is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     for table in table_names(con):
         limit = 1 if table == "meta" else 0  # a new database holds only meta's data_version row
-        (rows,) = con.execute(f"select count(*) from {db.quote_ident(table)}").fetchone()
+        (rows,) = query.one(con, f"select count(*) from {db.quote_ident(table)}")
         if rows > limit:
             return False
     return True

@@ -18,7 +18,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics import db
+from analytics import db, query
 from analytics.contracts import RELATIONSHIP_MODELS
 from analytics.errors import RapportError
 
@@ -35,7 +35,7 @@ def model_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ``effective_to`` (date of the next change, NaT for the current model), ordered by provider,
     account, effective_from.
     """
-    return con.execute(
+    return query.frame(con,
         """
         with history as (
             select provider, account, relationship_model, effective_from from engagement_models
@@ -49,7 +49,7 @@ def model_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                lead(effective_from) over (partition by provider, account order by effective_from) as effective_to
         from history order by provider, account, effective_from
         """
-    ).df()
+    )
 
 
 def record_model_change(con: duckdb.DuckDBPyConnection, provider: str, account: str, relationship_model: str,
@@ -64,8 +64,8 @@ def record_model_change(con: duckdb.DuckDBPyConnection, provider: str, account: 
                                 f"{', '.join(RELATIONSHIP_MODELS)}; use one of those")
     when = pd.Timestamp(effective_from).date()
     with db.write_transaction(con) as cur:
-        row = cur.execute("select relationship_model, contract_start from engagements where provider = ? and"
-                          " account = ? limit 1", [provider, account]).fetchone()
+        row = query.one(cur, "select relationship_model, contract_start from engagements where provider = ? and"
+                             " account = ? limit 1", [provider, account])
         if row is None:
             raise ModelHistoryError(f"{provider} · {account} is not in the engagement register; add it on the "
                                     "Data page (or load an engagements file) before recording a model change")
@@ -73,22 +73,22 @@ def record_model_change(con: duckdb.DuckDBPyConnection, provider: str, account: 
         if start is not None and when < start:
             raise ModelHistoryError(f"the model change date {when} is before the contract start {start} of "
                                     f"{provider} · {account}; use a date on or after the contract start")
-        has_history = cur.execute("select count(*) from engagement_models where provider = ? and account = ?",
-                                  [provider, account]).fetchone()[0] > 0
+        has_history = query.one(cur, "select count(*) from engagement_models where provider = ? and account = ?",
+                                     [provider, account])[0] > 0
         if not has_history and current in RELATIONSHIP_MODELS and start is not None and when > start:
-            cur.execute("insert into engagement_models values (?, ?, ?, ?)", [provider, account, current, start])
-        cur.execute("insert into engagement_models values (?, ?, ?, ?) on conflict do update set"
-                    " relationship_model = excluded.relationship_model", [provider, account, model, when])
-        latest = cur.execute("select relationship_model from engagement_models where provider = ? and account = ?"
-                             " order by effective_from desc limit 1", [provider, account]).fetchone()[0]
-        cur.execute("update engagements set relationship_model = ? where provider = ? and account = ?",
-                    [latest, provider, account])
+            query.run(cur, "insert into engagement_models values (?, ?, ?, ?)", [provider, account, current, start])
+        query.run(cur, "insert into engagement_models values (?, ?, ?, ?) on conflict do update set"
+                       " relationship_model = excluded.relationship_model", [provider, account, model, when])
+        latest = query.one(cur, "select relationship_model from engagement_models where provider = ? and account = ?"
+                                " order by effective_from desc limit 1", [provider, account])[0]
+        query.run(cur, "update engagements set relationship_model = ? where provider = ? and account = ?",
+                       [latest, provider, account])
 
 
 def clear_model_history(con: duckdb.DuckDBPyConnection, provider: str, account: str) -> None:
     """Forget an engagement's dated history: the register's model then holds for its whole life."""
     with db.write_transaction(con) as cur:
-        cur.execute("delete from engagement_models where provider = ? and account = ?", [provider, account])
+        query.run(cur, "delete from engagement_models where provider = ? and account = ?", [provider, account])
 
 
 def apply_model_changes(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> list[str]:
@@ -101,8 +101,8 @@ def apply_model_changes(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -
     for column in ("provider", "account", "relationship_model", "effective_from"):
         if column not in changes.columns:
             return [f"the model history needs the column {column}; add it (one row per change)"]
-    register = {(p, a): s for p, a, s in con.execute(
-        "select provider, account, min(contract_start) from engagements group by all").fetchall()}
+    register = {(p, a): s for p, a, s in query.rows(con,
+        "select provider, account, min(contract_start) from engagements group by all")}
     for number, row in enumerate(changes.itertuples(index=False), start=1):
         provider, account = str(row.provider).strip(), str(row.account).strip()
         model = str(row.relationship_model).strip().lower()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import duckdb
 
-from analytics.filters import ENGAGEMENT_SEPARATOR
+from analytics import query
+from analytics.query import Sql
 
 # Filters attribute → (column, tables that carry it). Providers and accounts come from every
 # dataset so a scorecard-only engagement can still be picked.
@@ -18,8 +19,9 @@ _SOURCES = {
 
 
 def _distinct(con: duckdb.DuckDBPyConnection, column: str, tables: tuple[str, ...]) -> list[str]:
-    union = " union ".join(f"select {column} as v from {t} where {column} is not null" for t in tables)
-    return [v for (v,) in con.execute(f"select distinct v from ({union}) order by v").fetchall()]
+    col = query.column(column)
+    union = Sql(" union ".join(f"select {col} as v from {query.table(t)} where {col} is not null" for t in tables))
+    return [v for (v,) in query.rows(con, query.render("select distinct v from ({union}) order by v", union=union))]
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
@@ -31,18 +33,20 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     """
     options: dict[str, list] = {name: _distinct(con, column, tables)
                                 for name, (column, tables) in _SOURCES.items()}
-    pairs = con.execute(
-        f"""
-        select distinct provider || '{ENGAGEMENT_SEPARATOR}' || account as engagement from (
+    pairs = query.rows(
+        con,
+        """
+        select distinct engagement_label(provider, account) as engagement from (
             select provider, account from rollup_monthly
             union select provider, account from performance
             union select provider, account from engagements
         ) where provider is not null and account is not null
         order by engagement
         """
-    ).fetchall()
+    )
     options["engagements"] = [p for (p,) in pairs]
-    first, last = con.execute(
+    first, last = query.one(
+        con,
         """
         select min(d), max(d) from (
             select min(day) as d from rollup_daily union all select max(day) from rollup_daily
@@ -50,6 +54,6 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
             union all select cast(max(period) + interval 1 month - interval 1 day as date) from performance
         )
         """
-    ).fetchone()
+    )
     options["dates"] = [first, last] if first is not None else []
     return options

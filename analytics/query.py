@@ -23,10 +23,12 @@ the schema in ``analytics/db.py`` (``REGISTER_VIEW``, ``LABEL_MACRO``).
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import duckdb
 import pandas as pd
@@ -189,8 +191,26 @@ def _checked(sql: str) -> str:
 Params = Mapping[str, Any] | Sequence[Any] | None
 
 
+_RECORDING: ContextVar[list | None] = ContextVar("rapport_query_recording", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[list[tuple[str, Any]]]:
+    """Collect (sql, params) of every statement this context runs through the module, in order —
+    what tests/test_sql_snapshots.py pins, and a way to see what a page asks of DuckDB."""
+    statements: list[tuple[str, Any]] = []
+    token = _RECORDING.set(statements)
+    try:
+        yield statements
+    finally:
+        _RECORDING.reset(token)
+
+
 def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: Params) -> duckdb.DuckDBPyConnection:
     sql = _checked(sql)
+    statements = _RECORDING.get()
+    if statements is not None:
+        statements.append((sql, params))
     return con.execute(sql, params) if params is not None else con.execute(sql)
 
 
@@ -222,4 +242,8 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> None
 
 def run_many(con: duckdb.DuckDBPyConnection, sql: str, params: Iterable[Sequence[Any]]) -> None:
     """Execute one statement once per parameter row."""
-    con.executemany(_checked(sql), list(params))
+    sql, params = _checked(sql), list(params)
+    statements = _RECORDING.get()
+    if statements is not None:
+        statements.append((sql, params))
+    con.executemany(sql, params)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from analytics import query
 from analytics.export import csv_bytes
 
 PAGE_SIZE = 50
@@ -19,7 +20,7 @@ _SCOPE = "coalesce(scope, 'row') as scope"
 
 def reject_count(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
     """How many reject records (one per rejected row or value × reason) batch `batch_id` has."""
-    (count,) = con.execute("select count(*) from rejects where batch_id = ?", [batch_id]).fetchone()
+    (count,) = query.one(con, "select count(*) from rejects where batch_id = ?", [batch_id])
     return int(count)
 
 
@@ -29,11 +30,12 @@ def rejects_page(con: duckdb.DuckDBPyConnection, batch_id: int, *, page: int = 1
     scope ('row' or 'value')."""
     limit = max(int(page_size), 1)
     offset = (max(int(page), 1) - 1) * limit
-    return con.execute(
+    return query.frame(
+        con,
         f'select line, "column", value, reason, {_SCOPE} from rejects where batch_id = ?'
         ' order by line, "column", reason limit ? offset ?',
         [batch_id, limit, offset],
-    ).df()
+    )
 
 
 def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
@@ -43,9 +45,10 @@ def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
 
 def rejects_csv(con: duckdb.DuckDBPyConnection, batch_id: int) -> bytes:
     """Every reject of the batch as CSV (file_name, line, column, value, reason, scope), formulas neutralised."""
-    frame = con.execute(
+    frame = query.frame(
+        con,
         f'select file_name, line, "column", value, reason, {_SCOPE} from rejects where batch_id = ?'
         ' order by line, "column", reason',
         [batch_id],
-    ).df()
+    )
     return csv_bytes(frame)

@@ -11,8 +11,8 @@ How it is built: one table of *cells* (engagement × month) holds every modelled
 (volume weight, maturity, scorecard values). Interactions are allotted to cells with one
 multinomial draw, then generated a few calendar months at a time with numpy as numeric
 codes; DuckDB turns the codes into names and computes ``is_repeat``
-(sql/sample_interactions.sql). The scorecards come from the cells plus the measured
-interactions (sql/sample_performance.sql). One ``numpy`` generator seeded with ``seed``
+(sql/sample/interactions.sql). The scorecards come from the cells plus the measured
+interactions (sql/sample/performance.sql). One ``numpy`` generator seeded with ``seed``
 drives everything, so the same seed and size always give identical data.
 """
 from __future__ import annotations
@@ -20,14 +20,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Callable
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import db, rollups
+from analytics import db, query, rollups
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
 
 DEFAULT_INTERACTIONS = 300_000
@@ -39,9 +38,8 @@ FILE_NAMES = {kind: f"sample:{kind}.csv" for kind in (ENGAGEMENTS, PERFORMANCE, 
 
 Progress = Callable[[float, str], None]
 
-_SQL = Path(__file__).parent / "sql"
-_INTERACTIONS_SQL = (_SQL / "sample_interactions.sql").read_text()
-_PERFORMANCE_SQL = (_SQL / "sample_performance.sql").read_text()
+_INTERACTIONS_SQL = query.load("sample/interactions")
+_PERFORMANCE_SQL = query.load("sample/performance")
 
 
 @dataclass(frozen=True)
@@ -410,9 +408,9 @@ def _month_chunks(cells: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 def _add_batch(cur: duckdb.DuckDBPyConnection, kind: str, rows: int, seed: int, interactions: int) -> int:
-    batch_id = int(cur.execute("select nextval('batch_seq')").fetchone()[0])
+    batch_id = int(query.one(cur, "select nextval('batch_seq')")[0])
     sha = hashlib.sha256(f"rapport-sample:{seed}:{interactions}:{kind}".encode()).hexdigest()
-    cur.execute(
+    query.run(cur,
         "insert into batches (batch_id, file_name, source_name, sha256, kind, mapping, rows_read, rows_loaded,"
         " rows_rejected, rows_duplicate) values (?, ?, ?, ?, ?, '{}', ?, ?, 0, 0)",
         [batch_id, FILE_NAMES[kind], SOURCE_NAME, sha, kind, rows, rows],
@@ -433,10 +431,10 @@ def _insert_engagements(cur: duckdb.DuckDBPyConnection, batch_id: int,
         "notes": [NOTES[e.relationship_model] for e in portfolio],
     })
     cur.register("sample_engagements", frame)
-    cur.execute(f"insert into {ENGAGEMENTS} (batch_id, provider, account, relationship_model, contract_start,"
-                " contract_end, pricing_model, notes) select batch_id, provider, account, relationship_model,"
-                " cast(contract_start as date), cast(contract_end as date), pricing_model, notes"
-                " from sample_engagements")
+    query.run(cur, f"insert into {ENGAGEMENTS} (batch_id, provider, account, relationship_model, contract_start,"
+                   " contract_end, pricing_model, notes) select batch_id, provider, account, relationship_model,"
+                   " cast(contract_start as date), cast(contract_end as date), pricing_model, notes"
+                   " from sample_engagements")
     cur.unregister("sample_engagements")
 
 
@@ -462,8 +460,8 @@ def _insert_interactions(cur: duckdb.DuckDBPyConnection, batch_id: int, cells: p
         lookback = pd.Timestamp(chunk_cells["period"].min()) - pd.Timedelta(days=8)
         cur.register("sample_chunk", chunk)
         # by name: the table has more columns than the generator fills (answered, sla_met, …)
-        cur.execute(f"insert into {INTERACTIONS} by name {_INTERACTIONS_SQL}",
-                    {**params, "lookback_from": lookback.to_pydatetime()})
+        query.run(cur, f"insert into {INTERACTIONS} by name {_INTERACTIONS_SQL}",
+                       {**params, "lookback_from": lookback.to_pydatetime()})
         cur.unregister("sample_chunk")
         done += len(chunk)
         progress(0.05 + 0.8 * done / max(interactions, 1), f"{done:,} of {interactions:,} interactions")
@@ -476,10 +474,10 @@ def _insert_performance(cur: duckdb.DuckDBPyConnection, batch_id: int, interacti
                    "fcr_noise", "aht_noise", "csat_noise"]].copy()
     frame["period"] = frame["period"].dt.date
     cur.register("sample_cells", frame)
-    cur.execute(f"insert into {PERFORMANCE} (batch_id, period, provider, account, quality_score, sla_attainment,"
-                " agent_attrition, cost_per_resolution, innovations, escalations, governance_meetings,"
-                " gain_share_savings, contacts_handled, reported_fcr, reported_aht_seconds, reported_csat_pct) "
-                f"{_PERFORMANCE_SQL}", {"batch_id": batch_id, "interactions_batch": interactions_batch})
+    query.run(cur, f"insert into {PERFORMANCE} (batch_id, period, provider, account, quality_score, sla_attainment,"
+                   " agent_attrition, cost_per_resolution, innovations, escalations, governance_meetings,"
+                   " gain_share_savings, contacts_handled, reported_fcr, reported_aht_seconds, reported_csat_pct) "
+                   f"{_PERFORMANCE_SQL}", {"batch_id": batch_id, "interactions_batch": interactions_batch})
     cur.unregister("sample_cells")
 
 
@@ -513,7 +511,7 @@ def generate(con: duckdb.DuckDBPyConnection, *, seed: int = 7, interactions: int
     if interactions < 0:
         raise ValueError(f"interactions must be zero or more, got {interactions}")
     report = progress or (lambda fraction, message: None)
-    existing = con.execute("select count(*) from batches where file_name like 'sample:%'").fetchone()[0]
+    existing = query.one(con, "select count(*) from batches where file_name like 'sample:%'")[0]
     if existing:
         raise ValueError(
             "The database already holds the sample portfolio (batches named 'sample:…'). Drop those batches "

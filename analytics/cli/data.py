@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import db
+from analytics import db, query
 from analytics.cli.failures import EXIT_PROBLEMS, CliError, describe_failure
 from analytics.cli.output import frame_text, say, write_output
 from analytics.export import csv_bytes
@@ -234,7 +234,7 @@ def _drop(args) -> int:
 
 def _rejects(args) -> int:
     with db.connect(args.db, read_only=True) as con:
-        known = con.execute("select 1 from batches where batch_id = ?", [args.batch_id]).fetchone()
+        known = query.one(con, "select 1 from batches where batch_id = ?", [args.batch_id])
         if not known:
             raise CliError(f"There is no batch {args.batch_id} in {db.database_path(args.db)}; "
                            "`python -m analytics batches` lists the loaded ones.")
@@ -258,8 +258,8 @@ def _sample(args) -> int:
     from analytics import sample
 
     with db.connect(args.db) as con:
-        held = [b for (b,) in con.execute(
-            "select batch_id from batches where file_name like 'sample:%' order by batch_id").fetchall()]
+        held = [b for (b,) in query.rows(
+            con, "select batch_id from batches where file_name like 'sample:%' order by batch_id")]
         if held:
             raise CliError(f"{db.database_path(args.db)} already holds the sample portfolio (batches "
                            f"{', '.join(map(str, held))}); drop them with `python -m analytics drop-batch ID` "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import db, rollups
+from analytics import db, query, rollups
 from analytics.errors import RapportError
 from analytics.spark import CONTRACT_VERSION, definition
 
@@ -114,8 +114,8 @@ def _check_schema(con: duckdb.DuckDBPyConnection, parquet: list[str], columns) -
     expected = {c.name: c.duckdb_type for c in columns}
     for file in parquet:
         try:
-            described = con.execute("describe select * from read_parquet(?, hive_partitioning = false)",
-                                    [file]).fetchall()
+            described = query.rows(con, "describe select * from read_parquet(?, hive_partitioning = false)",
+                                        [file])
         except duckdb.Error as exc:
             raise RollupImportError(f"{file} is not a readable Parquet file ({str(exc).splitlines()[0]}); "
                                     "rerun the Spark job") from None
@@ -141,9 +141,9 @@ def _close(a: float | None, b: float | None) -> bool:
 
 
 def _check_sums(con, parquet: list[str], month: str, sums: dict, table: str, path: Path) -> None:
-    rows, contacts, cost, months = con.execute(
+    rows, contacts, cost, months = query.one(con,
         "select count(*), coalesce(sum(contacts), 0), sum(cost_sum), "
-        "list(distinct strftime(day, '%Y-%m')) from read_parquet(?, hive_partitioning = false)", [parquet]).fetchone()
+        "list(distinct strftime(day, '%Y-%m')) from read_parquet(?, hive_partitioning = false)", [parquet])
     where = f"{table}/month={month}"
     if any(m != month for m in months):
         raise RollupImportError(f"{where} holds days of {', '.join(m for m in months if m != month)}; "
@@ -173,7 +173,7 @@ def import_rollups(con: duckdb.DuckDBPyConnection, directory: str | Path,
     names = ", ".join(db.quote_ident(c.name) for c in definition.contract_columns())
     digest = hashlib.sha256((directory / MANIFEST).read_bytes()).hexdigest()
     with db.write_transaction(con) as cur:
-        (raw,) = cur.execute("select count(*) from interactions").fetchone()
+        (raw,) = query.one(cur, "select count(*) from interactions")
         if raw:
             raise RollupImportError(
                 f"this database holds {raw} raw interactions loaded by ingest; importing rollups over them "
@@ -182,34 +182,34 @@ def import_rollups(con: duckdb.DuckDBPyConnection, directory: str | Path,
         rows = {}
         contacts = 0
         for table in definition.ROLLUP_TABLES:
-            cur.execute(f"delete from {table} where strftime(day, '%Y-%m') = any(?)", [list(chosen)])
+            query.run(cur, f"delete from {table} where strftime(day, '%Y-%m') = any(?)", [list(chosen)])
             written = 0
             for month in chosen:
                 parquet = files[table].get(month)
                 if not parquet:
                     continue
-                cur.execute(f"insert into {table} by name select {names}, ? as batch_id "
-                            "from read_parquet(?, hive_partitioning = false)", [batch_id, parquet])
+                query.run(cur, f"insert into {table} by name select {names}, ? as batch_id "
+                               "from read_parquet(?, hive_partitioning = false)", [batch_id, parquet])
                 written += int(manifest["tables"][table]["partitions"][month]["rows"])
                 if table == "rollup_daily":
                     contacts += int(manifest["tables"][table]["partitions"][month]["contacts"])
             rows[table] = written
-        cur.execute(
+        query.run(cur,
             "insert into batches (batch_id, file_name, source_name, sha256, kind, mapping, rows_read, rows_loaded,"
             " rows_rejected, rows_duplicate) values (?, ?, ?, ?, ?, ?, ?, 0, 0, 0)",
             [batch_id, str(directory), str(manifest.get("source", {}).get("name", "")), digest,
              rollups.IMPORTED_KIND, json.dumps({k: manifest.get(k) for k in
                                                 ("contract", "engine", "engine_version", "source")}), contacts])
         # earlier imports whose every month was replaced leave nothing behind
-        cur.execute(f"""delete from batches where kind = '{rollups.IMPORTED_KIND}' and batch_id <> ?
+        query.run(cur, f"""delete from batches where kind = '{rollups.IMPORTED_KIND}' and batch_id <> ?
                         and batch_id not in (select batch_id from rollup_daily)
                         and batch_id not in (select batch_id from rollup_monthly)""", [batch_id])
-        cur.execute("insert or replace into meta values (?, ?)", [ROLLUPS_SOURCE, batch_id])
+        query.run(cur, "insert or replace into meta values (?, ?)", [ROLLUPS_SOURCE, batch_id])
     return ImportResult(batch_id, chosen, rows, contacts)
 
 
 def _next_batch_id(cur: duckdb.DuckDBPyConnection) -> int:
     while True:
-        (candidate,) = cur.execute("select nextval('batch_seq')").fetchone()
-        if not cur.execute("select 1 from batches where batch_id = ?", [candidate]).fetchone():
+        (candidate,) = query.one(cur, "select nextval('batch_seq')")
+        if not query.one(cur, "select 1 from batches where batch_id = ?", [candidate]):
             return int(candidate)

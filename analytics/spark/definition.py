@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
-from analytics import db
+from analytics import db, query
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 GOLDEN_FILE = Path(__file__).resolve().parent / "rollup_daily.spark.sql"
@@ -53,8 +53,8 @@ def _schema_columns() -> dict[str, tuple[tuple[str, str], ...]]:
     """(name, DuckDB type) of every column of a fresh Rapport database, per table (the schema is code)."""
     con = db.connect(":memory:")
     try:
-        rows = con.execute("select table_name, column_name, data_type from duckdb_columns() "
-                           "where schema_name = 'main' order by table_name, column_index").fetchall()
+        rows = query.rows(con, "select table_name, column_name, data_type from duckdb_columns() "
+                               "where schema_name = 'main' order by table_name, column_index")
     finally:
         con.close()
     tables: dict[str, list[tuple[str, str]]] = {}

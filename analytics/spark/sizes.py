@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import db
+from analytics import db, query
 
 
 def rollup_size_by_year(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -24,7 +24,7 @@ def rollup_size_by_year(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ``daily_fill`` (daily rows / (dimension product × days with contacts)) and
     ``contacts_per_daily_row``.
     """
-    return con.execute("""
+    return query.frame(con, """
         with daily as (
             select year(day) as year, sum(contacts) as contacts,
                    count(distinct (provider, account)) as engagements,
@@ -46,7 +46,7 @@ def rollup_size_by_year(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                d.contacts / d.daily_rows as contacts_per_daily_row
         from daily d join monthly m using (year)
         order by d.year
-    """).df()
+    """)
 
 
 def contract_bytes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -55,8 +55,8 @@ def contract_bytes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as folder:
         for table in ("rollup_daily", "rollup_monthly"):
             target = Path(folder) / table
-            con.execute(f"copy (select * exclude (batch_id), strftime(day, '%Y-%m') as month from {table}) "
-                        f"to '{target}' (format parquet, partition_by (month))")
+            query.run(con, f"copy (select * exclude (batch_id), strftime(day, '%Y-%m') as month from {table}) "
+                           f"to '{target}' (format parquet, partition_by (month))")
             sizes[table] = sum(p.stat().st_size for p in target.rglob("*.parquet"))
     return sizes
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with pd.option_context("display.width", 200, "display.max_columns", 20):
             print(rollup_size_by_year(con).to_string(index=False))
-        raw = con.execute("select count(*) from interactions").fetchone()[0]
+        raw = query.one(con, "select count(*) from interactions")[0]
         print(f"raw interactions: {raw:,}; contract Parquet bytes: {contract_bytes(con)}")
     finally:
         con.close()

@@ -1,0 +1,7 @@
+-- statement 1
+-- params: f_end=datetime.date(2025, 6, 30), f_models=['partnership', 'transactional'], f_providers=['P1', 'T1'], f_start=datetime.date(2023, 1, 15)
+select engagement_label(provider, account) as engagement, provider, account, cast(date_trunc('month', period) as date) as period, avg("reported_fcr") as fcr, avg("reported_aht_seconds") as aht_seconds, avg("reported_csat_pct") as csat_pct from "performance" where period >= $f_start and period < $f_end + interval 1 day and provider = any($f_providers) and (provider, account) in (select (provider, account) from engagements where relationship_model = any($f_models)) group by all;
+
+-- statement 2
+-- params: f_end=datetime.date(2025, 6, 30), f_models=['partnership', 'transactional'], f_providers=['P1', 'T1'], f_start=datetime.date(2023, 1, 15), grain='month'
+with src as (select t.* from "rollup_daily" t where t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider = any($f_providers) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models))), agg as (select cast(date_trunc($grain, "day") as date) as period, "provider", "account", cast(sum(fcr_yes) as double) as n_0, cast(sum(fcr_n) as double) as d_0, cast(sum(handle_sum) as double) as n_1, cast(sum(handle_n) as double) as d_1, cast(sum(csat_sat) as double) as n_2, cast(sum(csat_n) as double) as d_2 from src group by all) select *, engagement_label(provider, account) as engagement from agg;
