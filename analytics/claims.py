@@ -31,10 +31,10 @@ import pandas as pd
 
 from analytics import kpis, stats
 from analytics.filters import Filters
-from analytics.premium import (MIN_UNITS, PARTNERSHIP, TRANSACTIONAL, cluster_ids, engagement_slopes,
-                               premium_estimate, relationship_year_values, trajectory)
+from analytics.premium import (PARTNERSHIP, TRANSACTIONAL, cluster_ids, engagement_slopes, premium_estimate,
+                               relationship_year_values, trajectory)
+from analytics.thresholds import MIN_UNITS
 
-MIN_ENGAGEMENTS = MIN_UNITS   # kept for callers: clusters a side below which a claim is "insufficient data"
 ALPHA = 0.05
 PLATEAU_PCT = 2.0
 VERDICTS = ("within", "above", "below", "imprecise", "no difference", "insufficient data")

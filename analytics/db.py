@@ -15,6 +15,7 @@ from typing import Iterator
 
 import duckdb
 
+from analytics import rollups
 from analytics.contracts import FIELDS, INTERACTIONS, PERFORMANCE, ENGAGEMENTS
 from analytics.errors import RapportError
 
@@ -295,28 +296,10 @@ def schema_sql() -> list[str]:
   value bigint not null
 )""",
         "insert into meta values ('data_version', 0) on conflict do nothing",
-        # One row per day × provider × account × channel × contact reason × segment × batch.
-        # Sums and counts only, so every KPI recombines exactly at any grain.
-        """create table if not exists rollup_daily (
-  day date not null,
-  provider varchar, account varchar, channel varchar, contact_reason varchar, customer_segment varchar,
-  batch_id integer not null,
-  contacts bigint not null,
-  handle_sum double, handle_n bigint,
-  wait_sum double, wait_n bigint,
-  fcr_yes bigint, fcr_n bigint,
-  escalated_yes bigint, escalated_n bigint,
-  csat_sat bigint, csat_n bigint,
-  nps_promoters bigint, nps_detractors bigint, nps_n bigint,
-  ces_sum double, ces_n bigint,
-  cost_sum double, cost_n bigint,
-  resolved_cost_n bigint,
-  repeat_yes bigint, repeat_n bigint,
-  abandoned_yes bigint, answered_n bigint,
-  sla_met_yes bigint, sla_met_n bigint,
-  resolve_sum double, resolve_n bigint,
-  reopened_yes bigint, reopened_n bigint
-)""",
+        # One row per day × provider × account × channel × contact reason × segment × batch. Sums and
+        # counts only, so every KPI recombines exactly at any grain. The columns are read from
+        # analytics/sql/rollup_daily.sql (rollups.table_ddl): a measure added there is added here.
+        rollups.table_ddl(),
         # The same sums one level up: day is the first of the month. About 17× fewer rows than
         # rollup_daily on the sample, which is what keeps month/quarter/year queries fast.
         "create table if not exists rollup_monthly as select * from rollup_daily limit 0",
@@ -331,21 +314,31 @@ def migration_sql() -> list[str]:
               ("batches", "status", "varchar default 'loaded'"), ("batches", "message", "varchar"),
               ("rejects", "scope", "varchar default 'row'"), ("batches", "rows_updated", "bigint default 0")]
     added += [("interaction_versions", f.name, f.sql_type) for f in FIELDS[INTERACTIONS] if f.name != "occurred_time"]
-    added += [(table, name, sql_type) for table in ("rollup_daily", "rollup_monthly")
-              for name, sql_type in (("abandoned_yes", "bigint"), ("answered_n", "bigint"),
-                                     ("sla_met_yes", "bigint"), ("sla_met_n", "bigint"),
-                                     ("resolve_sum", "double"), ("resolve_n", "bigint"),
-                                     ("reopened_yes", "bigint"), ("reopened_n", "bigint"))]
+    # every measure of rollup_daily.sql, so a database from before a measure existed gains its column
+    added += [(table, c.name, c.sql_type.lower()) for table in ("rollup_daily", "rollup_monthly")
+              for c in rollups.columns() if c.is_measure]
     return [f"alter table {quote_ident(table)} add column if not exists {quote_ident(name)} {sql_type}"
             for table, name, sql_type in added]
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    before = _rollup_measures_present(con)
     for statement in schema_sql() + migration_sql() + view_sql():
         con.execute(statement)
-    from analytics import rollups  # rollups needs this module's schema; imported late on purpose
-
     rollups.backfill_monthly(con)
+    if before is not None and set(rollups.measure_names()) - before:
+        # rollup_daily.sql gained a measure since this file was last opened: its new columns are null for
+        # the batches already loaded, so recompute those batches' rollups once (imported ones have no raw rows)
+        with write_transaction(con) as cur:
+            rollups.rebuild(cur)
+
+
+def _rollup_measures_present(con: duckdb.DuckDBPyConnection) -> set[str] | None:
+    """The columns rollup_daily has now; None when the table does not exist yet (a new database)."""
+    names = {name for (name,) in con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'main' and table_name = 'rollup_daily'"
+    ).fetchall()}
+    return names or None
 
 
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from analytics import kpis, stats
-from analytics.claims import MIN_ENGAGEMENTS as CLAIM_MIN_ENGAGEMENTS
 from analytics.claims import PREMIUM_CLAIMS, claim_check
 from analytics.filters import Filters
 from analytics.formatting import format_band_value, format_delta
@@ -28,22 +27,13 @@ from analytics.insight import channel_mix, reason_movers, seasonality, window_la
 from analytics.kpi_frames import kpi_frame
 from analytics.premium import PARTNERSHIP, TRANSACTIONAL, trajectory
 from analytics.reconcile import vendor_vs_recomputed
+from analytics.thresholds import (MIN_CONTACTS, MIN_DIP_POINTS, MIN_FLAGGED_MONTHS, MIN_HEALTH_QUARTERS,
+                                 MIN_QUARTERS, MIN_REASON_CHANGE_PCT, MIN_REASON_CONTACTS, MIN_SEASON_INDEX,
+                                 MIN_SEASON_YEARS, MIN_SHARE_SHIFT, MIN_UNITS, SPIKE_POINTS)
 
 COLUMNS = ["kind", "headline", "kpi", "value", "period", "severity", "ci_low", "ci_high", "n"]
 SEVERITIES = ("info", "good", "warning")
-MIN_CONTACTS = 100            # per quarter (channel mix) and per complete year (seasonality)
-MIN_REASON_CONTACTS = 30
-MIN_QUARTERS = 4
-MIN_SHARE_SHIFT = 0.05        # 5 points of share
-MIN_REASON_CHANGE_PCT = 25.0
-MIN_ENGAGEMENTS = CLAIM_MIN_ENGAGEMENTS  # independent provider/account groups a side (the premium's rule)
-MIN_FLAGGED_MONTHS = 3
-MIN_SEASON_YEARS = 2
-MIN_SEASON_INDEX = 1.10       # the busiest month must run at least 10 % above the average month
-MIN_HEALTH_QUARTERS = 4
 MAX_NAMED = 3                 # engagements named in the at-risk headline (lowest scores first)
-SPIKE_POINTS = 0.15           # attrition 15 points above the engagement's median
-MIN_DIP_POINTS = 3.0          # quality points lost after a spike
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 
@@ -161,7 +151,7 @@ def _too_few_engagements(filters: Filters, per_model: int) -> bool:
 
 def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
     """The published-claim premiums (quality, innovations, cost) wherever enough engagements back them."""
-    if _too_few_engagements(filters, CLAIM_MIN_ENGAGEMENTS):
+    if _too_few_engagements(filters, MIN_UNITS):
         return []
     checked = claim_check(con, filters).set_index("claim")
     out = []
@@ -187,10 +177,10 @@ def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters) -> li
 
 def quality_trajectory(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
     """Transactional deals plateauing after year three while partnerships do better."""
-    if _too_few_engagements(filters, MIN_ENGAGEMENTS):
+    if _too_few_engagements(filters, MIN_UNITS):
         return []
     traj = trajectory(con, "quality_score", filters, after_year=3).set_index("relationship_model")
-    if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj.index) or traj["units"].min() < MIN_ENGAGEMENTS:
+    if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj.index) or traj["units"].min() < MIN_UNITS:
         return []
     t, p = traj.loc[TRANSACTIONAL], traj.loc[PARTNERSHIP]
     regressing = t["ci_high"] < 0

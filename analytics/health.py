@@ -24,11 +24,8 @@ from analytics.contracts import INTERACTIONS
 from analytics.db import REGISTER_VIEW
 from analytics.filters import Filters
 from analytics.kpi_frames import kpi_frame, period_ordinal, period_start
+from analytics.thresholds import HEALTHY, MIN_RESPONSES, WATCH
 
-HEALTHY, WATCH = 70.0, 50.0
-# A KPI measured on customer responses (rates, NPS, effort) enters a score only with this many responses
-# in the period: 31 contacts gave an "at risk" 49.75 whose resample was below 50 only 45 % of the time.
-MIN_RESPONSES = 30
 RESPONSE_KPIS = tuple(k.id for k in kpis.KPIS if k.source == INTERACTIONS and k.unit in ("fraction", "points"))
 _KEYS = ["engagement", "provider", "account", "period"]
 

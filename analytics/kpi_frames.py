@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import kpis, query
-from analytics.contracts import INTERACTIONS, PERFORMANCE
+from analytics.contracts import INTERACTIONS, PERFORMANCE, field
 from analytics.db import LABEL_MACRO, REGISTER_VIEW
 from analytics.filters import Filters
 from analytics.query import Sql
@@ -36,29 +36,6 @@ INTERACTION_ONLY_SPLITS = ("channel", "contact_reason", "customer_segment")
 
 DATE_COLUMN = {INTERACTIONS: "day", PERFORMANCE: "period"}
 
-# What a KPI's required field is called in an explanation ("no CSAT ratings in the loaded data").
-_FIELD_NOUNS = {
-    "handle_seconds": "handle times",
-    "wait_seconds": "wait times",
-    "resolved_first_contact": "first-contact-resolution flags",
-    "escalated": "escalation flags",
-    "csat": "CSAT ratings",
-    "nps": "NPS responses",
-    "ces": "customer effort ratings",
-    "customer_id": "customer ids (needed to find repeat contacts)",
-    "cost": "costs",
-    "answered": "answered/abandoned flags",
-    "sla_met": "SLA-met flags",
-    "resolution_seconds": "resolution times",
-    "reopened": "reopened flags",
-    "quality_score": "quality scores",
-    "sla_attainment": "SLA attainment figures",
-    "agent_attrition": "agent attrition figures",
-    "cost_per_resolution": "scorecard cost-per-resolution figures",
-    "innovations": "innovation counts",
-    "gain_share_savings": "gain-share savings figures",
-    "governance_meetings": "governance meeting counts",
-}
 _SOURCE_NOUNS = {INTERACTIONS: "interactions", PERFORMANCE: "provider scorecards (performance rows)"}
 
 
@@ -221,7 +198,7 @@ def available_kpis(
         elif matching == 0:
             reason = f"no {_SOURCE_NOUNS[k.source]} match the filters"
         elif k.id not in present:
-            nouns = " or ".join(_FIELD_NOUNS.get(f, f"{f} values") for f in k.requires)
+            nouns = " or ".join(field(k.source, f).noun or f"{f} values" for f in k.requires)
             reason = f"no {nouns} in the loaded data" + ("" if filters.is_empty() else " (within the filters)")
         elif split_gap:
             reason = f"scorecard KPIs cannot be split by {', '.join(split_gap)} (performance rows have no such column)"

@@ -12,27 +12,48 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analytics.contracts import INTERACTIONS, PERFORMANCE
+from analytics.contracts import FIELDS, INTERACTIONS, PERFORMANCE
 
 PILLARS = ("efficiency", "customer experience", "quality & compliance", "innovation", "governance")
+UNITS = ("count", "seconds", "fraction", "points", "currency", "per month")
+FORMATS = ("count", "seconds", "pct", "points", "money", "decimal")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Kpi:
+    """One KPI: what it is called, how it is computed, and how it is judged.
+
+    Keyword-only, so an entry names every part. docs/KPIS.md is generated from these entries
+    (``python scripts/kpis_doc.py``); tests/test_kpis_doc.py fails when the two disagree.
+    """
+
     id: str
     label: str
-    unit: str            # count | seconds | fraction | points | currency | per month
-    fmt: str             # how pages print it: "count", "seconds", "pct", "points", "money", "decimal"
-    direction: int       # +1 higher is better, -1 lower is better, 0 neutral (volume)
     source: str          # INTERACTIONS (via the rollups) or PERFORMANCE
-    numerator: str       # SQL aggregate over the source
-    denominator: str | None
-    requires: tuple[str, ...]   # canonical fields that must hold data for the KPI to exist
-    target: float | None
-    band: tuple[float, float] | None  # (worst, best): health scores 0 at worst, 100 at best
-    pillar: str | None
+    numerator: str       # SQL aggregate over the source: rollup measures for INTERACTIONS, columns for PERFORMANCE
+    denominator: str | None = None   # None: the KPI is the numerator itself (a volume)
+    requires: tuple[str, ...] = ()   # canonical fields that must hold data for the KPI to exist
+    unit: str            # one of UNITS
+    fmt: str             # how pages print it: one of FORMATS
+    direction: int       # +1 higher is better, -1 lower is better, 0 neutral (volume)
     scale: float = 1.0   # multiply the ratio (NPS is reported in points, −100…100)
-    description: str = ""
+    target: float | None = None
+    band: tuple[float, float] | None = None  # (worst, best): health scores 0 at worst, 100 at best
+    pillar: str | None = None                # its health pillar; scored only with a band
+    description: str
+
+    def __post_init__(self) -> None:
+        problems = [f"{name} {value!r} is not one of {allowed}" for name, value, allowed in (
+            ("source", self.source, (INTERACTIONS, PERFORMANCE)), ("unit", self.unit, UNITS),
+            ("fmt", self.fmt, FORMATS), ("direction", self.direction, (-1, 0, 1)),
+            ("pillar", self.pillar, (None, *PILLARS))) if value not in allowed]
+        if self.band is not None and self.pillar is None:
+            problems.append("a band without a pillar is never scored; give it a pillar")
+        fields = {f.name for f in FIELDS.get(self.source, ())}
+        problems += [f"requires {name!r}, which is not a {self.source} field" for name in self.requires
+                     if name not in fields]
+        if problems:
+            raise ValueError(f"KPI {self.id!r}: " + "; ".join(problems))
 
     @property
     def value_sql(self) -> str:
@@ -42,81 +63,112 @@ class Kpi:
         return f"({ratio}) * {self.scale}" if self.scale != 1.0 else f"({ratio})"
 
 
-def _mean(column: str) -> tuple[str, str]:
-    return f"sum({column})", f"count({column})"
-
-
 _I, _P = INTERACTIONS, PERFORMANCE
 
+# Interactions KPIs sum measures of the rollups (analytics/sql/rollup_daily.sql); performance KPIs are the
+# mean of the monthly scorecard figures (sum / count of a `performance` column).
 KPIS: tuple[Kpi, ...] = (
-    Kpi("contacts", "Contact volume", "count", "count", 0, _I, "sum(contacts)", None, (), None, None, None,
+    Kpi(id="contacts", label="Contact volume",
+        source=_I, numerator="sum(contacts)",
+        unit="count", fmt="count", direction=0,
         description="Number of contacts handled."),
-    Kpi("aht_seconds", "Average handle time", "seconds", "seconds", -1, _I, "sum(handle_sum)", "sum(handle_n)",
-        ("handle_seconds",), 420.0, (600.0, 300.0), "efficiency",
-        description="Handle seconds / answered contacts with a handle time (abandoned contacts are left out "
-                    "when the file says which were answered)."),
-    Kpi("asa_seconds", "Average speed of answer", "seconds", "seconds", -1, _I, "sum(wait_sum)", "sum(wait_n)",
-        ("wait_seconds",), 30.0, (120.0, 10.0), "customer experience",
+    Kpi(id="aht_seconds", label="Average handle time", pillar="efficiency",
+        source=_I, numerator="sum(handle_sum)", denominator="sum(handle_n)", requires=("handle_seconds",),
+        unit="seconds", fmt="seconds", direction=-1, target=420.0, band=(600.0, 300.0),
+        description=("Handle seconds / answered contacts with a handle time (abandoned contacts are left out when "
+                     "the file says which were answered).")),
+    Kpi(id="asa_seconds", label="Average speed of answer", pillar="customer experience",
+        source=_I, numerator="sum(wait_sum)", denominator="sum(wait_n)", requires=("wait_seconds",),
+        unit="seconds", fmt="seconds", direction=-1, target=30.0, band=(120.0, 10.0),
         description="Wait seconds / contacts with a wait time."),
-    Kpi("fcr", "First-contact resolution", "fraction", "pct", 1, _I, "sum(fcr_yes)", "sum(fcr_n)",
-        ("resolved_first_contact",), 0.75, (0.55, 0.85), "quality & compliance",
+    Kpi(id="fcr", label="First-contact resolution", pillar="quality & compliance",
+        source=_I, numerator="sum(fcr_yes)", denominator="sum(fcr_n)", requires=("resolved_first_contact",),
+        unit="fraction", fmt="pct", direction=1, target=0.75, band=(0.55, 0.85),
         description="Answered contacts resolved on first contact / answered contacts with an FCR flag."),
-    Kpi("csat_pct", "CSAT (top-two box: 4–5 of 5, 9–10 of 10, 80–100 of 100)", "fraction", "pct", 1, _I, "sum(csat_sat)",
-        "sum(csat_n)", ("csat",), 0.80, (0.60, 0.92), "customer experience",
-        description="Top-two-box ratings (4–5 on a 1–5 scale, 9–10 on a 1–10 scale) / ratings of answered "
-                    "contacts."),
-    Kpi("nps", "Net promoter score", "points", "points", 1, _I, "sum(nps_promoters) - sum(nps_detractors)",
-        "sum(nps_n)", ("nps",), 30.0, (-10.0, 60.0), "customer experience", scale=100.0,
+    Kpi(id="csat_pct", label="CSAT (top-two box: 4–5 of 5, 9–10 of 10, 80–100 of 100)",
+        pillar="customer experience",
+        source=_I, numerator="sum(csat_sat)", denominator="sum(csat_n)", requires=("csat",),
+        unit="fraction", fmt="pct", direction=1, target=0.8, band=(0.6, 0.92),
+        description=("Top-two-box ratings (4–5 on a 1–5 scale, 9–10 on a 1–10 scale) / ratings of answered "
+                     "contacts.")),
+    Kpi(id="nps", label="Net promoter score", pillar="customer experience",
+        source=_I, numerator="sum(nps_promoters) - sum(nps_detractors)", denominator="sum(nps_n)",
+        requires=("nps",),
+        unit="points", fmt="points", direction=1, scale=100.0, target=30.0, band=(-10.0, 60.0),
         description="(Promoters − detractors) / responses × 100."),
-    Kpi("ces", "Customer effort score", "points", "decimal", 1, _I, "sum(ces_sum)", "sum(ces_n)",
-        ("ces",), 5.5, (4.0, 6.5), "customer experience",
+    Kpi(id="ces", label="Customer effort score", pillar="customer experience",
+        source=_I, numerator="sum(ces_sum)", denominator="sum(ces_n)", requires=("ces",),
+        unit="points", fmt="decimal", direction=1, target=5.5, band=(4.0, 6.5),
         description="Mean effort rating, 1–7 (7 = very easy)."),
-    Kpi("escalation_rate", "Escalation rate", "fraction", "pct", -1, _I, "sum(escalated_yes)", "sum(escalated_n)",
-        ("escalated",), 0.05, (0.15, 0.02), "quality & compliance",
+    Kpi(id="escalation_rate", label="Escalation rate", pillar="quality & compliance",
+        source=_I, numerator="sum(escalated_yes)", denominator="sum(escalated_n)", requires=("escalated",),
+        unit="fraction", fmt="pct", direction=-1, target=0.05, band=(0.15, 0.02),
         description="Escalated contacts / contacts with an escalation flag."),
-    Kpi("repeat_rate", "Repeat-contact rate", "fraction", "pct", -1, _I, "sum(repeat_yes)", "sum(repeat_n)",
-        ("customer_id",), 0.12, (0.30, 0.05), "quality & compliance",
-        description="Contacts from a customer who was in touch in the previous 7 days / contacts with a customer id."),
-    Kpi("cost_per_contact", "Cost per contact", "currency", "money", -1, _I, "sum(cost_sum)", "sum(cost_n)",
-        ("cost",), 6.5, (9.0, 4.5), "efficiency",
+    Kpi(id="repeat_rate", label="Repeat-contact rate", pillar="quality & compliance",
+        source=_I, numerator="sum(repeat_yes)", denominator="sum(repeat_n)", requires=("customer_id",),
+        unit="fraction", fmt="pct", direction=-1, target=0.12, band=(0.3, 0.05),
+        description=("Contacts from a customer who was in touch in the previous 7 days / contacts with a customer "
+                     "id.")),
+    Kpi(id="cost_per_contact", label="Cost per contact", pillar="efficiency",
+        source=_I, numerator="sum(cost_sum)", denominator="sum(cost_n)", requires=("cost",),
+        unit="currency", fmt="money", direction=-1, target=6.5, band=(9.0, 4.5),
         description="Cost / contacts with a cost."),
-    Kpi("cost_per_resolution", "Cost per resolution", "currency", "money", -1, _I, "sum(cost_sum)",
-        "sum(resolved_cost_n)", ("cost", "resolved_first_contact"), 8.5, (12.0, 6.0), "efficiency",
+    Kpi(id="cost_per_resolution", label="Cost per resolution", pillar="efficiency",
+        source=_I, numerator="sum(cost_sum)", denominator="sum(resolved_cost_n)",
+        requires=("cost", "resolved_first_contact"),
+        unit="currency", fmt="money", direction=-1, target=8.5, band=(12.0, 6.0),
         description="Cost / contacts resolved on first contact."),
-    Kpi("abandonment_rate", "Abandonment rate", "fraction", "pct", -1, _I, "sum(abandoned_yes)", "sum(answered_n)",
-        ("answered",), 0.05, (0.15, 0.02), "customer experience",
+    Kpi(id="abandonment_rate", label="Abandonment rate", pillar="customer experience",
+        source=_I, numerator="sum(abandoned_yes)", denominator="sum(answered_n)", requires=("answered",),
+        unit="fraction", fmt="pct", direction=-1, target=0.05, band=(0.15, 0.02),
         description="Contacts not answered (abandoned) / contacts with an answered flag."),
-    Kpi("sla_met_rate", "SLA met (contacts)", "fraction", "pct", 1, _I, "sum(sla_met_yes)", "sum(sla_met_n)",
-        ("sla_met",), 0.90, (0.70, 0.98), "quality & compliance",
-        description="Contacts that met their service-level target / contacts with an SLA-met flag "
-                    "(SLA attainment computed from interactions, not from a scorecard)."),
-    Kpi("time_to_resolve", "Mean time to resolve", "seconds", "seconds", -1, _I, "sum(resolve_sum)",
-        "sum(resolve_n)", ("resolution_seconds",), None, None, "efficiency",
-        description="Mean seconds from opening to resolution over contacts with a resolution time. A mean, "
-                    "because it recombines exactly from the rollups; a median would not."),
-    Kpi("reopen_rate", "Reopen rate", "fraction", "pct", -1, _I, "sum(reopened_yes)", "sum(reopened_n)",
-        ("reopened",), 0.05, (0.15, 0.02), "quality & compliance",
+    Kpi(id="sla_met_rate", label="SLA met (contacts)", pillar="quality & compliance",
+        source=_I, numerator="sum(sla_met_yes)", denominator="sum(sla_met_n)", requires=("sla_met",),
+        unit="fraction", fmt="pct", direction=1, target=0.9, band=(0.7, 0.98),
+        description=("Contacts that met their service-level target / contacts with an SLA-met flag (SLA attainment"
+                     " computed from interactions, not from a scorecard).")),
+    Kpi(id="time_to_resolve", label="Mean time to resolve", pillar="efficiency",
+        source=_I, numerator="sum(resolve_sum)", denominator="sum(resolve_n)", requires=("resolution_seconds",),
+        unit="seconds", fmt="seconds", direction=-1,
+        description=("Mean seconds from opening to resolution over contacts with a resolution time. A mean, "
+                     "because it recombines exactly from the rollups; a median would not.")),
+    Kpi(id="reopen_rate", label="Reopen rate", pillar="quality & compliance",
+        source=_I, numerator="sum(reopened_yes)", denominator="sum(reopened_n)", requires=("reopened",),
+        unit="fraction", fmt="pct", direction=-1, target=0.05, band=(0.15, 0.02),
         description="Tickets reopened after resolution / tickets with a reopened flag."),
-    Kpi("quality_score", "Quality score", "points", "points", 1, _P, *_mean("quality_score"),
-        ("quality_score",), 85.0, (70.0, 95.0), "quality & compliance",
+    Kpi(id="quality_score", label="Quality score", pillar="quality & compliance",
+        source=_P, numerator="sum(quality_score)", denominator="count(quality_score)",
+        requires=("quality_score",),
+        unit="points", fmt="points", direction=1, target=85.0, band=(70.0, 95.0),
         description="Provider QA score (0–100), mean of monthly figures."),
-    Kpi("sla_attainment", "SLA attainment", "fraction", "pct", 1, _P, *_mean("sla_attainment"),
-        ("sla_attainment",), 0.90, (0.70, 0.98), "quality & compliance",
+    Kpi(id="sla_attainment", label="SLA attainment", pillar="quality & compliance",
+        source=_P, numerator="sum(sla_attainment)", denominator="count(sla_attainment)",
+        requires=("sla_attainment",),
+        unit="fraction", fmt="pct", direction=1, target=0.9, band=(0.7, 0.98),
         description="Share of the service level met, mean of monthly figures."),
-    Kpi("agent_attrition", "Agent attrition", "fraction", "pct", -1, _P, *_mean("agent_attrition"),
-        ("agent_attrition",), 0.40, (0.70, 0.20), "quality & compliance",
+    Kpi(id="agent_attrition", label="Agent attrition", pillar="quality & compliance",
+        source=_P, numerator="sum(agent_attrition)", denominator="count(agent_attrition)",
+        requires=("agent_attrition",),
+        unit="fraction", fmt="pct", direction=-1, target=0.4, band=(0.7, 0.2),
         description="Annualised agent attrition, mean of monthly figures."),
-    Kpi("vendor_cost_per_resolution", "Cost per resolution (scorecard)", "currency", "money", -1, _P,
-        *_mean("cost_per_resolution"), ("cost_per_resolution",), 8.5, (12.0, 6.0), "efficiency",
+    Kpi(id="vendor_cost_per_resolution", label="Cost per resolution (scorecard)", pillar="efficiency",
+        source=_P, numerator="sum(cost_per_resolution)", denominator="count(cost_per_resolution)",
+        requires=("cost_per_resolution",),
+        unit="currency", fmt="money", direction=-1, target=8.5, band=(12.0, 6.0),
         description="Provider-reported cost per resolved contact, mean of monthly figures."),
-    Kpi("innovations", "Innovations implemented", "per month", "decimal", 1, _P, *_mean("innovations"),
-        ("innovations",), 1.0, (0.0, 2.0), "innovation",
+    Kpi(id="innovations", label="Innovations implemented", pillar="innovation",
+        source=_P, numerator="sum(innovations)", denominator="count(innovations)", requires=("innovations",),
+        unit="per month", fmt="decimal", direction=1, target=1.0, band=(0.0, 2.0),
         description="Innovations implemented per month."),
-    Kpi("gain_share_savings", "Gain-share savings", "currency", "money", 1, _P, *_mean("gain_share_savings"),
-        ("gain_share_savings",), None, None, "innovation",
+    Kpi(id="gain_share_savings", label="Gain-share savings", pillar="innovation",
+        source=_P, numerator="sum(gain_share_savings)", denominator="count(gain_share_savings)",
+        requires=("gain_share_savings",),
+        unit="currency", fmt="money", direction=1,
         description="Gain-share savings per month."),
-    Kpi("governance_meetings", "Governance meetings held", "per month", "decimal", 1, _P,
-        *_mean("governance_meetings"), ("governance_meetings",), 1.33, (0.0, 2.0), "governance",
+    Kpi(id="governance_meetings", label="Governance meetings held", pillar="governance",
+        source=_P, numerator="sum(governance_meetings)", denominator="count(governance_meetings)",
+        requires=("governance_meetings",),
+        unit="per month", fmt="decimal", direction=1, target=1.33, band=(0.0, 2.0),
         description="Governance meetings (operational reviews, QBRs, steering committees) per month."),
 )
 

@@ -39,10 +39,10 @@ from analytics.db import REGISTER_VIEW
 from analytics.filters import Filters
 from analytics.kpi_frames import kpi_frame
 from analytics.query import Sql
+from analytics.thresholds import MIN_UNITS
 
 PARTNERSHIP, TRANSACTIONAL = RELATIONSHIP_MODELS
 CONFIDENCE = stats.CONFIDENCE
-MIN_UNITS = 4                 # independent clusters per side below which a figure is "too few to estimate"
 NO_RELATIVE = ("nps",)        # not on a ratio scale (can be ≤ 0): absolute difference only
 METHOD = "welch-t clusters"
 METHOD_TEXT = ("Welch t interval over provider/account clusters: log ratio of means (relative), "

@@ -26,6 +26,7 @@ from analytics.periods import format_period, quarter_bounds
 from analytics.periods import quarter_text as quarter_text  # re-exported: pages and reports use qbr.quarter_text
 from analytics.kpi_frames import kpi_frame
 from analytics.options import filter_options
+from analytics.thresholds import HISTORY_QUARTERS, MIN_HISTORY
 
 STORY_KPIS = ("csat_pct", "nps", "fcr", "ces", "aht_seconds", "asa_seconds", "escalation_rate", "repeat_rate",
               "cost_per_resolution", "cost_per_contact", "contacts", "quality_score", "sla_attainment",
@@ -36,8 +37,6 @@ SCORECARD_MEASURES = {  # performance column → how a person reads it
     "governance_meetings": "Governance meetings held",
     "gain_share_savings": "Gain-share savings (scorecard)",
 }
-HISTORY_QUARTERS = 8   # "the lowest in 8 quarters" looks back this far
-MIN_HISTORY = 4        # … and only says so with at least this many quarters of data
 PRIOR, LAST_YEAR = "prior quarter", "same quarter last year"
 N_BOOT, SEED = 2000, 7
 

@@ -7,22 +7,117 @@ read it whenever the grain and the date filter line up with whole months.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 
-_SQL = (Path(__file__).parent / "sql" / "rollup_daily.sql").read_text()
-_KEYS = ("provider", "account", "channel", "contact_reason", "customer_segment", "batch_id")
-_MEASURES = ("contacts", "handle_sum", "handle_n", "wait_sum", "wait_n", "fcr_yes", "fcr_n", "escalated_yes",
-             "escalated_n", "csat_sat", "csat_n", "nps_promoters", "nps_detractors", "nps_n", "ces_sum", "ces_n",
-             "cost_sum", "cost_n", "resolved_cost_n", "repeat_yes", "repeat_n", "abandoned_yes", "answered_n",
-             "sla_met_yes", "sla_met_n", "resolve_sum", "resolve_n", "reopened_yes", "reopened_n")
-_MONTHLY_SQL = (
-    "insert into rollup_monthly by name select cast(date_trunc('month', day) as date) as day, "
-    + ", ".join(_KEYS) + ", " + ", ".join(f"sum({m}) as {m}" for m in _MEASURES)
-    + " from rollup_daily where $batch_id is null or batch_id = $batch_id group by all"
-)
+SQL_FILE = Path(__file__).parent / "sql" / "rollup_daily.sql"
+_SQL = SQL_FILE.read_text()
+# The rollups' own bookkeeping, added outside the portable definition: one batch's rows carry its id.
+BATCH_KEY = "batch_id"
+# The day of a group is never null (occurred_at is a required field); nor is an unfiltered count(*).
+_NEVER_NULL = ("day",)
+
+
+@dataclass(frozen=True)
+class RollupColumn:
+    """One output column of rollup_daily.sql: a group-by key or an additive measure."""
+
+    name: str
+    sql_type: str        # the DuckDB type it is cast to (DATE, VARCHAR, BIGINT, DOUBLE)
+    is_measure: bool     # an aggregate (summed again one level up); the others are the grain
+    not_null: bool
+    expression: str      # the SQL inside the cast, as sqlglot renders it (docs/KPIS.md shows it)
+
+
+def columns_of(sql: str) -> tuple[RollupColumn, ...]:
+    """The columns a rollup definition produces, read from its `final` step's select list.
+
+    Every output must be ``cast(<expr> as <type>) as <name>`` (the portable subset, enforced by
+    tests/test_rollup_sql_portable.py); an output holding an aggregate is a measure, any other a key.
+    Raises ValueError naming the output that breaks the rule.
+    """
+    import sqlglot  # lazy: only the schema and the insert statements need the parse
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    final = next((cte for cte in tree.find_all(exp.CTE) if cte.alias == "final"), None)
+    if final is None:
+        raise ValueError("the rollup definition has no `final` step (dbt style: `select * from final`)")
+    found = []
+    for projection in final.this.expressions:
+        name, inner = projection.alias_or_name, projection.unalias()
+        if not isinstance(inner, exp.Cast) or not projection.alias:
+            raise ValueError(f"rollup output {name!r} is not `cast(<expr> as <type>) as <name>`")
+        kind = inner.to.sql("duckdb").upper()
+        kind = "VARCHAR" if kind in ("TEXT", "STRING") else kind
+        is_measure = inner.find(exp.AggFunc) is not None
+        counts_rows = isinstance(inner.this, exp.Count) and isinstance(inner.this.this, exp.Star)
+        found.append(RollupColumn(name, kind, is_measure, name in _NEVER_NULL or counts_rows,
+                                  inner.this.sql("duckdb")))
+    names = [c.name for c in found]
+    if len(set(names)) != len(names) or BATCH_KEY in names:
+        raise ValueError(f"rollup outputs must be unique and leave out {BATCH_KEY}: {names}")
+    return tuple(replace(c, expression=text) for c, text in zip(found, _written(sql, found)))
+
+
+def _written(sql: str, found: list[RollupColumn]) -> list[str]:
+    """Each output's expression as written in the file (comments dropped, spaces collapsed), so the docs quote
+    the SQL a person wrote rather than sqlglot's rendering; sqlglot's where the text cannot be matched."""
+    import re
+
+    text = re.sub(r"--[^\n]*", "", sql)
+    at = text.find("final as (")
+    written = []
+    for c in found:
+        match = re.compile(r"cast\((.*?)\s+as\s+\w+\)\s+as\s+" + re.escape(c.name) + r"\b", re.S).search(text, at)
+        if match is None or at < 0:
+            written.append(c.expression)
+            continue
+        written.append(" ".join(match.group(1).split()))
+        at = match.end()
+    return written
+
+
+@lru_cache(maxsize=1)
+def columns() -> tuple[RollupColumn, ...]:
+    """The columns of rollup_daily.sql (without batch_id): the one list the tables and inserts follow."""
+    return columns_of(_SQL)
+
+
+def key_names() -> tuple[str, ...]:
+    """The grain of rollup_daily besides day and batch_id: provider, account, channel, … ."""
+    return tuple(c.name for c in columns() if not c.is_measure and c.name != "day")
+
+
+def measure_names() -> tuple[str, ...]:
+    """Every additive measure rollup_daily.sql produces, in its order (contacts, handle_sum, …)."""
+    return tuple(c.name for c in columns() if c.is_measure)
+
+
+def table_ddl(cols: tuple[RollupColumn, ...] | None = None) -> str:
+    """`create table if not exists rollup_daily`: the SQL's keys, then batch_id, then its measures."""
+    cols = cols or columns()
+
+    def column(c: RollupColumn) -> str:
+        return f"  {c.name} {c.sql_type.lower()}" + (" not null" if c.not_null else "")
+
+    lines = [column(c) for c in cols if not c.is_measure] + [f"  {BATCH_KEY} integer not null"] \
+        + [column(c) for c in cols if c.is_measure]
+    return "create table if not exists rollup_daily (\n" + ",\n".join(lines) + "\n)"
+
+
+def _monthly_select() -> str:
+    return ("select cast(date_trunc('month', day) as date) as day, " + ", ".join(key_names() + (BATCH_KEY,))
+            + ", " + ", ".join(f"sum({m}) as {m}" for m in measure_names()) + " from rollup_daily")
+
+
+def _monthly_sql() -> str:
+    return ("insert into rollup_monthly by name " + _monthly_select()
+            + " where $batch_id is null or batch_id = $batch_id group by all")
 
 
 # rollup_daily.sql is the portable definition (it also runs on Spark, analytics/spark/): it reads a
@@ -42,7 +137,7 @@ _INGESTED = f"batch_id not in (select batch_id from batches where kind = '{IMPOR
 def add_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     """Aggregate one freshly loaded interactions batch into both rollups."""
     con.execute(_DAILY_INSERT, {"batch_id": batch_id})
-    con.execute(_MONTHLY_SQL, {"batch_id": batch_id})
+    con.execute(_monthly_sql(), {"batch_id": batch_id})
 
 
 # A contact is a repeat when the same customer had a contact in the 7 days strictly before it. The window
@@ -107,9 +202,8 @@ def refresh_days(con: duckdb.DuckDBPyConnection, batch_id: int, days: list[date]
     con.execute("delete from rollup_monthly where batch_id = $batch_id and day = any($months)",
                 {"batch_id": batch_id, "months": months})
     con.execute(
-        "insert into rollup_monthly by name select cast(date_trunc('month', day) as date) as day, "
-        + ", ".join(_KEYS) + ", " + ", ".join(f"sum({m}) as {m}" for m in _MEASURES)
-        + " from rollup_daily where batch_id = $batch_id and cast(date_trunc('month', day) as date) = any($months)"
+        "insert into rollup_monthly by name " + _monthly_select()
+        + " where batch_id = $batch_id and cast(date_trunc('month', day) as date) = any($months)"
         " group by all", {"batch_id": batch_id, "months": months})
 
 
@@ -131,7 +225,7 @@ def backfill_monthly(con: duckdb.DuckDBPyConnection) -> None:
     empty, daily = con.execute(
         "select not exists (select 1 from rollup_monthly), exists (select 1 from rollup_daily)").fetchone()
     if empty and daily:
-        con.execute(_MONTHLY_SQL, {"batch_id": None})
+        con.execute(_monthly_sql(), {"batch_id": None})
 
 
 def table_for(grain: str | None, start: date | None, end: date | None) -> str:

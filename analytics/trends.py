@@ -12,9 +12,8 @@ from analytics import kpis, query
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
 from analytics.filters import Filters
 from analytics.kpi_frames import PERIODS_PER_YEAR, kpi_frame, period_end, period_ordinal, shift_period
+from analytics.thresholds import ANOMALY_MIN_POINTS, ANOMALY_THRESHOLD
 
-ANOMALY_THRESHOLD = 3.5     # robust z-score (Iglewicz & Hoaglin's modified z)
-ANOMALY_MIN_POINTS = 8
 
 
 def relative_change(value, base):
