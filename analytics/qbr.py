@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import kpis, premium
+from analytics import kpis, premium, query
 from analytics.contracts import RELATIONSHIP_MODELS
 from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, engagement_label
 from analytics.formatting import format_change, format_value
@@ -70,7 +70,7 @@ def engagements_in_scope(con: duckdb.DuckDBPyConnection, filters: Filters) -> li
     do not choose engagements).
     """
     labels = filter_options(con)["engagements"]
-    pairs = con.execute("select distinct provider, account, relationship_model from engagements").fetchall()
+    pairs = query.rows(con, "select distinct provider, account, relationship_model from engagements")
     models = {engagement_label(p, a): m for p, a, m in pairs}
     chosen = []
     for label in labels:
@@ -219,8 +219,8 @@ def relationship_year_at(con: duckdb.DuckDBPyConnection, provider: str, account:
     The same alignment as `premium.relationship_year_values`: floor(months since the contract-start
     month / 12) + 1; None before the contract started or when the register lacks the engagement.
     """
-    row = con.execute("select any_value(relationship_model), min(contract_start) from engagements"
-                      " where provider = ? and account = ?", [provider, account]).fetchone()
+    row = query.one(con, "select relationship_model, contract_start from engagement_register"
+                         " where provider = ? and account = ?", [provider, account])
     if row is None or row[1] is None:
         return (row[0] if row else None), None
     model, start = row
@@ -325,19 +325,20 @@ def scorecard_quarter(con: duckdb.DuckDBPyConnection, provider: str, account: st
     ``to_date_total``, ``months`` (scorecard months with the figure this quarter), ``sentence``.
     """
     start, end = parse_quarter(quarter)
-    row = con.execute("select min(contract_start) from engagements where provider = ? and account = ?",
-                      [provider, account]).fetchone()
+    row = query.one(con, "select contract_start from engagement_register where provider = ? and account = ?",
+                    [provider, account])
     since = row[0] if row and row[0] else date(1900, 1, 1)
     rows = []
-    for column, label in SCORECARD_MEASURES.items():  # column names come from this allow-list
-        quarter_total, months, to_date = con.execute(
-            f"""
+    for column, label in SCORECARD_MEASURES.items():
+        quarter_total, months, to_date = query.one(con, query.render(
+            """
             select sum({column}) filter (where period >= $start),
                    count({column}) filter (where period >= $start),
                    sum({column})
             from performance
             where provider = $provider and account = $account and period >= $since and period <= $end
-            """, {"provider": provider, "account": account, "start": start, "end": end, "since": since}).fetchone()
+            """, column=query.column(column)),
+            {"provider": provider, "account": account, "start": start, "end": end, "since": since})
         if to_date is None:
             continue
         money = column == "gain_share_savings"
