@@ -128,9 +128,13 @@ def test_csat_scale_is_ten_when_a_value_exceeds_five(con, tmp_path):
 
 
 def test_out_of_range_scores_are_rejected_as_values_with_line_column_and_value(con, tmp_path):
-    result = load(con, tmp_path, "date,provider,nps,ces\n2024-01-01,A,11,4\n2024-01-02,A,7,0\n2024-01-03,A,7,7\n")
-    assert (result.rows_loaded, result.rows_rejected, result.values_rejected) == (3, 0, 2)
-    assert con.execute("select nps, ces from interactions order by occurred_at").fetchall() == [
+    # 20 more in-range rows: one NPS of 11 among 23 is a stray value (an NPS column with more than 5 % outside
+    # 0–10 is a −100…100 score and refuses the file instead)
+    filler = "".join(f"2024-01-{d:02d},A,8,5\n" for d in range(4, 24))
+    result = load(con, tmp_path, "date,provider,nps,ces\n2024-01-01,A,11,4\n2024-01-02,A,7,0\n2024-01-03,A,7,7\n"
+                  + filler)
+    assert (result.rows_loaded, result.rows_rejected, result.values_rejected) == (23, 0, 2), result.message
+    assert con.execute("select nps, ces from interactions order by occurred_at limit 3").fetchall() == [
         (None, 4.0), (7.0, None), (7.0, 7.0)]
     rejects = result.rejects.to_dict("records")
     assert {r["scope"] for r in rejects} == {"value"}

@@ -27,8 +27,9 @@ from analytics.ingest import mapping as mapping_rules
 from analytics.ingest import parse
 from analytics.ingest.errors import IngestError
 from analytics.ingest.mapping import Mapping
-from analytics.ingest.sniff import (DELIMITER_NAMES, FileFacts, Layout, check_mapping_columns, column_specs,
-                                    date_notes, file_facts, sampled_values, sniff_layout, utf8_copy)
+from analytics.ingest.read import FileFacts, file_facts, utf8_copy
+from analytics.ingest.sniff import (DELIMITER_NAMES, Layout, check_mapping_columns, column_specs, date_notes,
+                                    sampled_values, sniff_layout)
 
 Progress = Callable[[float, str], None]
 REJECTS_SAMPLE = 200

@@ -274,6 +274,11 @@ def checks(spec: ColumnSpec, raw_ref: str, parsed_ref: str, csat_scale: int | No
     unreadable = Check(spec.field, spec.source, raw_ref, f"{raw_ref} is not null and {parsed_ref} is null",
                        f"could not read the value as {PARSER_NAMES.get(spec.parser, spec.parser)} "
                        f"for {spec.field}", scope)
+    # A NUL byte is binary data, not text: a file is refused when one is in its first 64 KB (read.py), and a row
+    # holding one further on is rejected whole, whatever the field (the rest of the row cannot be trusted either).
+    binary = Check(spec.field, spec.source, raw_ref, f"contains({raw_ref}, chr(0))",
+                   f"the value holds a NUL byte (binary data, not text) for {spec.field}, so the row is not loaded; "
+                   "export the file again as plain CSV text", "row")
     rules = [unreadable]
 
     def rule(condition: str, reason: str) -> None:
@@ -304,4 +309,4 @@ def checks(spec: ColumnSpec, raw_ref: str, parsed_ref: str, csat_scale: int | No
         rule(f"{parsed_ref} < 0 or {parsed_ref} > 100", "quality_score must be between 0 and 100")
     if spec.field in ("cost", "cost_per_resolution"):
         rule(f"{parsed_ref} < 0", f"{spec.field} is negative")
-    return rules
+    return rules + [binary]  # last: callers take the rules above by position

@@ -1,21 +1,17 @@
-"""Look at a file before loading it: encoding, delimiter, header row, kind, mapping.
+"""Look at a file before loading it: delimiter, header row, kind, mapping, a preview.
 
-Everything here reads only the first part of the file (plus one streamed pass for
-the SHA-256 and a strict UTF-8 check), so sniffing a huge export stays quick.
+The second step of the route read → sniff → map → parse → load: the bytes and their encoding
+come from `read.py` (``file_facts``, ``sample_text``); everything here looks only at the first
+part of the text, so sniffing a huge export stays quick.
 """
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
 import io
 import os
-import tempfile
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 
@@ -24,21 +20,13 @@ from analytics.ingest import mapping as mapping_rules
 from analytics.ingest import parse
 from analytics.ingest.errors import IngestError
 from analytics.ingest.mapping import Mapping
+from analytics.ingest.read import file_facts, sample_text
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-SAMPLE_BYTES = 2 * 1024 * 1024
 SAMPLE_ROWS = 5000
 PREVIEW_ROWS = 20
-_CHUNK = 1024 * 1024
 csv.field_size_limit(64 * 1024 * 1024)
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    sha256: str
-    encoding: str  # utf-8, utf-8-sig, utf-16, cp1252 or latin-1
-    size: int
 
 
 @dataclass(frozen=True)
@@ -67,101 +55,6 @@ class SniffResult:
     missing_required: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     preview: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def file_facts(path: Path, display: str) -> FileFacts:
-    """SHA-256 and encoding from one streamed pass; refuses empty and binary files."""
-    size = path.stat().st_size
-    if size == 0:
-        raise IngestError("the file is empty (0 bytes); expected a CSV with a header row and data rows",
-                          file=display)
-    digest = hashlib.sha256()
-    utf8 = codecs.getincrementaldecoder("utf-8")()
-    utf8_ok = True
-    with path.open("rb") as handle:
-        head = handle.read(65536)
-        encoding = _encoding_from_head(head, display)
-        chunk = head
-        while chunk:
-            digest.update(chunk)
-            if utf8_ok and encoding == "utf-8":
-                try:
-                    utf8.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-            chunk = handle.read(_CHUNK)
-    if encoding == "utf-8":
-        try:
-            utf8.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8_ok = False
-        if not utf8_ok:
-            encoding = _single_byte_encoding(path)
-    return FileFacts(digest.hexdigest(), encoding, size)
-
-
-def _encoding_from_head(head: bytes, display: str) -> str:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    even, odd = head[0::2], head[1::2]
-    if len(head) >= 4 and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-        return "utf-16-le"
-    if len(head) >= 4 and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return "utf-16-be"
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
-    if b"\x00" in head or controls > 0.01 * len(head):
-        raise IngestError("this is a binary file, not a CSV text export (it contains control bytes); "
-                          "export the data as CSV and upload that", file=display)
-    return "utf-8"
-
-
-def _single_byte_encoding(path: Path) -> str:
-    """cp1252 when every byte is defined in it (the usual Excel 'ANSI' export), else latin-1."""
-    with path.open("rb") as handle:
-        decoder = codecs.getincrementaldecoder("cp1252")()
-        try:
-            while chunk := handle.read(_CHUNK):
-                decoder.decode(chunk)
-            return "cp1252"
-        except UnicodeDecodeError:
-            return "latin-1"
-
-
-@contextmanager
-def utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
-    """A path DuckDB can read as UTF-8: the file itself, or a transcoded temporary copy.
-
-    DuckDB here cannot read cp1252 (no `encodings` extension), so anything that is not
-    UTF-8 is decoded in Python, streamed, into a temporary UTF-8 file.
-    """
-    if encoding in ("utf-8", "utf-8-sig"):
-        yield path
-        return
-    fd, name = tempfile.mkstemp(suffix=".csv", prefix="rapport-ingest-")
-    try:
-        with path.open("r", encoding=encoding, newline="") as src, os.fdopen(fd, "w", encoding="utf-8",
-                                                                           newline="") as dst:
-            while chunk := src.read(_CHUNK):
-                dst.write(chunk.lstrip("\ufeff") if dst.tell() == 0 else chunk)
-        yield Path(name)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
-def _sample_text(path: Path, encoding: str) -> tuple[str, bool]:
-    """The first SAMPLE_BYTES decoded, cut at the last line break; True when that is the whole file."""
-    with path.open("rb") as handle:
-        raw = handle.read(SAMPLE_BYTES + 1)
-    whole = len(raw) <= SAMPLE_BYTES
-    raw = raw[:SAMPLE_BYTES]
-    codec = "utf-8-sig" if encoding == "utf-8" else encoding
-    text = codecs.getincrementaldecoder(codec)(errors="replace").decode(raw, final=whole)
-    text = text.lstrip("\ufeff")
-    if not whole and "\n" in text:
-        text = text[: text.rfind("\n") + 1]
-    return text, whole
 
 
 def _line_ending(text: str) -> str:
@@ -193,7 +86,7 @@ def _records(text: str, delimiter: str, limit: int) -> list[tuple[int, list[str]
 
 def sniff_layout(path: Path, encoding: str, display: str) -> Layout:
     """Delimiter (most consistent field count over the first records), header row and sample rows."""
-    text, _ = _sample_text(path, encoding)
+    text, _ = sample_text(path, encoding, display)
     if not text.strip():
         raise IngestError("the file has no text in it (only blank lines); expected a CSV with a header row",
                           file=display)
