@@ -149,11 +149,20 @@ def _too_few_engagements(filters: Filters, per_model: int) -> bool:
     return bool(filters.engagements) and len(filters.engagements) < 2 * per_model
 
 
-def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
-    """The published-claim premiums (quality, innovations, cost) wherever enough engagements back them."""
+def compares_models(filters: Filters) -> bool:
+    """False when the filters pick too few engagements for any model comparison (a QBR's single
+    engagement): the claim check and the trajectory are then not worth computing."""
+    return not _too_few_engagements(filters, MIN_UNITS)
+
+
+def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters, *,
+                         claims: pd.DataFrame | None = None) -> list[Finding]:
+    """The published-claim premiums (quality, innovations, cost) wherever enough engagements back them.
+
+    `claims`: `claim_check(con, filters)` when the caller already has it (the Premium page shows it)."""
     if _too_few_engagements(filters, MIN_UNITS):
         return []
-    checked = claim_check(con, filters).set_index("claim")
+    checked = (claim_check(con, filters) if claims is None else claims).set_index("claim")
     out = []
     for claim in PREMIUM_CLAIMS:
         row = checked.loc[claim.claim]
@@ -175,11 +184,14 @@ def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters) -> li
     return out
 
 
-def quality_trajectory(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
-    """Transactional deals plateauing after year three while partnerships do better."""
+def quality_trajectory(con: duckdb.DuckDBPyConnection, filters: Filters, *,
+                       values: pd.DataFrame | None = None) -> list[Finding]:
+    """Transactional deals plateauing after year three while partnerships do better.
+
+    `values`: `relationship_year_values(con, "quality_score", filters)` when the caller already has it."""
     if _too_few_engagements(filters, MIN_UNITS):
         return []
-    traj = trajectory(con, "quality_score", filters, after_year=3).set_index("relationship_model")
+    traj = trajectory(con, "quality_score", filters, after_year=3, values=values).set_index("relationship_model")
     if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj.index) or traj["units"].min() < MIN_UNITS:
         return []
     t, p = traj.loc[TRANSACTIONAL], traj.loc[PARTNERSHIP]
@@ -309,11 +321,14 @@ FINDERS = (channel_shift, reason_shift, partnership_premiums, quality_trajectory
 
 
 def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8,
-             health: pd.DataFrame | None = None) -> pd.DataFrame:
+             health: pd.DataFrame | None = None, claims: pd.DataFrame | None = None,
+             quality_values: pd.DataFrame | None = None) -> pd.DataFrame:
     """The most interesting statements the data supports, most interesting first.
 
     `health`: optionally the quarterly `health_scores(con, filters)` frame with default weights,
-    already computed by the caller (the same findings, without scoring health a second time).
+    already computed by the caller (the same findings, without scoring health a second time);
+    `claims`: `claim_check(con, filters)` and `quality_values`: `relationship_year_values(con,
+    "quality_score", filters)`, likewise (the Premium page reads both for the same filters).
 
     Returns at most `limit` rows with columns ``kind`` (channel_shift, reason_shift,
     partnership_premium, trajectory, at_risk, vendor_gap, seasonality, attrition_quality),
@@ -330,8 +345,9 @@ def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8
         with con.cursor() as cur:
             return finder(cur, filters)
 
-    finders = [partial(f, health=health) if f is at_risk_engagements and health is not None else f
-               for f in FINDERS]
+    given = {at_risk_engagements: {"health": health}, partnership_premiums: {"claims": claims},
+             quality_trajectory: {"values": quality_values}}
+    finders = [partial(f, **{k: v for k, v in given.get(f, {}).items() if v is not None}) for f in FINDERS]
     with ThreadPoolExecutor(max_workers=FINDER_THREADS) as pool:
         per_finder = list(pool.map(run, finders))
     found = [f for results in per_finder for f in results]

@@ -73,9 +73,11 @@ def _period_axis(grain: str | None) -> alt.Axis | alt.UndefinedType:
 def _year_earlier(frame: pd.DataFrame, series: list[str]) -> list[float]:
     """Each row's value in the same series a year earlier (NaN when the frame does not hold it):
     `kpi_trend` computes its year-over-year change from the same rows."""
-    known = {(*(row[s] for s in series), row["period"]): row["value"] for _, row in frame.iterrows()}
-    return [known.get((*(row[s] for s in series), row["period"] - pd.DateOffset(years=1)), np.nan)
-            for _, row in frame.iterrows()]
+    keys = [*series, "period"]
+    known = frame[[*keys, "value"]].drop_duplicates(keys, keep="last")
+    wanted = frame[series].assign(period=frame["period"] - pd.DateOffset(years=1))
+    # a left merge keeps the left rows' order: one answer per row of `frame`
+    return wanted.merge(known, on=keys, how="left")["value"].astype("float64").tolist()
 
 
 def build_trend_chart(frame: pd.DataFrame, k: Kpi, *, split: str | None = None,

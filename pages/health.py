@@ -1,7 +1,7 @@
 """Relationship Health: scorecard, pillar breakdown, adjustable weights, trend, drivers."""
 import streamlit as st
 
-from analytics.health import PILLAR_COLUMNS, health_drivers, health_scores, latest_health
+from analytics.health import PILLAR_COLUMNS, health_drivers, health_scores, kpi_scores, latest_health
 from analytics.kpis import PILLARS
 from charts.health import build_drivers_waterfall, build_health_trend_chart, build_pillar_chart
 from analytics.formatting import format_band, format_period, format_points
@@ -33,7 +33,10 @@ elif all(w == 1.0 for w in weights.values()):
     weights = None  # the default: the same cached scores as the Overview's
 
 with state.section("the scorecard"):
-    scores = analysis(health_scores, current, grain=GRAIN, weights=weights)
+    # The KPI scores are read once: the scorecard and the drivers both start from them (and the
+    # Overview shares both cache entries at default weights).
+    scored = {"scored": analysis(kpi_scores, current, grain=GRAIN)}
+    scores = analysis(health_scores, current, grain=GRAIN, weights=weights, given=scored)
     overview = latest_health(scores)
     if overview.empty:
         st.info("No engagement has scored KPIs within these filters — widen the dates or clear a filter.")
@@ -76,7 +79,7 @@ with state.section("the drivers"):
                         format_func=lambda p: format_period(p, GRAIN), bind="query-params")
     end = b.selectbox("To quarter", periods, index=len(periods) - 1, key="compare_to",
                       format_func=lambda p: format_period(p, GRAIN), bind="query-params")
-    drivers = analysis(health_drivers, focus, start, end, current, grain=GRAIN, weights=weights)
+    drivers = analysis(health_drivers, focus, start, end, current, grain=GRAIN, weights=weights, given=scored)
     drivers = drivers.dropna(subset=["contribution"])
     if drivers.empty or start == end:
         st.info("Pick two different quarters with scores to see what moved the score.")

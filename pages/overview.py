@@ -3,9 +3,11 @@ data freshness."""
 import streamlit as st
 
 from analytics import kpis
-from analytics.findings import findings
+from analytics.claims import claim_check
+from analytics.findings import compares_models, findings
 from analytics.formatting import delta_color, format_change, format_period, format_value
-from analytics.health import health_scores, latest_health
+from analytics.health import health_scores, kpi_scores, latest_health
+from analytics.premium import relationship_year_values
 from analytics.trends import data_freshness, kpi_tiles
 from ui import coverage, drill, filters, state, tables
 from ui.cached import analysis
@@ -48,7 +50,9 @@ with state.section("the KPI tiles"):
 with state.section("engagement health"):
     st.subheader("Engagement health")
     # The same cache entry as the Health page's scores at default weights; findings reuse it too.
-    scores = analysis(health_scores, current, grain="quarter", weights=None)
+    # The KPI scores are a cache entry of their own: the Health page's drivers read them too.
+    scores = analysis(health_scores, current, grain="quarter", weights=None,
+                      given={"scored": analysis(kpi_scores, current, grain="quarter")})
     health = latest_health(scores)
     if health.empty:
         st.info("No engagement has scored KPIs within these filters — widen the dates or clear a filter.")
@@ -65,7 +69,12 @@ with state.section("engagement health"):
 
 with state.section("the findings"):
     st.subheader("Top findings")
-    found = analysis(findings, current, limit=6, given={"health": scores})
+    # The claim check and the quality values are the Premium page's cache entries too (same filters).
+    shared = {"health": scores}
+    if compares_models(current):
+        shared.update(claims=analysis(claim_check, current),
+                      quality_values=analysis(relationship_year_values, "quality_score", current))
+    found = analysis(findings, current, limit=6, given=shared)
     if found.empty:
         st.caption("Nothing stands out within these filters.")
     columns = st.columns(2)

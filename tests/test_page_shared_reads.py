@@ -65,3 +65,19 @@ def test_a_qbr_built_from_the_shared_baselines_equals_one_that_reads_them_itself
     assert [c.spec for c in given.charts] == [c.spec for c in alone.charts]
     baseline = next(s for s in given.sections if s.key == "baseline")
     assert "92.5" in baseline.lines[0] and "80.0" in baseline.lines[0]
+
+
+def test_drivers_from_the_pages_kpi_scores_equal_the_engagements_own_read(con):
+    from analytics.filters import engagement_label
+    from analytics.health import health_drivers, health_scores, kpi_scores
+
+    _portfolio(con)
+    scored = kpi_scores(con, Filters())
+    assert scored["engagement"].nunique() == 5
+    label = engagement_label(P, A)
+    shared = health_drivers(con, label, date(2025, 1, 1), date(2025, 4, 1), Filters(), scored=scored)
+    # quality 95 (band 70…95, target 85: score 100) → 90 (75 + 25 × 5/10 = 87.5): the only KPI, −12.5 points
+    assert shared[["kpi", "score_from", "score_to", "contribution"]].values.tolist() == [
+        ["quality_score", 100.0, 87.5, -12.5]]
+    pd.testing.assert_frame_equal(shared, health_drivers(con, label, date(2025, 1, 1), date(2025, 4, 1), Filters()))
+    pd.testing.assert_frame_equal(health_scores(con, Filters(), scored=scored), health_scores(con, Filters()))

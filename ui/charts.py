@@ -7,5 +7,10 @@ import streamlit as st
 
 def draw(chart: alt.TopLevelMixin) -> None:
     """Show a chart full width: sizes and palette from charts/theme.py, text and grid colours from the
-    light or dark Streamlit theme the viewer chose."""
-    st.altair_chart(chart, theme="streamlit", width="stretch")
+    light or dark Streamlit theme the viewer chose.
+
+    The spec is made here without Altair's JSON-schema validation (`to_dict(validate=False)`), which
+    `st.altair_chart` would run on every rerun: 40–60 % of the chart's cost, for specs the builders
+    always make the same way and tests/test_charts.py validates. The chart data stays inline (Altair's
+    default data transformer, which refuses more than 5,000 rows: charts get aggregated rows only)."""
+    st.vega_lite_chart(chart.to_dict(validate=False), theme="streamlit", width="stretch")
