@@ -4,7 +4,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from analytics.formatting import format_band_value, format_period
+from analytics.formatting import format_band_value
+from analytics.periods import format_period
 from charts.theme import BAND_DOMAIN, BAND_RANGE, GREY, PALETTE
 
 _SCORE = alt.Scale(domain=[0, 100])

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from analytics import contracts, db, insight, kpis, maintenance
-from analytics.__main__ import main as cli_main
+from analytics.cli import main as cli_main
 from analytics.filters import Filters
 from analytics.ingest import batches
 from analytics.ingest.load import ingest_file
