@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from analytics import rollups
+import pytest
+
+from analytics import db, rollups
 from analytics.filters import Filters
 from analytics.kpi_frames import kpi_frame
 from tests.builders import insert_rows
@@ -53,3 +55,58 @@ def test_a_database_from_before_the_monthly_rollup_is_backfilled_on_connect(con)
     con.execute("delete from rollup_monthly")
     rollups.backfill_monthly(con)
     assert con.execute("select sum(contacts) from rollup_monthly").fetchone() == (4,)
+
+
+# ---- the tables are derived from the rollup SQL -----------------------------------------------------------
+
+def test_the_rollup_tables_have_the_columns_duckdb_binds_from_the_rollup_sql(con):
+    """An independent derivation: DuckDB's own binder describes rollup_daily.sql over `interactions`."""
+    bound = [(name, kind) for name, kind, *_ in con.execute("describe " + rollups.SQL_FILE.read_text()).fetchall()]
+    for table in ("rollup_daily", "rollup_monthly"):
+        described = [(name, kind) for name, kind, *_ in con.execute(f"describe {table}").fetchall()]
+        assert [c for c in described if c[0] != "batch_id"] == bound
+        assert described[[n for n, _ in bound].index("contacts")] == ("batch_id", "INTEGER")  # after the keys
+    assert [(c.name, c.sql_type) for c in rollups.columns()] == bound
+
+
+def test_keys_and_measures_are_read_from_the_select_list():
+    sql = """with final as (
+        select cast(occurred_at as date) as day, cast(provider as varchar) as provider,
+               cast(count(*) as bigint) as contacts,
+               cast(count(*) filter (where escalated) as bigint) as escalated_yes,
+               cast(sum(cost) as double) as cost_sum
+        from interactions group by cast(occurred_at as date), provider)
+    select * from final"""
+    got = [(c.name, c.sql_type, c.is_measure, c.not_null, c.expression) for c in rollups.columns_of(sql)]
+    assert got == [("day", "DATE", False, True, "occurred_at"), ("provider", "VARCHAR", False, False, "provider"),
+                   ("contacts", "BIGINT", True, True, "count(*)"),
+                   ("escalated_yes", "BIGINT", True, False, "count(*) filter (where escalated)"),
+                   ("cost_sum", "DOUBLE", True, False, "sum(cost)")]
+    assert rollups.table_ddl(rollups.columns_of(sql)) == (
+        "create table if not exists rollup_daily (\n  day date not null,\n  provider varchar,\n"
+        "  batch_id integer not null,\n  contacts bigint not null,\n  escalated_yes bigint,\n  cost_sum double\n)")
+
+
+def test_an_output_that_is_not_cast_is_refused_by_name():
+    sql = ("with final as (select cast(occurred_at as date) as day, count(*) as contacts from interactions "
+           "group by cast(occurred_at as date)) select * from final")
+    with pytest.raises(ValueError, match="rollup output 'contacts' is not `cast"):
+        rollups.columns_of(sql)
+
+
+def test_a_database_from_before_a_measure_gains_its_column_with_every_batch_recomputed(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = db.connect(path)
+    insert_rows(con, "interactions", [{**row, "reopened": i % 2 == 0}
+                                      for i, row in enumerate(rows_over_two_months())], batch_id=3)
+    for table in ("rollup_daily", "rollup_monthly"):  # as a file written before reopened_yes existed
+        con.execute(f"alter table {table} drop column reopened_yes")
+    con.close()
+    con = db.connect(path)
+    try:
+        assert con.execute("select sum(reopened_yes), sum(reopened_n) from rollup_daily").fetchone() == (2, 4)
+        assert con.execute("select day, sum(reopened_yes) from rollup_monthly group by day order by 1").fetchall() == [
+            (date(2024, 1, 1), 1), (date(2024, 2, 1), 1)]
+        assert rollups.mismatches(con) == 0
+    finally:
+        con.close()
