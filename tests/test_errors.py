@@ -77,3 +77,18 @@ def test_a_page_section_shows_a_rapport_errors_sentence_and_keeps_the_bug_report
     assert "report the details" in errors[1]
     assert [e.label for e in at.expander] == ["Details"]  # only the unexpected error offers its details
     assert any("still drawn" in m.value for m in at.markdown)
+
+
+def _upload_section_failing_on_the_database() -> None:
+    from analytics.db import DatabaseBusyError
+    from ui import upload
+
+    with upload.isolated("calls.csv"):
+        raise DatabaseBusyError("data/rapport.duckdb is held by another process; close it and try again")
+
+
+def test_an_upload_section_shows_a_database_error_as_its_sentence_naming_the_file():
+    at = AppTest.from_function(_upload_section_failing_on_the_database, default_timeout=30).run()
+    assert not at.exception
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("calls") and "held by another process" in error and "report" not in error

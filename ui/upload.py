@@ -27,6 +27,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from analytics import contracts, db, ingest, limits, sample
 from analytics.contracts import FIELDS, INTERACTIONS, KINDS
+from analytics.errors import RapportError
 from analytics.ingest import Mapping, SniffResult
 from ui import tables
 from ui.markdown import plain
@@ -194,6 +195,8 @@ def isolated(file_name: str) -> Iterator[None]:
         yield
     except ingest.IngestError as exc:
         st.error(f"Cannot read this file: {plain(exc)}", icon=":material/error:")
+    except RapportError as exc:  # a database or limit problem: its message is the sentence (problem and fix)
+        st.error(f"{plain(file_name)}: {plain(exc)}", icon=":material/error:")
     except Exception as exc:  # noqa: BLE001 — the edge (st.rerun/st.stop raise BaseException, not caught)
         st.error(f"{plain(file_name)} could not be shown ({plain(type(exc).__name__)}): remove it from the "
                  "uploader and try again, or save it as UTF-8 CSV with one header row; if it persists, report "
