@@ -289,17 +289,23 @@ def attrition_dips(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Fin
     wide = monthly.pivot_table(index=["engagement", "period"], columns="kpi", values="value").reset_index()
     if not {"agent_attrition", "quality_score"} <= set(wide.columns):
         return []
+    # Spike starts for every engagement at once (a month at or above the engagement's median + 15
+    # points whose previous month was not); only the few starts are then looked at one by one.
+    wide = wide.sort_values(["engagement", "period"], kind="stable").reset_index(drop=True)
+    by_engagement = wide.groupby("engagement", sort=False)
+    attrition, quality, periods = wide["agent_attrition"], wide["quality_score"], wide["period"]
+    spiking = attrition >= by_engagement["agent_attrition"].transform("median") + SPIKE_POINTS
+    previous = spiking.groupby(wide["engagement"], sort=False).shift(1, fill_value=False).astype(bool)
+    rows_of = by_engagement.indices
     events = []
-    for engagement, rows in wide.groupby("engagement"):
-        rows = rows.set_index("period").sort_index()
-        attrition, quality = rows["agent_attrition"], rows["quality_score"]
-        spiking = attrition >= attrition.median() + SPIKE_POINTS
-        starts = spiking & ~spiking.shift(1, fill_value=False)
-        for start in starts[starts].index:
-            before = quality[(quality.index < start) & (quality.index >= start - pd.DateOffset(months=3))]
-            after = quality[(quality.index > start) & (quality.index <= start + pd.DateOffset(months=5))]
-            if len(before) >= 2 and len(after) >= 3:
-                events.append((engagement, start, float(attrition[start]), float(before.mean() - after.mean())))
+    for i in np.flatnonzero((spiking & ~previous).to_numpy()):
+        engagement, start = wide.at[i, "engagement"], periods.iat[i]
+        rows = rows_of[engagement]
+        when = periods.iloc[rows]
+        before = quality.iloc[rows][(when < start) & (when >= start - pd.DateOffset(months=3))]
+        after = quality.iloc[rows][(when > start) & (when <= start + pd.DateOffset(months=5))]
+        if len(before) >= 2 and len(after) >= 3:
+            events.append((engagement, start, float(attrition.iat[i]), float(before.mean() - after.mean())))
     if not events:
         return []
     dips = [e for e in events if e[3] >= MIN_DIP_POINTS]
