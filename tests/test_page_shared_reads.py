@@ -81,3 +81,27 @@ def test_drivers_from_the_pages_kpi_scores_equal_the_engagements_own_read(con):
         ["quality_score", 100.0, 87.5, -12.5]]
     pd.testing.assert_frame_equal(shared, health_drivers(con, label, date(2025, 1, 1), date(2025, 4, 1), Filters()))
     pd.testing.assert_frame_equal(health_scores(con, Filters(), scored=scored), health_scores(con, Filters()))
+
+
+def test_attrition_spikes_of_every_engagement_at_once_find_the_dip_worked_out_by_hand(con):
+    from analytics.findings import attrition_dips
+
+    insert_rows(con, ENGAGEMENTS, [{"provider": p, "account": "X", "relationship_model": "partnership",
+                                    "contract_start": date(2023, 1, 1)} for p in ("E1", "E2", "E3")])
+    months = [date(2024, m, 1) for m in range(1, 13)]
+    rows = []
+    for i, day in enumerate(months):
+        # E1: attrition 20 % except a 50 % spike in May (median 20 %: 50 ≥ 20 + 15); quality 90 until
+        # April, 80 from June → a 10-point dip. E2: a 50 % spike in December, with no months after it
+        # (not an event). E3: steady (no spike).
+        rows.append({"period": day, "provider": "E1", "account": "X", "agent_attrition": 0.5 if i == 4 else 0.2,
+                     "quality_score": 90.0 if i < 4 else 85.0 if i == 4 else 80.0})
+        rows.append({"period": day, "provider": "E2", "account": "X", "agent_attrition": 0.5 if i == 11 else 0.2,
+                     "quality_score": 88.0})
+        rows.append({"period": day, "provider": "E3", "account": "X", "agent_attrition": 0.2, "quality_score": 70.0})
+    insert_rows(con, PERFORMANCE, rows, batch_id=5)
+    [found] = attrition_dips(con, Filters())
+    # before: Feb–Apr (90, 90, 90); after: Jun–Oct (80 × 5) → 10.0 points; one spike of one with enough months
+    assert found.value == -10.0 and found.n == 1 and found.period == "May 2024"
+    assert found.headline.startswith("Quality fell after 1 of 1 agent-attrition spikes; the largest at E1 · X: "
+                                     "attrition reached 50")
