@@ -340,6 +340,10 @@ def test_terminal_control_characters_from_user_values_are_shown_as_escapes(ws, c
         code, out, err = run(capsys, [*argv, "--db", str(database)])
         assert code == 0, err
         texts.append(out + err)
+    for argv in (["check"], *(["report", name] for name in sorted(REPORTS))):  # every report prints names
+        code, out, err = run(capsys, [*argv, "--db", str(database)])
+        assert "Traceback" not in out + err, (argv, err)
+        texts.append(out + err)
     (ws / f"calls{hostile}.csv").write_text(GOOD, encoding="utf-8")
     for argv in (["batches", "--db", str(ws / f"x{hostile}.duckdb")],
                  ["ingest", str(ws / f"calls{hostile}.csv"), "--db", str(database)]):
