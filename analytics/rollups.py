@@ -7,7 +7,8 @@ read it whenever the grain and the date filter line up with whole months.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -36,50 +37,62 @@ class RollupColumn:
 def columns_of(sql: str) -> tuple[RollupColumn, ...]:
     """The columns a rollup definition produces, read from its `final` step's select list.
 
-    Every output must be ``cast(<expr> as <type>) as <name>`` (the portable subset, enforced by
-    tests/test_rollup_sql_portable.py); an output holding an aggregate is a measure, any other a key.
+    Every output must be ``cast(<expr> as <type>) as <name>`` (the portable subset, enforced with sqlglot
+    by tests/test_rollup_sql_portable.py); an output holding an aggregate is a measure, any other a key.
+    A plain scan, not a SQL parser, because every connection needs it (sqlglot costs ~0.4 s CPU to import):
+    tests/test_rollups.py checks the result against sqlglot's parse and DuckDB's own binding.
     Raises ValueError naming the output that breaks the rule.
     """
-    import sqlglot  # lazy: only the schema and the insert statements need the parse
-    from sqlglot import exp
-
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    final = next((cte for cte in tree.find_all(exp.CTE) if cte.alias == "final"), None)
-    if final is None:
-        raise ValueError("the rollup definition has no `final` step (dbt style: `select * from final`)")
     found = []
-    for projection in final.this.expressions:
-        name, inner = projection.alias_or_name, projection.unalias()
-        if not isinstance(inner, exp.Cast) or not projection.alias:
-            raise ValueError(f"rollup output {name!r} is not `cast(<expr> as <type>) as <name>`")
-        kind = inner.to.sql("duckdb").upper()
-        kind = "VARCHAR" if kind in ("TEXT", "STRING") else kind
-        is_measure = inner.find(exp.AggFunc) is not None
-        counts_rows = isinstance(inner.this, exp.Count) and isinstance(inner.this.this, exp.Star)
-        found.append(RollupColumn(name, kind, is_measure, name in _NEVER_NULL or counts_rows,
-                                  inner.this.sql("duckdb")))
+    for item in _final_select_list(sql):
+        match = _PROJECTION.fullmatch(item)
+        if match is None:
+            raise ValueError(f"rollup output {item!r} is not `cast(<expr> as <type>) as <name>`")
+        expression, kind, name = match.group("expr"), match.group("type").upper(), match.group("name")
+        found.append(RollupColumn(name, _TYPE_NAMES.get(kind, kind), _AGGREGATE.search(expression) is not None,
+                                  name in _NEVER_NULL or expression == "count(*)", expression))
     names = [c.name for c in found]
     if len(set(names)) != len(names) or BATCH_KEY in names:
         raise ValueError(f"rollup outputs must be unique and leave out {BATCH_KEY}: {names}")
-    return tuple(replace(c, expression=text) for c, text in zip(found, _written(sql, found)))
+    return tuple(found)
 
 
-def _written(sql: str, found: list[RollupColumn]) -> list[str]:
-    """Each output's expression as written in the file (comments dropped, spaces collapsed), so the docs quote
-    the SQL a person wrote rather than sqlglot's rendering; sqlglot's where the text cannot be matched."""
-    import re
+_PROJECTION = re.compile(r"cast\s*\((?P<expr>.+)\s+as\s+(?P<type>[a-z]+)\s*\)\s+as\s+(?P<name>[a-z_][a-z0-9_]*)",
+                         re.S | re.I)
+_AGGREGATE = re.compile(r"\b(count|sum|min|max|avg)\s*\(", re.I)
+_FROM = re.compile(r"from\b", re.I)
+_TYPE_NAMES = {"TEXT": "VARCHAR", "STRING": "VARCHAR", "INT": "INTEGER", "INT8": "BIGINT", "FLOAT8": "DOUBLE"}
 
+
+def _final_select_list(sql: str) -> list[str]:
+    """The `final` step's outputs as text (comments dropped, spaces collapsed), split at top-level commas."""
     text = re.sub(r"--[^\n]*", "", sql)
-    at = text.find("final as (")
-    written = []
-    for c in found:
-        match = re.compile(r"cast\((.*?)\s+as\s+\w+\)\s+as\s+" + re.escape(c.name) + r"\b", re.S).search(text, at)
-        if match is None or at < 0:
-            written.append(c.expression)
+    start = re.search(r"\bfinal\s+as\s*\(\s*select\b", text, re.I)
+    if start is None:
+        raise ValueError("the rollup definition has no `final` step (dbt style: `final as (select …)`)")
+    items, current, depth, quoted, i = [], [], 0, False, start.end()
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            quoted = ch != "'"
+        elif ch == "'":
+            quoted = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and ch == ",":
+            items.append("".join(current))
+            current, i = [], i + 1
             continue
-        written.append(" ".join(match.group(1).split()))
-        at = match.end()
-    return written
+        elif depth == 0 and _FROM.match(text, i) and not (text[i - 1].isalnum() or text[i - 1] == "_"):
+            break
+        current.append(ch)
+        i += 1
+    items.append("".join(current))
+    return [" ".join(item.split()) for item in items if item.strip()]
 
 
 @lru_cache(maxsize=1)
