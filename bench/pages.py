@@ -2,6 +2,7 @@
 
     python bench/pages.py [--db bench/out/bench.duckdb ...] [--runs 5] [--pages overview,qbr]
     python bench/pages.py --db bench/out/bench10m_200.duckdb --profile overview
+    python bench/pages.py --db bench/out/bench10m_200.duckdb --journey --runs 3
 
 Uses the databases bench/queries.py (or `python -m analytics sample --interactions N
 --engagements M --db PATH`) builds; `--db` may be given several times and every database is
@@ -194,6 +195,34 @@ def measure_page(page: str, providers: list[str], runs: int, ledger: Ledger, det
     return result
 
 
+JOURNEY = ("overview", "health", "premium", "qbr")
+
+
+def measure_journey(providers: list[str], runs: int, ledger: Ledger) -> dict[str, list[tuple[float, float]]]:
+    """What a user waits for when moving through the pages with one set of filters: the provider filter
+    changes on the Overview (a cache miss), then Health, Premium and the QBR open with the same filters,
+    reusing what the pages before them computed (shared cache entries). Per page: (wall, CPU) seconds."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    at = open_page(JOURNEY[0])
+    at.run()
+    times: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for i in range(runs):
+        at.switch_page(f"pages/{JOURNEY[0]}.py")
+        at.run()
+        at.multiselect(key="provider").set_value([providers[(i + 1) % len(providers)]])
+        for page in JOURNEY:
+            if page != JOURNEY[0]:
+                at.switch_page(f"pages/{page}.py")
+            total, split = timed_run(at, ledger)
+            if at.exception:
+                print(f"journey: {page} failed: {at.exception[0].value}")
+                return times
+            times[page].append((total, split["cpu"]))
+    return times
+
+
 def profile_page(page: str, providers: list[str], top: int) -> None:
     import streamlit as st
 
@@ -241,6 +270,9 @@ def main() -> None:
     parser.add_argument("--detail", action="store_true", help="print each analysis's own p50 per page")
     parser.add_argument("--profile", metavar="PAGE", help="cProfile one filter change of PAGE instead")
     parser.add_argument("--top", type=int, default=35, help="functions printed by --profile")
+    parser.add_argument("--journey", action="store_true",
+                        help="instead: change the provider on the Overview, then open Health, Premium and the QBR "
+                             "with the same filters (what sharing cache entries across pages saves)")
     args = parser.parse_args()
     # absolute: the run moves into the repository (the app's pages are found from there)
     paths = [str(Path(p).resolve()) for p in args.db or [ROOT / "bench/out/bench.duckdb"]]
@@ -261,6 +293,17 @@ def main() -> None:
     if args.profile:
         os.environ["RAPPORT_DB"] = paths[0]
         profile_page(args.profile, providers_of(paths[0]), args.top)
+        return
+
+    if args.journey:
+        for path in paths:
+            os.environ["RAPPORT_DB"] = path
+            times = measure_journey(providers_of(path), args.runs, ledger)
+            print(f"\n== {Path(path).stem}: journey Overview (filter change) → Health → Premium → QBR, "
+                  f"{args.runs} rounds; p50 wall ms · CPU ms")
+            for page, pairs in times.items():
+                print(f"{page:10} {ms(statistics.median(w for w, _ in pairs)):>7} · "
+                      f"{ms(statistics.median(c for _, c in pairs)):>7}")
         return
 
     summary: dict[str, dict[str, dict]] = {}
