@@ -72,6 +72,15 @@ def test_only_the_query_layer_db_rollups_and_ingest_call_duckdb():
         + "; ".join(f"{m} line(s) {', '.join(map(str, lines))}" for m, lines in offenders.items()))
 
 
+def test_only_the_query_layer_reads_the_sql_folder():
+    # a path segment "sql" (Path(...) / "sql") outside query.py; rollups.py keeps its portable definition's
+    # path (query.py imports rollups, so rollups cannot import query)
+    readers = [m for m in _modules() if m not in ("analytics/query.py", "analytics/rollups.py")
+               and any(isinstance(n, ast.Constant) and n.value == "sql"
+                       for n in ast.walk(ast.parse((REPO / m).read_text(encoding="utf-8"))))]
+    assert not readers, f"Read analytics/sql/ files with query.load(name), not by path: {', '.join(readers)}"
+
+
 def test_not_yet_migrated_list_is_honest():
     done = [m for m in NOT_YET_MIGRATED if not (REPO / m).exists() or not _sql_calls(REPO / m)]
     assert not done, f"No longer calling DuckDB directly — remove from NOT_YET_MIGRATED: {', '.join(done)}"

@@ -22,7 +22,6 @@ from sqlglot.errors import ErrorLevel
 
 from analytics import db, query
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 GOLDEN_FILE = Path(__file__).resolve().parent / "rollup_daily.spark.sql"
 ROLLUP_TABLES = ("rollup_daily", "rollup_monthly")
 LOCAL_ONLY_COLUMNS = ("batch_id",)  # a Rapport database's own bookkeeping, never in the contract
@@ -97,8 +96,8 @@ def rollup_monthly_sql(columns: tuple[Column, ...] | None = None) -> str:
 def portable_sources() -> dict[str, str]:
     """The portable DuckDB SQL of each step, in the order the job runs them."""
     return {
-        "repeat_flags": (SQL_DIR / "repeat_flags.sql").read_text(),
-        "rollup_daily": (SQL_DIR / "rollup_daily.sql").read_text(),
+        "repeat_flags": query.load("repeat_flags"),
+        "rollup_daily": query.load("rollup_daily"),
         "rollup_monthly": rollup_monthly_sql(),
     }
 
