@@ -33,10 +33,8 @@ from analytics import kpis, stats
 from analytics.filters import Filters
 from analytics.premium import (PARTNERSHIP, TRANSACTIONAL, cluster_ids, engagement_slopes, premium_estimate,
                                relationship_year_values, trajectory)
-from analytics.thresholds import MIN_UNITS
+from analytics.thresholds import ALPHA, MIN_UNITS, PLATEAU_PCT
 
-ALPHA = 0.05
-PLATEAU_PCT = 2.0
 VERDICTS = ("within", "above", "below", "imprecise", "no difference", "insufficient data")
 COLUMNS = ["claim", "kpi", "expected", "band_low", "band_high", "measured", "ci_low", "ci_high", "confidence",
            "n_partnership", "n_transactional", "p_value", "p_adjusted", "verdict", "detail"]

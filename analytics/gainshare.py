@@ -28,11 +28,11 @@ import pandas as pd
 
 from analytics import db, query
 from analytics.formatting import format_period
+from analytics.thresholds import GAP_TOLERANCE
 
 VALUE, FIRST_6_MONTHS = "value", "first_6_months"
 METHODS = (VALUE, FIRST_6_MONTHS)
 METHOD_LABELS = {VALUE: "A fixed value as of a date", FIRST_6_MONTHS: "The contract's first 6 months"}
-GAP_TOLERANCE = 0.10  # a reported figure more than 10 % away from the computed one is flagged
 LEDGER_COLUMNS = ["quarter", "period", "source", "resolutions", "cost_per_resolution", "baseline", "savings",
                   "buyer_savings", "provider_savings", "reported", "gap", "gap_flag", "savings_to_date",
                   "buyer_to_date", "provider_to_date", "reported_to_date"]

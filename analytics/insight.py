@@ -16,8 +16,8 @@ from analytics.db import RollupsOnlyError, rollups_imported
 from analytics.filters import Filters
 from analytics.kpi_frames import GRAINS, kpi_frame, period_ordinal
 from analytics.periods import format_month_range
+from analytics.thresholds import REPEAT_DAYS
 
-REPEAT_DAYS = 7  # the window ingest and the sample use for `is_repeat` (the repeat_rate KPI)
 
 NOT_RECORDED = "Not recorded"  # label for contacts without a channel / segment
 

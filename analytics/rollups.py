@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.thresholds import REPEAT_DAYS
+
 SQL_FILE = Path(__file__).parent / "sql" / "rollup_daily.sql"
 _SQL = SQL_FILE.read_text()
 # The rollups' own bookkeeping, added outside the portable definition: one batch's rows carry its id.
@@ -155,7 +157,7 @@ def add_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
 
 # A contact is a repeat when the same customer had a contact in the 7 days strictly before it. The window
 # is in ONE unit (microseconds since the epoch) so the same frame runs on Spark.
-REPEAT_WINDOW_US = 7 * 24 * 3600 * 1_000_000
+REPEAT_WINDOW_US = REPEAT_DAYS * 24 * 3600 * 1_000_000
 
 
 def refresh_repeats(con: duckdb.DuckDBPyConnection, touched: str, *, skip_batch: int | None = None) -> int:

@@ -87,3 +87,19 @@ HISTORY_QUARTERS = _threshold(
 MIN_HISTORY = _threshold(
     "MIN_HISTORY", 4, "Quarters of data before the QBR says a value is the lowest or highest in its history.",
     "qbr")
+
+# The claim check (PRODUCT.md's published claims)
+ALPHA = _threshold(
+    "ALPHA", 0.05, "A premium under a claim's published band is `below` only when its family-adjusted p-value is "
+    "under this; otherwise `no difference`.", "claims")
+PLATEAU_PCT = _threshold(
+    "PLATEAU_PCT", 2.0, "A trajectory within ±this many % per year after year three is a plateau.", "claims")
+
+# Repeat contacts and gain-share
+REPEAT_DAYS = _threshold(
+    "REPEAT_DAYS", 7, "A contact is a repeat when the same customer had a contact in this many days before it "
+    "(ingest's `is_repeat`, the repeat_rate KPI; the Spark job carries the same window).",
+    "rollups", "insight")
+GAP_TOLERANCE = _threshold(
+    "GAP_TOLERANCE", 0.10, "Reported gain-share savings more than this share (10 %) away from the computed savings "
+    "are flagged.", "gainshare")
