@@ -1,6 +1,6 @@
 """Time Rapport's ingest against raw DuckDB and pandas on platform-style interaction exports.
 
-    python bench/ingest.py [--rows 1000000 10000000] [--out bench/out]
+    python bench/ingest.py [--rows 1000000 10000000] [--out bench/out] [--formats]
 
 For each size it writes (once, then reuses) a CSV export with the headers a contact-center
 platform gives (`Interaction ID`, `Call Start`, `Vendor`, `Media Type`, `Handle Time` …,
@@ -14,12 +14,19 @@ separate processes on it, each under `/usr/bin/time -v` so the peak RSS is the p
 * pandas: `pandas.read_csv(path)` — a reference for what a Python-side loader would cost.
 
 Prints seconds, rows/s, MB/s, peak RSS and the ratio of each throughput to raw DuckDB's, so
-figures from this noisy machine are read against a baseline measured in the same run.
+figures from this noisy machine are read against a baseline measured in the same run. It also prints
+each process's CPU seconds (user + system) and the ratio on CPU: when eight engineers share the two
+cores, wall time mostly measures waiting, and CPU time is the steadier figure of the two.
+
+With --formats, the same export is also loaded by Rapport as gzip-compressed CSV and as Parquet
+(written once by DuckDB), through the same CLI path.
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
+import shutil
 import os
 import re
 import subprocess
@@ -66,8 +73,27 @@ def export(path: Path, rows: int) -> None:
     tmp.rename(path)
 
 
+def export_formats(csv_path: Path) -> tuple[Path, Path]:
+    """The export as gzip (level 1, as exporters usually write it) and as Parquet, written once."""
+    gz, parquet = csv_path.with_suffix(".csv.gz"), csv_path.with_suffix(".parquet")
+    if not gz.exists():
+        with csv_path.open("rb") as src, gzip.open(gz.with_suffix(".tmp"), "wb", compresslevel=1) as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        gz.with_suffix(".tmp").rename(gz)
+    if not parquet.exists():
+        with duckdb.connect() as con:
+            tmp = str(parquet.with_suffix(".tmp")).replace("'", "''")
+            con.execute(f"copy (select * from read_csv(?, all_varchar = true)) to '{tmp}' (format parquet)",
+                        [str(csv_path)])
+        parquet.with_suffix(".tmp").rename(parquet)
+    return gz, parquet
+
+
+CPU = {}  # command tuple -> CPU seconds (user + system) of its last run
+
+
 def timed(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of one process run under /usr/bin/time -v."""
+    """(wall seconds, peak RSS in MB, stdout) of one process run under /usr/bin/time -v; CPU seconds in CPU."""
     start = time.perf_counter()
     result = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True, cwd=ROOT,
                             env={**os.environ, **(env or {})})
@@ -75,10 +101,29 @@ def timed(command: list[str], env: dict | None = None) -> tuple[float, float, st
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1))
+    CPU[tuple(command)] = sum(float(re.search(rf"{what} time \(seconds\): ([\d.]+)", result.stderr).group(1))
+                              for what in ("User", "System"))
     return wall, peak_kb / 1024, result.stdout
 
 
-def run_size(rows: int, out: Path) -> list[dict]:
+def rapport(path: Path, out: Path, label: str) -> dict:
+    """Rapport's full ingest of `path` by the CLI into a fresh database."""
+    rapport_db = out / "rapport.duckdb"
+    for leftover in (rapport_db, rapport_db.with_suffix(".duckdb.wal")):
+        leftover.unlink(missing_ok=True)
+    command = [PYTHON, "-m", "analytics", "ingest", str(path), "--db", str(rapport_db), "--json"]
+    wall, peak, stdout = timed(command)  # no size limit: the CLI streams any size by default
+    report = json.loads(stdout)
+    report = report[0] if isinstance(report, list) else report
+    if report.get("status") != "loaded":
+        raise SystemExit(f"Rapport's ingest did not load {path.name}: {report}")
+    rapport_db.unlink(missing_ok=True)
+    shutil.rmtree(str(rapport_db) + ".tmp", ignore_errors=True)
+    return {"engine": label, "seconds": wall, "peak_mb": peak, "rows": report["rows_loaded"],
+            "cpu": CPU[tuple(command)]}
+
+
+def run_size(rows: int, out: Path, formats: bool = False) -> list[dict]:
     csv_path = out / f"interactions_{rows}.csv"
     export(csv_path, rows)
     size_mb = csv_path.stat().st_size / 1024 / 1024
@@ -90,34 +135,35 @@ def run_size(rows: int, out: Path) -> list[dict]:
                 "con.execute('set enable_progress_bar = false'); "
                 "con.execute('create table t as select * from read_csv(?)', [sys.argv[2]]); "
                 "print(con.execute('select count(*) from t').fetchone()[0])")
-    wall, peak, stdout = timed([PYTHON, "-c", raw_code, str(raw_db), str(csv_path)])
-    results.append({"engine": "raw DuckDB read_csv", "seconds": wall, "peak_mb": peak, "rows": int(stdout)})
+    command = [PYTHON, "-c", raw_code, str(raw_db), str(csv_path)]
+    wall, peak, stdout = timed(command)
+    results.append({"engine": "raw DuckDB read_csv", "seconds": wall, "peak_mb": peak, "rows": int(stdout),
+                    "cpu": CPU[tuple(command)]})
     raw_db.unlink(missing_ok=True)
 
-    rapport_db = out / "rapport.duckdb"
-    rapport_db.unlink(missing_ok=True)
-    wall, peak, stdout = timed([PYTHON, "-m", "analytics", "ingest", str(csv_path), "--db", str(rapport_db),
-                                "--json"])  # no size limit: the CLI streams any size by default
-    report = json.loads(stdout)
-    report = report[0] if isinstance(report, list) else report
-    if report.get("status") != "loaded":
-        raise SystemExit(f"Rapport's ingest did not load the file: {report}")
-    results.append({"engine": "Rapport ingest (CLI)", "seconds": wall, "peak_mb": peak,
-                    "rows": report["rows_loaded"]})
-    rapport_db.unlink(missing_ok=True)
+    results.append(rapport(csv_path, out, "Rapport ingest (CLI)"))
+    if formats:
+        gz, parquet = export_formats(csv_path)
+        results.append(rapport(gz, out, "Rapport, gzip CSV"))
+        results.append(rapport(parquet, out, "Rapport, Parquet"))
 
     pandas_code = "import pandas, sys; print(len(pandas.read_csv(sys.argv[1])))"
-    wall, peak, stdout = timed([PYTHON, "-c", pandas_code, str(csv_path)])
-    results.append({"engine": "pandas read_csv", "seconds": wall, "peak_mb": peak, "rows": int(stdout)})
+    command = [PYTHON, "-c", pandas_code, str(csv_path)]
+    wall, peak, stdout = timed(command)
+    results.append({"engine": "pandas read_csv", "seconds": wall, "peak_mb": peak, "rows": int(stdout),
+                    "cpu": CPU[tuple(command)]})
 
     base = results[0]["rows"] / results[0]["seconds"]
+    base_cpu = results[0]["rows"] / results[0]["cpu"]
     print(f"\n{rows:,} rows, {size_mb:,.0f} MB ({csv_path.name})")
-    print(f"{'engine':24} {'seconds':>8} {'rows/s':>12} {'MB/s':>7} {'peak RSS':>10} {'× raw':>6}")
+    print(f"{'engine':24} {'seconds':>8} {'rows/s':>12} {'MB/s':>7} {'peak RSS':>10} {'× raw':>6} "
+          f"{'CPU s':>7} {'× raw CPU':>9}")
     for r in results:
         rate = r["rows"] / r["seconds"]
         print(f"{r['engine']:24} {r['seconds']:8.1f} {rate:12,.0f} {size_mb / r['seconds']:7.1f} "
-              f"{r['peak_mb']:8,.0f} MB {rate / base:6.2f}")
-        r.update(size_mb=size_mb, rows_per_s=rate, ratio_to_raw=rate / base)
+              f"{r['peak_mb']:8,.0f} MB {rate / base:6.2f} {r['cpu']:7.1f} {r['rows'] / r['cpu'] / base_cpu:9.2f}")
+        r.update(size_mb=size_mb, rows_per_s=rate, ratio_to_raw=rate / base,
+                 cpu_ratio_to_raw=r["rows"] / r["cpu"] / base_cpu)
     return results
 
 
@@ -125,11 +171,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--out", default=str(ROOT / "bench/out"))
+    parser.add_argument("--formats", action="store_true", help="also load the export as gzip CSV and as Parquet")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for rows in args.rows:
-        run_size(rows, out)
+        run_size(rows, out, args.formats)
 
 
 if __name__ == "__main__":
