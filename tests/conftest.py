@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import resource
-import time
 from collections import defaultdict
 
 import pytest
@@ -30,11 +29,76 @@ def tables():
     return {"interactions": INTERACTIONS, "performance": PERFORMANCE, "engagements": ENGAGEMENTS}
 
 
+# ---- running on two workers (pytest-xdist, `make test`) ----------------------------------------------
+#
+# `make test` runs `pytest -n 2 --dist loadgroup --no-loadscope-reorder`. Every test gets an xdist group,
+# and a group runs whole on one worker, so what a module builds once (module-scoped databases, the one
+# Spark session, the one app server of tests/browser) is built once, not once per worker:
+#   - every test under tests/browser/ is in the group "browser" (one server, one Chromium for them all);
+#   - a module listed in SPLIT_BY_PARAM is split by the parameter of its module-scoped fixture, so its
+#     databases are shared out between the workers (each is still built once);
+#   - every other test is in its module's group.
+# Groups are handed out in collection order, so the run starts with the costliest (HEAVIEST_FIRST, measured
+# with RAPPORT_TEST_COST=1) and the cheap ones fill in at the end: neither worker is left with a long
+# module while the other has nothing to do. A module not listed keeps its place after them.
+
+BROWSER_GROUP = "browser"
+SPLIT_BY_PARAM = {"tests/test_real_exports.py": "real_database"}
+HEAVIEST_FIRST = (
+    BROWSER_GROUP,
+    "tests/test_spark_rollups.py",
+    "tests/test_concurrency.py",
+    "tests/test_app_pages.py",
+    "tests/test_app_data.py",
+    "tests/test_crash_safety.py",
+    "tests/test_cli_hostile.py",
+    "tests/test_app_qbr.py",
+)
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
+
+
+def xdist_group_of(item: pytest.Item) -> str:
+    module = _module(item)
+    if module.startswith("tests/browser/"):
+        return BROWSER_GROUP
+    param = SPLIT_BY_PARAM.get(module)
+    callspec = getattr(item, "callspec", None)
+    if param and callspec is not None and param in callspec.params:
+        return f"{module}[{callspec.params[param]}]"
+    return module
+
+
+def _rank(group: str) -> int:
+    base = group.split("[")[0]
+    return HEAVIEST_FIRST.index(base) if base in HEAVIEST_FIRST else len(HEAVIEST_FIRST)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks (it appends "@group" to each node id)
+def pytest_collection_modifyitems(config, items):
+    groups = {id(item): xdist_group_of(item) for item in items}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
+    # A stable sort: a module's tests keep their order (and module-scoped fixtures their single setup).
+    items.sort(key=lambda item: _rank(groups[id(item)]))
+
+
 # ---- per-module cost (opt-in) -----------------------------------------------------------------------
+#
+# Measured around each phase (setup, call, teardown) in the process that runs the test, and carried on the
+# phase's report, so the figures add up the same with or without workers (xdist sends reports to the
+# controlling process, which prints the table).
 
 _COST: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-_TEST_CPU: dict[str, float] = {}
+_TEST_CPU: dict[str, float] = defaultdict(float)
 SLOWEST_SHOWN = 15
+_PHASE_CPU = pytest.StashKey[dict]()
+
+
+def _measuring() -> bool:
+    return os.environ.get("RAPPORT_TEST_COST") == "1"
 
 
 def _cpu_seconds() -> float:
@@ -42,22 +106,52 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    if os.environ.get("RAPPORT_TEST_COST") != "1":
+def _timed_phase(item, when: str):
+    if not _measuring():
         yield
         return
-    wall, cpu = time.perf_counter(), _cpu_seconds()
-    yield
-    cost = _COST[item.nodeid.split("::")[0]]
-    cost[0] += time.perf_counter() - wall
-    spent = _cpu_seconds() - cpu
+    cpu = _cpu_seconds()
+    try:
+        yield
+    finally:
+        item.stash.setdefault(_PHASE_CPU, {})[when] = _cpu_seconds() - cpu
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    yield from _timed_phase(item, "setup")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    yield from _timed_phase(item, "call")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield from _timed_phase(item, "teardown")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if _measuring():
+        report.rapport_cpu_seconds = item.stash.get(_PHASE_CPU, {}).get(call.when, 0.0)
+    return report
+
+
+def pytest_runtest_logreport(report):
+    spent = getattr(report, "rapport_cpu_seconds", None)
+    if spent is None:
+        return
+    cost = _COST[report.nodeid.split("::")[0]]
+    cost[0] += report.duration
     cost[1] += spent
-    _TEST_CPU[item.nodeid] = spent
+    _TEST_CPU[report.nodeid.split("@")[0]] += spent
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _COST:
+    if not _COST or hasattr(terminalreporter.config, "workerinput"):  # a worker's summary is never shown
         return
     terminalreporter.section("cost per module (wall s, CPU s)")
     for module, (wall, cpu) in sorted(_COST.items(), key=lambda kv: -kv[1][1]):
