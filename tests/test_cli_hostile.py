@@ -216,6 +216,12 @@ def test_every_command_takes_the_one_db_option_before_or_after_its_arguments(ws,
     for path in command_paths():
         assert main([*path.split(), "--help"]) == 0
         assert "--db DB" in capsys.readouterr().out, path
+    parser = build_parser()
+    for argv in (["rollups", "--db", good, "import", "DIR"], ["rollups", "import", "DIR", "--db", good],
+                 ["--db", good, "rollups", "import", "DIR"]):  # a group's --db survives its subcommand
+        assert parser.parse_args(argv).db == good, argv
+    assert parser.parse_args(["rollups", "import", "DIR"]).db is None
+    assert parser.parse_args(["batches"]).json is False and parser.parse_args(["batches", "--json"]).json is True
 
 
 def test_messages_name_the_file_the_place_and_the_fix(ws, capsys):

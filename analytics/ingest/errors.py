@@ -1,4 +1,4 @@
-"""The one exception type of the ingest domain."""
+"""The one exception type of the ingest domain (a `RapportError`: its message is the sentence a user sees)."""
 from __future__ import annotations
 
 from analytics.errors import RapportError
