@@ -242,6 +242,20 @@ def test_register_view_is_one_row_per_engagement(con):
     assert rows == [("P", "A", "partnership", date(2024, 3, 1)), ("T", "A", "transactional", None)]
 
 
+def test_the_register_and_the_label_have_one_sql_definition():
+    """No SQL outside db.py rebuilds the register (any_value over engagements) or the label (|| ' · ' ||)."""
+    offenders = []
+    for module in _modules() + sorted(p.relative_to(REPO).as_posix() for p in query.SQL_DIR.rglob("*.sql")):
+        if module == "analytics/db.py":
+            continue
+        text = (REPO / module).read_text(encoding="utf-8")
+        if "any_value(relationship_model)" in text or "|| '{ENGAGEMENT_SEPARATOR}' ||" in text \
+                or "|| ' · ' ||" in text or "|| $separator ||" in text:
+            offenders.append(module)
+    assert not offenders, ("Read the register from the engagement_register view and build labels with the "
+                           f"engagement_label macro (analytics/db.py): {', '.join(offenders)}")
+
+
 def test_engagement_label_macro_matches_the_python_label(con):
     from analytics.filters import engagement_label
     assert query.value(con, "select engagement_label($p, $a)", {"p": "Acme · BPO", "a": "Retail"}) == \
