@@ -10,13 +10,16 @@ rollups keep the sums and counts, analyses sum them and divide last.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from analytics import rollups
 from analytics.contracts import FIELDS, INTERACTIONS, PERFORMANCE
 
 PILLARS = ("efficiency", "customer experience", "quality & compliance", "innovation", "governance")
 UNITS = ("count", "seconds", "fraction", "points", "currency", "per month")
 FORMATS = ("count", "seconds", "pct", "points", "money", "decimal")
+_SUMMED = re.compile(r"\b(?:sum|count)\(\s*(\w+)\s*\)", re.I)  # the columns a numerator/denominator adds up
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +55,15 @@ class Kpi:
         fields = {f.name for f in FIELDS.get(self.source, ())}
         problems += [f"requires {name!r}, which is not a {self.source} field" for name in self.requires
                      if name not in fields]
+        summed = _SUMMED.findall(f"{self.numerator} {self.denominator or ''}")
+        if not summed:
+            problems.append("the numerator sums nothing; write e.g. numerator=\"sum(<measure>)\"")
+        if self.source == INTERACTIONS:
+            problems += [f"sums {name!r}, which analytics/sql/rollup_daily.sql does not produce; add "
+                         f"`cast(<sum or count> as bigint) as {name}` to its final step" for name in summed
+                         if name not in rollups.measure_names()]
+        elif self.source == PERFORMANCE:
+            problems += [f"sums {name!r}, which is not a performance field" for name in summed if name not in fields]
         if problems:
             raise ValueError(f"KPI {self.id!r}: " + "; ".join(problems))
 
