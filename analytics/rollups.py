@@ -4,6 +4,9 @@ Both keep the batch id in their grain, so adding a batch appends its rows and
 deleting a batch deletes exactly its rows — no full rebuild on the hot path.
 `rollup_monthly` holds the same sums with `day` truncated to the month; analyses
 read it whenever the grain and the date filter line up with whole months.
+
+Their columns are the select list of ``sql/rollup_daily.sql`` (``columns()``): the tables' DDL
+(``db.schema_sql``), the migration of older files, the monthly sums and docs/KPIS.md all follow it.
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ class RollupColumn:
     sql_type: str        # the DuckDB type it is cast to (DATE, VARCHAR, BIGINT, DOUBLE)
     is_measure: bool     # an aggregate (summed again one level up); the others are the grain
     not_null: bool
-    expression: str      # the SQL inside the cast, as sqlglot renders it (docs/KPIS.md shows it)
+    expression: str      # the SQL inside the cast as written (comments dropped); docs/KPIS.md quotes it
 
 
 def columns_of(sql: str) -> tuple[RollupColumn, ...]:
