@@ -5,9 +5,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from analytics.formatting import format_change, format_period, format_value
+from analytics.formatting import format_change, format_value
 from analytics.kpis import Kpi
-from analytics.periods import VEGA_QUARTER_LABEL
+from analytics.periods import VEGA_QUARTER_LABEL, format_period
 from charts.theme import MODEL_SCALE, MUTED, OTHER, PALETTE, TOP_SERIES, kpi_axis, kpi_scale, series_scale
 
 # Period starts at each grain (analytics' date_trunc): used to add the missing periods as gaps.

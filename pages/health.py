@@ -4,7 +4,8 @@ import streamlit as st
 from analytics.health import PILLAR_COLUMNS, health_drivers, health_scores, kpi_scores, latest_health
 from analytics.kpis import PILLARS
 from charts.health import build_drivers_waterfall, build_health_trend_chart, build_pillar_chart
-from analytics.formatting import format_band, format_period, format_points
+from analytics.formatting import format_band, format_points
+from analytics.periods import format_period
 from ui import coverage, drill, filters, state, tables
 from ui.cached import analysis
 from ui.charts import draw

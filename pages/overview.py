@@ -5,7 +5,8 @@ import streamlit as st
 from analytics import kpis
 from analytics.claims import claim_check
 from analytics.findings import compares_models, findings
-from analytics.formatting import delta_color, format_change, format_period, format_value
+from analytics.formatting import delta_color, format_change, format_value
+from analytics.periods import format_period
 from analytics.health import health_scores, kpi_scores, latest_health
 from analytics.premium import relationship_year_values
 from analytics.trends import data_freshness, kpi_tiles

@@ -7,8 +7,9 @@ import pandas as pd
 
 from analytics import actions, gainshare, health, kpis, qbr
 from analytics.filters import Filters
-from analytics.formatting import (delta_number, delta_unit, display_value, format_band, format_change, format_date,
-                                  format_period, format_value, label_with_unit, value_decimals)
+from analytics.formatting import (delta_number, delta_unit, display_value, format_band, format_change, format_value,
+                                  label_with_unit, value_decimals)
+from analytics.periods import format_date, format_period
 from charts.qbr import BASELINE_GROUPS, LEDGER_SERIES, build_baseline_chart, build_health_trend_chart, \
     build_ledger_chart
 from reports.qbr import QbrReport, ReportChart, Section, Tile

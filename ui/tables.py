@@ -18,10 +18,8 @@ import streamlit as st
 from analytics import kpis
 from analytics.export import csv_bytes
 from analytics.health import band as _band
-from analytics.formatting import (
-    MISSING, format_band_value, format_change, format_date, format_datetime, format_period, format_points,
-    format_value,
-)
+from analytics.formatting import format_band_value, format_change, format_points, format_value
+from analytics.periods import MISSING, format_date, format_datetime, format_period
 
 MODEL_LABELS = {"partnership": "Partnership", "transactional": "Transactional"}
 DATASET_LABELS = {"interactions": "Interactions", "performance": "Provider scorecards",
