@@ -115,7 +115,7 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           synonyms=("escalated", "escalation", "escalated y n", "is escalated")),
     Field("csat", "score", "Customer satisfaction rating on a 1–5, 1–10 or 0–100 scale, stored with its scale in "
           "csat_scale: declared in the mapping (`\"csat_scale\": 5`) or detected per file (1–5 when at least 95 % "
-          "of the values are ≤ 5, else 1–10 when at least 95 % are ≤ 10, else 0–100); a value outside the scale is "
+          "of the values are ≤ 5, else 1–10 when at least half are ≤ 10, else 0–100); a value outside the scale is "
           "rejected as a value.", unit="points",
           sql_type="DOUBLE",
           noun="CSAT ratings",
@@ -241,10 +241,14 @@ IDENTITY_FIELDS = ("interaction_id", "provider", "account", "customer_id", "agen
 
 # Score ranges accepted per field: (low, high). CSAT has a scale per file: declared in the mapping
 # ("csat_scale": 5, 10 or 100) or detected — 1–5 when at least CSAT_FIVE_SHARE of the values are ≤ 5, else 1–10
-# when that share is ≤ 10, else 0–100. The same share decides when an NPS column is not on 0–10 at all.
+# when at least CSAT_TEN_SHARE are ≤ 10 (the others are off-scale values, rejected one by one), else 0–100: on a
+# real 0–100 column most values exceed 10. An NPS column with at least NPS_OFF_SCALE_SHARE of its values outside
+# 0–10 is not 0–10 answers at all (a −100…100 score has most of its values there); fewer are stray values.
 SCORE_RANGES = {"nps": (0, 10), "ces": (1, 7)}
 CSAT_SCALES = (5, 10, 100)
 CSAT_FIVE_SHARE = 0.95
+CSAT_TEN_SHARE = 0.5
+NPS_OFF_SCALE_SHARE = 0.5
 # Top-two box, the "satisfied" ratings: 4–5 on a 1–5 scale, 9–10 on a 1–10 scale, and on a 0–100 score the
 # same top fifth of the range as 9–10 is of 1–10: 80–100.
 CSAT_TOP_TWO = {5: 4, 10: 9, 100: 80}

@@ -46,7 +46,8 @@ class IngestResult:
     already stored that this file fills in or changes (see `_dedup`). rows_rejected counts rows rejected whole (time, period or identity unusable);
     values_rejected counts single values set to NULL while their row loaded; rows_collapsed counts the
     extra events of an event log folded into one row per ticket. column_problems: one sentence per
-    mapped column whose values mostly fail, with examples and a suggested fix.
+    mapped column whose values mostly fail, with examples and a suggested fix. lock_seconds: how long the load
+    held the write lock (0 for a dry run or a file refused before it; not in to_dict).
     """
 
     file: str
@@ -146,7 +147,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
                 if known:
                     return _skipped(display, chosen, known)
                 result = _finish(tx, staged, _next_batch_id(tx), report)
-            # the lock is released when the block ends: the time it was held, for bench/ and the CLI's --json
+            # the lock is released when the block ends: how long it was held
             return dataclasses.replace(result, lock_seconds=time.perf_counter() - taken)
     except IngestError as exc:
         return IngestResult(display, chosen, None, "failed", message=str(exc))
@@ -173,25 +174,26 @@ def _next_batch_id(cur: duckdb.DuckDBPyConnection) -> int:
             return int(candidate)
 
 
-def _stage(cur, readable: Path, display: str, layout: Layout) -> None:
-    """rp_stage(_k, _line, c0..cn) — every data record as text; ragged rows go to rp_reject_errors."""
+def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -> None:
+    """rp_stage(_k, _line, c<i> for i in `used`) — every data record as text, only the columns the mapping
+    uses; ragged rows go to rp_reject_errors.
+
+    DuckDB parses every column, but each later statement costs time per column it carries (planning, not
+    data: 50 rows of 2,000 columns took 3 s in one window statement), so the unused ones stop at the read."""
     width = len(layout.columns)
     names = [f"c{i}" for i in range(width)]
     struct = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     skip = _record_skip(cur, readable, layout, struct)
+    read = f"""read_csv($path, header = false, skip = $skip, delim = $delim, quote = '"', escape = '"',
+                         columns = {struct}, auto_detect = false, ignore_errors = true, max_line_size = 33554432"""
+    where = {"path": str(readable), "skip": skip, "delim": layout.delimiter}
     try:
-        _run(cur, f"""create temp table rp_raw as select * from read_csv($path, header = false, skip = $skip,
-                 delim = $delim, quote = '"', escape = '"', columns = {struct}, auto_detect = false,
-                 store_rejects = true, rejects_table = 'rp_reject_errors', rejects_scan = 'rp_reject_scans',
-                 ignore_errors = true, max_line_size = 33554432)""",
-             {"path": str(readable), "skip": skip,
-              "delim": layout.delimiter})
+        _run(cur, f"""create temp table rp_raw as select {', '.join(f'c{i}' for i in used or [0])} from {read},
+                      store_rejects = true, rejects_table = 'rp_reject_errors', rejects_scan = 'rp_reject_scans')""",
+             where)
     except duckdb.Error as exc:
         raise IngestError(f"DuckDB could not read the file as {DELIMITER_NAMES[layout.delimiter]}-delimited "
                           f"text ({str(exc).splitlines()[0]})", file=display) from exc
-    # One concat, not a sum per column: a 2,000-column file would exceed DuckDB's expression depth limit.
-    joined = f"concat({', '.join(names)})"
-    newlines = f"coalesce(length({joined}) - length(replace({joined}, chr(10), '')), 0)"
     # r: the record's place after the skipped lines, counting blank lines but not quoted newlines
     _run(cur, "create temp table rp_bad as select line - $skip as r, any_value(error_type) as error_type, "
               "any_value(error_message) as error_message, any_value(csv_line) as csv_line, "
@@ -206,11 +208,28 @@ def _stage(cur, readable: Path, display: str, layout: Layout) -> None:
     # The ragged records before each staged row, found with one as-of join (not a subquery per row, which
     # made a 20,000-column file run for minutes): per distinct t, the last ragged record's running counts.
     _run(cur, "create temp table rp_thr_t as select t, max(n) as n, max(nl_cum) as nl_cum from rp_thr group by t")
-    _physical_lines(cur, readable, layout)
-    # one pass: the physical line from rp_line_map when the two reads agree, else the record counts
+    if _physical_lines(cur, readable, layout):
+        # rp_line_map gives every record's physical line: no record counting needed
+        _run(cur, """create temp table rp_stage as
+            select r.*, 0 as _nl, 0 as _nl_before, $header + m.pn as _line
+            from (select rowid + 1 as _k, * from rp_raw) r join rp_line_map m on m._k = r._k""",
+             {"header": layout.header_line})
+        _run(cur, "drop table rp_raw")
+        return
+    # The two reads disagree (quoting DuckDB read differently): count records. That needs the newlines inside
+    # each record's quoted fields (any column's): read again for them, in the same order. One concat, not a sum
+    # per column (DuckDB's expression depth limit).
+    _run(cur, f"""create temp table rp_nl as
+                  select coalesce(length(_joined) - length(replace(_joined, chr(10), '')), 0) as _nl
+                  from (select concat({', '.join(names)}) as _joined from {read}))""", where)
+    _run(cur, "create temp table rp_raw_nl as select * from rp_raw positional join rp_nl")
+    _run(cur, "drop table rp_raw")
+    _run(cur, "drop table rp_nl")
+    _run(cur, "alter table rp_raw_nl rename to rp_raw")
+    # one pass: the record counts (rp_line_map is empty here)
     _run(cur, f"""create temp table rp_stage as
         with ordered as (
-            select row_number() over (order by rowid) as _k, {newlines} as _nl, * from rp_raw
+            select row_number() over (order by rowid) as _k, * from rp_raw
         ),
         indexed as (
             select o.*, o._k + coalesce(a.n, 0) as _idx,
@@ -251,7 +270,7 @@ def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
     return layout.header_line
 
 
-def _physical_lines(cur, readable: Path, layout: Layout) -> None:
+def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
     """Correct `_line` to the physical line whatever the blank lines, set-based.
 
     DuckDB skips blank lines and does not count the newlines inside quoted fields, so the record counts
@@ -260,7 +279,8 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> None:
     `line` counts "logical" lines (blank ones included, quoted newlines not), so the ragged records are
     found among those; the rest, in order, are the staged rows `_k` = 1, 2, … When the two views disagree
     (quoting DuckDB read differently, e.g. a stray quote inside a field) the record counts are kept.
-    Fills rp_line_map(_k, pn) and rp_ragged_line(r, line) when the mapping holds; both stay empty otherwise.
+    Fills rp_line_map(_k, pn) and rp_ragged_line(r, line) when the mapping holds (and returns True); both
+    stay empty otherwise.
     """
     _run(cur, "create temp table rp_ragged_line (r bigint, line bigint)")
     _run(cur, "create temp table rp_line_map (_k bigint, pn bigint)")
@@ -270,9 +290,18 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> None:
                      max_line_size = 33554432, strict_mode = false)""",
              {"path": str(readable), "skip": layout.header_line})
     except duckdb.Error:
-        return
-    _run(cur, """create temp table rp_logical as
-        with p as (select row_number() over (order by rowid) as pn, x, coalesce(length(x) - length(replace(x, '"', '')), 0) as q
+        return False
+    (odd,) = cur.execute("""select count(*) from rp_phys
+                            where (length(x) - length(replace(x, '"', ''))) % 2 = 1""").fetchone()
+    if odd == 0:
+        # no line leaves a quote open (the usual file): every non-blank line starts a record, and the windows
+        # below — slow on millions of (blank) lines — are not needed. A temp table's rowid is its insertion order.
+        _run(cur, """create temp table rp_logical as
+            select rowid + 1 as pn, rowid + 1 as r, rowid + 1 in (select r from rp_bad) as ragged
+            from rp_phys where x is not null""")
+    else:
+        _run(cur, """create temp table rp_logical as
+        with p as (select rowid + 1 as pn, x, coalesce(length(x) - length(replace(x, '"', '')), 0) as q
                    from rp_phys),
         o as (select pn, x, coalesce(sum(q) over (order by pn rows between unbounded preceding and 1 preceding),
                                      0) % 2 as open_before from p),
@@ -283,10 +312,11 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> None:
         "select (select count(*) from rp_raw), (select count(*) from rp_logical where not ragged), "
         "(select count(*) from rp_bad), (select count(*) from rp_logical where ragged)").fetchone()
     if staged != mapped or ragged != found:
-        return
+        return False
     _run(cur, "insert into rp_line_map select row_number() over (order by pn), pn from rp_logical where not ragged")
     _run(cur, "insert into rp_ragged_line select r, $header + pn from rp_logical where ragged",
          {"header": layout.header_line})
+    return True
 
 
 def _ragged_rejects_sql() -> str:
@@ -326,7 +356,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     for statement in parse.MACROS:
         cur.execute(statement)
     report(0.1, "Staging rows in DuckDB")
-    _stage(cur, readable, display, layout)
+    _stage(cur, readable, display, layout, sorted({layout.columns.index(c) for c in resolved.source_columns()}))
     (staged,) = cur.execute("select count(*) from rp_stage").fetchone()
     (ragged,) = cur.execute("select count(*) from rp_bad").fetchone()
     if staged + ragged == 0:
@@ -444,16 +474,26 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     _run(cur, f"create temp table rp_clean as select _line, {_final_columns(kind, specs, value_conditions, set(resolved.derived))} "
               "from rp_parsed where _line not in (select line from rp_rejects where scope = 'row' "
               "and line is not null)", params)
+    _unique_in_file(cur, kind)
+    (rows_rejected,) = cur.execute("select count(distinct line) from rp_rejects where scope = 'row'").fetchone()
+    (values_rejected,) = cur.execute(
+        "select count(*) from (select distinct line, field from rp_rejects where scope = 'value' and line not in "
+        "(select line from rp_rejects where scope = 'row' and line is not null))").fetchone()
+    (clean,) = cur.execute("select count(*) from rp_clean").fetchone()
+    rejects = cur.execute(f"select line, \"column\", value, reason, scope from rp_rejects "
+                          f"order by line, \"column\" limit {REJECTS_SAMPLE}").df()
     return _Staged(display=display, kind=kind, facts=facts, layout=layout, resolved=resolved,
                    source_name=source_name, rows_read=int(staged + ragged), rows_collapsed=int(rows_collapsed),
                    collapse_note=collapse_note, problems=problems, specs=specs, csat_scale=csat_scale,
-                   params=params)
+                   params=params, rows_rejected=int(rows_rejected), values_rejected=int(values_rejected),
+                   clean=int(clean), rejects=rejects)
 
 
 @dataclass(frozen=True)
 class _Staged:
-    """A file staged, parsed and validated in the load cursor's TEMP tables (rp_clean, rp_rejects) — no
-    stored table read or written yet."""
+    """A file staged, parsed, validated and made unique within itself in the load cursor's TEMP tables
+    (rp_clean, rp_keyed, rp_rejects), with what can be counted from the file alone — no stored table read or
+    written yet."""
 
     display: str
     kind: str
@@ -468,6 +508,10 @@ class _Staged:
     specs: dict
     csat_scale: int | None
     params: dict
+    rows_rejected: int
+    values_rejected: int
+    clean: int
+    rejects: pd.DataFrame
 
 
 def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> IngestResult:
@@ -478,16 +522,11 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
     params = {**staged.params, "batch_id": batch_id}
     report(0.7, "Removing duplicates")
     _dedup(cur, kind)
-    (rows_rejected,) = cur.execute("select count(distinct line) from rp_rejects where scope = 'row'").fetchone()
-    (values_rejected,) = cur.execute(
-        "select count(*) from (select distinct line, field from rp_rejects where scope = 'value' and line not in "
-        "(select line from rp_rejects where scope = 'row' and line is not null))").fetchone()
-    (clean,) = cur.execute("select count(*) from rp_clean").fetchone()
+    rows_rejected, values_rejected, clean = staged.rows_rejected, staged.values_rejected, staged.clean
+    rejects = staged.rejects
     (fresh,) = cur.execute("select count(*) from rp_new").fetchone()
     (updated,) = cur.execute("select count(*) from rp_update").fetchone()
     duplicate = clean - fresh - updated
-    rejects = cur.execute(f"select line, \"column\", value, reason, scope from rp_rejects "
-                          f"order by line, \"column\" limit {REJECTS_SAMPLE}").df()
     accounted = fresh + updated + rows_rejected + duplicate + rows_collapsed
     if accounted != rows_read:
         # every data row must end up loaded, updated, rejected, duplicate or collapsed; the transaction rolls back
@@ -544,16 +583,18 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
 
 
 def _detect_csat_scale(cur) -> int:
-    """1–5 when at least CSAT_FIVE_SHARE of the readable ratings are ≤ 5, else 1–10 when that share is ≤ 10,
-    else a 0–100 score: a few stray values never rescale a file, and a 0–100 column is never half-read as 1–10."""
+    """1–5 when at least CSAT_FIVE_SHARE of the readable ratings are ≤ 5, else 1–10 when at least CSAT_TEN_SHARE
+    are ≤ 10, else a 0–100 score: stray values never rescale a file (they are rejected one by one), and a 0–100
+    column, where most values exceed 10, is never half-read as 1–10."""
     five, ten, total = cur.execute("select count(*) filter (where p_csat <= 5), count(*) filter (where p_csat <= 10),"
                                    " count(p_csat) from rp_parsed").fetchone()
-    share = contracts.CSAT_FIVE_SHARE * total
-    return 5 if total == 0 or five >= share else 10 if ten >= share else 100
+    if total == 0 or five >= contracts.CSAT_FIVE_SHARE * total:
+        return 5
+    return 10 if ten >= contracts.CSAT_TEN_SHARE * total else 100
 
 
 def _refuse_off_scale_nps(cur, spec: parse.ColumnSpec, display: str) -> None:
-    """Refuse the file when its NPS column is not 0–10 answers (more than the stray share outside 0..10).
+    """Refuse the file when its NPS column is not 0–10 answers (at least NPS_OFF_SCALE_SHARE outside 0..10).
 
     A net promoter score (−100…100) or a 0–100 scale cannot be turned into the 0–10 answers NPS is computed
     from, and loading only the values that happen to fall in 0..10 would half-load the column."""
@@ -562,7 +603,7 @@ def _refuse_off_scale_nps(cur, spec: parse.ColumnSpec, display: str) -> None:
     outside, present, low, high = cur.execute(
         "select count(*) filter (where p_nps < 0 or p_nps > 10), count(p_nps), min(p_nps), max(p_nps) "
         "from rp_parsed").fetchone()
-    if present and outside > (1 - contracts.CSAT_FIVE_SHARE) * present:
+    if present and outside >= contracts.NPS_OFF_SCALE_SHARE * present:
         raise IngestError(
             f"{outside:,} of the {present:,} values in the NPS column are outside 0–10 (from {low:g} to {high:g}): "
             "this looks like a net promoter score (−100…100) or a 0–100 scale, not the 0–10 likelihood-to-"
@@ -702,8 +743,27 @@ def _row_hash(alias: str = "") -> str:
     return f"'row-' || md5(concat_ws('|', {values}))"
 
 
+def _unique_in_file(cur, kind: str) -> None:
+    """rp_keyed: the clean rows, the first line of each key in the file (needs no stored table, so no lock).
+
+    The key: interactions' `interaction_id` (the source id, else `row-` + the hash of the row's values, with
+    `_hashed` saying which); performance's (period, provider, account); engagements' (provider, account)."""
+    if kind == INTERACTIONS:
+        cur.execute(f"""create temp table rp_keyed as
+            with keyed as (
+                select * replace (coalesce(interaction_id, {_row_hash()}) as interaction_id),
+                       interaction_id is null as _hashed
+                from rp_clean
+            )
+            select * from keyed qualify row_number() over (partition by interaction_id order by _line) = 1""")
+    else:
+        key = "period, provider, account" if kind == PERFORMANCE else "provider, account"
+        cur.execute(f"create temp table rp_keyed as select * from rp_clean "
+                    f"qualify row_number() over (partition by {key} order by _line) = 1")
+
+
 def _dedup(cur, kind: str) -> None:
-    """rp_new: the clean rows that are new — unique within the file and absent from the table; rp_update
+    """rp_new: the rows of rp_keyed that are new — absent from the table; rp_update
     (interactions only): stored rows this file fills in or changes, with their merged values.
 
     Interactions are matched to stored rows by `interaction_id` — the source id, or for an id-less row the
@@ -720,13 +780,6 @@ def _dedup(cur, kind: str) -> None:
     same_identity = " and ".join(f"i.{_ident(n)} is not distinct from u.{_ident(n)}" for n in _IDENTITY)
     compatible = " and ".join(f"(u.{_ident(n)} is null or i.{_ident(n)} is null or u.{_ident(n)} = i.{_ident(n)})"
                               for n in _MEASURES)
-    cur.execute(f"""create temp table rp_keyed as
-        with keyed as (
-            select * replace (coalesce(interaction_id, {_row_hash()}) as interaction_id),
-                   interaction_id is null as _hashed
-            from rp_clean
-        )
-        select * from keyed qualify row_number() over (partition by interaction_id order by _line) = 1""")
     cur.execute(f"""create temp table rp_match as
         with by_id as (
             select k._line, i.rowid as _rid from rp_keyed k join interactions i using (interaction_id)
@@ -780,23 +833,16 @@ def _apply_updates(cur, batch_id: int) -> None:
 
 
 def _dedup_by_key(cur, kind: str) -> None:
-    """rp_new for performance and engagements: unique on their key within the file and against the table."""
+    """rp_new for performance and engagements: rp_keyed's rows whose key is not in the table."""
     if kind == PERFORMANCE:
         cur.execute("""create temp table rp_new as
-            with unique_in_file as (
-                select * from rp_clean
-                qualify row_number() over (partition by period, provider, account order by _line) = 1
-            )
-            select * from unique_in_file u
+            select * from rp_keyed u
             where not exists (select 1 from performance p where p.period = u.period
                               and p.provider is not distinct from u.provider
                               and p.account is not distinct from u.account)""")
     else:
         cur.execute("""create temp table rp_new as
-            with unique_in_file as (
-                select * from rp_clean qualify row_number() over (partition by provider, account order by _line) = 1
-            )
-            select * from unique_in_file u
+            select * from rp_keyed u
             where not exists (select 1 from engagements e where e.provider = u.provider and e.account = u.account)""")
 
 

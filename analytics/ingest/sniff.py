@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from analytics import contracts
+from analytics import contracts, limits
 from analytics.ingest import mapping as mapping_rules
 from analytics.ingest import parse
 from analytics.ingest.errors import IngestError
@@ -90,6 +91,8 @@ def sniff_layout(path: Path, encoding: str, display: str) -> Layout:
     if not text.strip():
         raise IngestError("the file has no text in it (only blank lines); expected a CSV with a header row",
                           file=display)
+    ending = _line_ending(text)
+    text, cuts = _squeeze_blank_runs(text)
     best: tuple[tuple[int, int, int], str, list[tuple[int, list[str]]], int] | None = None
     for rank, delimiter in enumerate(DELIMITERS):
         records = _records(text, delimiter, 200)
@@ -103,11 +106,39 @@ def sniff_layout(path: Path, encoding: str, display: str) -> Layout:
     if width <= 1:
         raise IngestError("the file does not look like a table: no comma, semicolon, tab or pipe delimiter "
                           "splits its lines into columns consistently", file=display)
+    # before any per-column work (header names, kind scores, the preview frame): a 20,000-column file is
+    # refused here, on the Data page's preview path and the load alike
+    limits.check_columns(width, display)
     header_at = next(i for i, (_, fields) in enumerate(records) if len(fields) == width)
     header_line, header = records[header_at]
+    header_line += sum(removed for after, removed in cuts if header_line > after)
     sample = _records(text, delimiter, header_at + 1 + SAMPLE_ROWS)[header_at + 1:]
     columns, notes = unique_headers(header)
-    return Layout(delimiter, header_line, _line_ending(text), columns, [fields for _, fields in sample], notes)
+    return Layout(delimiter, header_line, ending, columns, [fields for _, fields in sample], notes)
+
+
+# 130 line-break characters: at least 65 line breaks, LF or CRLF (one character class: a fast scan in `re`)
+_BLANK_RUN = re.compile(r"[\r\n]{130,}")
+
+
+def _squeeze_blank_runs(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with every run of 64+ empty lines (LF or CRLF) cut to one, and the cuts as (line, removed): lines
+    after squeezed line `line` are `removed` physical lines further down. Millions of blank lines otherwise
+    cost a Python step each in every `_records` pass (3 M took minutes); only the header line number is kept
+    from these records, so it alone is mapped back. A cut inside a quoted value shortens that sampled value."""
+    out: list[str] = []
+    cuts: list[tuple[int, int]] = []
+    line, last = 1, 0
+    for match in _BLANK_RUN.finditer(text):
+        chunk = text[last:match.start()]
+        out += [chunk, "\n\n"]
+        line += chunk.count("\n")
+        cuts.append((line + 1, match.group().count("\n") - 2))
+        line, last = line + 2, match.end()
+    if not cuts:
+        return text, cuts
+    out.append(text[last:])
+    return "".join(out), cuts
 
 
 def unique_headers(header: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
