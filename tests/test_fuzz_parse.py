@@ -201,3 +201,36 @@ def test_a_lowercase_word_glued_to_a_number_is_not_read_as_that_number(duck, wor
 
 def test_uppercase_currency_codes_are_still_dropped(duck):
     assert read(duck, "interactions", "cost", ["USD 7", "12 EUR", "GBP1,250.50"]) == [7.0, 12.0, 1250.5]
+
+
+# The fast paths (a plain cast, an exact ISO format, ASCII names, values with nothing to trim) must give exactly
+# what the general expressions give; the general ones are spelled out here as the reference.
+_SLOW = {
+    "null": "case when upper(trim(v)) in ({nulls}) then null else trim(v) end",
+    "num": "case when isfinite(rp_num_any(v, {dec})) then rp_num_any(v, {dec}) end",
+    "ts": "rp_ts_any(v, false, 'America/New_York')",
+    "name": "rp_name_any(v)",
+    "dur": ("case when regexp_matches(v, '^\\d+:\\d{{1,2}}:\\d{{1,2}}(\\.\\d+)?$') then cast(split_part(v, ':', 1) as double)"
+            " * 3600 + cast(split_part(v, ':', 2) as double) * 60 + cast(split_part(v, ':', 3) as double) "
+            "when regexp_matches(v, '^\\d+:\\d{{1,2}}(\\.\\d+)?$') then cast(split_part(v, ':', 1) as double) * 60 "
+            "+ cast(split_part(v, ':', 2) as double) else rp_num(v, {dec}) end"),
+}
+_FAST = {"null": "rp_null(v)", "num": "rp_num(v, {dec})", "ts": "rp_ts(v, false, 'America/New_York')",
+         "name": "rp_name(v)", "dur": "rp_dur(v, false, {dec})"}
+# pieces exports are made of, so that generated values often look like numbers, dates, durations or names
+_PIECES = st.sampled_from(["1", "12", "2024", "05", "59", "-", "/", ":", ".", ",", " ", "T", "Z", "+02:00", "e", "E5",
+                           "inf", "nan", "USD", "€", "$", "'", "\u00a0", "\u200b", "\t", "\x01", "é", "e\u0301", "Acme",
+                           "NA", "null", "_", "1e309", "-1", "Jan", "x"])
+
+
+@SETTINGS
+@given(values=st.lists(st.one_of(st.text(max_size=12), st.lists(_PIECES, max_size=7).map("".join)), min_size=1,
+                       max_size=40),
+       decimal_comma=st.booleans(), which=st.sampled_from(sorted(_FAST)))
+def test_fast_paths_read_every_value_exactly_as_the_general_expressions(duck, values, decimal_comma, which):
+    nulls = ", ".join(f"'{s}'" for s in parse.NULL_SPELLINGS)
+    dec = "true" if decimal_comma else "false"
+    slow, fast = _SLOW[which].format(nulls=nulls, dec=dec), _FAST[which].format(dec=dec)
+    rows = duck.execute(f"select v, {fast} is not distinct from {slow} from (select unnest($values) as v)",
+                        {"values": values}).fetchall()
+    assert [v for v, same in rows if not same] == []
