@@ -1,23 +1,115 @@
-"""A real export through the real uploader: call_center_calls_pwc.csv (two blank header names) loads from the Data page."""
+"""Every real export (../shared/data/real, see SOURCES.md there) through the Data page's real uploader, then
+every page, in a real browser.
+
+One app server on one new database for the module, and one browser page that goes on from file to file
+(the database grows as a user's would). Each file is mapped the way a user would do it on the page —
+the documented mapping in docs/examples/ typed into the mapping editor where the automatic one is not
+enough — and loaded; then every page is opened on a link filtered to that file's data and must show no
+error box and no traceback, and show a figure of that file computed here with Python's csv module.
+"""
 from __future__ import annotations
 
+import csv
+import re
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from analytics import db
-from tests.browser.harness import running_app, wait_until_drawn
+from tests.browser.harness import PAGES, VIEWPORT, WAIT_MS, running_app, wait_until_drawn
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real"
-PWC = "call_center_calls_pwc.csv"
-CALLS = 5_000  # data rows in the file (SOURCES.md, counted with Python's csv module)
+PWC, CFPB, NHS, ITSM, COMCAST = ("call_center_calls_pwc.csv", "cfpb_complaints_apr2023.csv",
+                                 "nhs111_provider_monthly.csv", "itsm_incident_event_log.csv",
+                                 "comcast_complaints.csv")
+# The constants docs/examples/ gives each file (provider and account for every row).
+PWC_PROVIDER = "PwC call centre (sample)"
+CFPB_ACCOUNT = "CFPB complaints"
+ITSM_PROVIDER, ITSM_ACCOUNT = "IT service desk (UCI incident log)", "IT incidents"
+COMCAST_PROVIDER, COMCAST_ACCOUNT = "Comcast", "Consumer complaints (FCC)"
+NHS_PROVIDER = "BERKSHIRE NHS 111"
+CFPB_QBR_COMPANY = "EQUIFAX, INC."
 
+
+# ---- known answers, from the files with the csv module -------------------------------------------------------
+
+def records(name: str) -> list[dict[str, str]]:
+    with (REAL / name).open(newline="", encoding="utf-8") as handle:
+        first = handle.readline()
+        handle.seek(0)
+        return list(csv.DictReader(handle, delimiter="\t" if "\t" in first else ","))
+
+
+def quarter(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_end(year: int, q: int) -> date:
+    return date(year + q // 4, 3 * q % 12 + 1, 1) - timedelta(days=1)
+
+
+def tile_count(days: list[date]) -> int:
+    """The Overview's contact-volume tile: contacts in the latest *complete* quarter — the latest one ending
+    no later than the day after the last contact — or in the latest quarter when none is complete."""
+    quarters = sorted({quarter(d) for d in days})
+    complete = [q for q in quarters if quarter_end(*q) <= max(days) + timedelta(days=1)]
+    shown = (complete or quarters)[-1]
+    return sum(quarter(d) == shown for d in days)
+
+
+def in_quarter(days: list[date], text: str) -> int:
+    """Contacts in a quarter written as the QBR link writes it (`2021-Q1`)."""
+    year, q = text.split("-Q")
+    return sum(quarter(d) == (int(year), int(q)) for d in days)
+
+
+def day_first(text: str) -> date:
+    return datetime.strptime(text.strip()[:10], "%d-%m-%Y").date()
+
+
+def month_first(text: str) -> date:
+    text = text.strip()
+    return datetime.strptime(text, "%m-%d-%Y" if "-" in text else "%m/%d/%Y").date()
+
+
+def expected(name: str) -> dict:
+    """rows read and loaded, the latest quarter's contacts, and the engagements the file brings."""
+    rows = records(name)
+    if name == PWC:
+        days = [month_first(r["date"]) for r in rows]
+        return {"read": len(rows), "loaded": len(rows), "engagements": {(PWC_PROVIDER, "Unassigned")},
+                "volume": tile_count(days), "qbr_volume": in_quarter(days, "2021-Q1")}
+    if name == CFPB:
+        days = [day_first(r["Date_received"]) for r in rows]
+        equifax = [day_first(r["Date_received"]) for r in rows if r["Company"] == CFPB_QBR_COMPANY]
+        return {"read": len(rows), "loaded": len(rows), "engagements": {(r["Company"], CFPB_ACCOUNT) for r in rows},
+                "volume": tile_count(days), "qbr_volume": in_quarter(equifax, "2023-Q2")}
+    if name == ITSM:  # an event log: one row per ticket, opened at its first event
+        opened = {r["number"]: day_first(r["opened_at"]) for r in rows}
+        days = list(opened.values())
+        return {"read": len(rows), "loaded": len(opened), "engagements": {(ITSM_PROVIDER, ITSM_ACCOUNT)},
+                "volume": tile_count(days), "qbr_volume": in_quarter(days, "2016-Q1"),
+                "folded": len(rows) - len(opened)}
+    if name == COMCAST:
+        days = [day_first(r["Date"]) for r in rows]
+        return {"read": len(rows), "loaded": len(rows), "engagements": {(COMCAST_PROVIDER, COMCAST_ACCOUNT)},
+                "volume": tile_count(days), "qbr_volume": in_quarter(days, "2015-Q4"), "volume_only": True}
+    assert name == NHS  # provider scorecards: one row per provider × commissioner × month
+    return {"read": len(rows), "loaded": len(rows),
+            "engagements": {(r["Provider Name"], r["Commissioner Org Name"]) for r in rows}}
+
+
+# ---- the app and the page ---------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def empty_app_url(tmp_path_factory) -> Iterator[str]:
     """The app on a new, empty database of its own, so the shared sample server stays untouched."""
+    if not REAL.is_dir():
+        pytest.skip(f"the real exports are not at {REAL} (the shared data folder is absent)")
     folder = tmp_path_factory.mktemp("browser-real")
     database = folder / "rapport.duckdb"
     db.connect(database).close()
@@ -25,32 +117,201 @@ def empty_app_url(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.browser
-def test_pwc_export_with_blank_headers_uploads_and_loads_every_call(empty_app_url: str, page: Page):
-    path = REAL / PWC
-    if not path.exists():
-        pytest.skip(f"real export {PWC} not found at {REAL} (the shared data folder is absent)")
-    page.goto(f"{empty_app_url}/data")
+@pytest.fixture(scope="module")
+def shared_page(browser: Browser) -> Iterator[Page]:
+    """One page for the whole module: each file's steps go on where the last left off."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(2 * WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+_loaded: dict[str, dict] = {}  # file → expected(file), in load order: the database holds all of them
+
+
+def no_error_shown(page: Page, where: str) -> None:
+    expect(page.get_by_test_id("stException"), f"a traceback on {where}").to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError"), f"an error box on {where}").to_have_count(0)
+
+
+def upload(page: Page, url: str, name: str) -> None:
+    page.goto(f"{url}/data")
     expect(page.get_by_role("heading", name="Upload exports")).to_be_visible()
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        files=[{"name": PWC, "mimeType": "text/csv", "buffer": path.read_bytes()}])
-    expect(page.get_by_role("heading", name=PWC)).to_be_visible()
+        files=[{"name": name, "mimeType": "text/csv", "buffer": (REAL / name).read_bytes()}])
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    wait_until_drawn(page)
+    no_error_shown(page, f"the Data page with {name}")
+
+
+def open_expander(page: Page, title: str, shows: str) -> None:
+    """Open the expander `title` unless the widget labelled `shows` inside it is already visible
+    (the column mapping opens by itself when something required is missing)."""
+    if not page.get_by_label(shows, exact=True).is_visible():
+        page.get_by_text(title, exact=True).click()
+    expect(page.get_by_label(shows, exact=True)).to_be_visible()
+    wait_until_drawn(page)
+
+
+def type_constant(page: Page, label: str, value: str) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(value)
+    box.press("Enter")
+    expect(box).to_have_value(value)
+    wait_until_drawn(page)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.press_sequentially(option)  # the option list is virtualised: filter it, as a user types
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+    wait_until_drawn(page)
+
+
+def tick(page: Page, label: str) -> None:
+    box = page.get_by_role("checkbox", name=label)
+    page.get_by_text(label, exact=True).click()  # the input sits under its label, which takes the click
+    expect(box).to_be_checked()
+    wait_until_drawn(page)
+
+
+def load(page: Page, name: str, want: dict) -> None:
+    page.get_by_role("button", name="Load", exact=True).click()
+    result = page.get_by_test_id("stAlert").filter(has_text="loaded as batch")
+    expect(result).to_contain_text(f"{want['read']:,} rows read: {want['loaded']:,} loaded")
+    expect(result).to_contain_text(", 0 rejected")
+    if "folded" in want:
+        expect(result).to_contain_text(f"{want['folded']:,} further events folded into one row per ticket")
+    wait_until_drawn(page)
+    no_error_shown(page, f"the Data page after loading {name}")
+    _loaded[name] = want
+
+
+def link(url: str, page_name: str, **params: str) -> str:
+    path = PAGES[page_name][0]
+    return f"{url}/{path}" + (f"?{urlencode(params)}" if params else "")
+
+
+def open_page(page: Page, address: str, page_name: str) -> None:
+    page.goto(address)
+    expect(page.get_by_role("heading", level=1).first).to_contain_text(PAGES[page_name][1])
+    wait_until_drawn(page)
+    no_error_shown(page, address)
+
+
+def engagements_left_out() -> int:
+    """Every engagement loaded so far is unregistered: the Premium page leaves them all out."""
+    return len(set().union(*(w["engagements"] for w in _loaded.values())))
+
+
+def check_every_page(page: Page, url: str, name: str, filters: dict[str, str], *, qbr: dict[str, str]) -> None:
+    """Every page on a link filtered to this file's data: no error, and this file's figures."""
+    want = _loaded[name]
+    open_page(page, link(url, "overview", **filters), "overview")
+    if "volume" in want:
+        tile = page.get_by_test_id("stMetric").filter(has_text="Contact volume").get_by_test_id("stMetricValue")
+        expect(tile).to_have_text(f"{want['volume']:,}")
+    else:
+        expect(page.get_by_test_id("stMetric").filter(has_text="SLA attainment")).to_be_visible()
+    open_page(page, link(url, "trends", **filters), "trends")
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the filter leaves this file's rows
+    open_page(page, link(url, "health", **filters), "health")
+    if want.get("volume_only"):  # no measure, so nothing to score: the page says so
+        expect(page.get_by_test_id("stAlert").filter(has_text="No engagement has scored KPIs")).to_be_visible()
+    else:
+        expect(page.get_by_test_id("stMetric").filter(has_text="Health score")).to_be_visible()
+    open_page(page, link(url, "insight", **filters), "insight")
+    if "volume" in want:
+        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the channel mix
+    open_page(page, link(url, "premium", **filters), "premium")
+    left_out = engagements_left_out()
+    expect(page.get_by_test_id("stCaptionContainer").filter(has_text="left out of this comparison")).to_contain_text(
+        f"{left_out:,} engagement{'s' if left_out > 1 else ''} with data")
+    open_page(page, link(url, "qbr", **qbr), "qbr")
+    expect(page.get_by_role("heading", level=1).first).to_contain_text(qbr["eng"].split(" · ")[0])
+    if "qbr_volume" in want:
+        tile = page.get_by_test_id("stMetric").filter(has_text="Contact volume").get_by_test_id("stMetricValue")
+        expect(tile).to_have_text(f"{want['qbr_volume']:,}")
+    else:
+        expect(page.get_by_test_id("stMetric").filter(has_text="SLA attainment")).to_be_visible()
+    open_page(page, link(url, "data"), "data")
+    expect(page.get_by_role("combobox", name="Batch")).to_have_value(
+        re.compile(rf"^{len(_loaded)} · {re.escape(name)} \(\w+, {want['loaded']:,} rows\)$"))
+
+
+# ---- one test per file, in load order --------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_pwc_export_with_blank_headers_loads_every_call_and_every_page_shows_it(empty_app_url, shared_page):
+    page, want = shared_page, expected(PWC)
+    upload(page, empty_app_url, PWC)
     expect(page.get_by_role("combobox", name="Kind")).to_have_value("interactions")
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the preview draws despite blank headers
-    wait_until_drawn(page)
-    expect(page.get_by_test_id("stException")).to_have_count(0)
+    open_expander(page, "Column mapping", "Provider for every row")
+    type_constant(page, "Provider for every row", PWC_PROVIDER)
+    load(page, PWC, want)
+    check_every_page(page, empty_app_url, PWC, {"provider": PWC_PROVIDER},
+                     qbr={"eng": f"{PWC_PROVIDER} · Unassigned", "quarter": "2021-Q1"})
 
-    provider = page.get_by_label("Provider for every row")
-    if not provider.is_visible():  # the mapping opens by itself when something required is missing
-        page.get_by_text("Column mapping").click()
-    provider.fill("PwC call centre")
-    provider.press("Enter")
-    expect(provider).to_have_value("PwC call centre")
-    wait_until_drawn(page)
 
-    page.get_by_role("button", name="Load", exact=True).click()
-    expect(page.get_by_test_id("stAlert").filter(has_text="loaded as batch")).to_contain_text(
-        f"{CALLS:,} rows read: {CALLS:,} loaded, 0 rejected")
-    wait_until_drawn(page)
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(page.get_by_role("combobox", name="Batch")).to_have_value(f"1 · {PWC} (interactions, {CALLS:,} rows)")
+@pytest.mark.browser
+def test_cfpb_complaints_with_quoted_newlines_load_every_record(empty_app_url, shared_page):
+    page, want = shared_page, expected(CFPB)
+    upload(page, empty_app_url, CFPB)
+    open_expander(page, "Column mapping", "Account for every row")
+    expect(page.get_by_role("combobox", name="Provider", exact=True)).to_have_value("Company")
+    type_constant(page, "Account for every row", CFPB_ACCOUNT)
+    load(page, CFPB, want)
+    check_every_page(page, empty_app_url, CFPB, {"account": CFPB_ACCOUNT},
+                     qbr={"eng": f"{CFPB_QBR_COMPANY} · {CFPB_ACCOUNT}", "quarter": "2023-Q2"})
+
+
+@pytest.mark.browser
+def test_nhs111_scorecards_load_as_performance_on_the_automatic_mapping(empty_app_url, shared_page):
+    page, want = shared_page, expected(NHS)
+    upload(page, empty_app_url, NHS)
+    expect(page.get_by_role("combobox", name="Kind")).to_have_value("performance")
+    load(page, NHS, want)
+    check_every_page(page, empty_app_url, NHS, {"provider": NHS_PROVIDER},
+                     qbr={"eng": f"{NHS_PROVIDER} · NHS WOKINGHAM CCG", "quarter": "2016-Q1"})
+
+
+@pytest.mark.browser
+def test_itsm_event_log_folds_to_one_row_per_ticket_with_a_derived_resolution_time(empty_app_url, shared_page):
+    page, want = shared_page, expected(ITSM)
+    upload(page, empty_app_url, ITSM)
+    open_expander(page, "Column mapping", "Provider for every row")
+    type_constant(page, "Provider for every row", ITSM_PROVIDER)
+    type_constant(page, "Account for every row", ITSM_ACCOUNT)
+    open_expander(page, "Tickets, complaints and value recoding", "Resolution: from")
+    choose(page, "Resolution: from", "opened_at")
+    choose(page, "Resolution: to", "resolved_at")
+    tick(page, "The file is an event log (several rows per ticket)")
+    expect(page.get_by_role("combobox", name="Ticket column", exact=True)).to_have_value("number")
+    choose(page, "Event time column", "sys_updated_at")
+    load(page, ITSM, want)
+    check_every_page(page, empty_app_url, ITSM, {"provider": ITSM_PROVIDER},
+                     qbr={"eng": f"{ITSM_PROVIDER} · {ITSM_ACCOUNT}", "quarter": "2016-Q1"})
+
+
+@pytest.mark.browser
+def test_comcast_tab_separated_complaints_load_for_volume_only(empty_app_url, shared_page):
+    page, want = shared_page, expected(COMCAST)
+    upload(page, empty_app_url, COMCAST)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Delimiter").get_by_test_id("stMetricValue")
+           ).to_have_text("tab")
+    open_expander(page, "Column mapping", "Provider for every row")
+    type_constant(page, "Provider for every row", COMCAST_PROVIDER)
+    type_constant(page, "Account for every row", COMCAST_ACCOUNT)
+    open_expander(page, "Tickets, complaints and value recoding",
+                  "Load without a measure (contact volume, channel and reason only)")
+    tick(page, "Load without a measure (contact volume, channel and reason only)")
+    load(page, COMCAST, want)
+    check_every_page(page, empty_app_url, COMCAST, {"provider": COMCAST_PROVIDER},
+                     qbr={"eng": f"{COMCAST_PROVIDER} · {COMCAST_ACCOUNT}", "quarter": "2015-Q4"})
