@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.cli.failures import describe_failure
 from analytics.errors import RapportError, user_message
+from tests.builders import APP_RUN_CAP
 
 REPO = Path(__file__).resolve().parents[1]
 # Runs inside spark-submit on a cluster, where Rapport is not installed: it must stay self-contained.
@@ -68,7 +69,7 @@ def _page_with_failing_sections() -> None:
 
 
 def test_a_page_section_shows_a_rapport_errors_sentence_and_keeps_the_bug_report_for_the_rest():
-    at = AppTest.from_function(_page_with_failing_sections, default_timeout=30).run()
+    at = AppTest.from_function(_page_with_failing_sections, default_timeout=APP_RUN_CAP).run()
     assert not at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 2
