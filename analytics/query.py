@@ -109,10 +109,7 @@ def table(name: str) -> Sql:
 @cache
 def columns() -> frozenset[str]:
     """The column allow-list: contract fields, the rollups' keys and measures, derived columns."""
-    if hasattr(rollups, "measure_names"):  # the rollup columns as read from rollup_daily.sql
-        rollup_columns = (*rollups.key_names(), *rollups.measure_names())
-    else:
-        rollup_columns = (*rollups._KEYS, *rollups._MEASURES)
+    rollup_columns = (*rollups.key_names(), *rollups.measure_names())  # as read from rollup_daily.sql
     return frozenset({f.name for kind_fields in FIELDS.values() for f in kind_fields}
                      | set(rollup_columns) | set(_DERIVED_COLUMNS))
 
