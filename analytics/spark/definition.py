@@ -216,7 +216,8 @@ def _final_cast_problems(tree: exp.Expression, columns: tuple[Column, ...]) -> l
         if not any(f"output {name} " in p for p in problems):
             problems.append(f"column {name} of the rollup_daily table is not produced")
     for name in projected.keys() - expected.keys():
-        problems.append(f"output {name} is not a column of the rollup_daily table (add it to db.py's schema)")
+        problems.append(f"output {name} is not a column of the rollup_daily table (the table follows "
+                        "analytics/sql/rollup_daily.sql: check that output's alias and cast there)")
     for name, kind in projected.items():
         if name in expected and kind != expected[name]:
             problems.append(f"output {name} is cast to {kind}; the rollup_daily table has {expected[name]}")
