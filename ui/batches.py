@@ -45,6 +45,23 @@ REJECT_COLUMNS = {
 }
 
 
+ALWAYS_SHOWN = ("batch_id", "file_name", "kind", "status", "rows_read", "rows_loaded", "rows_rejected", "loaded_at")
+CSV_ONLY = ("sha256",)
+
+
+def viewed_columns(batches) -> list[str]:
+    """The batch table's columns on screen: the essentials, plus any other count or source that is set for
+    some batch (a column of zeros says nothing and pushes the rest off a 1280-px screen). The CSV has all."""
+    def informative(column: str) -> bool:
+        values = batches[column]
+        if values.dtype.kind in "iuf":
+            return bool((values.fillna(0) != 0).any())
+        return bool(values.fillna("").astype(str).str.strip().ne("").any())
+
+    return [c for c in BATCH_COLUMNS if c in batches.columns and c not in CSV_ONLY
+            and (c in ALWAYS_SHOWN or informative(c))]
+
+
 def batch_label(row) -> str:
     """How a batch reads in the picker: `3 · march.csv (interactions, 1,204 rows)`."""
     return f"{row.batch_id} · {row.file_name} ({row.kind}, {row.rows_loaded:,} rows)"
@@ -57,9 +74,11 @@ def section(con: duckdb.DuckDBPyConnection) -> None:
     if batches.empty:
         st.caption("Nothing loaded yet: upload an export above, or load the sample portfolio.")
         return
-    order = [c for c in BATCH_COLUMNS if c in batches.columns]
-    tables.show_table(batches, key="data_batches_table", placeholder="—", column_config=BATCH_COLUMNS,
-                      column_order=order, download="batches.csv", download_label="Batches (CSV)")
+    present = [c for c in BATCH_COLUMNS if c in batches.columns]
+    shown = batches.assign(kind=batches["kind"].map(lambda k: tables.DATASET_LABELS.get(k, k)))
+    tables.show_table(shown, key="data_batches_table", placeholder="—", column_config=BATCH_COLUMNS,
+                      column_order=viewed_columns(batches), csv_columns=present, download="batches.csv",
+                      download_label="Batches (CSV)")
     labels = {int(r.batch_id): batch_label(r) for r in batches.itertuples(index=False)}
     picked = st.selectbox("Batch", list(labels), format_func=labels.get, key="batch_pick")
     rejected_rows(con, picked)

@@ -19,7 +19,9 @@ def section(con: duckdb.DuckDBPyConnection, register: pd.DataFrame) -> None:
     st.subheader("Relationship model changes")
     st.caption("A deal upgraded from transactional to partnership (or back) on a date: the premium counts every "
                "month before that date under the old model and every month from it under the new one.")
-    if len(register):
+    if not len(register):
+        st.caption("Record a change once the engagement is in the register above.")
+    else:
         engagements_list = [(p, a) for p, a in register[["provider", "account"]].itertuples(index=False)]
         with st.form("model_change", border=False):
             pick_col, model_col, date_col = st.columns([3, 2, 2])

@@ -48,6 +48,9 @@ def section(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                "analysis.")
     unregistered(con)
     register = engagement_register(con).fillna({"pricing_model": "", "notes": ""})
+    if register.empty:
+        st.caption("The register is empty. Add the engagements found in your data above, or type one row per "
+                   "provider × account into the empty row of the table below, then Save register.")
     # Keyed on the data version: after a save, undo or load the editor starts afresh from the stored register,
     # so edits made against an older register are never replayed onto a different one.
     edited = st.data_editor(register, num_rows="dynamic", hide_index=True, placeholder="",

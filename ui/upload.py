@@ -429,11 +429,13 @@ def file_section(con, item: UploadedFile, saved: dict[str, Mapping]) -> None:
     kind = st.selectbox("Kind", KINDS, index=KINDS.index(detected.kind) if detected.kind in KINDS else 0,
                         key=f"up_{fid}_kind", help="Detected from the headers; override if it is wrong.")
     sniff = detected if kind == detected.kind else sniffed(item, kind)
-    a, b, c, d = st.columns(4)
+    a, b, c = st.columns(3)
     a.metric("Encoding", sniff.encoding)
     b.metric("Delimiter", _DELIMITERS.get(sniff.delimiter, repr(sniff.delimiter)))
     c.metric("Header line", sniff.header_line)
-    d.metric("Date format", ", ".join(str(v) for v in sniff.date_formats.values()) or "—")
+    # As a sentence, not a tile: one column's formats ("MM-DD-YYYY | MM/DD/YYYY") outgrow a tile at 1280 px.
+    st.caption(plain("Dates read as: " + ("; ".join(f"{column}: {fmt}" for column, fmt in sniff.date_formats.items())
+                                          or "no date column recognised")))
     for note in [*sniff.ambiguities, *sniff.warnings]:
         st.warning(plain(note), icon=":material/warning:")
     # The first rows of the user's own file: nothing to download that they do not hold.
