@@ -89,7 +89,7 @@ def _upload_section_failing_on_the_database() -> None:
 
 
 def test_an_upload_section_shows_a_database_error_as_its_sentence_naming_the_file():
-    at = AppTest.from_function(_upload_section_failing_on_the_database, default_timeout=30).run()
+    at = AppTest.from_function(_upload_section_failing_on_the_database, default_timeout=APP_RUN_CAP).run()
     assert not at.exception
     (error,) = [e.value for e in at.error]
     assert error.startswith("calls") and "held by another process" in error and "report" not in error
