@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from analytics import db, query
-from analytics.formatting import format_period
+from analytics.periods import format_date, format_period
 from analytics.thresholds import GAP_TOLERANCE
 
 VALUE, FIRST_6_MONTHS = "value", "first_6_months"
@@ -101,7 +101,7 @@ def _contract_start(con: duckdb.DuckDBPyConnection, provider: str, account: str)
 def baseline_cost(con: duckdb.DuckDBPyConnection, t: GainShareTerms) -> tuple[float | None, str]:
     """(baseline cost per resolution, how it was set) for the terms; (None, why) when it cannot be set."""
     if t.baseline_method == VALUE:
-        as_of = f" as of {t.baseline_date:%-d %b %Y}" if t.baseline_date else ""
+        as_of = f" as of {format_date(t.baseline_date)}" if t.baseline_date else ""
         return t.baseline_cost, f"the contract's figure{as_of}"
     start = _contract_start(con, t.provider, t.account)
     if start is None:
