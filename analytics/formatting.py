@@ -11,9 +11,7 @@ A relative % on a rate or an NPS reads as nonsense (NPS 8.8 → 1.3 is "-85.3 %"
 why the rule lives here and nowhere else. Negative numbers use the ASCII hyphen-minus so
 ``st.metric`` still colours and points its delta arrow the right way.
 
-Periods and dates are named by `analytics.periods` ("Q3 2025", "4 Mar 2025"); `format_period`,
-`format_date` and `format_datetime` are importable from here too, so a caller formatting a table
-needs one import.
+Periods and dates are named by `analytics.periods` ("Q3 2025", "4 Mar 2025"), not here.
 
 No Streamlit, no Altair: this module is shared by the pages, the CLI and the reports.
 """
@@ -23,22 +21,10 @@ import math
 import re
 from typing import Literal
 
-import pandas as pd
-
 from analytics.kpis import Kpi
-# Re-exported: the period formatters are defined once, in analytics.periods.
-from analytics.periods import MISSING, format_date, format_datetime, format_period  # noqa: F401
+from analytics.periods import MISSING, is_missing
 
 DeltaKind = Literal["pp", "pts", "relative"]
-
-
-def _missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _zero(x: float) -> float:
@@ -55,7 +41,7 @@ def value_decimals(k: Kpi) -> int:
 
 def format_value(k: Kpi, value: float | None) -> str:
     """A KPI value for people: ``12,345``, ``412 s``, ``81.2 %``, ``$6.48``, ``31.5``, ``5.42``; ``—`` if missing."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     value = float(value)
     if k.fmt == "count":
@@ -73,7 +59,7 @@ def format_value(k: Kpi, value: float | None) -> str:
 
 def display_value(k: Kpi, value: float | None) -> float | None:
     """The number a reader sees, in the display unit (fractions × 100), rounded as shown — for tables and CSVs."""
-    if _missing(value):
+    if is_missing(value):
         return None
     scaled = float(value) * (100.0 if k.fmt == "pct" else 1.0)
     return _zero(round(scaled, value_decimals(k)))
@@ -116,7 +102,7 @@ def delta_unit(k: Kpi) -> str:
 
 def delta_number(k: Kpi, value: float | None, prior: float | None) -> float | None:
     """The change from `prior` to `value` as a number in :func:`delta_unit` — unrounded; None when not comparable."""
-    if _missing(value) or _missing(prior):
+    if is_missing(value) or is_missing(prior):
         return None
     value, prior = float(value), float(prior)
     kind = delta_kind(k)
@@ -142,7 +128,7 @@ def format_delta(k: Kpi, delta: float | None, *, base: float | None = None) -> s
     value): ``+4.1 %``; without a usable base they fall back to the absolute change in the
     KPI's own unit (``+12 s``, ``+$0.40``, ``+1,204``).
     """
-    if _missing(delta):
+    if is_missing(delta):
         return None
     delta = float(delta)
     kind = delta_kind(k)
@@ -150,7 +136,7 @@ def format_delta(k: Kpi, delta: float | None, *, base: float | None = None) -> s
         return f"{_signed(delta * 100, 1)} pp"
     if kind == "pts":
         return f"{_signed(delta, 2 if k.fmt == 'decimal' else 1)} pts"
-    if not _missing(base) and float(base) != 0:
+    if not is_missing(base) and float(base) != 0:
         return format_relative(delta / abs(float(base)))
     if k.fmt == "seconds":
         return f"{_signed(delta, 0)} s"
@@ -164,7 +150,7 @@ def format_delta(k: Kpi, delta: float | None, *, base: float | None = None) -> s
 
 def format_change(k: Kpi, value: float | None, prior: float | None) -> str | None:
     """The change from `prior` to `value` by the units rule (see :func:`format_delta`); None if either is missing."""
-    if _missing(value) or _missing(prior):
+    if is_missing(value) or is_missing(prior):
         return None
     kind = delta_kind(k)
     if kind == "relative" and float(prior) == 0:
@@ -174,14 +160,14 @@ def format_change(k: Kpi, value: float | None, prior: float | None) -> str | Non
 
 def format_relative(change: float | None) -> str | None:
     """A relative change given as a fraction (0.123 → ``+12.3 %``); None when missing."""
-    if _missing(change):
+    if is_missing(change):
         return None
     return f"{_signed(float(change) * 100, 1)} %"
 
 
 def format_points(change: float | None, unit: str = "pts", decimals: int = 1) -> str | None:
     """A difference in score points (health scores and the like): ``+2.3 pts``; None when missing."""
-    if _missing(change):
+    if is_missing(change):
         return None
     return f"{_signed(float(change), decimals)} {unit}".rstrip()
 
@@ -204,7 +190,7 @@ def format_band_value(score: float | None, decimals: int = 0) -> str:
     49.75 is 'at risk' (< 50) but rounds to "50", which reads as 'watch'; it is shown as
     "49.8" instead. Scores that round safely keep `decimals` decimals.
     """
-    if _missing(score):
+    if is_missing(score):
         return MISSING
     score = float(score)
     band = _band_of(score)
@@ -219,7 +205,7 @@ def format_band_value(score: float | None, decimals: int = 0) -> str:
 
 def format_band(score: float | None, decimals: int = 0) -> str:
     """``49.8 · at risk``: a score with its band, consistent with each other; ``—`` if missing."""
-    if _missing(score):
+    if is_missing(score):
         return MISSING
     band = _band_of(float(score))
     return f"{format_band_value(score, decimals)} · {band}"
@@ -229,4 +215,4 @@ def format_band(score: float | None, decimals: int = 0) -> str:
 
 def format_text(value) -> str:
     """Any cell for people: ``—`` for None/NaN, the value as text otherwise (never the word ``None``)."""
-    return MISSING if _missing(value) else str(value)
+    return MISSING if is_missing(value) else str(value)

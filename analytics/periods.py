@@ -26,7 +26,8 @@ _QUARTER_KEY = re.compile(r"^(\d{4})-Q([1-4])$")
 VEGA_QUARTER_LABEL = "'Q' + quarter(datum.value) + ' ' + year(datum.value)"
 
 
-def _missing(value) -> bool:
+def is_missing(value) -> bool:
+    """True for None, NaN, NaT and pd.NA: a value shown as MISSING."""
     if value is None:
         return True
     try:
@@ -40,7 +41,7 @@ def _missing(value) -> bool:
 def format_period(period, grain: str = "quarter") -> str:
     """A period for people: ``Q3 2025``, ``Jul 2025``, ``2025``, ``4 Mar 2025`` (day), ``week of 7 Jul 2025``;
     ``—`` if missing. `period` is any date inside the period (usually its first day)."""
-    if _missing(period):
+    if is_missing(period):
         return MISSING
     p = pd.Timestamp(period)
     if grain == "quarter":
@@ -64,14 +65,14 @@ def format_month_range(start, end) -> str:
 
 def format_date(value) -> str:
     """A date for people: ``4 Mar 2025`` (never ``00:00:00``); ``—`` when missing."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     return f"{pd.Timestamp(value).day} " + pd.Timestamp(value).strftime("%b %Y")
 
 
 def format_datetime(value) -> str:
     """A moment for people: ``4 Mar 2025, 14:05``; just the date when the time is midnight; ``—`` when missing."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     t = pd.Timestamp(value)
     if (t.hour, t.minute, t.second) == (0, 0, 0):

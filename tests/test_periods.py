@@ -70,11 +70,10 @@ def test_quarter_keys_run_newest_first_over_every_quarter_touched():
 
 
 def test_the_old_entry_points_give_the_same_answers():
-    """analytics.formatting, analytics.qbr and reports.qbr keep their names, answering through periods."""
-    from analytics import formatting, qbr
+    """analytics.qbr and reports.qbr keep their names, answering through periods."""
+    from analytics import qbr
     from reports import qbr as report
 
-    assert formatting.format_period is format_period and formatting.format_date is format_date
     assert qbr.parse_quarter("2025-Q3") == report.parse_quarter("2025-Q3") == (date(2025, 7, 1), date(2025, 9, 30))
     assert qbr.quarter_text("2025-Q3") == "Q3 2025"
     assert report.quarter_label(date(2025, 9, 30)) == "2025-Q3"
