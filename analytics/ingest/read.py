@@ -101,15 +101,18 @@ def file_facts(path: Path, display: str) -> FileFacts:
         raise IngestError("the file is empty (0 bytes); expected a CSV with a header row and data rows",
                           file=display)
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
     kind = container(path)
+    if kind != "csv":  # the bytes as given are hashed; the text inside is looked at below
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
     if kind == "parquet":
         _check_parquet(path, display)
         return FileFacts(digest.hexdigest(), "utf-8", size, "parquet")
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
+    # one streamed pass over the text: the hash (of a plain file), the encoding from its head, a strict UTF-8
+    # check; a gzip stream is read to its end, so a damaged one is refused here, naming the file
     with open_bytes(path, display) as handle:
         head = _read(handle, 65536, display)
         if not head:
@@ -118,12 +121,13 @@ def file_facts(path: Path, display: str) -> FileFacts:
         encoding = _encoding_from_head(head, display)
         chunk = head
         while chunk:
+            if kind == "csv":
+                digest.update(chunk)
             if utf8_ok and encoding == "utf-8":
                 try:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     utf8_ok = False
-                    break  # the rest is looked at by _single_byte_encoding
             chunk = _read(handle, _CHUNK, display)
     if encoding == "utf-8":
         try:
