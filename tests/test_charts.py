@@ -1,8 +1,11 @@
 """Chart builders: assertions on the Vega-Lite spec (chart.to_dict()), never on pixels."""
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 
 from analytics import kpis
 from charts import theme
@@ -12,6 +15,7 @@ from charts.insight import (build_channel_mix_chart, build_reason_movers_chart, 
 from charts.premium import (build_calendar_yoy_chart, build_model_curves_chart, build_premium_chart,
                             build_trajectory_chart)
 from charts.trends import build_trend_chart
+from tests.builders import APP_RUN_CAP
 
 
 def datasets(spec: dict) -> list[list[dict]]:
@@ -276,3 +280,25 @@ def test_health_trend_of_one_engagement_needs_no_legend():
                           "score": [55.0, 72.0], "band": ["watch", "healthy"]})
     lines = layers(build_health_trend_chart(frame).to_dict())[-1]
     assert lines["encoding"]["color"]["legend"] is None
+
+
+def test_a_chart_of_more_than_5000_rows_is_drawn_not_refused():
+    """Altair's default transformer refuses > 5,000 inline rows; the page's draw must not (a daily trend of many
+    series passes it)."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import altair as alt
+        import pandas as pd
+
+        from ui.charts import draw
+
+        frame = pd.DataFrame({"x": range(6_001), "y": range(6_001)})
+        draw(alt.Chart(frame).mark_line().encode(x="x:Q", y="y:Q"))
+
+    at = AppTest.from_function(script, default_timeout=APP_RUN_CAP).run()
+    assert not at.exception
+    (chart,) = at.get("vega_lite_chart")
+    (dataset,) = chart.proto.datasets  # Streamlit ships the inline rows as one Arrow dataset
+    assert json.loads(chart.proto.spec)["data"]["name"] == dataset.name
+    assert pa.ipc.open_stream(dataset.data.data).read_all().num_rows == 6_001
