@@ -268,6 +268,27 @@ def balanced_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
     return frame.assign(window=f"years {window[0]}–{window[1]}")
 
 
+def _column_ranks(x: np.ndarray):
+    """(rank of `x`, a function giving the rank of `x` without column j), as `np.linalg.matrix_rank`
+    decides them (singular values against max(shape) · eps · the largest), but from the square R of one
+    QR of `x`: x = QR keeps the singular values of x and of x without any column (R without that
+    column), so each check is an SVD of a k × k matrix instead of one of n × k (n engagement-years)."""
+    n, k = x.shape
+    if n > k:
+        r = np.linalg.qr(x, mode="r")
+    else:
+        r = x
+    eps = np.finfo(x.dtype).eps
+
+    def rank_of(m: np.ndarray, shape: tuple[int, int]) -> int:
+        if m.size == 0:
+            return 0
+        sv = np.linalg.svd(m, compute_uv=False)
+        return int((sv > sv.max(initial=0.0) * max(shape) * eps).sum())
+
+    return rank_of(r, (n, k)), lambda j: rank_of(np.delete(r, j, axis=1), (n, k - 1))
+
+
 def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters, *,
                      min_units: int = MIN_UNITS, values: pd.DataFrame | None = None) -> pd.DataFrame:
     """The premium per relationship year adjusted for provider, relationship year, calendar year
@@ -311,7 +332,7 @@ def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
     if n_groups < 3:
         return frame
     x = design.to_numpy(dtype="float64")
-    rank = np.linalg.matrix_rank(x)
+    rank, rank_without = _column_ranks(x)
     sign = -1.0 if k.direction < 0 else 1.0
     scale, _ = _diff_scale(k)
     outcomes = {"abs": values["value"].to_numpy(dtype="float64")}
@@ -329,7 +350,7 @@ def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
     by_year = frame.set_index("relationship_year")
     for year in years:
         column = design.columns.get_loc(f"partnership_{year}")
-        if not by_year.loc[year, "sufficient"] or np.linalg.matrix_rank(np.delete(x, column, axis=1)) == rank:
+        if not by_year.loc[year, "sufficient"] or rank_without(column) == rank:
             continue  # too few clusters, or not estimable (no within-provider contrast that year)
         for name, fit in fits.items():
             beta, se = float(fit.params[column]), float(fit.bse[column])

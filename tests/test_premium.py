@@ -13,7 +13,7 @@ from scipy import stats as st
 from analytics import db, model_history
 from analytics.cli import main
 from analytics.filters import Filters
-from analytics.premium import (adjusted_premium, balanced_premium, calendar_yoy, model_curves,
+from analytics.premium import (_column_ranks, adjusted_premium, balanced_premium, calendar_yoy, model_curves,
                                premium_by_relationship_year, relationship_year_values, trajectory)
 from tests.builders import EIGHT, insert_rows, welch_log_ratio_ci
 from tests.builders import load_independent as load
@@ -198,6 +198,21 @@ def test_the_adjusted_premium_compares_within_providers(con):
     assert adjusted["premium_pct"] == pytest.approx(100 * (math.exp(np.mean(within)) - 1), abs=0.5)
     assert adjusted["ci_low"] < adjusted["premium_pct"] < adjusted["ci_high"]
     assert adjusted["method"] == "ols provider-fe cluster-robust"
+
+
+def test_the_estimability_ranks_from_one_qr_match_numpys_matrix_rank():
+    """`_column_ranks` decides the adjusted premium's estimability checks from the square R of one QR;
+    it must answer exactly as np.linalg.matrix_rank on the full design, with and without each column."""
+    rng = np.random.default_rng(11)
+    for rows, cols, dependent in ((40, 9, 0), (120, 14, 3), (300, 22, 5), (6, 9, 0), (9, 9, 2)):
+        x = rng.normal(size=(rows, cols))
+        x[:, :3] = (rng.random(size=(rows, 3)) < 0.4)          # dummies, like year and provider columns
+        for j in range(dependent):                              # exact linear combinations (rank deficiency)
+            x[:, cols - 1 - j] = x[:, j] + x[:, j + 1]
+        rank, rank_without = _column_ranks(x)
+        assert rank == np.linalg.matrix_rank(x)
+        for column in range(cols):
+            assert rank_without(column) == np.linalg.matrix_rank(np.delete(x, column, axis=1)), (rows, cols, column)
 
 
 def test_model_filter_and_unregistered_engagements(con):
