@@ -434,8 +434,10 @@ def file_section(con, item: UploadedFile, saved: dict[str, Mapping]) -> None:
     b.metric("Delimiter", _DELIMITERS.get(sniff.delimiter, repr(sniff.delimiter)))
     c.metric("Header line", sniff.header_line)
     # As a sentence, not a tile: one column's formats ("MM-DD-YYYY | MM/DD/YYYY") outgrow a tile at 1280 px.
-    st.caption(plain("Dates read as: " + ("; ".join(f"{column}: {fmt}" for column, fmt in sniff.date_formats.items())
-                                          or "no date column recognised")))
+    # Named by the file's own column (date_formats is keyed by canonical field).
+    dates = [f"{sniff.mapping.columns.get(f) or FIELD_LABELS.get(f, f)}: {fmt}"
+             for f, fmt in sniff.date_formats.items()]
+    st.caption(plain("Dates read as: " + ("; ".join(dates) or "no date column recognised")))
     for note in [*sniff.ambiguities, *sniff.warnings]:
         st.warning(plain(note), icon=":material/warning:")
     # The first rows of the user's own file: nothing to download that they do not hold.
