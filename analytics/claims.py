@@ -91,9 +91,10 @@ def band_verdict(low: float, high: float, band_low: float, band_high: float, p_a
     return placed
 
 
-def _values_reader(con: duckdb.DuckDBPyConnection, filters: Filters):
-    """`relationship_year_values` for this claim check, each KPI read once (quality serves two claims)."""
-    read: dict[str, pd.DataFrame] = {}
+def _values_reader(con: duckdb.DuckDBPyConnection, filters: Filters, given: dict[str, pd.DataFrame] | None = None):
+    """`relationship_year_values` for this claim check, each KPI read once (quality serves two claims);
+    `given`: frames the caller already read for these filters, by KPI id."""
+    read: dict[str, pd.DataFrame] = dict(given or {})
 
     def values_of(kpi_id: str) -> pd.DataFrame:
         if kpi_id not in read:
@@ -167,7 +168,8 @@ def _trajectory_row(con: duckdb.DuckDBPyConnection, filters: Filters, values_of=
     return row
 
 
-def claim_check(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+def claim_check(con: duckdb.DuckDBPyConnection, filters: Filters, *,
+                values: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Each published claim measured on the loaded data, with a verdict (see the module docstring).
 
     Claims 1–3 pool each engagement's KPI over the claim's relationship years (quality and cost:
@@ -181,8 +183,11 @@ def claim_check(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFram
     transactional slope in %/yr), ``ci_low``/``ci_high`` (its interval at ``confidence``),
     ``n_partnership``, ``n_transactional`` (engagements), ``p_value`` (no difference),
     ``p_adjusted`` (Holm over the four claims), ``verdict`` (one of `VERDICTS`) and ``detail``.
+
+    `values`: `relationship_year_values(con, kpi_id, filters)` frames the caller already has, by KPI
+    id (the Premium page and the Overview read the quality values anyway); other KPIs are read here.
     """
-    values_of = _values_reader(con, filters)
+    values_of = _values_reader(con, filters, values)
     rows = [_premium_row(con, claim, filters, values_of) for claim in PREMIUM_CLAIMS]
     rows.append(_trajectory_row(con, filters, values_of))
     adjusted = stats.holm([r["p_value"] for r in rows])

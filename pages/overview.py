@@ -73,8 +73,9 @@ with state.section("the findings"):
     # The claim check and the quality values are the Premium page's cache entries too (same filters).
     shared = {"health": scores}
     if compares_models(current):
-        shared.update(claims=analysis(claim_check, current),
-                      quality_values=analysis(relationship_year_values, "quality_score", current))
+        quality = analysis(relationship_year_values, "quality_score", current)
+        shared.update(claims=analysis(claim_check, current, given={"values": {"quality_score": quality}}),
+                      quality_values=quality)
     found = analysis(findings, current, limit=6, given=shared)
     if found.empty:
         st.caption("Nothing stands out within these filters.")

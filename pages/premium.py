@@ -93,7 +93,8 @@ with state.section("the claim check"):
     st.caption("Each verdict places the claim's interval against the claimed band: within, above, below, "
                "imprecise (overlaps the band without fitting in it), no difference, or insufficient data. "
                "p-values are Holm-adjusted across the four claims.")
-    for row in analysis(claim_check, current).itertuples():
+    # the claim check reads the quality values (and two more KPIs); this page's KPI values serve it too
+    for row in analysis(claim_check, current, given={"values": {kpi_id: shared["values"]}}).itertuples():
         with st.container(border=True):
             a, b = st.columns([1, 5])
             a.badge(row.verdict.capitalize(), color=VERDICT_COLORS.get(row.verdict, "gray"))

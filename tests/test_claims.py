@@ -5,12 +5,14 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analytics import db
 from analytics.cli import main
 from analytics.claims import VERDICTS, band_verdict, claim_check, exploratory_premiums
 from analytics.filters import Filters
+from analytics.premium import relationship_year_values
 from analytics.stats import holm
 from tests.builders import EIGHT, welch_log_ratio_ci
 from tests.builders import load_independent as load
@@ -47,6 +49,20 @@ def test_quality_after_year_two_pools_years_three_on_and_is_within_the_band(con)
     assert (quality["n_partnership"], quality["n_transactional"]) == (4, 4)
     assert quality["verdict"] == "within" and 15 <= quality["ci_low"] and quality["ci_high"] <= 20
     assert quality["band_low"] == 15 and quality["band_high"] == 20
+
+
+def test_quality_values_the_caller_already_read_serve_the_claim_check_unchanged(con):
+    p3, t3 = [93, 93.5, 93, 94], [80, 80.5, 81, 80.5]
+    values = {**{f"P{i + 1}": [10, 11, v, v + 1] for i, v in enumerate(p3)},
+              **{f"T{i + 1}": [99, 98, v, v - 1] for i, v in enumerate(t3)}}
+    load(con, values, EIGHT)
+    quality = relationship_year_values(con, "quality_score", Filters())
+    given = claim_check(con, Filters(), values={"quality_score": quality})
+    pd.testing.assert_frame_equal(given, claim_check(con, Filters()), check_exact=True)
+    # the given frame is the one used, for the quality claim and the trajectory claim alike
+    emptied = claim_check(con, Filters(), values={"quality_score": quality.iloc[0:0]}).set_index("claim")
+    assert emptied.loc[QUALITY, "verdict"] == emptied.loc[TRAJECTORY, "verdict"] == "insufficient data"
+    assert emptied.loc[INNOVATIONS, "verdict"] == claims_of(con)[INNOVATIONS]["verdict"]
 
 
 def test_a_premium_far_above_the_band_is_above_not_supported(con):
