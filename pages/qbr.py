@@ -12,6 +12,7 @@ import streamlit as st
 from analytics import qbr
 from analytics.filters import ENGAGEMENT_SEPARATOR
 from analytics.options import filter_options
+from analytics.periods import quarter_text
 from charts.qbr import THEMES
 from reports.qbr import available_quarters, parse_quarter
 from reports.qbr_build import build_qbr_report
@@ -30,6 +31,10 @@ def _toggle_present() -> None:
         st.query_params["present"] = "1"
     else:
         st.query_params.pop("present", None)
+
+
+def _quarter_to_url() -> None:
+    st.query_params["quarter"] = st.session_state["quarter"]
 
 
 def _section_to_url() -> None:
@@ -70,8 +75,14 @@ else:
 with controls:
     columns = st.columns([3, 1.2, 1.2, 1.2]) if not present else [st.container()] * 4
     eng = columns[0].selectbox("Engagement", engagements, key="eng", bind="query-params")
-    quarter = columns[1].selectbox("Quarter", quarters, index=quarters.index(complete[0]), key="quarter",
-                                   bind="query-params")
+    # A person reads "Q3 2025"; the URL keeps the key (quarter=2025-Q3). Not bind="query-params": that
+    # would put the displayed text in the URL instead of the key (as for the section picker).
+    linked_quarter = st.query_params.get("quarter")
+    if linked_quarter is not None and linked_quarter not in quarters:
+        st.query_params.pop("quarter")  # already named in the notice above
+    quarter = columns[1].selectbox("Quarter", quarters, key="quarter", format_func=quarter_text,
+                                   index=quarters.index(linked_quarter if linked_quarter in quarters else complete[0]),
+                                   on_change=_quarter_to_url)
     theme = columns[2].segmented_control("Chart theme", THEMES, default=app_theme if app_theme in THEMES else "light",
                                          key="theme", bind="query-params", required=True,
                                          help="Colours of the charts and of the exported report and deck.")

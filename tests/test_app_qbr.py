@@ -67,6 +67,20 @@ def test_engagement_and_quarter_come_from_the_link(app, portfolio):
                       "Agenda and actions"]
 
 
+def test_the_quarter_picker_shows_quarters_as_people_write_them_and_the_link_keeps_the_key(app, portfolio):
+    quarter = portfolio["quarters"][1]  # a key such as "2025-Q3"
+    at = _open(app, eng=portfolio["engagements"][0], quarter=quarter)
+    picker = at.selectbox(key="quarter")
+    year, q = quarter.split("-")
+    assert picker.value == quarter  # the widget's value (and so the URL) is still the key
+    assert f"{q} {year}" in picker.options  # "Q3 2025", never the key
+    assert not any("-Q" in option for option in picker.options)
+    other = portfolio["quarters"][0]
+    picker.set_value(other).run()
+    assert at.query_params["quarter"] in (other, [other])  # the link carries the key a person chose
+    assert at.selectbox(key="quarter").value == other
+
+
 def test_the_provider_filter_in_the_link_chooses_that_providers_engagement(app):
     at = _open(app, provider="Northstar BPO")
     chosen = at.selectbox(key="eng")
