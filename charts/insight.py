@@ -26,7 +26,9 @@ def build_channel_mix_chart(frame: pd.DataFrame) -> alt.Chart:
 def build_reason_movers_chart(frame: pd.DataFrame) -> alt.Chart:
     """Diverging bars of the change in contacts per reason, from `reason_movers` rows."""
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("change:Q", title="Change in contacts vs a year earlier", axis=alt.Axis(format="+,.0f")),
+        # the title ends at the axis' right end: centred, it ran past a half-width column at 1280 px
+        x=alt.X("change:Q", title="Change in contacts vs a year earlier",
+                axis=alt.Axis(format="+,.0f", titleAnchor="end", titleAlign="right")),
         y=alt.Y("contact_reason:N", title=None, sort=alt.EncodingSortField("change", order="descending")),
         color=alt.Color("direction:N", title=None,
                         scale=alt.Scale(domain=["rising", "falling"], range=[BAND_RANGE[0], PALETTE[0]])),

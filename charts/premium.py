@@ -5,7 +5,7 @@ import altair as alt
 import pandas as pd
 
 from analytics.kpis import Kpi, format_value
-from charts.theme import GREY, MODEL_SCALE, PALETTE, axis_format
+from charts.theme import GREY, MODEL_SCALE, MUTED, PALETTE, axis_format
 
 _YEAR = alt.X("relationship_year:O", title="Relationship year", axis=alt.Axis(labelAngle=0))
 # Opaque legend symbols: the first layer of the curves chart is a faint CI band.
@@ -59,15 +59,19 @@ def build_premium_chart(frame: pd.DataFrame, *, measure: str = "relative", unit:
                alt.Tooltip("evidence:N", title="Evidence")]
     base = alt.Chart().encode(_YEAR)
     bars = base.mark_bar().encode(
-        y=alt.Y("shown:Q", title=title),
-        color=alt.Color("evidence:N", title=None, scale=alt.Scale(
+        # the title reads horizontally above the axis (rotated, it was longer than the plot and cut at 1280 px)
+        y=alt.Y("shown:Q", axis=alt.Axis(title=title, titleAngle=0, titleAlign="left", titleAnchor="end",
+                                         titleBaseline="bottom", titleX=-40, titleY=-10)),
+        # one entry per row: side by side they ran past a half-width column
+        color=alt.Color("evidence:N", title=None, legend=alt.Legend(columns=1), scale=alt.Scale(
             domain=["enough engagements", "too few engagements"], range=[PALETTE[0], GREY])),
         tooltip=tooltip)
-    errors = base.mark_rule(color="#222222", strokeWidth=1.5).encode(y="shown_low:Q", y2="shown_high:Q",
+    # MUTED, not near-black ink: readable on the light and the dark theme (ink vanished on dark)
+    errors = base.mark_rule(color=MUTED, strokeWidth=2).encode(y="shown_low:Q", y2="shown_high:Q",
                                                                      tooltip=tooltip)
     too_few = base.mark_text(color=GREY, angle=270, align="left", dx=4).encode(
         y="zero:Q", text="note:N", tooltip=tooltip)
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#555555").encode(y="y:Q")
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=MUTED).encode(y="y:Q")
     return alt.layer(bars, errors, too_few, zero, data=data).properties(height=300)
 
 

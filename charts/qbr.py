@@ -72,9 +72,10 @@ def build_health_trend_chart(frame: pd.DataFrame, *, theme: str = "light", heigh
         color=alt.Color("band:N", title="Band", scale=alt.Scale(domain=BAND_DOMAIN, range=BAND_RANGE)),
     )
     marks = pd.DataFrame({"y": [50, 70], "label": ["watch from 50", "healthy from 70"]})
+    # labels at the plot's right edge as drawn (the page stretches the chart), not at the export's WIDTH
     rules = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color=p["rule"]).encode(y="y:Q")
     labels = alt.Chart(marks).mark_text(align="right", baseline="bottom", dx=-2, dy=-2, color=p["muted"],
-                                        fontSize=MIN_FONT_PX).encode(y="y:Q", x=alt.value(WIDTH), text="label:N")
+                                        fontSize=MIN_FONT_PX).encode(y="y:Q", x=alt.XValue(alt.ExprRef("width")), text="label:N")
     layers = alt.layer(rules, labels, line, points, data=frame[["quarter", "score", "band"]])
     return _styled(layers, theme, "Relationship health by quarter", height=height)
 

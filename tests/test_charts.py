@@ -302,3 +302,36 @@ def test_a_chart_of_more_than_5000_rows_is_drawn_not_refused():
     (dataset,) = chart.proto.datasets  # Streamlit ships the inline rows as one Arrow dataset
     assert json.loads(chart.proto.spec)["data"]["name"] == dataset.name
     assert pa.ipc.open_stream(dataset.data.data).read_all().num_rows == 6_001
+
+
+# From the 1280×720 screenshots (scripts/screenshots.py): text that ran past a half-width column, or ink that
+# vanished on the dark theme.
+
+def test_qbr_health_band_labels_sit_at_the_drawn_plot_edge_not_at_the_export_width():
+    from charts import qbr
+    health = pd.DataFrame({"period": pd.to_datetime(["2025-01-01", "2025-04-01"]), "quarter": ["Q1 2025", "Q2 2025"],
+                           "score": [62.0, 71.5], "band": ["watch", "healthy"]})
+    for t in ("light", "dark"):
+        spec = qbr.build_health_trend_chart(health, theme=t).to_dict()
+        texts = [layer for layer in layers(spec) if layer["mark"]["type"] == "text"]
+        # the page stretches the chart to its column: a fixed x of 520 px put "healthy from 70" past its right edge
+        assert [layer["encoding"]["x"] for layer in texts] == [{"value": {"expr": "width"}}]
+
+
+def test_premium_bars_fit_a_half_width_column_and_read_on_both_themes():
+    premium = pd.DataFrame({"relationship_year": [1, 2], "premium_pct": [3.0, 9.5], "ci_low": [-1.0, 4.0],
+                            "ci_high": [7.0, 15.0], "sufficient": [True, False], "n_partnership": [4, 2],
+                            "n_transactional": [5, 5]})
+    spec = build_premium_chart(premium).to_dict()
+    bars = layers(spec)[0]["encoding"]
+    assert bars["y"]["axis"]["title"] == "Partnership premium (%)" and bars["y"]["axis"]["titleAngle"] == 0
+    assert bars["color"]["legend"]["columns"] == 1  # "too few engagements" was cut beside the other entry
+    rules = [layer["mark"] for layer in layers(spec) if layer["mark"]["type"] == "rule"]
+    assert len(rules) == 2 and all(rule["color"] == theme.MUTED for rule in rules)  # not near-black ink
+
+
+def test_reason_movers_axis_title_ends_at_the_axis_end():
+    movers = pd.DataFrame({"contact_reason": ["Billing"], "change": [-12.0], "direction": ["falling"],
+                           "recent_contacts": [30], "prior_contacts": [42], "change_pct": [-28.6]})
+    axis = build_reason_movers_chart(movers).to_dict()["encoding"]["x"]["axis"]
+    assert (axis["titleAnchor"], axis["titleAlign"]) == ("end", "right")
