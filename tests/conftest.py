@@ -38,8 +38,8 @@ def tables():
 #   - a module listed in SPLIT_BY_PARAM is split by the parameter of its module-scoped fixture, so its
 #     databases are shared out between the workers (each is still built once);
 #   - every other test is in its module's group.
-# Groups are handed out in collection order, so the run starts with the costliest (HEAVIEST_FIRST, measured
-# with RAPPORT_TEST_COST=1) and the cheap ones fill in at the end: neither worker is left with a long
+# Groups are handed out in collection order, so the run starts with the costliest (HEAVIEST_FIRST, from the
+# slowest tests of recent full runs) and the cheap ones fill in at the end: neither worker is left with a long
 # module while the other has nothing to do. A module not listed keeps its place after them.
 
 BROWSER_GROUP = "browser"
@@ -47,12 +47,15 @@ SPLIT_BY_PARAM = {"tests/test_real_exports.py": "real_database"}
 HEAVIEST_FIRST = (
     BROWSER_GROUP,
     "tests/test_spark_rollups.py",
-    "tests/test_concurrency.py",
     "tests/test_app_pages.py",
-    "tests/test_app_data.py",
-    "tests/test_crash_safety.py",
     "tests/test_cli_hostile.py",
+    "tests/test_fuzz_csv.py",
+    "tests/test_crash_safety.py",
+    "tests/test_concurrency.py",
+    "tests/test_app_data.py",
+    "tests/test_real_exports.py",
     "tests/test_app_qbr.py",
+    "tests/test_fuzz_parse.py",
 )
 
 
