@@ -290,7 +290,8 @@ def _column_ranks(x: np.ndarray):
 
 
 def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters, *,
-                     min_units: int = MIN_UNITS, values: pd.DataFrame | None = None) -> pd.DataFrame:
+                     min_units: int = MIN_UNITS, values: pd.DataFrame | None = None,
+                     unadjusted: pd.DataFrame | None = None) -> pd.DataFrame:
     """The premium per relationship year adjusted for provider, relationship year, calendar year
     and (interaction KPIs) contact volume.
 
@@ -301,13 +302,14 @@ def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
     and both sides have `min_units` clusters. Observational: see `ADJUSTED_TEXT`.
 
     Returns `premium_by_relationship_year` columns (``partnership``/``transactional`` are the raw
-    side means; ``method`` = `ADJUSTED_METHOD`).
+    side means; ``method`` = `ADJUSTED_METHOD`). `unadjusted`: `premium_by_relationship_year` of the same
+    `values` and `min_units` when the caller already has it (it is not modified).
     """
     import statsmodels.api as sm
 
     k = kpis.kpi(kpi_id)
     values = relationship_year_values(con, kpi_id, filters) if values is None else values
-    frame = _compare(values, k, min_units=min_units)
+    frame = _compare(values, k, min_units=min_units) if unadjusted is None else unadjusted.copy()
     estimate_cols = ["premium_pct", "ci_low", "ci_high", "diff_abs", "diff_ci_low", "diff_ci_high", "p_value",
                      "q_value"]
     frame[estimate_cols] = np.nan
@@ -344,8 +346,11 @@ def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
         # used below are checked for estimability, which the pseudo-inverse leaves unchanged
         warnings.simplefilter("ignore")
         for name, y in outcomes.items():
-            fits[name] = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups, "df_correction": True},
-                                          use_t=True)
+            # hasconst: the year indicators sum to 1 on every row, so the constant is always in the design;
+            # saying so spares statsmodels two SVDs of the whole design to find that out (nothing used here
+            # depends on it: params and the cluster-robust bse do not)
+            fits[name] = sm.OLS(y, x, hasconst=True).fit(
+                cov_type="cluster", cov_kwds={"groups": groups, "df_correction": True}, use_t=True)
     q = stats._st.t.ppf(0.5 + CONFIDENCE / 2, n_groups - 1)
     by_year = frame.set_index("relationship_year")
     for year in years:
@@ -395,7 +400,7 @@ def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters
     `relationship_year_values` frame when the caller already has it."""
     values = relationship_year_values(con, kpi_id, filters) if values is None else values
     plain = premium_by_relationship_year(con, kpi_id, filters, values=values)
-    adjusted = adjusted_premium(con, kpi_id, filters, values=values).set_index("relationship_year")
+    adjusted = adjusted_premium(con, kpi_id, filters, values=values, unadjusted=plain).set_index("relationship_year")
     balanced = balanced_premium(con, kpi_id, filters, values=values).set_index("relationship_year")
     out = []
     for row in plain.to_dict("records"):

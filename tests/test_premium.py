@@ -215,6 +215,18 @@ def test_the_estimability_ranks_from_one_qr_match_numpys_matrix_rank():
             assert rank_without(column) == np.linalg.matrix_rank(np.delete(x, column, axis=1)), (rows, cols, column)
 
 
+def test_the_adjusted_premium_from_a_given_unadjusted_frame_is_the_same_and_leaves_it_alone(con):
+    load(con, {**{f"P{i + 1}": [90 + i, 91 + i, 92 + i] for i in range(4)},
+               **{f"T{i + 1}": [80 + i, 90 - i, 85] for i in range(4)}}, EIGHT)
+    values = relationship_year_values(con, "quality_score", Filters())
+    plain = premium_by_relationship_year(con, "quality_score", Filters(), values=values)
+    kept = plain.copy()
+    given = adjusted_premium(con, "quality_score", Filters(), values=values, unadjusted=plain)
+    pd.testing.assert_frame_equal(given, adjusted_premium(con, "quality_score", Filters(), values=values),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(plain, kept, check_exact=True)
+
+
 def test_model_filter_and_unregistered_engagements(con):
     load(con, {"P1": [80], "T1": [70]}, {"P1": "partnership", "T1": "transactional"})
     insert_rows(con, "performance", [scorecard("X", "2020-01-01", quality_score=10.0)], batch_id=5)
