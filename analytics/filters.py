@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
 from analytics.contracts import INTERACTIONS
+from analytics.periods import format_date
 
 ENGAGEMENT_SEPARATOR = " · "
 
@@ -46,7 +47,9 @@ class Filters:
         """Plain-language lines naming every active filter (stamped on QBR pages and reports)."""
         lines = []
         if self.start or self.end:
-            lines.append(f"Dates: {self.start or 'start'} to {self.end or 'latest'}")
+            # dates as people read them everywhere else ("31 Dec 2025"), not ISO
+            lines.append(f"Dates: {format_date(self.start) if self.start else 'start'} to "
+                         f"{format_date(self.end) if self.end else 'latest'}")
         for name, label in (("providers", "Providers"), ("accounts", "Accounts"),
                             ("engagements", "Engagements"), ("channels", "Channels"),
                             ("reasons", "Contact reasons"), ("segments", "Segments"),

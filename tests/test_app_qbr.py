@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 
 import pandas as pd
@@ -60,11 +61,17 @@ def test_engagement_and_quarter_come_from_the_link(app, portfolio):
     assert eng in at.title[0].value.replace("\\", "")
     stamp = " ".join(c.value for c in at.caption)
     assert "Filters applied" in stamp and eng in stamp.replace("\\", "")
+    assert "Dates: start to " in stamp.replace("\\", "") and not re.search(r"\d{4}-\d{2}-\d{2}", stamp)  # "31 Dec 2025", not ISO
     assert len(at.metric) >= 4
     titles = [s.value.replace("\\", "") for s in at.subheader][:6]
     assert titles == ["This quarter at a glance", "What changed", "Needs attention",
                       "Against the baseline at the same relationship year", "Innovation, governance and gain-share",
                       "Agenda and actions"]
+
+
+def test_the_filter_stamp_names_dates_as_people_read_them():
+    assert Filters(start=date(2025, 1, 6), end=date(2025, 12, 31)).describe() == ["Dates: 6 Jan 2025 to 31 Dec 2025"]
+    assert Filters(end=date(2025, 3, 31)).describe() == ["Dates: start to 31 Mar 2025"]
 
 
 def test_the_quarter_picker_shows_quarters_as_people_write_them_and_the_link_keeps_the_key(app, portfolio):
