@@ -135,7 +135,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
         except ValueError as exc:
             raise IngestError(str(exc), file=display) from exc
         # One cursor for the whole load: its TEMP tables are the staging area, and closing it drops them.
-        with utf8_copy(path, facts.encoding) as readable, con.cursor() as cur:
+        with utf8_copy(path, facts.encoding, display) as readable, con.cursor() as cur:
             staged = _load(cur, readable, display, facts, layout, resolved, source_name, report, params_tz)
             if dry_run:
                 return _finish(cur, staged, None, report)
