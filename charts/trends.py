@@ -116,13 +116,16 @@ def build_trend_chart(frame: pd.DataFrame, k: Kpi, *, split: str | None = None,
                 .encode(x, alt.Y("rolling_mean:Q"), tooltip=tooltip),
         ]
     if k.target is not None:
-        target = alt.Chart(pd.DataFrame({"target": [k.target], "text": [f"Target {format_value(k, k.target)}"]}))
+        shown = format_value(k, k.target)
+        target = alt.Chart(pd.DataFrame({"target": [k.target], "text": [f"Target {shown}"],
+                                         "label": [f"Target\n{shown}"]}))
         layers.append(target.mark_rule(color=PALETTE[2], strokeDash=[2, 2], strokeWidth=2)
                       .encode(y="target:Q", tooltip=alt.Tooltip("text:N", title="Target")))
-        # labelled at the right end, where the eye lands after reading the line (and clear of the y axis)
-        layers.append(target.mark_text(align="right", baseline="bottom", dx=-2, dy=-3, color=PALETTE[2],
+        # labelled just past the plot's right end, where the eye lands after reading the line: inside the plot
+        # the line ran through it whenever the KPI ended near its target; two short lines keep it narrow
+        layers.append(target.mark_text(align="left", baseline="middle", dx=6, lineBreak="\n", color=PALETTE[2],
                                        fontWeight="bold")
-                      .encode(y="target:Q", x=alt.XValue(alt.ExprRef("width")), text="text:N"))
+                      .encode(y="target:Q", x=alt.XValue(alt.ExprRef("width")), text="label:N"))
     anomalies = base.transform_filter(alt.datum.anomaly == True)  # noqa: E712 — a Vega expression
     layers.append(anomalies.mark_point(shape="diamond", size=180, color=PALETTE[5], filled=True)
                   .encode(x, y, tooltip=tooltip))

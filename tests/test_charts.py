@@ -56,7 +56,11 @@ def test_trend_chart_marks_target_rolling_mean_and_anomalies_with_formatted_tool
     target_rows = [rows for rows in datasets(spec) if rows and "target" in rows[0] and "period" not in rows[0]]
     assert target_rows[0][0]["target"] == 0.75 and target_rows[0][0]["text"] == "Target 75.0 %"
     assert rule["encoding"]["y"]["field"] == "target"
-    assert label["encoding"]["text"]["field"] == "text"  # the target line is labelled on the chart
+    assert label["encoding"]["text"]["field"] == "label"  # the target line is labelled on the chart
+    assert target_rows[0][0]["label"] == "Target\n75.0 %" and label["mark"]["lineBreak"] == "\n"
+    # just past the plot's right end (inside it, the line ran through the label when it ended near the target)
+    assert label["encoding"]["x"] == {"value": {"expr": "width"}}
+    assert label["mark"]["align"] == "left" and label["mark"]["dx"] > 0
     assert layers(spec)[4]["transform"] == [{"filter": "(datum.anomaly === true)"}]
     points = next(rows for rows in datasets(spec) if rows and "value_text" in rows[0])
     assert [r["value_text"] for r in points] == ["70.0 %", "72.0 %", "95.0 %"]
