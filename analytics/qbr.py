@@ -86,6 +86,27 @@ def engagements_in_scope(con: duckdb.DuckDBPyConnection, filters: Filters) -> li
     return chosen
 
 
+def default_quarter(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarters: tuple[str, ...]) -> str:
+    """The quarter a QBR of this engagement opens on: the latest of `quarters` (keys, newest first) that the
+    engagement's own data covers completely, else the one holding its last day, else the newest.
+
+    The whole database's range would open an engagement whose files end earlier on a quarter it has no data in.
+    """
+    first, last = query.one(con, "select min(first_day), max(last_day) from ("
+                                 " select min(day) as first_day, max(day) as last_day from rollup_daily"
+                                 " where provider = $p and account = $a"
+                                 " union all"
+                                 " select min(period), max(last_day(period)) from performance"  # a month's row
+                                 " where provider = $p and account = $a)",
+                            {"p": provider, "a": account})
+    if last is None or not quarters:
+        return quarters[0] if quarters else ""
+    first, last = pd.Timestamp(first).date(), pd.Timestamp(last).date()
+    covered = [q for q in quarters if first <= parse_quarter(q)[1] <= last]
+    holding = [q for q in quarters if parse_quarter(q)[0] <= last <= parse_quarter(q)[1]]
+    return (covered or holding or quarters)[0]
+
+
 def quarterly_values(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
                      filters: Filters = Filters(), kpi_ids=STORY_KPIS) -> pd.DataFrame:
     """The engagement's KPIs per quarter up to `quarter`: columns ``period``, ``kpi``, ``value``."""

@@ -14,7 +14,7 @@ from analytics.filters import ENGAGEMENT_SEPARATOR
 from analytics.options import filter_options
 from analytics.periods import quarter_text
 from charts.qbr import THEMES
-from reports.qbr import available_quarters, parse_quarter
+from reports.qbr import available_quarters
 from reports.qbr_build import build_qbr_report
 from ui import exports, state
 from ui import filters as shared_filters
@@ -35,6 +35,11 @@ def _toggle_present() -> None:
 
 def _quarter_to_url() -> None:
     st.query_params["quarter"] = st.session_state["quarter"]
+
+
+def _engagement(label: str) -> tuple[str, str]:
+    provider, account = label.split(ENGAGEMENT_SEPARATOR, 1)
+    return provider, account
 
 
 def _section_to_url() -> None:
@@ -63,8 +68,6 @@ state.notify_dropped(state.dropped_params({"eng": engagements, "quarter": quarte
                                            "present": ["1"], "section": SECTIONS}))
 present = st.query_params.get("present") == "1"
 st.session_state.setdefault("qbr_present", present)
-# Default quarter: the latest one the data covers completely.
-complete = [q for q in quarters if parse_quarter(q)[1] <= last] or quarters
 app_theme = getattr(st.context.theme, "type", None)
 
 if present:  # the settings and the section picker share one row, leaving the screen to the section
@@ -80,9 +83,11 @@ with controls:
     linked_quarter = st.query_params.get("quarter")
     if linked_quarter is not None and linked_quarter not in quarters:
         st.query_params.pop("quarter")  # already named in the notice above
+    # Default quarter: the latest one the engagement's own data covers completely.
+    opening = linked_quarter if linked_quarter in quarters else analysis(qbr.default_quarter, *_engagement(eng),
+                                                                          tuple(quarters))
     quarter = columns[1].selectbox("Quarter", quarters, key="quarter", format_func=quarter_text,
-                                   index=quarters.index(linked_quarter if linked_quarter in quarters else complete[0]),
-                                   on_change=_quarter_to_url)
+                                   index=quarters.index(opening), on_change=_quarter_to_url)
     theme = columns[2].segmented_control("Chart theme", THEMES, default=app_theme if app_theme in THEMES else "light",
                                          key="theme", bind="query-params", required=True,
                                          help="Colours of the charts and of the exported report and deck.")
@@ -93,7 +98,7 @@ with controls:
 if present:
     st.html(PRESENT_CSS)
 
-provider, account = eng.split(ENGAGEMENT_SEPARATOR, 1)
+provider, account = _engagement(eng)
 with state.section("the QBR"):
     # The baselines depend on neither the engagement nor the quarter: read once for all of them.
     baselines = analysis(qbr.baseline_values, qbr.portfolio_scope(filters))

@@ -150,3 +150,19 @@ def test_quarter_labels_are_checked():
     assert qbr.parse_quarter("2025-Q3") == (date(2025, 7, 1), date(2025, 9, 30))
     with pytest.raises(ValueError, match="2025-Q3"):
         qbr.parse_quarter("2025-Q5")
+
+
+def test_a_qbr_opens_on_the_latest_quarter_the_engagements_own_data_covers(con):
+    """Two files of different ends in one database: each engagement opens on its own latest full quarter,
+    not the database's (which would show the earlier one a quarter with no data)."""
+    insert_rows(con, PERFORMANCE, [
+        dict(provider="Early", account="A", period=f"2024-{m:02d}-01", quality_score=80.0) for m in range(1, 13)
+    ] + [dict(provider="Late", account="B", period=f"2025-{m:02d}-01", quality_score=80.0) for m in range(1, 12)]
+      + [dict(provider="Brief", account="C", period="2025-08-01", quality_score=80.0)], batch_id=7)
+    quarters = tuple(f"{y}-Q{q}" for y in (2025, 2024) for q in (4, 3, 2, 1))  # newest first, as the page lists them
+    assert qbr.default_quarter(con, "Early", "A", quarters) == "2024-Q4"
+    # the last scorecard is November's (its month starts 1 Nov): Q4 is not complete, Q3 is
+    assert qbr.default_quarter(con, "Late", "B", quarters) == "2025-Q3"
+    # one month inside Q3 only: no complete quarter, so the quarter holding it
+    assert qbr.default_quarter(con, "Brief", "C", quarters) == "2025-Q3"
+    assert qbr.default_quarter(con, "Nobody", "Z", quarters) == "2025-Q4"
