@@ -5,6 +5,7 @@ import streamlit as st
 
 from analytics import kpis
 from analytics.claims import claim_check
+from analytics.kpi_frames import available_kpis
 from analytics.premium import (ADJUSTED_TEXT, MIN_UNITS, NO_RELATIVE, calendar_yoy, model_curves,
                                premium_by_relationship_year, premium_report, premium_table,
                                relationship_year_values, trajectory)
@@ -27,7 +28,11 @@ if not state.has_data():
     st.stop()
 current = filters.current()
 state.notify_dropped(state.dropped_params({"premium_kpi": [kpis.kpi(i).label for i in KPI_CHOICES]}))
-kpi_id = st.selectbox("KPI", KPI_CHOICES, index=KPI_CHOICES.index("quality_score"),
+# Default: quality score when the data has it, else the first KPI it has (a call-center file has no scorecard).
+available = analysis(available_kpis, current)
+have = [i for i in KPI_CHOICES if i in set(available.loc[available["available"], "kpi"])]
+default = "quality_score" if "quality_score" in have or not have else have[0]
+kpi_id = st.selectbox("KPI", KPI_CHOICES, index=KPI_CHOICES.index(default),
                       format_func=lambda i: kpis.kpi(i).label, key="premium_kpi", bind="query-params")
 k = kpis.kpi(kpi_id)
 st.caption("Engagements are aligned on their relationship year (year 1 = the first 12 months from the contract "

@@ -341,3 +341,25 @@ def test_the_health_pages_focus_carries_to_the_qbr():
     provider = widget(at, "multiselect", "provider").value
     account = widget(at, "multiselect", "account").value
     assert len(provider) == 1 and len(account) == 1 and f"{provider[0]} · {account[0]}" == target
+
+
+def test_premium_opens_on_a_kpi_the_data_has_when_there_is_no_scorecard(tmp_path, monkeypatch):
+    """A call-center export has no quality score: the page must not open on an empty "Quality score"."""
+    from datetime import datetime, timedelta
+
+    from analytics import db, kpis
+    from analytics.contracts import INTERACTIONS
+    from tests.builders import insert_rows
+
+    path = tmp_path / "calls.duckdb"
+    con = db.connect(path)
+    insert_rows(con, INTERACTIONS, [dict(interaction_id=str(i), occurred_at=datetime(2025, 1, 1) + timedelta(hours=i),
+                                         provider="P", account="A", channel="phone", handle_seconds=300.0 + i)
+                                    for i in range(50)])
+    con.close()
+    monkeypatch.setenv("RAPPORT_DB", str(path))
+    at = run("premium")
+    assert healthy(at)
+    chosen = widget(at, "selectbox", "premium_kpi").value
+    assert chosen != "quality_score" and kpis.kpi(chosen).source == "interactions"
+    assert run("premium", premium_kpi="Quality score").session_state["premium_kpi"] == "quality_score"
