@@ -5,7 +5,7 @@ import streamlit as st
 from analytics import kpis
 from analytics.claims import claim_check
 from analytics.findings import compares_models, findings
-from analytics.formatting import delta_color, format_change, format_value
+from analytics.formatting import delta_color, format_change, format_value, short_label
 from analytics.periods import format_period
 from analytics.health import health_scores, kpi_scores, latest_health
 from analytics.premium import relationship_year_values
@@ -40,10 +40,11 @@ with state.section("the KPI tiles"):
         quarter = format_period(row.period_start, "quarter")
         last_year = format_value(k, row.last_year_value)
         yoy = format_change(k, row.value, row.last_year_value) or "no data"
-        columns[i % 4].metric(
-            row.label, format_value(k, row.value), delta=format_change(k, row.value, row.prior_value),
+        columns[i % 4].metric(  # the short label fits a tile; the full one (e.g. CSAT's scale rule) is its help
+            short_label(k), format_value(k, row.value), delta=format_change(k, row.value, row.prior_value),
             delta_color=delta_color(k), border=True,
-            help=f"{quarter} vs the prior quarter ({format_value(k, row.prior_value)}). "
+            help=(f"{k.label}. " if short_label(k) != k.label else "") +
+                 f"{quarter} vs the prior quarter ({format_value(k, row.prior_value)}). "
                  f"Same quarter last year: {last_year} ({yoy}).",
         )
         columns[i % 4].caption(f"{quarter} · last year {last_year} ({yoy})")

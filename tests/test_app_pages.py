@@ -69,7 +69,7 @@ def test_overview_tiles_show_kpis_with_deltas_and_lower_is_better_ones_inverted(
 
     at = run()
     tiles = {m.label: m for m in at.metric}
-    csat = kpis.kpi("csat_pct").label
+    csat = "CSAT"  # the tile's short label (kpis.kpi("csat_pct").label is its help)
     assert {"Contact volume", csat, "Average handle time"} <= set(tiles)
     assert tiles["Average handle time"].value.endswith(" s")
     aht = tiles["Average handle time"].proto
@@ -223,9 +223,10 @@ def test_overview_states_an_nps_change_in_points_and_a_rate_change_in_percentage
     assert tile.value == f"{now:.1f}"
     assert tile.proto.delta == f"{round(now - before, 1) + 0.0:+.1f} pts"  # points, never a relative %
     from analytics import kpis
+    from analytics.formatting import short_label
 
     deltas = {m.label: m.proto.delta for m in at.metric}
-    unit = {kpi_id: deltas[kpis.kpi(kpi_id).label].rsplit(" ", 1)[1]
+    unit = {kpi_id: deltas[short_label(kpis.kpi(kpi_id))].rsplit(" ", 1)[1]
             for kpi_id in ("csat_pct", "fcr", "contacts", "aht_seconds", "quality_score")}
     assert unit == {"csat_pct": "pp", "fcr": "pp", "contacts": "%", "aht_seconds": "%", "quality_score": "pts"}
 
@@ -363,3 +364,15 @@ def test_premium_opens_on_a_kpi_the_data_has_when_there_is_no_scorecard(tmp_path
     chosen = widget(at, "selectbox", "premium_kpi").value
     assert chosen != "quality_score" and kpis.kpi(chosen).source == "interactions"
     assert run("premium", premium_kpi="Quality score").session_state["premium_kpi"] == "quality_score"
+
+
+def test_a_tile_shows_the_short_kpi_label_and_keeps_the_scale_rule_in_its_help():
+    """ "CSAT (top-two box: 4–5 of 5, …)" is cut off in a tile; the tile reads "CSAT" and its help says the rule."""
+    from analytics import kpis
+
+    at = run("overview")
+    assert healthy(at)
+    labels = [m.label for m in at.metric]
+    assert kpis.kpi("csat_pct").label not in labels
+    tile = next(m for m in at.metric if m.label == "CSAT")
+    assert tile.proto.help.startswith(kpis.kpi("csat_pct").label + ". Q")

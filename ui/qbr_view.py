@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import kpis
+from analytics.formatting import short_label
 from reports.qbr import QbrReport, Section
 from reports.qbr_build import SECTION_TITLES
 from ui import exports, tables
@@ -53,9 +55,11 @@ def _chart(report: QbrReport, key: str | None, export_key: tuple, stem: str, pre
 def _summary(report: QbrReport, section: Section, export_key: tuple, stem: str, present: bool) -> None:
     for start in range(0, len(report.tiles), TILES_PER_ROW):
         for column, tile in zip(st.columns(TILES_PER_ROW), report.tiles[start:start + TILES_PER_ROW]):
-            column.metric(tile.label, tile.value, delta=tile.prior or None,
+            k = kpis.kpi(tile.kpi)  # the short label fits a tile; the full one (CSAT's scale rule) is its help
+            full = f"{k.label}. " if short_label(k) != k.label else ""
+            column.metric(short_label(k), tile.value, delta=tile.prior or None,
                           delta_color={1: "normal", -1: "inverse"}.get(tile.direction, "off"),
-                          help=tile.last_year or None, border=True)
+                          help=(full + tile.last_year) or None, border=True)
     if not report.tiles:
         st.caption(plain(section.empty))
     left, right = st.columns([3, 2], vertical_alignment="center")
