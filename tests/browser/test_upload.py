@@ -68,3 +68,27 @@ def test_uploaded_export_is_mapped_dry_run_loaded_and_moves_the_portfolio(app_ur
     engagements.click()
     engagements.press_sequentially("Zephyr")  # the option list is virtualised: filter it
     expect(page.get_by_role("option", name=f"{PROVIDER} · {ACCOUNT}")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_a_gzip_compressed_export_is_accepted_by_the_uploader_and_read_like_the_csv(app_url: str, page: Page):
+    """The uploader takes a .csv.gz; the preview and dry run read it through the same path as the plain CSV
+    (a dry run only: the browser tests share one database)."""
+    import gzip
+
+    page.goto(f"{app_url}/data")
+    expect(page.get_by_role("heading", name="Upload exports")).to_be_visible()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        files=[{"name": "zephyr-gz.csv.gz", "mimeType": "application/gzip", "buffer": gzip.compress(_export())}])
+    expect(page.get_by_role("heading", name="zephyr-gz.csv.gz")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Kind")).to_have_value("interactions")
+    wait_until_drawn(page)
+    page.get_by_text("Column mapping").click()
+    account = page.get_by_label("Account for every row")
+    account.fill(ACCOUNT)
+    account.press("Enter")
+    expect(account).to_have_value(ACCOUNT)
+    wait_until_drawn(page)
+    page.get_by_role("button", name="Dry run").click()
+    expect(page.get_by_test_id("stAlert").filter(has_text="Dry run of zephyr-gz.csv.gz")).to_contain_text(
+        f"{ROWS} interactions rows would load (0 rows rejected")
