@@ -84,6 +84,10 @@ def test_empty_database_offers_the_sample_and_the_button_loads_it(fresh_db, monk
     assert not at.exception, [e.value for e in at.exception]
     assert "Sample portfolio loaded" in _texts(at)
     assert not db.is_empty(_connection())
+    at.run()
+    (table,) = [d.value for d in at.dataframe if "status" in d.value.columns]
+    stored = {s for (s,) in _connection().execute("select distinct status from batches").fetchall()}
+    assert stored == {"loaded"} and set(table["status"]) == {"Loaded"}  # a person reads "Loaded"
 
 
 def test_upload_is_sniffed_dry_run_counts_then_load_creates_a_batch_and_delete_removes_it(fresh_db, monkeypatch):

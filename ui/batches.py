@@ -20,7 +20,7 @@ BATCH_COLUMNS = {
     "file_name": st.column_config.TextColumn("File", width="medium"),
     "source_name": st.column_config.TextColumn("Source"),
     "kind": st.column_config.TextColumn("Kind"),
-    "status": st.column_config.TextColumn("Status", help="loaded, or empty when no new row was loaded"),
+    "status": st.column_config.TextColumn("Status", help="Loaded, or Empty when no new row was loaded"),
     "rows_read": st.column_config.NumberColumn("Read", **_COUNT),
     "rows_loaded": st.column_config.NumberColumn("Loaded", **_COUNT),
     "rows_updated": st.column_config.NumberColumn(
@@ -32,7 +32,7 @@ BATCH_COLUMNS = {
                                                     help="Rows already loaded by an earlier batch"),
     "rows_collapsed": st.column_config.NumberColumn(
         "Folded events", **_COUNT, help="Further events of an event log folded into one row per ticket"),
-    "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="YYYY-MM-DD HH:mm"),
+    "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="D MMM YYYY, HH:mm"),
     "sha256": st.column_config.TextColumn("SHA-256", width="small"),
 }
 REJECT_COLUMNS = {
@@ -75,7 +75,8 @@ def section(con: duckdb.DuckDBPyConnection) -> None:
         st.caption("Nothing loaded yet: upload an export above, or load the sample portfolio.")
         return
     present = [c for c in BATCH_COLUMNS if c in batches.columns]
-    shown = batches.assign(kind=batches["kind"].map(lambda k: tables.DATASET_LABELS.get(k, k)))
+    shown = batches.assign(kind=batches["kind"].map(lambda k: tables.DATASET_LABELS.get(k, k)),
+                           status=batches["status"].astype("string").str.capitalize())
     tables.show_table(shown, key="data_batches_table", placeholder="—", column_config=BATCH_COLUMNS,
                       column_order=viewed_columns(batches), csv_columns=present, download="batches.csv",
                       download_label="Batches (CSV)")
