@@ -298,7 +298,7 @@ def schema_sql() -> list[str]:
         "insert into meta values ('data_version', 0) on conflict do nothing",
         # One row per day × provider × account × channel × contact reason × segment × batch. Sums and
         # counts only, so every KPI recombines exactly at any grain. The columns are read from
-        # analytics/sql/rollup_daily.sql (rollups.table_ddl): a measure added there is added here.
+        # analytics/sql/rollups/rollup_daily.sql (rollups.table_ddl): a measure added there is added here.
         rollups.table_ddl(),
         # The same sums one level up: day is the first of the month. About 17× fewer rows than
         # rollup_daily on the sample, which is what keeps month/quarter/year queries fast.

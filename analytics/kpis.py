@@ -59,7 +59,7 @@ class Kpi:
         if not summed:
             problems.append("the numerator sums nothing; write e.g. numerator=\"sum(<measure>)\"")
         if self.source == INTERACTIONS:
-            problems += [f"sums {name!r}, which analytics/sql/rollup_daily.sql does not produce; add "
+            problems += [f"sums {name!r}, which analytics/sql/rollups/rollup_daily.sql does not produce; add "
                          f"`cast(<sum or count> as bigint) as {name}` to its final step" for name in summed
                          if name not in rollups.measure_names()]
         elif self.source == PERFORMANCE:
@@ -77,7 +77,7 @@ class Kpi:
 
 _I, _P = INTERACTIONS, PERFORMANCE
 
-# Interactions KPIs sum measures of the rollups (analytics/sql/rollup_daily.sql); performance KPIs are the
+# Interactions KPIs sum measures of the rollups (analytics/sql/rollups/rollup_daily.sql); performance KPIs are the
 # mean of the monthly scorecard figures (sum / count of a `performance` column).
 KPIS: tuple[Kpi, ...] = (
     Kpi(id="contacts", label="Contact volume",

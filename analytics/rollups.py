@@ -20,7 +20,7 @@ import duckdb
 
 from analytics.thresholds import REPEAT_DAYS
 
-SQL_FILE = Path(__file__).parent / "sql" / "rollup_daily.sql"
+SQL_FILE = Path(__file__).parent / "sql" / "rollups" / "rollup_daily.sql"
 _SQL = SQL_FILE.read_text()
 # The rollups' own bookkeeping, added outside the portable definition: one batch's rows carry its id.
 BATCH_KEY = "batch_id"

@@ -54,7 +54,7 @@ def test_a_kpi_entry_takes_keywords_only():
     ({"pillar": "vibes"}, "pillar 'vibes' is not one of"),
     ({"pillar": None, "band": (0.0, 1.0)}, "a band without a pillar is never scored"),
     ({"requires": ("quality_score",)}, "requires 'quality_score', which is not a interactions field"),
-    ({"numerator": "sum(fcr_maybe)"}, "sums 'fcr_maybe', which analytics/sql/rollup_daily.sql does not produce; "
+    ({"numerator": "sum(fcr_maybe)"}, "sums 'fcr_maybe', which analytics/sql/rollups/rollup_daily.sql does not produce; "
                                       "add `cast(<sum or count> as bigint) as fcr_maybe` to its final step"),
     ({"source": PERFORMANCE, "requires": (), "numerator": "sum(fcr_yes)", "denominator": "count(quality_score)"},
      "sums 'fcr_yes', which is not a performance field"),

@@ -94,7 +94,7 @@ def _changes(original: Path, copy: Path) -> dict[str, list[str]]:
 
 
 def _add_the_kpi(root: Path) -> None:
-    sql = root / "analytics" / "sql" / "rollup_daily.sql"
+    sql = root / "analytics" / "sql" / "rollups" / "rollup_daily.sql"
     lines = sql.read_text().splitlines(keepends=True)
     at = next(i for i, line in enumerate(lines) if line.rstrip().endswith("as contacts,"))
     sql.write_text("".join(lines[:at + 1] + [NEW_SQL_LINE] + lines[at + 1:]))
@@ -112,7 +112,7 @@ def test_one_registry_entry_and_one_sql_line_add_a_kpi_to_an_existing_database(t
 
     _add_the_kpi(root)
     assert _changes(REPO / "analytics", root / "analytics") == {  # the SQL line and the entry, nothing else
-        "kpis.py": NEW_ENTRY.splitlines(), "sql/rollup_daily.sql": [NEW_SQL_LINE.rstrip("\n")]}
+        "kpis.py": NEW_ENTRY.splitlines(), "sql/rollups/rollup_daily.sql": [NEW_SQL_LINE.rstrip("\n")]}
 
     before = json.loads(_run(READ, root, database))
     # the batch loaded before the KPI existed was recomputed when the database was opened

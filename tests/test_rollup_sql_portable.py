@@ -16,7 +16,7 @@ from analytics.spark import CONTRACT_VERSION, definition, job
 def test_rollup_daily_sql_is_in_the_portable_subset_with_every_contract_column_cast():
     problems = definition.portability_problems(definition.portable_sources()["rollup_daily"],
                                                final_columns=definition.contract_columns())
-    assert problems == [], "analytics/sql/rollup_daily.sql leaves the portable subset: " + "; ".join(problems)
+    assert problems == [], "analytics/sql/rollups/rollup_daily.sql leaves the portable subset: " + "; ".join(problems)
 
 
 def test_repeat_flags_and_monthly_steps_are_in_the_portable_subset():
