@@ -410,10 +410,11 @@ def restore(con: duckdb.DuckDBPyConnection, directory: str | Path) -> pd.DataFra
 def _load_backup(cur: duckdb.DuckDBPyConnection, source: Path, entries: list[dict]) -> list[dict]:
     report = []
     for entry in entries:
-        table, file = db.quote_ident(entry["table"]), str(source / Path(entry["file"]).name)
-        query.run(cur, f"delete from {table}")  # meta's seeded row; every other table is empty
-        query.run(cur, f"insert into {table} by name select * from read_parquet($file)", {"file": file})
-        (rows,) = query.one(cur, f"select count(*) from {table}")
+        file = str(source / Path(entry["file"]).name)
+        query.run(cur, f"delete from {db.quote_ident(entry['table'])}")  # meta's seeded row; every other table is empty
+        query.run(cur, f"insert into {db.quote_ident(entry['table'])} by name select * from read_parquet($file)",
+                  {"file": file})
+        (rows,) = query.one(cur, f"select count(*) from {db.quote_ident(entry['table'])}")
         if rows != entry["rows"]:
             raise MaintenanceError(f"{entry['table']}: restored {rows} rows, the manifest says {entry['rows']}")
         if "checksum" in entry and table_checksum(cur, entry["table"]) != entry["checksum"]:
@@ -422,7 +423,7 @@ def _load_backup(cur: duckdb.DuckDBPyConnection, source: Path, entries: list[dic
     # ingest takes ids from the sequence; start it past the restored batches
     (top,) = query.one(cur, "select coalesce(max(batch_id), 0) from batches")
     query.run(cur, "drop sequence if exists batch_seq")
-    query.run(cur, f"create sequence batch_seq start {int(top) + 1}")
+    query.run(cur, f"create sequence batch_seq start {int(top + 1)}")
     return report
 
 

@@ -72,6 +72,58 @@ def test_only_the_query_layer_db_rollups_and_ingest_call_duckdb():
         + "; ".join(f"{m} line(s) {', '.join(map(str, lines))}" for m, lines in offenders.items()))
 
 
+# SQL written inline as an f-string (or str.format) and handed to the query layer may interpolate only what
+# cannot carry a value from a user: an identifier quoted on the spot, an allow-listed relation or column, an
+# integer, or a module constant written in code (UPPER_CASE). Anything else is listed here with its reason.
+QUERY_CALLS = ("frame", "one", "rows", "value", "run", "run_many")
+SAFE_WRAPPERS = ("db.quote_ident", "quote_ident", "query.table", "query.column", "table", "column", "int")
+REVIEWED_INTERPOLATIONS = {
+    "analytics/spark/contract.py: names": "the contract's column names, each through db.quote_ident",
+}
+
+
+def _unsafe_interpolations(module: str, root: Path = REPO) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse((root / module).read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in QUERY_CALLS
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "query" and len(node.args) > 1):
+            continue
+        sql = node.args[1]
+        if isinstance(sql, ast.Call) and isinstance(sql.func, ast.Attribute) and sql.func.attr == "format":
+            found.append(f"line {node.lineno}: str.format")
+            continue
+        if not isinstance(sql, ast.JoinedStr):
+            continue
+        for part in sql.values:
+            if not isinstance(part, ast.FormattedValue):
+                continue
+            inner, text = part.value, ast.unparse(part.value)
+            wrapped = isinstance(inner, ast.Call) and ast.unparse(inner.func) in SAFE_WRAPPERS
+            constant = isinstance(inner, (ast.Name, ast.Attribute)) and text.split(".")[-1].lstrip("_").isupper()
+            if not (wrapped or constant or f"{module}: {text}" in REVIEWED_INTERPOLATIONS):
+                found.append(f"line {node.lineno}: {{{text}}}")
+    return found
+
+
+def test_inline_sql_interpolates_only_quoted_identifiers_and_constants():
+    offenders = {m: found for m in _modules() if (found := _unsafe_interpolations(m))}
+    assert not offenders, (
+        "SQL handed to analytics/query.py interpolates a value: bind it as a parameter, or quote the identifier "
+        "with db.quote_ident / query.table / query.column: "
+        + "; ".join(f"{m} {', '.join(found)}" for m, found in offenders.items()))
+
+
+def test_the_interpolation_scanner_catches_a_value_and_passes_a_quoted_identifier(tmp_path):
+    folder = tmp_path / "analytics"
+    folder.mkdir()
+    (folder / "bad.py").write_text(
+        "def f(con, name, table):\n"
+        "    query.rows(con, f\"select * from t where name = '{name}'\")\n"
+        "    query.rows(con, \"select {} from t\".format(name))\n"
+        "    query.rows(con, f\"select * from {db.quote_ident(table)} where n = {LIMIT}\")\n")
+    assert _unsafe_interpolations("analytics/bad.py", tmp_path) == ["line 2: {name}", "line 3: str.format"]
+
+
 def test_only_the_query_layer_reads_the_sql_folder():
     # a path segment "sql" (Path(...) / "sql") outside query.py; rollups.py keeps its portable definition's
     # path (query.py imports rollups, so rollups cannot import query)

@@ -182,13 +182,13 @@ def import_rollups(con: duckdb.DuckDBPyConnection, directory: str | Path,
         rows = {}
         contacts = 0
         for table in definition.ROLLUP_TABLES:
-            query.run(cur, f"delete from {table} where strftime(day, '%Y-%m') = any(?)", [list(chosen)])
+            query.run(cur, f"delete from {db.quote_ident(table)} where strftime(day, '%Y-%m') = any(?)", [list(chosen)])
             written = 0
             for month in chosen:
                 parquet = files[table].get(month)
                 if not parquet:
                     continue
-                query.run(cur, f"insert into {table} by name select {names}, ? as batch_id "
+                query.run(cur, f"insert into {db.quote_ident(table)} by name select {names}, ? as batch_id "
                                "from read_parquet(?, hive_partitioning = false)", [batch_id, parquet])
                 written += int(manifest["tables"][table]["partitions"][month]["rows"])
                 if table == "rollup_daily":

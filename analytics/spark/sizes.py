@@ -55,8 +55,9 @@ def contract_bytes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as folder:
         for table in ("rollup_daily", "rollup_monthly"):
             target = Path(folder) / table
-            query.run(con, f"copy (select * exclude (batch_id), strftime(day, '%Y-%m') as month from {table}) "
-                           f"to '{target}' (format parquet, partition_by (month))")
+            query.run(con, f"copy (select * exclude (batch_id), strftime(day, '%Y-%m') as month "
+                           f"from {db.quote_ident(table)}) to $target (format parquet, partition_by (month))",
+                      {"target": str(target)})
             sizes[table] = sum(p.stat().st_size for p in target.rglob("*.parquet"))
     return sizes
 
