@@ -11,6 +11,7 @@ import resource
 from collections import defaultdict
 
 import pytest
+from _pytest.nodeid import NodeId
 
 from analytics import db
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
@@ -70,12 +71,13 @@ def xdist_group_of(item: pytest.Item) -> str:
     param = SPLIT_BY_PARAM.get(module)
     callspec = getattr(item, "callspec", None)
     if param and callspec is not None and param in callspec.params:
-        return f"{module}[{callspec.params[param]}]"
+        # not "module[value]": xdist's loadgroup reads a node id ending in "]" as having no group at all
+        return f"{module}::{callspec.params[param]}"
     return module
 
 
 def _rank(group: str) -> int:
-    base = group.split("[")[0]
+    base = group.split("::")[0]
     return HEAVIEST_FIRST.index(base) if base in HEAVIEST_FIRST else len(HEAVIEST_FIRST)
 
 
@@ -86,6 +88,22 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
     # A stable sort: a module's tests keep their order (and module-scoped fixtures their single setup).
     items.sort(key=lambda item: _rank(groups[id(item)]))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker sends the collected node ids to the scheduler
+def pytest_collection_finish(session):
+    """Give each node id its "@group" suffix, which is all xdist's loadgroup scheduler reads.
+
+    xdist 3.8 appends it by assigning `item._nodeid`, but pytest 9.2 builds `nodeid` from a structured id
+    (`item._id`), so the assignment is lost and every test was scheduled alone — a module's tests spread
+    over both workers, each building the module's fixtures (pytest-dev/pytest-xdist#1386). Skipped where
+    the suffix is already there (an xdist that sets it itself, or an older pytest)."""
+    if not getattr(session.config.option, "loadgroup", False):  # set on xdist workers of --dist loadgroup
+        return
+    for item in session.items:
+        group = xdist_group_of(item)
+        if not item.nodeid.endswith(f"@{group}"):
+            item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 # ---- per-module cost (opt-in) -----------------------------------------------------------------------
