@@ -29,10 +29,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import kpis, stats
+from analytics import kpis, premium, stats
 from analytics.filters import Filters
-from analytics.premium import (PARTNERSHIP, TRANSACTIONAL, cluster_ids, engagement_slopes, premium_estimate,
-                               relationship_year_values, trajectory)
+from analytics.premium import PARTNERSHIP, TRANSACTIONAL, premium_estimate, relationship_year_values
 from analytics.thresholds import ALPHA, MIN_UNITS, PLATEAU_PCT
 
 VERDICTS = ("within", "above", "below", "imprecise", "no difference", "insufficient data")
@@ -64,21 +63,37 @@ TRAJECTORY_KPI = "quality_score"
 TRAJECTORY_AFTER_YEAR = 3
 
 
+def _pooled(coded: premium.Coded, kpi_id: str, *, from_year: int):
+    """`pooled_units` as arrays: (model per unit, unit id, cluster mean, engagements per unit), in the
+    frame's order (model, then unit). Groups on the integer codes of `coded`; sums and means are
+    pandas' own (the same compensated summation as a frame group-by), so every figure is the same to
+    the last bit."""
+    k = kpis.kpi(kpi_id)
+    rows = np.flatnonzero(coded.year >= from_year)
+    groups, group_of = np.unique(coded.row_keys(rows), return_inverse=True)
+    numerator = pd.Series(coded.numerator[rows]).groupby(group_of).sum().to_numpy()
+    if k.denominator is None:
+        value = numerator * k.scale
+    else:
+        denominator = pd.Series(coded.denominator[rows]).groupby(group_of).sum().to_numpy()
+        value = numerator / np.where(denominator != 0, denominator, np.nan) * k.scale
+    keep = ~np.isnan(value)
+    first, value = rows[premium.first_of(group_of, groups.size)][keep], value[keep]
+    model = coded.model[first]
+    unit = premium.cluster_labels(model, coded.provider[first], coded.account[first])
+    pairs, pair_of = np.unique(model * (int(unit.max(initial=0)) + 1) + unit, return_inverse=True)
+    means = pd.Series(value).groupby(pair_of).mean().to_numpy(dtype="float64")
+    engagements = np.bincount(pair_of, minlength=pairs.size).astype("int64")
+    pair_first = premium.first_of(pair_of, pairs.size)
+    return coded.model_labels[model[pair_first]], unit[pair_first], means, engagements
+
+
 def pooled_units(values: pd.DataFrame, kpi_id: str, *, from_year: int) -> pd.DataFrame:
     """Each engagement's KPI over relationship years >= `from_year` (sums divided last), averaged
     per cluster. Returns columns ``relationship_model``, ``unit``, ``value``, ``engagements``."""
-    k = kpis.kpi(kpi_id)
-    chosen = values[values["relationship_year"] >= from_year]
-    summed = chosen.groupby(["engagement", "provider", "account", "relationship_model"], as_index=False).agg(
-        numerator=("numerator", "sum"), denominator=("denominator", "sum"))
-    if k.denominator is None:
-        summed["value"] = summed["numerator"] * k.scale
-    else:
-        summed["value"] = summed["numerator"] / summed["denominator"].where(summed["denominator"] != 0) * k.scale
-    summed = summed[summed["value"].notna()]
-    summed = summed.assign(unit=cluster_ids(summed))
-    return summed.groupby(["relationship_model", "unit"], as_index=False).agg(
-        value=("value", "mean"), engagements=("engagement", "nunique"))
+    model, unit, value, engagements = _pooled(premium.Coded(values), kpi_id, from_year=from_year)
+    return pd.DataFrame({"relationship_model": pd.Series(model, dtype=values["relationship_model"].dtype),
+                         "unit": unit, "value": value, "engagements": engagements})
 
 
 def band_verdict(low: float, high: float, band_low: float, band_high: float, p_adjusted: float) -> str:
@@ -92,25 +107,29 @@ def band_verdict(low: float, high: float, band_low: float, band_high: float, p_a
 
 
 def _values_reader(con: duckdb.DuckDBPyConnection, filters: Filters, given: dict[str, pd.DataFrame] | None = None):
-    """`relationship_year_values` for this claim check, each KPI read once (quality serves two claims);
-    `given`: frames the caller already read for these filters, by KPI id."""
+    """`relationship_year_values` for this claim check, each KPI read once (quality serves two claims)
+    and coded once (`premium.Coded`); `given`: frames the caller already read for these filters, by KPI id.
+    Returns a function KPI id → (frame, its `Coded`)."""
     read: dict[str, pd.DataFrame] = dict(given or {})
+    coded: dict[str, premium.Coded] = {}
 
-    def values_of(kpi_id: str) -> pd.DataFrame:
+    def values_of(kpi_id: str) -> tuple[pd.DataFrame, premium.Coded]:
         if kpi_id not in read:
             read[kpi_id] = relationship_year_values(con, kpi_id, filters)
-        return read[kpi_id]
+        if kpi_id not in coded:
+            coded[kpi_id] = premium.Coded(read[kpi_id])
+        return read[kpi_id], coded[kpi_id]
     return values_of
 
 
 def _premium_row(con: duckdb.DuckDBPyConnection, claim: PremiumClaim, filters: Filters, values_of=None) -> dict:
     expected = f"+{claim.low:g}–{claim.high:g} %"
     values_of = values_of or _values_reader(con, filters)
-    kpi_id, values = claim.kpi_ids[0], pd.DataFrame()
+    kpi_id, values, coded = claim.kpi_ids[0], pd.DataFrame(), None
     for candidate in claim.kpi_ids:
-        found = values_of(candidate)
+        found, found_coded = values_of(candidate)
         if not found.empty:
-            kpi_id, values = candidate, found
+            kpi_id, values, coded = candidate, found, found_coded
             break
     k = kpis.kpi(kpi_id)
     row = {"claim": claim.claim, "kpi": kpi_id, "expected": expected, "band_low": float(claim.low),
@@ -118,17 +137,16 @@ def _premium_row(con: duckdb.DuckDBPyConnection, claim: PremiumClaim, filters: F
            "confidence": 0.95, "n_partnership": 0, "n_transactional": 0, "p_value": np.nan}
     if values.empty:
         return {**row, "detail": f"No {k.label.lower()} data for engagements in the register within the filters."}
-    units = pooled_units(values, kpi_id, from_year=claim.from_year)
-    p_units = units[units["relationship_model"] == PARTNERSHIP]
-    t_units = units[units["relationship_model"] == TRANSACTIONAL]
-    row.update(n_partnership=int(p_units["engagements"].sum()), n_transactional=int(t_units["engagements"].sum()))
+    model, _, unit_value, unit_engagements = _pooled(coded, kpi_id, from_year=claim.from_year)
+    p_units, t_units = unit_value[model == PARTNERSHIP], unit_value[model == TRANSACTIONAL]
+    row.update(n_partnership=int(unit_engagements[model == PARTNERSHIP].sum()),
+               n_transactional=int(unit_engagements[model == TRANSACTIONAL].sum()))
     counts = (f"{row['n_partnership']} partnership vs {row['n_transactional']} transactional engagements "
               f"in {len(p_units)} and {len(t_units)} independent provider/account groups")
     if len(p_units) < MIN_UNITS or len(t_units) < MIN_UNITS:
         return {**row, "detail": (f"Too few to estimate: {counts} with {k.label.lower()} data from relationship "
                                   f"year {claim.from_year}; at least {MIN_UNITS} groups on each side are needed.")}
-    estimate = premium_estimate(p_units["value"].to_numpy(dtype="float64"),
-                                t_units["value"].to_numpy(dtype="float64"), k)
+    estimate = premium_estimate(p_units, t_units, k)
     row.update(measured=estimate["premium_pct"], ci_low=estimate["ci_low"], ci_high=estimate["ci_high"],
                p_value=estimate["p_value"])
     row["detail"] = (f"Partnerships show {row['measured']:+.1f} % {claim.wording} (95 % CI {row['ci_low']:+.1f} to "
@@ -143,9 +161,10 @@ def _trajectory_row(con: duckdb.DuckDBPyConnection, filters: Filters, values_of=
     row = {"claim": TRAJECTORY_CLAIM, "kpi": k.id, "expected": expected, "band_low": -PLATEAU_PCT,
            "band_high": PLATEAU_PCT, "measured": np.nan, "ci_low": np.nan, "ci_high": np.nan, "confidence": 0.90,
            "n_partnership": 0, "n_transactional": 0, "p_value": np.nan, "partnership_improving": False}
-    values = (values_of or _values_reader(con, filters))(k.id)
-    traj = trajectory(con, k.id, filters, after_year=TRAJECTORY_AFTER_YEAR, plateau_margin_pct=PLATEAU_PCT,
-                      values=values).set_index("relationship_model")
+    values, coded = (values_of or _values_reader(con, filters))(k.id)
+    rows, per_unit = premium.trajectory_parts(values, k, after_year=TRAJECTORY_AFTER_YEAR,
+                                              plateau_margin_pct=PLATEAU_PCT, coded=coded)
+    traj = premium.trajectory_frame(rows).set_index("relationship_model")
     for model, column in ((PARTNERSHIP, "n_partnership"), (TRANSACTIONAL, "n_transactional")):
         if model in traj.index:
             row[column] = int(traj.loc[model, "n_engagements"])
@@ -155,9 +174,7 @@ def _trajectory_row(con: duckdb.DuckDBPyConnection, filters: Filters, values_of=
                                   f"after year {TRAJECTORY_AFTER_YEAR}; found {row['n_partnership']} partnership "
                                   f"and {row['n_transactional']} transactional engagements.")}
     t, p = traj.loc[TRANSACTIONAL], traj.loc[PARTNERSHIP]
-    slopes = engagement_slopes(values, k, after_year=TRAJECTORY_AFTER_YEAR)
-    slopes = slopes.assign(unit=cluster_ids(slopes)).groupby(["relationship_model", "unit"])["slope_pct"].mean()
-    gap = stats.welch_difference(slopes.loc[PARTNERSHIP].to_numpy(), slopes.loc[TRANSACTIONAL].to_numpy())
+    gap = stats.welch_difference(per_unit[PARTNERSHIP], per_unit[TRANSACTIONAL])
     row.update(measured=float(t["slope_pct_per_year"]), ci_low=float(t["ci90_low"]), ci_high=float(t["ci90_high"]),
                p_value=gap.p_value, partnership_improving=bool(p["improving"]))
     row["detail"] = (f"After year {TRAJECTORY_AFTER_YEAR}, {k.label.lower()} moves {t['slope_pct_per_year']:+.1f} %/yr "

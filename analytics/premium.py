@@ -30,6 +30,8 @@ import warnings
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
@@ -108,14 +110,76 @@ def cluster_ids(values: pd.DataFrame) -> np.ndarray:
     model) connected through a shared provider or a shared account (connected components)."""
     if values.empty:
         return np.zeros(0, dtype="int64")
-    side = values["relationship_model"].astype(str)
-    provider_nodes, _ = pd.factorize(side + "\x00p\x00" + values["provider"].astype(str))
-    account_nodes, account_labels = pd.factorize(side + "\x00a\x00" + values["account"].astype(str))
+    side = pd.factorize(values["relationship_model"].to_numpy(dtype=object), use_na_sentinel=False)[0]
+    provider = pd.factorize(values["provider"].to_numpy(dtype=object), use_na_sentinel=False)[0]
+    account = pd.factorize(values["account"].to_numpy(dtype=object), use_na_sentinel=False)[0]
+    return cluster_labels(side, provider, account)
+
+
+def cluster_labels(side: np.ndarray, provider: np.ndarray, account: np.ndarray) -> np.ndarray:
+    """`cluster_ids` from integer codes of each row's side, provider and account (any coding that
+    tells values apart): the nodes are numbered in order of first appearance, as the strings were, so
+    the labels are the same."""
+    side = np.asarray(side, dtype="int64")
+    if side.size == 0:
+        return np.zeros(0, dtype="int64")
+    provider_nodes, _ = pd.factorize(side * (int(np.max(provider)) + 1) + np.asarray(provider, dtype="int64"))
+    account_nodes, account_labels = pd.factorize(side * (int(np.max(account)) + 1) + np.asarray(account, dtype="int64"))
     offset = int(provider_nodes.max()) + 1
     n = offset + len(account_labels)
-    graph = sparse.coo_matrix((np.ones(len(values)), (provider_nodes, account_nodes + offset)), shape=(n, n))
+    graph = sparse.coo_matrix((np.ones(side.size), (provider_nodes, account_nodes + offset)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return labels[provider_nodes].astype("int64")
+
+
+def sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, labels) with labels sorted and codes[i] the rank of row i's label — what
+    `pd.factorize(sort=True)` gives, from one Arrow dictionary encoding for string columns (pandas'
+    own factorising of Arrow strings, or turning them into Python objects, costs milliseconds for a
+    thousand rows)."""
+    if len(column) and isinstance(column.dtype, pd.StringDtype) and not column.isna().any():
+        array = pa.array(column)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        encoded = pc.dictionary_encode(array)
+        order = np.asarray(pc.array_sort_indices(encoded.dictionary), dtype="int64")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        labels = np.asarray(encoded.dictionary.take(pa.array(order)).to_pylist(), dtype=object)
+        return rank[np.asarray(encoded.indices, dtype="int64")], labels
+    codes, labels = pd.factorize(column.to_numpy(dtype=object), sort=True, use_na_sentinel=False)
+    return codes.astype("int64"), np.asarray(labels, dtype=object)
+
+
+class Coded:
+    """A `relationship_year_values` frame as NumPy arrays: sorted integer codes of its engagement,
+    provider, account and model columns (computed once, shared by every pooling, slope and cluster
+    step of the claim check), and its numbers."""
+
+    def __init__(self, values: pd.DataFrame):
+        self.frame = values
+        self.engagement, self.engagement_labels = sorted_codes(values["engagement"])
+        self.provider, _ = sorted_codes(values["provider"])
+        self.account, _ = sorted_codes(values["account"])
+        self.model, self.model_labels = sorted_codes(values["relationship_model"])
+        self.year = values["relationship_year"].to_numpy()
+        self.value = values["value"].to_numpy(dtype="float64")
+        self.numerator = values["numerator"].to_numpy(dtype="float64")
+        self.denominator = values["denominator"].to_numpy(dtype="float64")
+
+    def row_keys(self, rows: np.ndarray) -> np.ndarray:
+        """One int per row that sorts as (engagement, provider, account, model) does."""
+        key = np.zeros(rows.size, dtype="int64")
+        for codes in (self.engagement, self.provider, self.account, self.model):
+            key = key * (int(codes.max(initial=0)) + 1) + codes[rows]
+        return key
+
+
+def first_of(group_of: np.ndarray, n_groups: int) -> np.ndarray:
+    """For each group, the position of its first row."""
+    first = np.full(n_groups, -1, dtype="int64")
+    first[group_of[::-1]] = np.arange(group_of.size, dtype="int64")[::-1]
+    return first
 
 
 def unit_values(values: pd.DataFrame) -> pd.DataFrame:
@@ -498,32 +562,130 @@ def calendar_yoy(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) 
     return means[columns].sort_values(["relationship_model", "year"]).reset_index(drop=True)
 
 
-def engagement_slopes(values: pd.DataFrame, k: kpis.Kpi, *, after_year: int) -> pd.DataFrame:
-    """Each engagement's own trend after `after_year`: the OLS slope of its yearly values, in % of
-    its own mean level a year, signed so positive = improving (lower-is-better KPIs flip); for KPIs
-    not on a ratio scale (NPS) ``slope_pct`` is in points a year.
+def _slopes(coded: Coded, k: kpis.Kpi, *, after_year: int):
+    """The arrays behind `engagement_slopes`: for each engagement × model with 2 or more years after
+    `after_year`, the position of its first row in `coded.frame`, its slope, slope in % and years.
+    The grid is the one `pivot_table` builds (rows sorted by engagement, provider, account, model;
+    columns the sorted years), filled from integer codes. None when a cell would need averaging or a
+    value is missing (then `pivot_table` itself is used)."""
+    rows = np.flatnonzero(coded.year > after_year)
+    value = coded.value[rows]
+    if np.isnan(value).any():
+        return None
+    grid_rows, row_of = np.unique(coded.row_keys(rows), return_inverse=True)
+    years, year_of = np.unique(coded.year[rows], return_inverse=True)
+    cell = row_of.astype("int64") * years.size + year_of
+    if np.unique(cell).size != cell.size:
+        return None
+    matrix = np.full((grid_rows.size, years.size), np.nan)
+    matrix.flat[cell] = value
+    slope, pct, n_years = _slope_figures(matrix, years.astype("float64"), k)
+    keep = n_years >= 2
+    return rows[first_of(row_of, grid_rows.size)][keep], slope[keep], pct[keep], n_years[keep]
 
-    Returns one row per engagement × model with at least 2 years after `after_year`, columns
-    ``engagement``, ``provider``, ``account``, ``relationship_model``, ``slope_per_year`` (KPI unit,
-    raw sign), ``slope_pct`` and ``years``."""
-    chosen = values[values["relationship_year"] > after_year]
-    columns = ["engagement", "provider", "account", "relationship_model", "slope_per_year", "slope_pct", "years"]
-    if chosen.empty:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("slope") else "object") for c in columns})
-    grid = chosen.pivot_table(index=["engagement", "provider", "account", "relationship_model"],
-                              columns="relationship_year", values="value", aggfunc="mean")
-    matrix = grid.to_numpy(dtype="float64")
-    slope = stats.row_slopes(matrix, grid.columns.to_numpy(dtype="float64"))
+
+def _slope_figures(matrix: np.ndarray, years: np.ndarray, k: kpis.Kpi):
+    slope = stats.row_slopes(matrix, years)
     level = np.nanmean(matrix, axis=1)
     sign = -1.0 if k.direction < 0 else 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = 100.0 * slope / np.abs(np.where(level == 0, np.nan, level)) * sign
     if k.id in NO_RELATIVE:
         pct = slope * sign  # not a ratio scale (NPS): points a year, not % of a level near zero
+    return slope, pct, np.isfinite(matrix).sum(axis=1)
+
+
+_SLOPE_KEYS = ["engagement", "provider", "account", "relationship_model"]
+
+
+def _pivot_slopes(chosen: pd.DataFrame, k: kpis.Kpi) -> pd.DataFrame:
+    grid = chosen.pivot_table(index=_SLOPE_KEYS, columns="relationship_year", values="value", aggfunc="mean")
+    matrix = grid.to_numpy(dtype="float64")
     out = grid.index.to_frame(index=False)
-    out["slope_per_year"], out["slope_pct"] = slope, pct
-    out["years"] = np.isfinite(matrix).sum(axis=1)
-    return out[out["years"] >= 2].reset_index(drop=True)[columns]
+    out["slope_per_year"], out["slope_pct"], out["years"] = _slope_figures(
+        matrix, grid.columns.to_numpy(dtype="float64"), k)
+    return out[out["years"] >= 2].reset_index(drop=True)
+
+
+def engagement_slopes(values: pd.DataFrame, k: kpis.Kpi, *, after_year: int,
+                      coded: Coded | None = None) -> pd.DataFrame:
+    """Each engagement's own trend after `after_year`: the OLS slope of its yearly values, in % of
+    its own mean level a year, signed so positive = improving (lower-is-better KPIs flip); for KPIs
+    not on a ratio scale (NPS) ``slope_pct`` is in points a year.
+
+    Returns one row per engagement × model with at least 2 years after `after_year`, columns
+    ``engagement``, ``provider``, ``account``, ``relationship_model``, ``slope_per_year`` (KPI unit,
+    raw sign), ``slope_pct`` and ``years``. `coded`: `Coded(values)` when the caller has it."""
+    columns = [*_SLOPE_KEYS, "slope_per_year", "slope_pct", "years"]
+    if not (values["relationship_year"] > after_year).any():
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("slope") else "object") for c in columns})
+    parts = _slopes(coded or Coded(values), k, after_year=after_year)
+    if parts is None:
+        return _pivot_slopes(values[values["relationship_year"] > after_year], k)[columns]
+    first, slope, pct, n_years = parts
+    out = values.iloc[first][_SLOPE_KEYS].reset_index(drop=True)
+    out["slope_per_year"], out["slope_pct"], out["years"] = slope, pct, n_years
+    return out[columns]
+
+
+def trajectory_parts(values: pd.DataFrame, k: kpis.Kpi, *, after_year: int, plateau_margin_pct: float,
+                     coded: Coded | None = None) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """`trajectory`'s rows, and each model's per-cluster mean slopes in % (sorted by cluster id), as the
+    claim check's Welch test of the gap takes them."""
+    rows: list[dict] = []
+    per_model: dict[str, np.ndarray] = {}
+    if not (values["relationship_year"] > after_year).any():
+        return rows, per_model
+    coded = coded or Coded(values)
+    parts = _slopes(coded, k, after_year=after_year)
+    if parts is None:
+        slopes = _pivot_slopes(values[values["relationship_year"] > after_year], k)
+        if slopes.empty:
+            return rows, per_model
+        model, labels = sorted_codes(slopes["relationship_model"])
+        provider, account = sorted_codes(slopes["provider"])[0], sorted_codes(slopes["account"])[0]
+        slope, pct = slopes["slope_per_year"].to_numpy(), slopes["slope_pct"].to_numpy()
+        n_years = slopes["years"].to_numpy()
+    else:
+        first, slope, pct, n_years = parts
+        if first.size == 0:
+            return rows, per_model
+        model, labels = coded.model[first], coded.model_labels
+        provider, account = coded.provider[first], coded.account[first]
+    unit = cluster_labels(model, provider, account)
+    # each model's cluster means grouped over both models at once, as a frame group-by on (model, unit)
+    # does: pandas sums sorted groups with np.add.reduceat and others with compensated sums, so the
+    # grouping decides the last bit
+    pair = model * (int(unit.max()) + 1) + unit
+    both = pd.Series(pct).groupby(pair).mean()
+    for code in np.unique(model):
+        chosen = model == code
+        in_model = (both.index.to_numpy() // (int(unit.max()) + 1)) == code
+        per_model[labels[code]] = both.to_numpy(dtype="float64")[in_model]
+        per_unit = pd.Series(pct[chosen]).groupby(unit[chosen]).mean().to_numpy(dtype="float64")
+        if per_unit.size < 2:
+            continue
+        i95 = stats.one_sample_t(per_unit)
+        i90 = stats.one_sample_t(per_unit, confidence=0.90)
+        rows.append({"kpi": k.id, "relationship_model": labels[code],
+                     "slope_per_year": float(pd.Series(slope[chosen]).mean()),
+                     "slope_pct_per_year": i95.estimate, "ci_low": i95.low, "ci_high": i95.high,
+                     "ci90_low": i90.low, "ci90_high": i90.high, "years": int(n_years[chosen].max()),
+                     "n_engagements": int(chosen.sum()), "units": int(per_unit.size),
+                     "improving": bool(i95.low > 0),
+                     "plateau": bool(-plateau_margin_pct < i90.low and i90.high < plateau_margin_pct)})
+    return rows, per_model
+
+
+TRAJECTORY_COLUMNS = ["kpi", "relationship_model", "slope_per_year", "slope_pct_per_year", "ci_low", "ci_high",
+                      "ci90_low", "ci90_high", "years", "n_engagements", "units", "improving", "plateau"]
+
+
+def trajectory_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=TRAJECTORY_COLUMNS).astype(
+        {"slope_per_year": "float64", "slope_pct_per_year": "float64", "ci_low": "float64", "ci_high": "float64",
+         "ci90_low": "float64", "ci90_high": "float64", "years": "int64", "n_engagements": "int64",
+         "units": "int64", "improving": "bool", "plateau": "bool"})
 
 
 def trajectory(
@@ -551,29 +713,8 @@ def trajectory(
     """
     k = kpis.kpi(kpi_id)
     values = relationship_year_values(con, kpi_id, filters) if values is None else values
-    slopes = engagement_slopes(values, k, after_year=after_year)
-    columns = ["kpi", "relationship_model", "slope_per_year", "slope_pct_per_year", "ci_low", "ci_high",
-               "ci90_low", "ci90_high", "years", "n_engagements", "units", "improving", "plateau"]
-    rows = []
-    if not slopes.empty:
-        slopes = slopes.assign(unit=cluster_ids(slopes))
-        for model, group in slopes.groupby("relationship_model", sort=True):
-            per_unit = group.groupby("unit")["slope_pct"].mean().to_numpy(dtype="float64")
-            if per_unit.size < 2:
-                continue
-            i95 = stats.one_sample_t(per_unit)
-            i90 = stats.one_sample_t(per_unit, confidence=0.90)
-            rows.append({"kpi": k.id, "relationship_model": model,
-                         "slope_per_year": float(group["slope_per_year"].mean()),
-                         "slope_pct_per_year": i95.estimate, "ci_low": i95.low, "ci_high": i95.high,
-                         "ci90_low": i90.low, "ci90_high": i90.high, "years": int(group["years"].max()),
-                         "n_engagements": int(len(group)), "units": int(per_unit.size),
-                         "improving": bool(i95.low > 0),
-                         "plateau": bool(-plateau_margin_pct < i90.low and i90.high < plateau_margin_pct)})
-    return pd.DataFrame(rows, columns=columns).astype(
-        {"slope_per_year": "float64", "slope_pct_per_year": "float64", "ci_low": "float64", "ci_high": "float64",
-         "ci90_low": "float64", "ci90_high": "float64", "years": "int64", "n_engagements": "int64",
-         "units": "int64", "improving": "bool", "plateau": "bool"})
+    rows, _ = trajectory_parts(values, k, after_year=after_year, plateau_margin_pct=plateau_margin_pct)
+    return trajectory_frame(rows)
 
 
 def _interval_text(estimate, low, high, unit: str) -> str:
