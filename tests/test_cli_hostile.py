@@ -1,8 +1,9 @@
 """The CLI under hostile arguments, files and faults: never a traceback, always one sentence and a non-zero exit,
 valid JSON with --json, no database created by a command that only reads, no terminal control characters.
 
-Most cases run in-process through `main()` (the same code path, fast); every subcommand also runs once as
-`python -m analytics …` in a real subprocess, and a full disk is simulated there with RLIMIT_FSIZE.
+Every case runs in-process through `main()` (the code path `python -m analytics` runs, fast); each failure class
+(a file that is not a database, a usage error, a full disk simulated with RLIMIT_FSIZE) also runs once as
+`python -m analytics …` in a real subprocess.
 """
 from __future__ import annotations
 
@@ -370,37 +371,28 @@ def test_the_cli_prints_the_date_order_note_the_data_page_shows(ws, capsys):
     assert code == 0 and any("day-first and month-first" in n for n in result["notes"])
 
 
-# ---- real subprocesses -------------------------------------------------------------------------------------
-
-def _cli(argv: list[str], **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("RAPPORT_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "analytics", *argv], capture_output=True, text=True, env=env,
-                          cwd=kw.pop("cwd", None), **kw)
-
-
-def test_every_subcommand_as_a_real_process_fails_cleanly_on_a_file_that_is_not_a_database(ws):
+def test_every_subcommand_fails_cleanly_on_a_file_that_is_not_a_database(ws, capsys):
     junk = str(ws / "junk.duckdb")
     runtime = {"ingest": [str(ws / "good.csv")], "rejects": ["1"], "drop-batch": ["1"],
                "backup": [str(ws / "bk")], "restore": [str(ws / "empty")], "report": ["trends"],
                "rollups": ["import", str(ws / "empty")]}
+    for command in subcommands():
+        argv = [command, "--db", junk, "--json", *runtime.get(command, [])]
+        code, out, err = run(capsys, argv)
+        message = assert_clean_failure(code, out, err, as_json=True)
+        assert "junk.duckdb" in message or "manifest" in message, (argv, message)
+
+
+# ---- real subprocesses -------------------------------------------------------------------------------------
+#
+# `python -m analytics …` as a user types it: one process per failure class (a file that is not a database,
+# a usage error, a full disk), since the in-process cases above run the same main() for every command.
+
+def _cli(argv: list[str], **kw) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("RAPPORT_DEBUG", None)
-    argvs = [[command, "--db", junk, "--json", *runtime.get(command, [])] for command in subcommands()]
-    argvs.append(["ingest", "--no-such-option"])
-    # All at once: each process mostly imports pandas and DuckDB, so they overlap well.
-    running = [subprocess.Popen([sys.executable, "-m", "analytics", *argv], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=env) for argv in argvs]
-    for argv, process in zip(argvs, running):
-        out, err = process.communicate()
-        assert process.returncode != 0 and "Traceback" not in out + err, (argv, err)
-        if "--json" not in argv:
-            assert "error:" in err
-            continue
-        payload = json.loads(out)
-        message = payload[0]["message"] if isinstance(payload, list) else payload["message"]
-        assert payload[0]["status"] == "failed" if isinstance(payload, list) else payload["status"] == "failed"
-        assert "junk.duckdb" in message or "manifest" in message, (argv, message)
+    return subprocess.Popen([sys.executable, "-m", "analytics", *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, **kw)
 
 
 def _file_size_limit(limit: int):
@@ -410,19 +402,39 @@ def _file_size_limit(limit: int):
     return apply
 
 
-def test_a_full_disk_during_ingest_and_transcoding_fails_cleanly_and_loads_nothing(ws):
+def test_real_processes_fail_cleanly_on_junk_on_bad_options_and_on_a_full_disk(ws):
+    # A full disk, simulated with RLIMIT_FSIZE below the size of what each file needs written: the cp1252
+    # export fails while it is transcoded to a UTF-8 copy, the UTF-8 one while its rows go into the
+    # database's write-ahead log (the database file itself, already larger than the limit, is not grown).
     database = ws / "full.duckdb"
     db.connect(database).close()
-    rows = "".join(f"c{i},2024-01-{i % 28 + 1:02d} 10:00,Acme,Care,phone,4\n" for i in range(12_000))
+    limit = 32 * 1024
+    rows = "".join(f"c{i},2024-01-{i % 28 + 1:02d} 10:00,Acme,Care,phone,4\n" for i in range(3_000))
     (ws / "big.csv").write_text("call id,date,provider,account,channel,csat\n" + rows, encoding="utf-8")
     (ws / "big1252.csv").write_bytes(("call id,date,provider,account,channel,csat\n" + rows.replace(
         "Acme", "Acmé")).encode("cp1252"))
-    limit = _file_size_limit(database.stat().st_size + 8 * 1024)
-    for name in ("big.csv", "big1252.csv"):
-        done = _cli(["ingest", str(ws / name), "--db", str(database), "--json"], preexec_fn=limit)
-        (result,) = json.loads(done.stdout)
-        assert done.returncode != 0 and "Traceback" not in done.stdout + done.stderr, done.stderr
-        assert result["status"] == "failed" and "disk is full" in result["message"], result
+    assert min((ws / "big.csv").stat().st_size, database.stat().st_size) > 2 * limit
+
+    argvs = {"junk": ["report", "trends", "--db", str(ws / "junk.duckdb"), "--json"],
+             "usage": ["batches", "--no-such-option"],
+             "full disk": ["ingest", str(ws / "big1252.csv"), str(ws / "big.csv"), "--db", str(database), "--json"]}
+    # All at once: each process mostly imports pandas and DuckDB, so they overlap well.
+    running = {name: _cli(argv, preexec_fn=_file_size_limit(limit) if name == "full disk" else None)
+               for name, argv in argvs.items()}
+    done = {name: (process.communicate(), process.returncode) for name, process in running.items()}
+    for name, ((out, err), code) in done.items():
+        assert code != 0 and "Traceback" not in out + err, (name, err)
+
+    (_, err), _ = done["usage"]
+    assert "error:" in err and "--no-such-option" in err
+    (out, _), _ = done["junk"]
+    payload = json.loads(out)
+    assert payload["status"] == "failed" and "junk.duckdb" in payload["message"], payload
+    (out, _), _ = done["full disk"]
+    transcoded, direct = json.loads(out)
+    assert transcoded["status"] == direct["status"] == "failed", (transcoded, direct)
+    assert "disk is full" in transcoded["message"] and "disk is full" in direct["message"], (transcoded, direct)
+    assert "full.duckdb" in direct["message"], direct  # it names what could not be written
     with db.connect(database, read_only=True) as con:
         assert con.execute("select count(*) from batches").fetchone() == (0,)
         assert maintenance.check_database(con).ok
