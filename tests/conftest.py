@@ -13,14 +13,21 @@ from collections import defaultdict
 import pytest
 from _pytest.nodeid import NodeId
 
-from analytics import db
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
+from tests.builders import empty_database, schema_template as schema_template_in
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory):
+    """The database file db.connect creates, built once per process (per xdist worker)."""
+    return schema_template_in(tmp_path_factory.mktemp("schema"))
 
 
 @pytest.fixture
-def con():
-    """An empty in-memory Rapport database with the schema created."""
-    connection = db.connect(":memory:")
+def con(schema_template):
+    """An empty in-memory Rapport database with the schema created: a copy of what db.connect(":memory:")
+    creates, since copying the built schema is a third of the cost of creating it."""
+    connection = empty_database(schema_template)
     yield connection
     connection.close()
 
@@ -182,3 +189,19 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section(f"the {SLOWEST_SHOWN} tests that cost the most CPU (s)")
     for nodeid, spent in sorted(_TEST_CPU.items(), key=lambda kv: -kv[1])[:SLOWEST_SHOWN]:
         terminalreporter.write_line(f"{spent:8.1f}  {nodeid}")
+
+
+# ---- hypothesis: the suite's profile ------------------------------------------------------------------
+#
+# Loaded before any test module is imported, so every `settings(max_examples=…)` in a module inherits it.
+# No deadline: an example's time says nothing on a machine loaded by other work, and a deadline would only
+# make the property tests flaky there. The suppressed health checks are about time and size too (an
+# example that runs a whole ingest is slow by design; a module-scoped connection is shared on purpose).
+# Examples stay random (no derandomize); each module sets its own count, and RAPPORT_SOAK=1 raises it.
+
+from hypothesis import HealthCheck, settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile(
+    "rapport", deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+hypothesis_settings.load_profile("rapport")
