@@ -8,9 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import db, ingest
-from tests.builders import APP_RUN_CAP
+from tests.builders import app_test
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real"
 
 
@@ -33,7 +32,7 @@ EXPORT = (
 
 def _app(path: Path, monkeypatch) -> AppTest:
     monkeypatch.setenv("RAPPORT_DB", str(path))
-    at = AppTest.from_file(APP, default_timeout=APP_RUN_CAP)
+    at = app_test()
     at.switch_page("pages/data.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -335,7 +334,7 @@ def test_the_premium_page_says_how_many_engagements_it_left_out_and_why(fresh_db
     ], batch_id=2)
     con.close()
     monkeypatch.setenv("RAPPORT_DB", str(fresh_db))
-    at = AppTest.from_file(APP, default_timeout=APP_RUN_CAP)
+    at = app_test()
     at.switch_page("pages/premium.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]

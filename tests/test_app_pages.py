@@ -1,6 +1,7 @@
 """The app driven the way a user drives it (AppTest), on the sample portfolio.
 
-One database file for the whole module: ui.cached keeps one connection per path.
+One database file for the whole module: ui.cached keeps one connection per path. A test that only reads
+what a page shows without link parameters shares one run of it (`opened`).
 """
 from __future__ import annotations
 
@@ -43,6 +44,20 @@ def sample_database(tmp_path_factory):
     st.cache_resource.clear()
 
 
+@pytest.fixture(scope="module")
+def opened(sample_database):
+    """`opened(page)`: one run of a page opened without link parameters (None: the app's default page),
+    shared by the tests that only read what it shows. A test that clicks or sets a widget runs its own."""
+    runs: dict[str | None, AppTest] = {}
+
+    def page(name: str | None = None) -> AppTest:
+        if name not in runs:
+            runs[name] = run(name)
+        return runs[name]
+
+    return page
+
+
 @pytest.mark.parametrize("page, title, min_charts", [
     ("overview", "Portfolio overview", 0),
     ("trends", "KPI trends", 3),
@@ -50,24 +65,24 @@ def sample_database(tmp_path_factory):
     ("insight", "Customer insight", 5),
     ("premium", "Partnership premium", 4),
 ])
-def test_every_analysis_page_renders_its_title_and_charts_without_errors(page, title, min_charts):
-    at = run(None if page == "overview" else page)
+def test_every_analysis_page_renders_its_title_and_charts_without_errors(page, title, min_charts, opened):
+    at = opened(None if page == "overview" else page)
     assert healthy(at), [e.value for e in at.exception] + [e.value for e in at.error]
     assert [t.value for t in at.title] == [title]
     assert len(charts(at)) >= min_charts
 
 
-def test_navigation_lists_the_seven_pages_and_the_sidebar_has_the_shared_filters():
-    at = run()
+def test_navigation_lists_the_seven_pages_and_the_sidebar_has_the_shared_filters(opened):
+    at = opened()
     keys = {w.key for w in at.sidebar.multiselect} | {w.key for w in at.sidebar.date_input}
     assert {"provider", "account", "engagement", "channel", "reason", "model", "from", "to"} <= keys
     assert any(b.label == "Reset filters" for b in at.sidebar.button)
 
 
-def test_overview_tiles_show_kpis_with_deltas_and_lower_is_better_ones_inverted():
+def test_overview_tiles_show_kpis_with_deltas_and_lower_is_better_ones_inverted(opened):
     from analytics import kpis
 
-    at = run()
+    at = opened()
     tiles = {m.label: m for m in at.metric}
     csat = "CSAT"  # the tile's short label (kpis.kpi("csat_pct").label is its help)
     assert {"Contact volume", csat, "Average handle time"} <= set(tiles)
@@ -91,8 +106,8 @@ def test_changing_a_provider_filter_changes_the_overview_numbers():
     assert metrics(at)["Contact volume"] != before
 
 
-def test_reset_clears_every_filter():
-    first = run()
+def test_reset_clears_every_filter(opened):
+    first = opened()
     provider = widget(first, "multiselect", "provider").options[0]
     at = run(provider=[provider], **{"from": "2023-01-01"})
     next(b for b in at.sidebar.button if b.label == "Reset filters").click().run()
@@ -101,8 +116,8 @@ def test_reset_clears_every_filter():
     assert metrics(at)["Contact volume"] == metrics(first)["Contact volume"]
 
 
-def test_a_link_with_filters_reopens_the_same_view():
-    first = run()
+def test_a_link_with_filters_reopens_the_same_view(opened):
+    first = opened()
     provider = widget(first, "multiselect", "provider").options[0]
     at = run(provider=[provider], **{"from": "2023-01-01", "to": "2024-06-30"})
     assert widget(at, "multiselect", "provider").value == [provider]
@@ -111,8 +126,8 @@ def test_a_link_with_filters_reopens_the_same_view():
     assert metrics(at)["Contact volume"] != metrics(first)["Contact volume"]
 
 
-def test_unknown_provider_and_bad_date_in_a_link_are_dropped_with_a_notice():
-    first = run()
+def test_unknown_provider_and_bad_date_in_a_link_are_dropped_with_a_notice(opened):
+    first = opened()
     provider = widget(first, "multiselect", "provider").options[0]
     at = run(provider=[provider, "No Such BPO"], **{"from": "31/02/2023"})
     assert healthy(at)
@@ -128,11 +143,11 @@ def test_markdown_in_a_crafted_link_is_shown_as_text_in_the_notice():
     assert r"\[sign in\]\(https\:" in notice
 
 
-def test_overview_finding_headlines_are_escaped_so_uploaded_names_cannot_become_links():
+def test_overview_finding_headlines_are_escaped_so_uploaded_names_cannot_become_links(opened):
     """Headlines quote contact reasons and engagement names from uploads: shown verbatim, never as markup."""
     import re
 
-    at = run("overview")
+    at = opened()
     headlines = [m.value for m in at.markdown if m.value.startswith(":material/")]
     assert headlines, "the sample portfolio has findings"
     assert any("(" in h for h in headlines)  # the sample's headlines quote figures in brackets
@@ -172,8 +187,8 @@ def test_health_weights_come_from_the_link():
     assert widget(at, "slider", "w_governance").value == 0.0
 
 
-def test_premium_page_shows_a_verdict_badge_per_claim():
-    at = run("premium")
+def test_premium_page_shows_a_verdict_badge_per_claim(opened):
+    at = opened("premium")
     badges = [m.value for m in at.markdown if "-badge[" in m.value]  # st.badge renders as a markdown directive
     claims = [m.value for m in at.markdown if "(expected" in m.value]
     assert len(claims) >= 4 and len(badges) == len(claims)
@@ -209,10 +224,10 @@ def _quarter_nps(first_day: str) -> float:
     return nps
 
 
-def test_overview_states_an_nps_change_in_points_and_a_rate_change_in_percentage_points():
+def test_overview_states_an_nps_change_in_points_and_a_rate_change_in_percentage_points(opened):
     import pandas as pd
 
-    at = run("overview")
+    at = opened()
     assert healthy(at)
     tile = next(m for m in at.metric if m.label == "Net promoter score")
     quarter = tile.proto.help.split(" vs ")[0]  # "Q4 2025"
@@ -231,10 +246,10 @@ def test_overview_states_an_nps_change_in_points_and_a_rate_change_in_percentage
     assert unit == {"csat_pct": "pp", "fcr": "pp", "contacts": "%", "aht_seconds": "%", "quality_score": "pts"}
 
 
-def test_overview_health_table_shows_each_score_in_its_own_band():
+def test_overview_health_table_shows_each_score_in_its_own_band(opened):
     from analytics.health import band
 
-    at = run("overview")
+    at = opened()
     table = next(d for d in at.dataframe if d.key == "overview_health").value
     names = {"at risk": "At risk", "watch": "Watch", "healthy": "Healthy"}
     assert len(table) > 0
@@ -260,8 +275,8 @@ def test_a_score_just_under_a_band_line_is_shown_under_it():
     assert list(table["Model"]) == ["Partnership", "Transactional"]
 
 
-def test_selecting_an_overview_row_opens_that_engagements_qbr_with_the_filters():
-    first = run("overview")
+def test_selecting_an_overview_row_opens_that_engagements_qbr_with_the_filters(opened):
+    first = opened()
     channel = widget(first, "multiselect", "channel").options[0]
     at = run("overview", channel=[channel], **{"from": "2023-01-01"})
     table = next(d for d in at.dataframe if d.key == "overview_health").value
@@ -287,8 +302,8 @@ def test_selecting_a_health_scorecard_row_opens_its_qbr():
     assert widget(at, "multiselect", "account").value == [table["Account"].iloc[0]]
 
 
-def test_breadcrumbs_walk_back_up_from_an_engagement_to_its_provider_and_the_portfolio():
-    first = run("overview")
+def test_breadcrumbs_walk_back_up_from_an_engagement_to_its_provider_and_the_portfolio(opened):
+    first = opened()
     provider = widget(first, "multiselect", "provider").options[0]
     at = run("overview", provider=[provider])
     account = widget(at, "multiselect", "account").options[0]
@@ -302,28 +317,28 @@ def test_breadcrumbs_walk_back_up_from_an_engagement_to_its_provider_and_the_por
     assert widget(at, "multiselect", "provider").value == []
 
 
-def test_health_drivers_and_data_freshness_read_as_labels_not_columns():
-    at = run("health")
+def test_health_drivers_and_data_freshness_read_as_labels_not_columns(opened):
+    at = opened("health")
     assert healthy(at)
     drivers = next(d for d in at.dataframe if "Contribution" in d.value.columns).value
     assert {"KPI", "Pillar", "Change", "Contribution"} <= set(drivers.columns)
     assert not {"kpi", "value_from", "score_to"} & set(drivers.columns)
     assert all(c.endswith((" pp", " pts", " %")) or c == "—" for c in drivers["Change"])
-    at = run("overview")
+    at = opened()
     freshness = next(d for d in at.dataframe if "Last loaded" in d.value.columns).value
     assert list(freshness.columns) == ["Dataset", "Rows", "From", "To", "Last loaded"]
     text = " ".join(freshness.astype(str).to_numpy().ravel())
     assert "None" not in text and "00:00:00" not in text and "NaT" not in text
 
 
-def test_overview_is_also_served_at_slash_overview():
-    at = run()
+def test_overview_is_also_served_at_slash_overview(opened):
+    at = opened()
     paths = {info.get("url_pathname") for info in at._registered_pages.values()}
     assert "overview" in paths  # /overview is not "Page not found"
 
 
-def test_a_channel_filter_says_it_does_not_narrow_scorecard_kpis():
-    first = run("overview")
+def test_a_channel_filter_says_it_does_not_narrow_scorecard_kpis(opened):
+    first = opened()
     assert not any("does not apply to scorecard KPIs" in c.value for c in first.caption)
     channel = widget(first, "multiselect", "channel").options[0]
     for page in ("overview", "health"):
@@ -366,11 +381,11 @@ def test_premium_opens_on_a_kpi_the_data_has_when_there_is_no_scorecard(tmp_path
     assert run("premium", premium_kpi="Quality score").session_state["premium_kpi"] == "quality_score"
 
 
-def test_a_tile_shows_the_short_kpi_label_and_keeps_the_scale_rule_in_its_help():
+def test_a_tile_shows_the_short_kpi_label_and_keeps_the_scale_rule_in_its_help(opened):
     """ "CSAT (top-two box: 4–5 of 5, …)" is cut off in a tile; the tile reads "CSAT" and its help says the rule."""
     from analytics import kpis
 
-    at = run("overview")
+    at = opened()
     assert healthy(at)
     labels = [m.label for m in at.metric]
     assert kpis.kpi("csat_pct").label not in labels

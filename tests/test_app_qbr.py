@@ -16,7 +16,7 @@ from analytics.options import filter_options
 from reports.qbr import available_quarters, parse_quarter, report_html, report_pdf
 from reports.qbr_build import build_qbr_report
 from reports.render import chart_png, chart_svg
-from tests.builders import APP, APP_RUN_CAP, insert_rows
+from tests.builders import app_test, insert_rows
 from ui.markdown import plain
 
 
@@ -36,7 +36,7 @@ def portfolio(tmp_path_factory) -> dict:
 @pytest.fixture
 def app(portfolio, monkeypatch) -> AppTest:
     monkeypatch.setenv("RAPPORT_DB", str(portfolio["path"]))
-    return AppTest.from_file(str(APP), default_timeout=APP_RUN_CAP)
+    return app_test()
 
 
 def _open(app: AppTest, **params: str) -> AppTest:
@@ -185,7 +185,7 @@ def nps_app(tmp_path, monkeypatch) -> AppTest:
          "status": "done"}]))
     con.close()
     monkeypatch.setenv("RAPPORT_DB", str(path))
-    return AppTest.from_file(str(APP), default_timeout=APP_RUN_CAP)
+    return app_test()
 
 
 def test_an_nps_change_is_shown_in_points_on_the_page(nps_app):

@@ -9,14 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import db
 from analytics.ingest import Mapping, ingest_file
-from tests.builders import APP_RUN_CAP
+from tests.builders import app_test
 
 REPO = Path(__file__).resolve().parents[1]
-APP = str(REPO / "app.py")
 REAL = REPO / ".." / "shared" / "data" / "real"
 EXAMPLES = REPO / "docs" / "examples"
 
@@ -70,7 +68,7 @@ def test_each_real_file_loads_or_is_refused_with_a_sentence(real_database):
 def test_every_page_runs_on_real_data_without_an_error(real_database, page, monkeypatch):
     name, path, _ = real_database
     monkeypatch.setenv("RAPPORT_DB", str(path))
-    at = AppTest.from_file(APP, default_timeout=APP_RUN_CAP)
+    at = app_test()
     at.switch_page(page)
     at.run()
     problems = [f"exception: {e.value}" for e in at.exception] + [f"error: {e.value}" for e in at.error]
