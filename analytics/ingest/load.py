@@ -209,12 +209,11 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -
     # made a 20,000-column file run for minutes): per distinct t, the last ragged record's running counts.
     _run(cur, "create temp table rp_thr_t as select t, max(n) as n, max(nl_cum) as nl_cum from rp_thr group by t")
     if _physical_lines(cur, readable, layout):
-        # rp_line_map gives every record's physical line: no record counting needed
-        _run(cur, """create temp table rp_stage as
-            select r.*, 0 as _nl, 0 as _nl_before, $header + m.pn as _line
-            from (select rowid + 1 as _k, * from rp_raw) r join rp_line_map m on m._k = r._k""",
-             {"header": layout.header_line})
-        _run(cur, "drop table rp_raw")
+        # rp_line_map gives every record's physical line, in record order: no record counting needed, and no copy
+        # of the rows either — a view pairs the k-th staged row with the k-th mapped line
+        _run(cur, f"""create temp view rp_stage as
+            select m._k, r.*, 0 as _nl, 0 as _nl_before, {int(layout.header_line)} + m.pn as _line
+            from rp_raw r positional join rp_line_map m""")
         return
     # The two reads disagree (quoting DuckDB read differently): count records. That needs the newlines inside
     # each record's quoted fields (any column's): read again for them, in the same order. One concat, not a sum
@@ -313,7 +312,9 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
         "(select count(*) from rp_bad), (select count(*) from rp_logical where ragged)").fetchone()
     if staged != mapped or ragged != found:
         return False
-    _run(cur, "insert into rp_line_map select row_number() over (order by pn), pn from rp_logical where not ragged")
+    # ordered: rp_stage pairs rp_raw and rp_line_map row by row (a table keeps its insertion order)
+    _run(cur, "insert into rp_line_map select row_number() over (order by pn), pn from rp_logical where not ragged "
+              "order by pn")
     _run(cur, "insert into rp_ragged_line select r, $header + pn from rp_logical where ragged",
          {"header": layout.header_line})
     return True
@@ -470,10 +471,22 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     _run(cur, "create temp table rp_rejects as select cast(line as bigint) as line, \"column\", value, reason, "
               "scope, field from (" + "\nunion all\n".join(rule_sql) + ")", params)
     problems = _column_problems(cur, specs, resolved, csat_scale)
+    # Each stage's table is dropped once the next one holds what is needed: with several 1 M-row copies alive
+    # at once DuckDB spills them to its temp_directory, which costs more CPU than computing them.
+    if cur.execute("select count(*) from duckdb_views() where view_name = 'rp_stage' and temporary").fetchone()[0]:
+        _run(cur, "drop view rp_stage")
+        _run(cur, "drop table rp_raw")
+    else:
+        _run(cur, "drop table rp_stage")
 
-    _run(cur, f"create temp table rp_clean as select _line, {_final_columns(kind, specs, value_conditions, set(resolved.derived))} "
-              "from rp_parsed where _line not in (select line from rp_rejects where scope = 'row' "
-              "and line is not null)", params)
+    final = (f"select _line, {_final_columns(kind, specs, value_conditions, set(resolved.derived))} from rp_parsed "
+             "where _line not in (select line from rp_rejects where scope = 'row' and line is not null)")
+    if kind == INTERACTIONS:
+        # the key computed once, here: the source id, else `row-` + the hash of the row's values
+        final = (f"with final as ({final}) select * replace (coalesce(interaction_id, {_row_hash()}) as "
+                 "interaction_id), interaction_id is null as _hashed from final")
+    _run(cur, f"create temp table rp_clean as {final}", params)
+    _run(cur, "drop table rp_parsed")
     _unique_in_file(cur, kind)
     (rows_rejected,) = cur.execute("select count(distinct line) from rp_rejects where scope = 'row'").fetchone()
     (values_rejected,) = cur.execute(
@@ -747,15 +760,18 @@ def _unique_in_file(cur, kind: str) -> None:
     """rp_keyed: the clean rows, the first line of each key in the file (needs no stored table, so no lock).
 
     The key: interactions' `interaction_id` (the source id, else `row-` + the hash of the row's values, with
-    `_hashed` saying which); performance's (period, provider, account); engagements' (provider, account)."""
+    `_hashed` saying which — both already in rp_clean); performance's (period, provider, account); engagements'
+    (provider, account)."""
     if kind == INTERACTIONS:
-        cur.execute(f"""create temp table rp_keyed as
-            with keyed as (
-                select * replace (coalesce(interaction_id, {_row_hash()}) as interaction_id),
-                       interaction_id is null as _hashed
-                from rp_clean
-            )
-            select * from keyed qualify row_number() over (partition by interaction_id order by _line) = 1""")
+        # A view, not a copy: the lines whose key an earlier line has (rp_later, usually none) are found with one
+        # grouping of the keys alone, where a window over the whole rows sorted and spilled a million-row file.
+        cur.execute("""create temp table rp_later as
+            select c._line from rp_clean c
+            join (select interaction_id, min(_line) as _first from rp_clean group by interaction_id
+                  having count(*) > 1) d using (interaction_id)
+            where c._line <> d._first""")
+        cur.execute("create temp view rp_keyed as select * from rp_clean "
+                    "where _line not in (select _line from rp_later)")
     else:
         key = "period, provider, account" if kind == PERFORMANCE else "provider, account"
         cur.execute(f"create temp table rp_keyed as select * from rp_clean "
@@ -814,7 +830,8 @@ def _dedup(cur, kind: str) -> None:
         select * exclude (_file_id),
                case when _hashed then {_row_hash()} else _file_id end as interaction_id
         from merged""")
-    cur.execute("create temp table rp_new as select * from rp_keyed where _line not in (select _line from rp_match)")
+    # a view: counted, inserted and read for the repeat flags without a copy of the file's rows
+    cur.execute("create temp view rp_new as select * from rp_keyed where _line not in (select _line from rp_match)")
 
 
 def _apply_updates(cur, batch_id: int) -> None:
