@@ -18,20 +18,20 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from analytics import db
 from analytics.ingest import ingest_file
 from analytics.ingest.parse import NULL_SPELLINGS
+from tests.recorded_state import record
 
-# Each example is a whole ingest into a fresh database (about half a CPU second): 40 per property keeps
-# each run sampling the encodings, delimiters and layouts widely, in bounded time; RAPPORT_SOAK=1 runs the
-# long search.
-EXAMPLES = 1500 if os.environ.get("RAPPORT_SOAK") == "1" else 40
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large])
+# Each example is a whole ingest (about 0.4 CPU s), so the counts are modest: each run still samples the
+# encodings, delimiters and layouts widely, and RAPPORT_SOAK=1 runs the long search. Deadline and health checks
+# come from the suite's hypothesis profile (tests/conftest.py).
+SOAK = os.environ.get("RAPPORT_SOAK") == "1"
+EXPORT_SETTINGS = settings(max_examples=1500 if SOAK else 20)
+BYTES_SETTINGS = settings(max_examples=1500 if SOAK else 30)  # most junk is refused early: cheaper
 
 HEADER = ["Call ID", "Call Start", "Vendor", "Wrap-up Code", "AHT", "CSAT"]
 DELIMITERS = [",", ";", "\t", "|"]
@@ -172,36 +172,46 @@ def exports(draw) -> Expected:
                    aht_style=draw(st.sampled_from(["seconds", "mm:ss"])))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
-@SETTINGS
+@pytest.fixture(scope="module")
+def empty():
+    """One database for the module's examples, emptied before each (`emptied()` returns it)."""
+    con = db.connect(":memory:")
+    restore = record(con)
+
+    def emptied():
+        restore()
+        return con
+    yield emptied
+    con.close()
+
+
+@EXPORT_SETTINGS
 @given(expected=exports())
-def test_a_generated_export_loads_exactly_its_valid_rows(workdir, expected):
+def test_a_generated_export_loads_exactly_its_valid_rows(workdir, empty, expected):
     path = workdir / "export.csv"
     path.write_bytes(expected.data)
-    con = db.connect(":memory:")
-    try:
-        result = ingest_file(con, path)
-        assert result.status == "loaded", result.message
-        assert result.rows_read == expected.rows_read
-        assert (result.rows_loaded, result.rows_rejected, result.rows_duplicate) == (
-            len(expected.loaded), len(expected.rejected_lines), expected.duplicates), result.rejects
-        assert result.values_rejected == len(expected.value_lines)
-        assert result.rows_loaded + result.rows_rejected + result.rows_duplicate == result.rows_read
-        scoped = con.execute("select distinct line, scope from rejects").fetchall()
-        assert {int(v) for v, scope in scoped if scope == "row"} == expected.rejected_lines
-        assert {int(v) for v, scope in scoped if scope == "value"} == expected.value_lines
-        stored = {r[0]: tuple(r[1:]) for r in con.execute(
-            "select interaction_id, occurred_at, provider, contact_reason, handle_seconds, csat "
-            "from interactions").fetchall()}
-        assert stored == expected.loaded
-        (rolled,) = con.execute("select coalesce(sum(contacts), 0) from rollup_daily").fetchone()
-        assert rolled == len(expected.loaded)
-    finally:
-        con.close()
+    con = empty()
+    result = ingest_file(con, path)
+    assert result.status == "loaded", result.message
+    assert result.rows_read == expected.rows_read
+    assert (result.rows_loaded, result.rows_rejected, result.rows_duplicate) == (
+        len(expected.loaded), len(expected.rejected_lines), expected.duplicates), result.rejects
+    assert result.values_rejected == len(expected.value_lines)
+    assert result.rows_loaded + result.rows_rejected + result.rows_duplicate == result.rows_read
+    scoped = con.execute("select distinct line, scope from rejects").fetchall()
+    assert {int(v) for v, scope in scoped if scope == "row"} == expected.rejected_lines
+    assert {int(v) for v, scope in scoped if scope == "value"} == expected.value_lines
+    stored = {r[0]: tuple(r[1:]) for r in con.execute(
+        "select interaction_id, occurred_at, provider, contact_reason, handle_seconds, csat "
+        "from interactions").fetchall()}
+    assert stored == expected.loaded
+    (rolled,) = con.execute("select coalesce(sum(contacts), 0) from rollup_daily").fetchone()
+    assert rolled == len(expected.loaded)
 
 
 def _snapshot(con) -> tuple:
@@ -216,7 +226,23 @@ BASE = ("Call ID,Call Start,Vendor,AHT\n" "base-1,2024-01-05 09:00:00,Base,120\n
         "base-2,2024-01-06 10:00:00,Base,180\n").encode()
 
 
-@SETTINGS
+@pytest.fixture(scope="module")
+def based(workdir):
+    """One database for the module's examples holding the BASE file, brought back to just that before each."""
+    con = db.connect(":memory:")
+    base = workdir / "base.csv"
+    base.write_bytes(BASE)
+    assert ingest_file(con, base).status == "loaded"
+    restore = record(con)
+
+    def reset():
+        restore()
+        return con
+    yield reset
+    con.close()
+
+
+@BYTES_SETTINGS
 @given(data=st.one_of(
     st.binary(max_size=3000),
     st.text(max_size=2000).map(lambda t: t.encode("utf-8")),
@@ -225,31 +251,25 @@ BASE = ("Call ID,Call Start,Vendor,AHT\n" "base-1,2024-01-05 09:00:00,Base,120\n
     st.builds(lambda junk, head: head + junk, st.binary(max_size=500),
               st.sampled_from([BASE, b"Call Start,Vendor,AHT\n", b"period,provider,quality score\n2024-01,A,"])),
 ), encoding=st.sampled_from(["as-is", "utf-16"]))
-def test_arbitrary_bytes_are_loaded_consistently_or_refused_without_a_trace(workdir, data, encoding):
+def test_arbitrary_bytes_are_loaded_consistently_or_refused_without_a_trace(workdir, based, data, encoding):
     if encoding == "utf-16":
         data = data.decode("utf-8", errors="replace").encode("utf-16")
     path = workdir / "junk.csv"
     path.write_bytes(data)
-    con = db.connect(":memory:")
-    try:
-        base = workdir / "base.csv"
-        base.write_bytes(BASE)
-        assert ingest_file(con, base).status == "loaded"
-        before = _snapshot(con)
-        result = ingest_file(con, path)  # must not raise, whatever the bytes
-        assert result.status in ("loaded", "empty", "failed", "skipped"), result
-        if result.status in ("loaded", "empty"):
-            assert result.rows_loaded + result.rows_rejected + result.rows_duplicate + result.rows_collapsed == \
-                result.rows_read
-            (rows,) = con.execute(f'select count(*) from "{result.kind}" where batch_id = ?',
-                                  [result.batch_id]).fetchone()
-            assert rows == result.rows_loaded
-            assert _snapshot(con)[0] == before[0] + 1
-        else:
-            assert result.message.strip()
-            assert _snapshot(con) == before
-    finally:
-        con.close()
+    con = based()
+    before = _snapshot(con)
+    result = ingest_file(con, path)  # must not raise, whatever the bytes
+    assert result.status in ("loaded", "empty", "failed", "skipped"), result
+    if result.status in ("loaded", "empty"):
+        assert result.rows_loaded + result.rows_rejected + result.rows_duplicate + result.rows_collapsed == \
+            result.rows_read
+        (rows,) = con.execute(f'select count(*) from "{result.kind}" where batch_id = ?',
+                              [result.batch_id]).fetchone()
+        assert rows == result.rows_loaded
+        assert _snapshot(con)[0] == before[0] + 1
+    else:
+        assert result.message.strip()
+        assert _snapshot(con) == before
 
 
 def test_rows_after_a_multi_line_ragged_row_keep_their_physical_line_numbers(con, tmp_path):

@@ -88,7 +88,8 @@ def columns_of(column: st.SearchStrategy, min_size: int = 1) -> st.SearchStrateg
 
 
 @SETTINGS
-@given(columns=columns_of(st.lists(st.tuples(st.integers(1, 200_000), st.sampled_from(["seconds", "mm:ss", "hh:mm:ss"])),
+@given(columns=columns_of(st.lists(st.tuples(st.integers(1, 200_000),
+                                             st.sampled_from(["seconds", "mm:ss", "hh:mm:ss"])),
                                    min_size=1, max_size=30)))
 def test_durations_in_seconds_mm_ss_and_hh_mm_ss_read_back_exactly(duck, columns):
     raws = [[_duration_text(s, style) for s, style in values] for values in columns]
@@ -130,7 +131,8 @@ def test_numbers_with_decimal_commas_thousands_and_currency_read_back_exactly(du
 
 
 @CHEAP
-@given(columns=columns_of(st.lists(st.tuples(st.booleans(), st.integers(0, 4), st.sampled_from(["lower", "upper", "title"])),
+@given(columns=columns_of(st.lists(st.tuples(st.booleans(), st.integers(0, 4),
+                                             st.sampled_from(["lower", "upper", "title"])),
                                    min_size=1, max_size=30)))
 def test_every_spelling_of_yes_and_no_reads_as_a_boolean(duck, columns):
     def spell(flag: bool, which: int, case: str) -> str:

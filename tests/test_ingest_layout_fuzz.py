@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics import db
 from analytics.ingest import ingest_file
+from tests.recorded_state import record
 
-EXAMPLES = 1000 if os.environ.get("RAPPORT_SOAK") == "1" else 30
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# Each example is a whole ingest (about 0.4 CPU s) into one database brought back to empty before it; deadline
+# and health checks come from the suite's hypothesis profile (tests/conftest.py).
+SETTINGS = settings(max_examples=1000 if os.environ.get("RAPPORT_SOAK") == "1" else 20)
 
 PIECES = ["good", "good", "good", "multiline", "blank", "blanks", "ragged_more", "ragged_less", "bad_date", "nul"]
 PREAMBLES = {"none": "", "title": "Rapport layout export\n", "quoted": '"Rapport layout\nexport",made today\n\n'}
@@ -54,33 +56,44 @@ def _render(pieces: list[str], preamble: str, unterminated_at: int | None) -> tu
     return text, records, must, may
 
 
+@pytest.fixture(scope="module")
+def empty():
+    """One database for the module's examples, emptied before each (`empty()` returns it)."""
+    con = db.connect(":memory:")
+    restore = record(con)
+
+    def emptied():
+        restore()
+        return con
+    yield emptied
+    con.close()
+
+
 @SETTINGS
 @given(pieces=st.lists(st.sampled_from(PIECES), min_size=1, max_size=25),
        preamble=st.sampled_from(sorted(PREAMBLES)), unterminated=st.one_of(st.none(), st.integers(0, 24)))
-def test_every_data_record_is_accounted_for_whatever_the_layout(tmp_path_factory, pieces, preamble, unterminated):
+def test_every_data_record_is_accounted_for_whatever_the_layout(tmp_path_factory, empty, pieces, preamble,
+                                                               unterminated):
     unterminated_at = unterminated if unterminated is not None and unterminated < len(pieces) else None
     text, records, must, may = _render(pieces, preamble, unterminated_at)
     path = tmp_path_factory.mktemp("layout") / "layout.csv"
     path.write_bytes(text.encode("utf-8"))
-    con = db.connect(":memory:")
-    try:
-        result = ingest_file(con, path)
-        if result.status == "failed":
-            assert "'layout.csv'" in result.message, result.message
-            # refused only for a quote that swallows later lines, or for NUL bytes (a binary file)
-            assert ((unterminated_at is not None and "never closed" in result.message)
-                    or ("nul" in pieces and "binary file" in result.message)), result.message
-            assert con.execute("select count(*) from batches").fetchone() == (0,)
-            assert con.execute("select count(*) from interactions").fetchone() == (0,)
-            return
-        assert result.rows_read == records, (result.rows_read, records, text)
-        assert result.rows_read == (result.rows_loaded + result.rows_rejected + result.rows_duplicate
-                                    + result.rows_collapsed)
-        (stored,) = con.execute("select count(*) from interactions").fetchone()
-        assert stored == result.rows_loaded
-        row_lines = {int(line) for line, scope in zip(result.rejects["line"], result.rejects["scope"])
-                     if scope == "row"}
-        if unterminated_at is None:
-            assert must <= row_lines <= must | may, (sorted(must), sorted(row_lines), text)
-    finally:
-        con.close()
+    con = empty()
+    result = ingest_file(con, path)
+    if result.status == "failed":
+        assert "'layout.csv'" in result.message, result.message
+        # refused only for a quote that swallows later lines, or for NUL bytes (a binary file)
+        assert ((unterminated_at is not None and "never closed" in result.message)
+                or ("nul" in pieces and "binary file" in result.message)), result.message
+        assert con.execute("select count(*) from batches").fetchone() == (0,)
+        assert con.execute("select count(*) from interactions").fetchone() == (0,)
+        return
+    assert result.rows_read == records, (result.rows_read, records, text)
+    assert result.rows_read == (result.rows_loaded + result.rows_rejected + result.rows_duplicate
+                                + result.rows_collapsed)
+    (stored,) = con.execute("select count(*) from interactions").fetchone()
+    assert stored == result.rows_loaded
+    row_lines = {int(line) for line, scope in zip(result.rejects["line"], result.rejects["scope"])
+                 if scope == "row"}
+    if unterminated_at is None:
+        assert must <= row_lines <= must | may, (sorted(must), sorted(row_lines), text)
