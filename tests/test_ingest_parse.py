@@ -63,11 +63,13 @@ def test_month_year_periods_are_the_first_of_the_month(con, tmp_path):
     assert column(con, "period", "performance") == [date(2015, 4, 1), date(2024, 3, 1)]
 
 
-@pytest.mark.parametrize("raw, seconds", [("95", 95.0), ("01:35", 95.0), ("00:01:35", 95.0),
-                                          ("0.000717593", 62.0), ("1.16E-05", 1.0)])
-def test_durations_are_read_as_seconds(con, tmp_path, raw, seconds):
-    load(con, tmp_path, f"date,provider,aht\n2024-01-01,A,{raw}\n")
-    assert column(con, "handle_seconds") == [pytest.approx(seconds)]
+# one file per reading: plain seconds, mm:ss and hh:mm:ss together; Excel day fractions (a column of them is scaled)
+@pytest.mark.parametrize("raws, seconds", [(["95", "01:35", "00:01:35"], [95.0, 95.0, 95.0]),
+                                           (["0.000717593", "1.16E-05"], [62.0, 1.0])],
+                         ids=["seconds-mm:ss-hh:mm:ss", "day-fractions"])
+def test_durations_are_read_as_seconds(con, tmp_path, raws, seconds):
+    load(con, tmp_path, "date,provider,aht\n" + "".join(f"2024-01-{d:02d},A,{raw}\n" for d, raw in enumerate(raws, 1)))
+    assert column(con, "handle_seconds") == [pytest.approx(s) for s in seconds]
 
 
 def test_a_column_of_excel_day_fractions_is_scaled_and_mixes_with_hh_mm_ss(con, tmp_path):
@@ -75,11 +77,11 @@ def test_a_column_of_excel_day_fractions_is_scaled_and_mixes_with_hh_mm_ss(con, 
     assert column(con, "handle_seconds") == [61.0, 62.0]
 
 
-@pytest.mark.parametrize("raw, expected", [("Yes", True), ("n", False), ("Y", True), ("1", True), ("0", False),
-                                           ("TRUE", True), ("false", False)])
-def test_booleans_accept_the_usual_spellings(con, tmp_path, raw, expected):
-    load(con, tmp_path, f"date,provider,fcr\n2024-01-01,A,{raw}\n")
-    assert column(con, "resolved_first_contact") == [expected]
+def test_booleans_accept_the_usual_spellings(con, tmp_path):
+    spellings = [("Yes", True), ("n", False), ("Y", True), ("1", True), ("0", False), ("TRUE", True), ("false", False)]
+    load(con, tmp_path, "date,provider,fcr\n" + "".join(f"2024-01-{d:02d},A,{raw}\n"
+                                                        for d, (raw, _) in enumerate(spellings, 1)))
+    assert column(con, "resolved_first_contact") == [expected for _, expected in spellings]
 
 
 def test_percentages_use_one_scale_per_column(con, tmp_path):
@@ -103,11 +105,12 @@ def test_decimal_commas_are_detected_per_column(con, tmp_path):
     assert column(con, "cost") == [3.5, 1234.25]
 
 
-@pytest.mark.parametrize("spelling", ["", "NA", "N/A", "?", "-", "null", "None"])
-def test_null_spellings_become_null(con, tmp_path, spelling):
-    result = load(con, tmp_path, f"date,provider,csat,cost\n2024-01-01,A,4,{spelling}\n")
-    assert result.rows_loaded == 1
-    assert column(con, "cost") == [None]
+def test_null_spellings_become_null(con, tmp_path):
+    spellings = ["", "NA", "N/A", "?", "-", "null", "None"]
+    result = load(con, tmp_path, "date,provider,csat,cost\n" + "".join(f"2024-01-{d:02d},A,4,{spelling}\n"
+                                                                      for d, spelling in enumerate(spellings, 1)))
+    assert (result.rows_loaded, result.values_rejected) == (len(spellings), 0)
+    assert column(con, "cost") == [None] * len(spellings)
 
 
 def test_relationship_model_spellings_are_folded(con, tmp_path):
