@@ -91,7 +91,9 @@ def relationship_year_values(con: duckdb.DuckDBPyConnection, kpi_id: str, filter
     else:
         day_table, day_part, volume = src.relation, Sql("false"), Sql("cast(null as double)")
         anchor = Sql("cast(date_trunc('month', contract_start) as date)")
-    sql = query.render(query.load("marts/relationship_year_values"), month_table=src.relation,
+    month_of = (Sql(f"t.{query.column(src.date_column)}") if src.relation_name == "rollup_monthly" else
+                Sql(f"cast(date_trunc('month', t.{query.column(src.date_column)}) as date)"))
+    sql = query.render(query.load("marts/relationship_year_values"), month_table=src.relation, month_of=month_of,
                        day_table=day_table, day_part=day_part, anchor=anchor, volume=volume,
                        date_column=query.column(src.date_column), numerator=query.measure(k, "numerator"),
                        denominator=query.measure(k, "denominator"), predicate=src.predicate)
@@ -166,6 +168,19 @@ class Coded:
         self.value = values["value"].to_numpy(dtype="float64")
         self.numerator = values["numerator"].to_numpy(dtype="float64")
         self.denominator = values["denominator"].to_numpy(dtype="float64")
+        self.reachable = (values["reachable_year"].to_numpy() if "reachable_year" in values.columns
+                          else np.zeros(len(values), dtype="int64"))
+
+    def take(self, rows: np.ndarray) -> "Coded":
+        """These rows only, keeping the codes (still sorted and distinct, so every grouping on them
+        orders as before)."""
+        out = Coded.__new__(Coded)
+        out.frame = None
+        out.engagement_labels, out.model_labels = self.engagement_labels, self.model_labels
+        for name in ("engagement", "provider", "account", "model", "year", "value", "numerator", "denominator",
+                     "reachable"):
+            setattr(out, name, getattr(self, name)[rows])
+        return out
 
     def row_keys(self, rows: np.ndarray) -> np.ndarray:
         """One int per row that sorts as (engagement, provider, account, model) does."""
@@ -225,25 +240,53 @@ def premium_estimate(partnership: np.ndarray, transactional: np.ndarray, k: kpis
     return out
 
 
-def _left_counts(values: pd.DataFrame) -> pd.DataFrame:
-    """Per side and year y, engagements observed in year y − 1 and not in y although the data reaches y."""
-    last = values.groupby(["engagement", "relationship_model"], as_index=False).agg(
-        last_year=("relationship_year", "max"), reachable=("reachable_year", "max"))
-    left = last[last["reachable"] > last["last_year"]].assign(relationship_year=lambda f: f["last_year"] + 1)
-    return left.groupby(["relationship_model", "relationship_year"]).size().rename("left").reset_index()
+def _unit_means(coded: Coded):
+    """`unit_values` of the coded rows as arrays: model code, year, cluster mean (sorted by model, year,
+    unit, as the frame group-by sorts them, so pandas picks the same summation)."""
+    unit = cluster_labels(coded.model, coded.provider, coded.account)
+    years, year_of = np.unique(coded.year, return_inverse=True)
+    width = int(unit.max(initial=0)) + 1
+    key = (coded.model * years.size + year_of) * width + unit
+    groups, group_of = np.unique(key, return_inverse=True)
+    means = pd.Series(coded.value).groupby(group_of).mean().to_numpy(dtype="float64")
+    first = first_of(group_of, groups.size)
+    return coded.model[first], coded.year[first], means
 
 
-def _compare(values: pd.DataFrame, k: kpis.Kpi, *, min_units: int) -> pd.DataFrame:
-    """The per-year comparison of `values` rows (see `premium_by_relationship_year`)."""
-    units = unit_values(values)
-    engagements = values.groupby(["relationship_model", "relationship_year"])["engagement"].nunique()
-    left = _left_counts(values).set_index(["relationship_model", "relationship_year"])["left"]
+def _counts_by(model: np.ndarray, year: np.ndarray, ident: np.ndarray) -> dict:
+    """Distinct `ident` per (model code, year)."""
+    if model.size == 0:
+        return {}
+    triples = np.unique(np.stack([model, year.astype("int64"), ident.astype("int64")]), axis=1)
+    pairs, counts = np.unique(triples[:2], axis=1, return_counts=True)
+    return {(int(m), int(y)): int(c) for (m, y), c in zip(pairs.T, counts)}
+
+
+def _compare_coded(coded: Coded, k: kpis.Kpi, *, min_units: int) -> pd.DataFrame:
+    """`_compare` from integer codes: the same grouping orders and pandas sums, arrays in between."""
+    unit_model, unit_year, unit_mean = _unit_means(coded)
+    engagements = _counts_by(coded.model, coded.year, coded.engagement)
+    # engagements seen last in year y - 1 although the data reaches further: they left before y
+    pair = coded.engagement * (int(coded.model.max(initial=0)) + 1) + coded.model
+    pairs, pair_of = np.unique(pair, return_inverse=True)
+    last_year = np.full(pairs.size, np.iinfo("int64").min, dtype="int64")
+    np.maximum.at(last_year, pair_of, coded.year.astype("int64"))
+    reachable = np.full(pairs.size, np.iinfo("int64").min, dtype="int64")
+    np.maximum.at(reachable, pair_of, coded.reachable.astype("int64"))
+    gone = reachable > last_year
+    pair_model = coded.model[first_of(pair_of, pairs.size)]
+    left: dict = {}
+    for m, y in zip(pair_model[gone], last_year[gone] + 1):
+        left[(int(m), int(y))] = left.get((int(m), int(y)), 0) + 1
+    labels = list(coded.model_labels)
+    p_code = labels.index(PARTNERSHIP) if PARTNERSHIP in labels else -1
+    t_code = labels.index(TRANSACTIONAL) if TRANSACTIONAL in labels else -1
     _, unit_name = _diff_scale(k)
     rows = []
-    for year in sorted(values["relationship_year"].unique()):
-        p = units.loc[(units["relationship_year"] == year) & (units["relationship_model"] == PARTNERSHIP), "value"]
-        t = units.loc[(units["relationship_year"] == year) & (units["relationship_model"] == TRANSACTIONAL), "value"]
-        p, t = p.to_numpy(dtype="float64"), t.to_numpy(dtype="float64")
+    for year in np.unique(coded.year):
+        in_year = unit_year == year
+        p = unit_mean[in_year & (unit_model == p_code)]
+        t = unit_mean[in_year & (unit_model == t_code)]
         sufficient = bool(p.size >= min_units and t.size >= min_units)
         estimate = premium_estimate(p, t, k) if sufficient else {}
         rows.append({
@@ -251,20 +294,25 @@ def _compare(values: pd.DataFrame, k: kpis.Kpi, *, min_units: int) -> pd.DataFra
             "partnership": p.mean() if p.size else np.nan, "transactional": t.mean() if t.size else np.nan,
             "premium_pct": estimate.get("premium_pct", np.nan), "ci_low": estimate.get("ci_low", np.nan),
             "ci_high": estimate.get("ci_high", np.nan),
-            "n_partnership": int(engagements.get((PARTNERSHIP, year), 0)),
-            "n_transactional": int(engagements.get((TRANSACTIONAL, year), 0)),
+            "n_partnership": engagements.get((p_code, int(year)), 0),
+            "n_transactional": engagements.get((t_code, int(year)), 0),
             "sufficient": sufficient,
             "diff_abs": estimate.get("diff_abs", np.nan), "diff_ci_low": estimate.get("diff_ci_low", np.nan),
             "diff_ci_high": estimate.get("diff_ci_high", np.nan), "diff_unit": unit_name,
             "units_partnership": int(p.size), "units_transactional": int(t.size),
             "p_value": estimate.get("p_value", np.nan), "q_value": np.nan,
-            "left_partnership": int(left.get((PARTNERSHIP, year), 0)),
-            "left_transactional": int(left.get((TRANSACTIONAL, year), 0)),
+            "left_partnership": left.get((p_code, int(year)), 0),
+            "left_transactional": left.get((t_code, int(year)), 0),
             "method": METHOD,
         })
     frame = pd.DataFrame(rows, columns=PREMIUM_COLUMNS)
     frame["q_value"] = stats.benjamini_hochberg(frame["p_value"].to_numpy(dtype="float64"))
     return frame.astype({**{c: "float64" for c in _FLOATS}, **{c: "int64" for c in _INTS}, "sufficient": "bool"})
+
+
+def _compare(values: pd.DataFrame, k: kpis.Kpi, *, min_units: int, coded: Coded | None = None) -> pd.DataFrame:
+    """The per-year comparison of `values` rows (see `premium_by_relationship_year`)."""
+    return _compare_coded(coded or Coded(values), k, min_units=min_units)
 
 
 def premium_by_relationship_year(
@@ -294,23 +342,34 @@ def premium_by_relationship_year(
     return _compare(values, k, min_units=min_units)
 
 
+def _balanced_rows(coded: Coded, window: tuple[int, int]) -> np.ndarray:
+    """Positions of `balanced_values`' rows."""
+    first, last = window
+    inside = np.flatnonzero((coded.year >= first) & (coded.year <= last))
+    pair = coded.engagement[inside] * (int(coded.model.max(initial=0)) + 1) + coded.model[inside]
+    pairs, pair_of = np.unique(pair, return_inverse=True)
+    distinct = np.unique(np.stack([pair_of.astype("int64"), coded.year[inside].astype("int64")]), axis=1)
+    years = np.bincount(distinct[0], minlength=pairs.size) if distinct.size else np.zeros(pairs.size, "int64")
+    return inside[years[pair_of] == last - first + 1]
+
+
 def balanced_values(values: pd.DataFrame, window: tuple[int, int]) -> pd.DataFrame:
     """Only the engagements (per model in force) observed in every relationship year of `window`
     (inclusive), restricted to those years."""
-    first, last = window
-    inside = values[(values["relationship_year"] >= first) & (values["relationship_year"] <= last)]
-    years = inside.groupby(["engagement", "relationship_model"])["relationship_year"].transform("nunique")
-    return inside[years == last - first + 1].reset_index(drop=True)
+    return values.iloc[_balanced_rows(Coded(values), window)].reset_index(drop=True)
 
 
-def default_window(values: pd.DataFrame, *, min_units: int = MIN_UNITS) -> tuple[int, int]:
+def default_window(values: pd.DataFrame, *, min_units: int = MIN_UNITS, coded: Coded | None = None) -> tuple[int, int]:
     """The longest window starting at year 1 whose balanced cohort still has `min_units` clusters a
     side (at least years 1–2)."""
     best = (1, 2)
     top = int(values["relationship_year"].max()) if not values.empty else 2
+    coded = coded or Coded(values)
+    labels = list(coded.model_labels)
     for last in range(2, top + 1):
-        cohort = balanced_values(values, (1, last))
-        counts = unit_values(cohort).groupby("relationship_model")["unit"].nunique() if not cohort.empty else {}
+        cohort = coded.take(_balanced_rows(coded, (1, last)))
+        unit = cluster_labels(cohort.model, cohort.provider, cohort.account)
+        counts = {labels[m]: np.unique(unit[cohort.model == m]).size for m in np.unique(cohort.model)}
         if all(int(counts.get(m, 0)) >= min_units for m in RELATIONSHIP_MODELS):
             best = (1, last)
         else:
@@ -327,8 +386,9 @@ def balanced_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
     Returns `premium_by_relationship_year` columns plus ``window`` (text 'years 1–4'),
     one row per year of the window with data."""
     values = relationship_year_values(con, kpi_id, filters) if values is None else values
-    window = window or default_window(values, min_units=min_units)
-    frame = _compare(balanced_values(values, window), kpis.kpi(kpi_id), min_units=min_units)
+    coded = Coded(values)
+    window = window or default_window(values, min_units=min_units, coded=coded)
+    frame = _compare_coded(coded.take(_balanced_rows(coded, window)), kpis.kpi(kpi_id), min_units=min_units)
     return frame.assign(window=f"years {window[0]}–{window[1]}")
 
 

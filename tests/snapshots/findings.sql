@@ -48,7 +48,8 @@ select contact_reason,
 -- months; performance for scorecard KPIs); "performance": rollup_daily for the months that must be read by
 -- day (false = true for interaction KPIs, false for scorecards); "period", sum(quality_score),
 -- count(quality_score), cast(null as double): the KPI's source and aggregates (registry only); t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
--- predicate on the source, alias t; cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
+-- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
+-- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
@@ -92,18 +93,23 @@ day_months as (
     where false and s.span_from > date '0001-01-01' and day(s.effective_from) <> 1
 ),
 
-by_month as (
+month_sums as (
     select t.provider, t.account,
-           cast(date_trunc('month', t."period") as date) as d,
+           cast(date_trunc('month', t."period") as date)                                        as d,
            sum(quality_score)                                       as numerator,
            count(quality_score)                                     as denominator,
            cast(null as double)                                          as volume
     from "performance" t
     where t.period >= $f_start and t.period < $f_end + interval 1 day
-      and not exists (select 1 from day_months dm
-                      where dm.provider = t.provider and dm.account = t.account
-                        and dm.month = cast(date_trunc('month', t."period") as date))
     group by all
+),
+
+by_month as (
+    -- summed first, then the day-read months left out: the months are group keys, so this is the
+    -- same as leaving their rows out before summing, without probing every rollup row
+    select m.* from month_sums m
+    where not exists (select 1 from day_months dm
+                      where dm.provider = m.provider and dm.account = m.account and dm.month = m.d)
 ),
 
 by_day as (
@@ -170,7 +176,8 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- months; performance for scorecard KPIs); "performance": rollup_daily for the months that must be read by
 -- day (false = true for interaction KPIs, false for scorecards); "period", sum(innovations),
 -- count(innovations), cast(null as double): the KPI's source and aggregates (registry only); t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
--- predicate on the source, alias t; cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
+-- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
+-- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
@@ -214,18 +221,23 @@ day_months as (
     where false and s.span_from > date '0001-01-01' and day(s.effective_from) <> 1
 ),
 
-by_month as (
+month_sums as (
     select t.provider, t.account,
-           cast(date_trunc('month', t."period") as date) as d,
+           cast(date_trunc('month', t."period") as date)                                        as d,
            sum(innovations)                                       as numerator,
            count(innovations)                                     as denominator,
            cast(null as double)                                          as volume
     from "performance" t
     where t.period >= $f_start and t.period < $f_end + interval 1 day
-      and not exists (select 1 from day_months dm
-                      where dm.provider = t.provider and dm.account = t.account
-                        and dm.month = cast(date_trunc('month', t."period") as date))
     group by all
+),
+
+by_month as (
+    -- summed first, then the day-read months left out: the months are group keys, so this is the
+    -- same as leaving their rows out before summing, without probing every rollup row
+    select m.* from month_sums m
+    where not exists (select 1 from day_months dm
+                      where dm.provider = m.provider and dm.account = m.account and dm.month = m.d)
 ),
 
 by_day as (
@@ -292,7 +304,8 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- months; performance for scorecard KPIs); "rollup_daily": rollup_daily for the months that must be read by
 -- day (true = true for interaction KPIs, false for scorecards); "day", sum(cost_sum),
 -- sum(resolved_cost_n), sum(contacts): the KPI's source and aggregates (registry only); t.day >= $f_start and t.day < $f_end + interval 1 day: the Filters
--- predicate on the source, alias t; contract_start: the day relationship years count from (the contract start
+-- predicate on the source, alias t; t."day": the month of a "rollup_monthly" row (its date column as it is
+-- on rollup_monthly, whose dates are month starts; truncated elsewhere); contract_start: the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
@@ -336,18 +349,23 @@ day_months as (
     where true and s.span_from > date '0001-01-01' and day(s.effective_from) <> 1
 ),
 
-by_month as (
+month_sums as (
     select t.provider, t.account,
-           cast(date_trunc('month', t."day") as date) as d,
+           t."day"                                        as d,
            sum(cost_sum)                                       as numerator,
            sum(resolved_cost_n)                                     as denominator,
            sum(contacts)                                          as volume
     from "rollup_monthly" t
     where t.day >= $f_start and t.day < $f_end + interval 1 day
-      and not exists (select 1 from day_months dm
-                      where dm.provider = t.provider and dm.account = t.account
-                        and dm.month = cast(date_trunc('month', t."day") as date))
     group by all
+),
+
+by_month as (
+    -- summed first, then the day-read months left out: the months are group keys, so this is the
+    -- same as leaving their rows out before summing, without probing every rollup row
+    select m.* from month_sums m
+    where not exists (select 1 from day_months dm
+                      where dm.provider = m.provider and dm.account = m.account and dm.month = m.d)
 ),
 
 by_day as (
@@ -414,7 +432,8 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- months; performance for scorecard KPIs); "performance": rollup_daily for the months that must be read by
 -- day (false = true for interaction KPIs, false for scorecards); "period", sum(quality_score),
 -- count(quality_score), cast(null as double): the KPI's source and aggregates (registry only); t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
--- predicate on the source, alias t; cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
+-- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
+-- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
@@ -458,18 +477,23 @@ day_months as (
     where false and s.span_from > date '0001-01-01' and day(s.effective_from) <> 1
 ),
 
-by_month as (
+month_sums as (
     select t.provider, t.account,
-           cast(date_trunc('month', t."period") as date) as d,
+           cast(date_trunc('month', t."period") as date)                                        as d,
            sum(quality_score)                                       as numerator,
            count(quality_score)                                     as denominator,
            cast(null as double)                                          as volume
     from "performance" t
     where t.period >= $f_start and t.period < $f_end + interval 1 day
-      and not exists (select 1 from day_months dm
-                      where dm.provider = t.provider and dm.account = t.account
-                        and dm.month = cast(date_trunc('month', t."period") as date))
     group by all
+),
+
+by_month as (
+    -- summed first, then the day-read months left out: the months are group keys, so this is the
+    -- same as leaving their rows out before summing, without probing every rollup row
+    select m.* from month_sums m
+    where not exists (select 1 from day_months dm
+                      where dm.provider = m.provider and dm.account = m.account and dm.month = m.d)
 ),
 
 by_day as (

@@ -6,7 +6,8 @@
 -- months; performance for scorecard KPIs); "rollup_daily": rollup_daily for the months that must be read by
 -- day (true = true for interaction KPIs, false for scorecards); "day", sum(fcr_yes),
 -- sum(fcr_n), sum(contacts): the KPI's source and aggregates (registry only); t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider = any($f_providers) and t.channel = any($f_channels) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models)): the Filters
--- predicate on the source, alias t; contract_start: the day relationship years count from (the contract start
+-- predicate on the source, alias t; cast(date_trunc('month', t."day") as date): the month of a "rollup_daily" row (its date column as it is
+-- on rollup_monthly, whose dates are month starts; truncated elsewhere); contract_start: the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
@@ -50,18 +51,23 @@ day_months as (
     where true and s.span_from > date '0001-01-01' and day(s.effective_from) <> 1
 ),
 
-by_month as (
+month_sums as (
     select t.provider, t.account,
-           cast(date_trunc('month', t."day") as date) as d,
+           cast(date_trunc('month', t."day") as date)                                        as d,
            sum(fcr_yes)                                       as numerator,
            sum(fcr_n)                                     as denominator,
            sum(contacts)                                          as volume
     from "rollup_daily" t
     where t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider = any($f_providers) and t.channel = any($f_channels) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models))
-      and not exists (select 1 from day_months dm
-                      where dm.provider = t.provider and dm.account = t.account
-                        and dm.month = cast(date_trunc('month', t."day") as date))
     group by all
+),
+
+by_month as (
+    -- summed first, then the day-read months left out: the months are group keys, so this is the
+    -- same as leaving their rows out before summing, without probing every rollup row
+    select m.* from month_sums m
+    where not exists (select 1 from day_months dm
+                      where dm.provider = m.provider and dm.account = m.account and dm.month = m.d)
 ),
 
 by_day as (
@@ -128,7 +134,8 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- months; performance for scorecard KPIs); "performance": rollup_daily for the months that must be read by
 -- day (false = true for interaction KPIs, false for scorecards); "period", sum(quality_score),
 -- count(quality_score), cast(null as double): the KPI's source and aggregates (registry only); t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
--- predicate on the source, alias t; cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
+-- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
+-- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
@@ -172,18 +179,23 @@ day_months as (
     where false and s.span_from > date '0001-01-01' and day(s.effective_from) <> 1
 ),
 
-by_month as (
+month_sums as (
     select t.provider, t.account,
-           cast(date_trunc('month', t."period") as date) as d,
+           cast(date_trunc('month', t."period") as date)                                        as d,
            sum(quality_score)                                       as numerator,
            count(quality_score)                                     as denominator,
            cast(null as double)                                          as volume
     from "performance" t
     where t.period >= $f_start and t.period < $f_end + interval 1 day
-      and not exists (select 1 from day_months dm
-                      where dm.provider = t.provider and dm.account = t.account
-                        and dm.month = cast(date_trunc('month', t."period") as date))
     group by all
+),
+
+by_month as (
+    -- summed first, then the day-read months left out: the months are group keys, so this is the
+    -- same as leaving their rows out before summing, without probing every rollup row
+    select m.* from month_sums m
+    where not exists (select 1 from day_months dm
+                      where dm.provider = m.provider and dm.account = m.account and dm.month = m.d)
 ),
 
 by_day as (

@@ -4,7 +4,8 @@
 -- months; performance for scorecard KPIs); {day_table}: rollup_daily for the months that must be read by
 -- day ({day_part} = true for interaction KPIs, false for scorecards); {date_column}, {numerator},
 -- {denominator}, {volume}: the KPI's source and aggregates (registry only); {predicate}: the Filters
--- predicate on the source, alias t; {anchor}: the day relationship years count from (the contract start
+-- predicate on the source, alias t; {month_of}: the month of a {month_table} row (its date column as it is
+-- on rollup_monthly, whose dates are month starts; truncated elsewhere); {anchor}: the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
@@ -48,18 +49,23 @@ day_months as (
     where {day_part} and s.span_from > date '0001-01-01' and day(s.effective_from) <> 1
 ),
 
-by_month as (
+month_sums as (
     select t.provider, t.account,
-           cast(date_trunc('month', t.{date_column}) as date) as d,
+           {month_of}                                        as d,
            {numerator}                                       as numerator,
            {denominator}                                     as denominator,
            {volume}                                          as volume
     from {month_table} t
     where {predicate}
-      and not exists (select 1 from day_months dm
-                      where dm.provider = t.provider and dm.account = t.account
-                        and dm.month = cast(date_trunc('month', t.{date_column}) as date))
     group by all
+),
+
+by_month as (
+    -- summed first, then the day-read months left out: the months are group keys, so this is the
+    -- same as leaving their rows out before summing, without probing every rollup row
+    select m.* from month_sums m
+    where not exists (select 1 from day_months dm
+                      where dm.provider = m.provider and dm.account = m.account and dm.month = m.d)
 ),
 
 by_day as (
