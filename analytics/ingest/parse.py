@@ -30,22 +30,26 @@ DAY_MONTH_YEAR_RE = r"^\d{1,2}[- ][A-Za-z]{3,9}[- ](\d{2}|\d{4})$"
 TIME_RE = r"^(\d{1,2})[:.](\d{2})([:.](\d{2}))?\s*([AaPp][Mm])?$"
 
 _NULLS = ", ".join(f"'{s}'" for s in NULL_SPELLINGS)
+# the null spellings, any case, as one regular expression (the empty one is nullif's)
+_NULL_RE = "^(?i:" + "|".join(re.escape(s) for s in NULL_SPELLINGS if s) + ")$"
 _TRUE = ", ".join(f"'{s}'" for s in TRUE_SPELLINGS)
 _FALSE = ", ".join(f"'{s}'" for s in FALSE_SPELLINGS)
 _PARTNER = ", ".join(f"'{s}'" for s in PARTNERSHIP_SPELLINGS)
 _TRANSACT = ", ".join(f"'{s}'" for s in TRANSACTIONAL_SPELLINGS)
-_CHANNEL_CASES = " ".join(
-    f"when lower(trim(x)) in ({', '.join(repr(v) for v in spellings)}) then '{name}'"
-    for name, spellings in contracts.CHANNELS.items()
-)
+# one lookup in a constant map (a CASE with an IN list per channel lower-cased the value once per channel)
+_CHANNEL_MAP = "map {" + ", ".join(f"{spelling!r}: '{name}'" for name, spellings in contracts.CHANNELS.items()
+                                   for spelling in spellings) + "}"
 
 # Created as TEMP macros on the ingest cursor; the patterns are code constants, not user input.
 MACROS = [
-    # fast path: longer than any null spelling (all ASCII, ≤ 4 bytes) and starting and ending with a printable
-    # ASCII character (nothing for trim() to remove — it removes Unicode spaces too) is the value itself
-    f"create or replace temp macro rp_null(x) as case when strlen(x) > 4 and x[1] between '!' and '~' "
-    f"and x[-1] between '!' and '~' then x "
-    f"when upper(trim(x)) in ({_NULLS}) then null else trim(x) end",
+    # fast path: a value with nothing for trim() to remove (it removes Unicode spaces too: first and last character
+    # printable ASCII, the first compared as bytes) that cannot be a null spelling — longer than any (all ASCII,
+    # ≤ 4 bytes), starting with a digit (none does), or one character other than ? and - — is the value itself.
+    # The slow path names trim(x) once: DuckDB computes an expression a CASE repeats for every row, taken or not.
+    f"create or replace temp macro rp_null(x) as case "
+    f"when (strlen(x) > 4 and x >= '!' and x < chr(127) or x >= '0' and x < ':') and x[-1] between '!' and '~' "
+    f"or strlen(x) = 1 and x between '!' and '~' and x <> '?' and x <> '-' then x "
+    f"else nullif(regexp_replace(trim(x), '{_NULL_RE}', ''), '') end",
     r"create or replace temp macro rp_num_any(x, dec_comma) as try_cast(("
     r" case when dec_comma then replace(replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
     r" '[\s\x{00A0}\x{202F}$€£¥''’]', '', 'g'), '.', ''), ',', '.')"
@@ -109,7 +113,7 @@ MACROS = [
     f"when upper(x) in ({_FALSE}) then false end",
     f"create or replace temp macro rp_model(x) as case when lower(x) in ({_PARTNER}) then 'partnership' "
     f"when lower(x) in ({_TRANSACT}) then 'transactional' end",
-    f"create or replace temp macro rp_channel(x) as case {_CHANNEL_CASES} else lower(trim(x)) end",
+    f"create or replace temp macro rp_channel(x) as coalesce({_CHANNEL_MAP}[lower(trim(x))], lower(trim(x)))",
 ]
 
 
