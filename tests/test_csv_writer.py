@@ -7,7 +7,7 @@ import io
 import re
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.export import csv_bytes
@@ -44,7 +44,7 @@ def lines_of(cell: str) -> list[str]:
     return re.split(r"\r\n|\r|\n", cell)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)  # deadline and health checks: the suite profile (tests/conftest.py)
 @given(cells=st.lists(st.tuples(HOSTILE, HOSTILE), min_size=1, max_size=6), header=HOSTILE)
 def test_no_cell_line_starts_with_a_formula_and_the_rest_round_trips(cells, header):
     frame = pd.DataFrame([(a, b, n) for n, (a, b) in enumerate(cells)], columns=[header or "h", "second", "n"])
