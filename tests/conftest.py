@@ -13,14 +13,21 @@ from collections import defaultdict
 import pytest
 from _pytest.nodeid import NodeId
 
-from analytics import db
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
+from tests.builders import empty_database, schema_template as schema_template_in
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory):
+    """The database file db.connect creates, built once per process (per xdist worker)."""
+    return schema_template_in(tmp_path_factory.mktemp("schema"))
 
 
 @pytest.fixture
-def con():
-    """An empty in-memory Rapport database with the schema created."""
-    connection = db.connect(":memory:")
+def con(schema_template):
+    """An empty in-memory Rapport database with the schema created: a copy of what db.connect(":memory:")
+    creates, since copying the built schema is a third of the cost of creating it."""
+    connection = empty_database(schema_template)
     yield connection
     connection.close()
 

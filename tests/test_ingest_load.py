@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import rollups
+from analytics import db, rollups
 from analytics.ingest import (Mapping, drop_batch, ingest_file, list_batches, load_mapping, rejected_rows,
                               save_mapping, saved_mappings, sniff_file)
 from analytics.ingest.errors import IngestError
@@ -23,6 +23,37 @@ def write(tmp_path, name: str, text: str):
 
 def count(con, table: str = "interactions") -> int:
     return con.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+# What a database holds besides its rows: every test that starts from the `con` fixture (a copy of a file
+# db.connect built, tests/builders.empty_database) relies on the copy being db.connect's database exactly.
+CATALOG = {
+    "tables": "select table_name, sql from duckdb_tables() where database_name = 'memory' order by all",
+    "columns": "select table_name, column_name, data_type, column_default, is_nullable from duckdb_columns()"
+               " where database_name = 'memory' order by all",
+    "constraints": "select table_name, constraint_type, constraint_text from duckdb_constraints()"
+                   " where database_name = 'memory' order by all",
+    "views": "select view_name, sql from duckdb_views() where database_name = 'memory' and not internal order by all",
+    "macros": "select function_name, parameters, macro_definition from duckdb_functions()"
+              " where function_type = 'macro' and not internal order by all",
+    "sequences": "select sequence_name, start_value, increment_by, min_value, max_value, cycle, last_value"
+                 " from duckdb_sequences() order by all",
+    "indexes": "select table_name, index_name, sql from duckdb_indexes() order by all",
+    "settings": "select name, value from duckdb_settings() where name in ('memory_limit', 'temp_directory')"
+                " order by all",
+    "meta": "select * from meta order by all",
+}
+
+
+def test_the_con_fixture_is_exactly_the_empty_database_db_connect_creates(con):
+    created = db.connect(":memory:")
+    try:
+        for name, sql in CATALOG.items():
+            assert con.execute(sql).fetchall() == created.execute(sql).fetchall(), name
+        assert con.execute("select count(*) from duckdb_tables() where database_name = 'memory'").fetchone()[0] > 10
+        assert [con.execute("select nextval('batch_seq')").fetchone()[0] for _ in range(2)] == [1, 2]
+    finally:
+        created.close()
 
 
 def test_kind_is_recognised_from_headers(tmp_path):
