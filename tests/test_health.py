@@ -6,9 +6,10 @@ from datetime import date
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
+from analytics import db
 from analytics.filters import Filters
 from analytics.health import band, health_drivers, health_overview, health_scores, kpi_scores
-from tests.builders import insert_rows
+from tests.builders import empty_database, insert_rows
 
 RESPONSES = 30
 
@@ -49,8 +50,9 @@ def overall(scores: dict[str, float], weights: dict[str, float]) -> float:
     return sum(weights.get(p, 1.0) * sum(v) / len(v) for p, v in pillars.items()) / total
 
 
-@pytest.fixture
-def scorecard(con):
+@pytest.fixture(scope="module")
+def scorecard_database(schema_template):
+    con = empty_database(schema_template)
     insert_rows(con, "interactions", [
         dict(provider="P", account="A", occurred_at="2024-01-05 10:00", handle_seconds=400.0,
              resolved_first_contact=True, csat=5),
@@ -74,7 +76,16 @@ def scorecard(con):
         dict(provider="P", account="A", relationship_model="partnership", contract_start="2021-01-01"),
         dict(provider="Q", account="B", relationship_model="transactional", contract_start="2022-01-01"),
     ], batch_id=3)
-    return con
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def scorecard(scorecard_database):
+    """The scorecard rows, loaded once for the module: the tests only read them (checked after each)."""
+    version = db.data_version(scorecard_database)
+    yield scorecard_database
+    assert db.data_version(scorecard_database) == version, "a test wrote to the shared scorecard database"
 
 
 def test_kpi_scores_normalise_each_kpi_against_its_band(scorecard):

@@ -6,9 +6,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from analytics import db
 from analytics.filters import Filters
 from analytics.kpi_frames import available_kpis, kpi_frame, period_start
-from tests.builders import insert_rows
+from tests.builders import empty_database, insert_rows
 
 ROWS = [
     # provider, account, day, channel, fcr, handle, csat (5-pt), nps
@@ -30,12 +31,26 @@ def as_dicts(rows=ROWS):
                  handle_seconds=h, csat=s, nps=n) for (p, a, d, c, f, h, s, n) in rows]
 
 
-@pytest.fixture
-def loaded(con):
+def load_rows(con):
     insert_rows(con, "interactions", as_dicts(), batch_id=1)
     insert_rows(con, "engagements", [dict(provider=p, account=a, relationship_model=m, contract_start="2020-01-01")
                                      for (p, a), m in MODELS.items()], batch_id=2)
     return con
+
+
+@pytest.fixture(scope="module")
+def loaded_database(schema_template):
+    con = load_rows(empty_database(schema_template))
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def loaded(loaded_database):
+    """ROWS and MODELS, loaded once for the module: the tests only read them (checked after each)."""
+    version = db.data_version(loaded_database)
+    yield loaded_database
+    assert db.data_version(loaded_database) == version, "a test wrote to the shared database; use load_rows(con)"
 
 
 def month(day: str) -> str:
@@ -157,7 +172,8 @@ def test_groups_without_data_for_a_kpi_are_left_out_not_zero(loaded):
     assert "2024-05" not in set(frame["period"].dt.strftime("%Y-%m"))
 
 
-def test_scorecard_kpi_is_the_mean_of_monthly_figures_and_has_no_channel_split(loaded):
+def test_scorecard_kpi_is_the_mean_of_monthly_figures_and_has_no_channel_split(con):
+    loaded = load_rows(con)
     insert_rows(loaded, "performance", [
         dict(period="2024-01-01", provider="P1", account="A1", quality_score=80.0),
         dict(period="2024-02-01", provider="P1", account="A1", quality_score=90.0),
