@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def imported_modules(path: Path) -> set[str]:
+    return set(_imported_modules(path, path.stat().st_mtime_ns))
+
+
+@functools.cache  # several tests read the same files: each is parsed once per run (keyed on its mtime)
+def _imported_modules(path: Path, mtime_ns: int) -> frozenset[str]:
     tree = ast.parse(path.read_text(), filename=str(path))
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -18,7 +24,7 @@ def imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+    return frozenset(names)
 
 
 def sources(*folders: str) -> list[Path]:
