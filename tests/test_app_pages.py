@@ -38,7 +38,7 @@ def colour(metric_proto) -> str:
 
 @pytest.fixture(scope="module", autouse=True)
 def sample_database(tmp_path_factory):
-    patch = use_database(tmp_path_factory, "app_pages", interactions=40_000)
+    patch = use_database(tmp_path_factory, "app_pages", interactions=10_000)
     yield
     patch.undo()
     st.cache_resource.clear()

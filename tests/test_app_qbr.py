@@ -24,7 +24,7 @@ from ui.markdown import plain
 def portfolio(tmp_path_factory) -> dict:
     path = tmp_path_factory.mktemp("qbr") / "sample.duckdb"
     con = db.connect(path)
-    sample.generate(con, interactions=40_000)
+    sample.generate(con, interactions=10_000)
     options = filter_options(con)
     con.close()
     first, last = options["dates"]
@@ -163,12 +163,13 @@ def _cursor():
 P, A = "Apex", "Care"
 
 
-@pytest.fixture
-def nps_app(tmp_path, monkeypatch) -> AppTest:
+@pytest.fixture(scope="module")
+def nps_database(tmp_path_factory):
     """One engagement whose NPS falls from 40 (Q1 2025) to 0 (Q2 2025): a −40.0 pts change.
 
-    As a relative change it would read "−100.0 %"; the units rule says points."""
-    path = tmp_path / "nps.duckdb"
+    As a relative change it would read "−100.0 %"; the units rule says points. Built once for the module
+    (only the last test writes to it: gain-share terms, which no other test reads)."""
+    path = tmp_path_factory.mktemp("nps") / "nps.duckdb"
     con = db.connect(path)
     insert_rows(con, ENGAGEMENTS, [{"provider": P, "account": A, "relationship_model": "partnership",
                                     "contract_start": date(2024, 1, 1)}])
@@ -184,7 +185,12 @@ def nps_app(tmp_path, monkeypatch) -> AppTest:
         {"action_id": None, "kind": "action", "text": "Publish the FAQ", "owner": "Lee", "due": None,
          "status": "done"}]))
     con.close()
-    monkeypatch.setenv("RAPPORT_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def nps_app(nps_database, monkeypatch) -> AppTest:
+    monkeypatch.setenv("RAPPORT_DB", str(nps_database))
     return app_test()
 
 
