@@ -97,7 +97,7 @@ def test_busiest_month_averages_the_index_over_complete_years(con):
 def sample_con():
     sample = pytest.importorskip("analytics.sample", reason="analytics/sample.py is not written yet")
     connection = db.connect(":memory:")
-    sample.generate(connection, interactions=60_000)
+    sample.generate(connection, interactions=20_000)  # the planted effects are found at this size too
     yield connection
     connection.close()
 

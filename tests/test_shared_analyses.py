@@ -19,7 +19,7 @@ from tests.builders import healthy, run, use_database
 @pytest.fixture(scope="module")
 def sample_con():
     connection = db.connect(":memory:")
-    sample.generate(connection, interactions=20_000)
+    sample.generate(connection, interactions=5_000)
     yield connection
     connection.close()
 
@@ -64,7 +64,7 @@ def test_premium_analyses_given_the_values_match_reading_them_again(sample_con):
 
 @pytest.fixture()
 def app_database(tmp_path_factory):
-    patch = use_database(tmp_path_factory, "shared_analyses", interactions=20_000)
+    patch = use_database(tmp_path_factory, "shared_analyses", interactions=5_000)
     yield
     patch.undo()
     st.cache_data.clear()
