@@ -42,7 +42,9 @@ def tables():
 # `make test` runs `pytest -n 2 --dist loadgroup --no-loadscope-reorder`. Every test gets an xdist group,
 # and a group runs whole on one worker, so what a module builds once (module-scoped databases, the one
 # Spark session, the one app server of tests/browser) is built once, not once per worker:
-#   - every test under tests/browser/ is in the group "browser" (one server, one Chromium for them all);
+#   - the tests under tests/browser/ are in two groups, so both workers drive a browser: "browser-real"
+#     (test_real_upload.py, on its own server) and "browser" (the rest, on the one sample server); each
+#     worker starts its own Chromium;
 #   - a module listed in SPLIT_BY_PARAM is split by the parameter of its module-scoped fixture, so its
 #     databases are shared out between the workers (each is still built once);
 #   - every other test is in its module's group.
@@ -51,9 +53,12 @@ def tables():
 # module while the other has nothing to do. A module not listed keeps its place after them.
 
 BROWSER_GROUP = "browser"
+BROWSER_REAL_GROUP = "browser-real"
+BROWSER_REAL_MODULE = "tests/browser/test_real_upload.py"
 SPLIT_BY_PARAM = {"tests/test_real_exports.py": "real_database"}
 HEAVIEST_FIRST = (
     BROWSER_GROUP,
+    BROWSER_REAL_GROUP,
     "tests/test_spark_rollups.py",
     "tests/test_app_pages.py",
     "tests/test_cli_hostile.py",
@@ -73,6 +78,8 @@ def _module(item: pytest.Item) -> str:
 
 def xdist_group_of(item: pytest.Item) -> str:
     module = _module(item)
+    if module == BROWSER_REAL_MODULE:
+        return BROWSER_REAL_GROUP
     if module.startswith("tests/browser/"):
         return BROWSER_GROUP
     param = SPLIT_BY_PARAM.get(module)

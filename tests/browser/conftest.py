@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.browser.harness import SCREENSHOTS, VIEWPORT, WAIT_MS, launch_chromium, running_app, sample_database
+from tests.browser.harness import SCREENSHOTS, WAIT_MS, launch_chromium, new_context, running_app, sample_database
 
 LOG_TAIL_CHARS = 6_000
 _server_log: list[Path] = []
@@ -51,13 +51,12 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_page(browser: Browser, request) -> Iterator:
-    """A factory of pages, each in its own fresh context (cookies, session, downloads)."""
+    """A factory of pages, each in its own fresh context (cookies, session, downloads); keyword arguments go to
+    harness.new_context (viewport, color_scheme…)."""
     contexts = []
 
-    def make() -> Page:
-        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-        context.set_default_timeout(WAIT_MS)
-        context.set_default_navigation_timeout(2 * WAIT_MS)
+    def make(**options) -> Page:
+        context = new_context(browser, accept_downloads=True, **options)
         contexts.append(context)
         return context.new_page()
 

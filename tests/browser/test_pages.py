@@ -1,22 +1,37 @@
-"""Every page opens in a real browser without an exception and draws its title and content."""
+"""Every page opens in a real browser, in the dark presentation theme, without an exception, and draws its title and
+content.
+
+The dark theme comes from .streamlit/config.toml ([theme.dark]), chosen here the way a viewer's system chooses it;
+no page may keep a light background or sidebar. The light theme (the default) is what every other browser test
+sees: tests/browser/test_real_upload.py opens every page in it, after each real export's upload.
+
+The Overview opens on its alias /overview here (the root URL, where it is the default page, is opened by
+test_links.py and test_upload.py): an unknown path would show Streamlit's "Page not found" over the default page.
+"""
 from __future__ import annotations
 
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.harness import PAGES, SCREENSHOTS, WAIT_MS, wait_until_drawn
+from tests.browser.harness import PAGES, SCREENSHOTS, wait_until_drawn
 
 CONTENT = '[data-testid="stVegaLiteChart"], [data-testid="stMetricValue"]'
+BACKGROUND = "el => getComputedStyle(el).backgroundColor"
+DARK_APP, DARK_SIDEBAR = "rgb(14, 17, 23)", "rgb(21, 26, 35)"  # [theme.dark] and [theme.dark.sidebar]
+PATHS = {name: path for name, (path, _) in PAGES.items()} | {"overview": "overview"}
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_opens_with_its_title_and_content_and_no_exception(app_url: str, page: Page, name: str):
-    path, title = PAGES[name]
-    page.goto(f"{app_url}/{path}")
-    expect(page.get_by_role("heading", level=1).first).to_contain_text(title)
+def test_page_opens_in_the_dark_theme_with_its_title_and_content_and_no_exception(app_url: str, new_page, name: str):
+    page = new_page(color_scheme="dark")
+    page.goto(f"{app_url}/{PATHS[name]}")
+    expect(page.get_by_role("heading", level=1).first).to_contain_text(PAGES[name][1])
+    # the theme applies before any content: a light background would show while the page still loads
+    assert page.get_by_test_id("stApp").evaluate(BACKGROUND) == DARK_APP
+    assert page.get_by_test_id("stSidebar").evaluate(BACKGROUND) == DARK_SIDEBAR
     if name == "data":  # no charts before an upload: the batch list of the sample is the content
         expect(page.get_by_role("combobox", name="Batch")).to_have_value(re.compile("sample:"))
     else:
@@ -24,24 +39,7 @@ def test_page_opens_with_its_title_and_content_and_no_exception(app_url: str, pa
     wait_until_drawn(page)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlert").filter(has_text="Could not show")).to_have_count(0)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    assert page.get_by_test_id("stApp").evaluate(BACKGROUND) == DARK_APP  # and stays dark once drawn
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png")
-
-
-@pytest.mark.browser
-def test_every_page_follows_the_dark_theme_including_the_sidebar(app_url: str, browser):
-    """The dark presentation theme comes from .streamlit/config.toml ([theme.dark]), chosen here the way a
-    viewer's system chooses it; no page may keep a light background, sidebar or chart."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, color_scheme="dark")
-    page = context.new_page()
-    background = "el => getComputedStyle(el).backgroundColor"
-    try:
-        for name, (path, title) in PAGES.items():
-            page.goto(f"{app_url}/{path}")
-            expect(page.get_by_role("heading", level=1).first).to_contain_text(title, timeout=3 * WAIT_MS)
-            # the theme applies before any content: no need to wait for the page's charts
-            assert page.get_by_test_id("stApp").evaluate(background) == "rgb(14, 17, 23)", name
-            assert page.get_by_test_id("stSidebar").evaluate(background) == "rgb(21, 26, 35)", name
-            expect(page.get_by_test_id("stException")).to_have_count(0)
-    finally:
-        context.close()

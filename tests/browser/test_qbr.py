@@ -1,5 +1,6 @@
-"""QBR in a real browser: the HTML report downloads script-free, presentation mode is for screen-sharing,
-and every presented section fits a 1280×720 window without scrolling."""
+"""QBR in a real browser: the HTML report downloads script-free, presentation mode is for screen-sharing (the
+toggle puts it in the link, and a link with it opens presented), and every presented section fits a 1280×720
+window without scrolling. Two QBR loads in all: each test goes on from where its page is."""
 from __future__ import annotations
 
 import re
@@ -28,13 +29,19 @@ def _metric_font_px(page: Page) -> float:
 
 
 @pytest.mark.browser
-def test_qbr_html_report_downloads_with_the_engagement_and_no_script(app_url: str, page: Page):
+def test_qbr_html_report_downloads_script_free_and_present_hides_the_sidebar_enlarges_type_and_keeps_it_in_the_link(
+        app_url: str, page: Page):
+    """One QBR: the HTML report downloads with the engagement and no script; then the Present toggle (the link
+    it makes opens the presentation by itself: the next test opens such a link in a fresh browser)."""
     page.goto(f"{app_url}/qbr")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Quarterly business review")
     engagement = page.get_by_role("combobox", name="Engagement", exact=True)
     expect(engagement).not_to_have_value("")
     name = engagement.input_value()
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+    assert _metric_font_px(page) < PRESENT_METRIC_PX
     wait_until_drawn(page)
 
     page.get_by_text("Prepare downloads").click()
@@ -47,15 +54,6 @@ def test_qbr_html_report_downloads_with_the_engagement_and_no_script(app_url: st
     html = Path(download.value.path()).read_text(encoding="utf-8")
     assert name in html and "What changed" in html
     assert "<script" not in html.lower()
-
-
-@pytest.mark.browser
-def test_qbr_present_toggle_hides_the_sidebar_enlarges_type_and_keeps_it_in_the_link(app_url: str, new_page):
-    page: Page = new_page()
-    page.goto(f"{app_url}/qbr")
-    expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
-    expect(page.get_by_test_id("stSidebar")).to_be_visible()
-    assert _metric_font_px(page) < PRESENT_METRIC_PX
     wait_until_drawn(page)
 
     page.get_by_text("Present", exact=True).click()
@@ -63,35 +61,30 @@ def test_qbr_present_toggle_hides_the_sidebar_enlarges_type_and_keeps_it_in_the_
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()
     expect(page.get_by_role("button", name="QBR settings")).to_be_visible()  # the controls move to a popover
     expect(_metric_value(page)).to_have_css("font-size", f"{PRESENT_METRIC_PX:g}px")
-
-    shared: Page = new_page()  # the link alone opens the presentation
-    shared.goto(page.url)
-    expect(_metric_value(shared)).to_have_css("font-size", f"{PRESENT_METRIC_PX:g}px")
-    expect(shared.get_by_test_id("stSidebar")).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
 
 
 @pytest.mark.browser
-def test_every_presented_section_fits_a_1280_by_720_screen_share(app_url: str, browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    try:
-        page = context.new_page()
-        page.goto(qbr_url(app_url, "summary", engagement="Northstar BPO · Contoso Bank — Cards"))
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Northstar BPO")
+def test_a_presentation_link_opens_presented_and_every_section_fits_a_1280_by_720_screen_share(app_url: str,
+                                                                                                new_page):
+    page: Page = new_page(viewport={"width": 1280, "height": 720})  # a fresh browser: only the link
+    page.goto(qbr_url(app_url, "summary", engagement="Northstar BPO · Contoso Bank — Cards"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Northstar BPO")
+    expect(_metric_value(page)).to_have_css("font-size", f"{PRESENT_METRIC_PX:g}px")
+    expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+    wait_until_drawn(page)
+    overflow = {}
+    for key, tab in zip(SECTIONS, SECTION_TABS):
+        page.get_by_role("radio", name=tab, exact=True).click()  # segmented control options
+        expect(page).to_have_url(re.compile(rf"section={key}"))
         wait_until_drawn(page)
-        overflow = {}
-        for key, tab in zip(SECTIONS, SECTION_TABS):
-            page.get_by_role("radio", name=tab, exact=True).click()  # segmented control options
-            expect(page).to_have_url(re.compile(rf"section={key}"))
-            wait_until_drawn(page)
-            overflow[key] = overflow_px(page)
-        assert overflow == {key: 0 for key in SECTIONS}
-        # chart text on screen is at least 14 px (axis labels are SVG text in Vega's renderer)
-        page.get_by_role("radio", name="At a glance", exact=True).click()
-        wait_until_drawn(page)
-        # Vega renders the SVG after the element appears: wait for its text (an auto-waiting locator)
-        expect(page.locator('[data-testid="stVegaLiteChart"] svg text').first).to_be_visible()
-        sizes = page.locator('[data-testid="stVegaLiteChart"] svg text').evaluate_all(
-            "els => els.filter(e => e.textContent.trim()).map(e => parseFloat(getComputedStyle(e).fontSize))")
-        assert sizes and min(sizes) >= 14, sorted(set(sizes))
-    finally:
-        context.close()
+        overflow[key] = overflow_px(page)
+    assert overflow == {key: 0 for key in SECTIONS}
+    # chart text on screen is at least 14 px (axis labels are SVG text in Vega's renderer)
+    page.get_by_role("radio", name="At a glance", exact=True).click()
+    wait_until_drawn(page)
+    # Vega renders the SVG after the element appears: wait for its text (an auto-waiting locator)
+    expect(page.locator('[data-testid="stVegaLiteChart"] svg text').first).to_be_visible()
+    sizes = page.locator('[data-testid="stVegaLiteChart"] svg text').evaluate_all(
+        "els => els.filter(e => e.textContent.trim()).map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert sizes and min(sizes) >= 14, sorted(set(sizes))

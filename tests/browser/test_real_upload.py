@@ -4,8 +4,20 @@ every page, in a real browser.
 One app server on one new database for the module, and one browser page that goes on from file to file
 (the database grows as a user's would). Each file is mapped the way a user would do it on the page —
 the documented mapping in docs/examples/ typed into the mapping editor where the automatic one is not
-enough — and loaded; then every page is opened on a link filtered to that file's data and must show no
-error box and no traceback, and show a figure of that file computed here with Python's csv module.
+enough — and loaded; the Data page must then show the new batch's line (number, file, kind, rows loaded).
+Known answers come from the files, computed here with Python's csv module.
+
+What is covered where:
+  - after each file's load, on a link filtered to that file: the Overview (its contact-volume tile, or its
+    SLA tile for scorecards) and the QBR (its engagement and quarter volume);
+  - once all five are loaded (the last test): Trends, Relationship Health, Customer Insight, Partnership Premium
+    (every loaded engagement left out: none is registered) and the Data page's batch list, each drawing the five
+    files' data together; and Relationship Health on the volume-only file alone (nothing to score: it says so);
+  - every page opened here, on every visit, shows no error box and no traceback;
+  - the module's first request is a deep link to /data on a fresh server: the page must get app.py's navigation
+    (not Streamlit's pages/ folder mode); tests/browser/test_links.py checks the same for /qbr?….
+tests/test_real_exports.py runs every page under AppTest on a database of each file alone (and of all five), so
+a page that fails on one file's data alone is caught there without a browser.
 """
 from __future__ import annotations
 
@@ -20,7 +32,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from analytics import db
-from tests.browser.harness import PAGES, VIEWPORT, WAIT_MS, running_app, wait_until_drawn
+from tests.browser.harness import PAGES, WAIT_MS, new_context, running_app, wait_until_drawn
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real"
 PWC, CFPB, NHS, ITSM, COMCAST = ("call_center_calls_pwc.csv", "cfpb_complaints_apr2023.csv",
@@ -120,9 +132,7 @@ def empty_app_url(tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def shared_page(browser: Browser) -> Iterator[Page]:
     """One page for the whole module: each file's steps go on where the last left off."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(WAIT_MS)
-    context.set_default_navigation_timeout(2 * WAIT_MS)
+    context = new_context(browser)
     expect.set_options(timeout=WAIT_MS)
     try:
         yield context.new_page()
@@ -139,8 +149,11 @@ def no_error_shown(page: Page, where: str) -> None:
 
 
 def upload(page: Page, url: str, name: str) -> None:
-    page.goto(f"{url}/data")
+    page.goto(f"{url}/data")  # the module's first request: a deep link on a fresh server
     expect(page.get_by_role("heading", name="Upload exports")).to_be_visible()
+    navigation = page.get_by_test_id("stSidebarNav")
+    expect(navigation).to_contain_text("Relationship Health")  # app.py's titles, not the pages/ file names
+    expect(navigation.get_by_text("app", exact=True)).to_have_count(0)
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": (REAL / name).read_bytes()}])
     expect(page.get_by_role("heading", name=name)).to_be_visible()
@@ -191,6 +204,14 @@ def load(page: Page, name: str, want: dict) -> None:
     wait_until_drawn(page)
     no_error_shown(page, f"the Data page after loading {name}")
     _loaded[name] = want
+    # the Data page shows the new batch below (a fresh run opens on the newest too: the last test)
+    expect(page.get_by_role("combobox", name="Batch")).to_have_value(batch_line(name))
+
+
+def batch_line(name: str) -> re.Pattern:
+    """How the Data page's batch picker names `name`'s batch: `2 · file.csv (interactions, 1,204 rows)`."""
+    number, want = list(_loaded).index(name) + 1, _loaded[name]
+    return re.compile(rf"^{number} · {re.escape(name)} \(\w+, {want['loaded']:,} rows\)$")
 
 
 def link(url: str, page_name: str, **params: str) -> str:
@@ -210,8 +231,9 @@ def engagements_left_out() -> int:
     return len(set().union(*(w["engagements"] for w in _loaded.values())))
 
 
-def check_every_page(page: Page, url: str, name: str, filters: dict[str, str], *, qbr: dict[str, str]) -> None:
-    """Every page on a link filtered to this file's data: no error, and this file's figures."""
+def check_this_files_figures(page: Page, url: str, name: str, filters: dict[str, str], *,
+                             qbr: dict[str, str]) -> None:
+    """The Overview and the QBR on links filtered to this file's data: no error, and this file's figures."""
     want = _loaded[name]
     open_page(page, link(url, "overview", **filters), "overview")
     if "volume" in want:
@@ -219,20 +241,6 @@ def check_every_page(page: Page, url: str, name: str, filters: dict[str, str], *
         expect(tile).to_have_text(f"{want['volume']:,}")
     else:
         expect(page.get_by_test_id("stMetric").filter(has_text="SLA attainment")).to_be_visible()
-    open_page(page, link(url, "trends", **filters), "trends")
-    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the filter leaves this file's rows
-    open_page(page, link(url, "health", **filters), "health")
-    if want.get("volume_only"):  # no measure, so nothing to score: the page says so
-        expect(page.get_by_test_id("stAlert").filter(has_text="No engagement has scored KPIs")).to_be_visible()
-    else:
-        expect(page.get_by_test_id("stMetric").filter(has_text="Health score")).to_be_visible()
-    open_page(page, link(url, "insight", **filters), "insight")
-    if "volume" in want:
-        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the channel mix
-    open_page(page, link(url, "premium", **filters), "premium")
-    left_out = engagements_left_out()
-    expect(page.get_by_test_id("stCaptionContainer").filter(has_text="left out of this comparison")).to_contain_text(
-        f"{left_out:,} engagement{'s' if left_out > 1 else ''} with data")
     open_page(page, link(url, "qbr", **qbr), "qbr")
     expect(page.get_by_role("heading", level=1).first).to_contain_text(qbr["eng"].split(" · ")[0])
     if "qbr_volume" in want:
@@ -240,15 +248,12 @@ def check_every_page(page: Page, url: str, name: str, filters: dict[str, str], *
         expect(tile).to_have_text(f"{want['qbr_volume']:,}")
     else:
         expect(page.get_by_test_id("stMetric").filter(has_text="SLA attainment")).to_be_visible()
-    open_page(page, link(url, "data"), "data")
-    expect(page.get_by_role("combobox", name="Batch")).to_have_value(
-        re.compile(rf"^{len(_loaded)} · {re.escape(name)} \(\w+, {want['loaded']:,} rows\)$"))
 
 
 # ---- one test per file, in load order --------------------------------------------------------------------------
 
 @pytest.mark.browser
-def test_pwc_export_with_blank_headers_loads_every_call_and_every_page_shows_it(empty_app_url, shared_page):
+def test_pwc_export_with_blank_headers_loads_every_call_and_the_overview_and_qbr_count_them(empty_app_url, shared_page):
     page, want = shared_page, expected(PWC)
     upload(page, empty_app_url, PWC)
     expect(page.get_by_role("combobox", name="Kind")).to_have_value("interactions")
@@ -256,7 +261,7 @@ def test_pwc_export_with_blank_headers_loads_every_call_and_every_page_shows_it(
     open_expander(page, "Column mapping", "Provider for every row")
     type_constant(page, "Provider for every row", PWC_PROVIDER)
     load(page, PWC, want)
-    check_every_page(page, empty_app_url, PWC, {"provider": PWC_PROVIDER},
+    check_this_files_figures(page, empty_app_url, PWC, {"provider": PWC_PROVIDER},
                      qbr={"eng": f"{PWC_PROVIDER} · Unassigned", "quarter": "2021-Q1"})
 
 
@@ -268,7 +273,7 @@ def test_cfpb_complaints_with_quoted_newlines_load_every_record(empty_app_url, s
     expect(page.get_by_role("combobox", name="Provider", exact=True)).to_have_value("Company")
     type_constant(page, "Account for every row", CFPB_ACCOUNT)
     load(page, CFPB, want)
-    check_every_page(page, empty_app_url, CFPB, {"account": CFPB_ACCOUNT},
+    check_this_files_figures(page, empty_app_url, CFPB, {"account": CFPB_ACCOUNT},
                      qbr={"eng": f"{CFPB_QBR_COMPANY} · {CFPB_ACCOUNT}", "quarter": "2023-Q2"})
 
 
@@ -278,7 +283,7 @@ def test_nhs111_scorecards_load_as_performance_on_the_automatic_mapping(empty_ap
     upload(page, empty_app_url, NHS)
     expect(page.get_by_role("combobox", name="Kind")).to_have_value("performance")
     load(page, NHS, want)
-    check_every_page(page, empty_app_url, NHS, {"provider": NHS_PROVIDER},
+    check_this_files_figures(page, empty_app_url, NHS, {"provider": NHS_PROVIDER},
                      qbr={"eng": f"{NHS_PROVIDER} · NHS WOKINGHAM CCG", "quarter": "2016-Q1"})
 
 
@@ -296,7 +301,7 @@ def test_itsm_event_log_folds_to_one_row_per_ticket_with_a_derived_resolution_ti
     expect(page.get_by_role("combobox", name="Ticket column", exact=True)).to_have_value("number")
     choose(page, "Event time column", "sys_updated_at")
     load(page, ITSM, want)
-    check_every_page(page, empty_app_url, ITSM, {"provider": ITSM_PROVIDER},
+    check_this_files_figures(page, empty_app_url, ITSM, {"provider": ITSM_PROVIDER},
                      qbr={"eng": f"{ITSM_PROVIDER} · {ITSM_ACCOUNT}", "quarter": "2016-Q1"})
 
 
@@ -313,5 +318,32 @@ def test_comcast_tab_separated_complaints_load_for_volume_only(empty_app_url, sh
                   "Load without a measure (contact volume, channel and reason only)")
     tick(page, "Load without a measure (contact volume, channel and reason only)")
     load(page, COMCAST, want)
-    check_every_page(page, empty_app_url, COMCAST, {"provider": COMCAST_PROVIDER},
+    check_this_files_figures(page, empty_app_url, COMCAST, {"provider": COMCAST_PROVIDER},
                      qbr={"eng": f"{COMCAST_PROVIDER} · {COMCAST_ACCOUNT}", "quarter": "2015-Q4"})
+
+
+@pytest.mark.browser
+def test_every_page_draws_the_five_files_together_and_the_data_page_lists_each_batch(empty_app_url, shared_page):
+    """After the five tests above (in this order): the pages not visited per file, on all the data at once."""
+    page, url = shared_page, empty_app_url
+    assert list(_loaded) == [PWC, CFPB, NHS, ITSM, COMCAST], "runs after the five loads above, in the module's order"
+    open_page(page, link(url, "trends"), "trends")
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    open_page(page, link(url, "health"), "health")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Health score").first).to_be_visible()
+    open_page(page, link(url, "health", provider=COMCAST_PROVIDER), "health")  # no measure: nothing to score
+    expect(page.get_by_test_id("stAlert").filter(has_text="No engagement has scored KPIs")).to_be_visible()
+    open_page(page, link(url, "insight"), "insight")
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the channel mix
+    open_page(page, link(url, "premium"), "premium")
+    left_out = engagements_left_out()
+    expect(page.get_by_test_id("stCaptionContainer").filter(has_text="left out of this comparison")).to_contain_text(
+        f"{left_out:,} engagements with data")
+    open_page(page, link(url, "data"), "data")
+    picker = page.get_by_role("combobox", name="Batch")
+    expect(picker).to_have_value(batch_line(COMCAST))  # a fresh run opens on the newest batch
+    picker.click()
+    options = page.get_by_role("option")
+    expect(options).to_have_count(len(_loaded))
+    for option, name in zip(options.all(), reversed(_loaded)):  # newest first
+        expect(option).to_have_text(batch_line(name))

@@ -1,6 +1,8 @@
-"""Upload through the real file uploader: mapping, dry run, load, then the portfolio moves."""
+"""Upload through the real file uploader: mapping, dry run, load, then the portfolio moves; a gzip export reads the
+same way."""
 from __future__ import annotations
 
+import gzip
 import re
 
 import pytest
@@ -30,10 +32,14 @@ def _contact_volume(page: Page, app_url: str) -> int:
     return int(value.inner_text().replace(",", ""))
 
 
-def _upload_and_dry_run(page: Page, app_url: str, name: str, mime: str, content: bytes) -> None:
-    """Upload `content` through the real uploader, give every row the account, dry-run it: all ROWS would load."""
+def _upload_and_dry_run(page: Page, app_url: str, name: str, mime: str, content: bytes, *,
+                        newest_batch: re.Pattern | None = None) -> None:
+    """Upload `content` through the real uploader, give every row the account, dry-run it: all ROWS would load.
+    `newest_batch`: what the fresh Data page's batch picker must open on (the newest batch)."""
     page.goto(f"{app_url}/data")
     expect(page.get_by_role("heading", name="Upload exports")).to_be_visible()
+    if newest_batch is not None:
+        expect(page.get_by_role("combobox", name="Batch")).to_have_value(newest_batch)
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         files=[{"name": name, "mimeType": mime, "buffer": content}])
     expect(page.get_by_role("heading", name=name)).to_be_visible()
@@ -55,7 +61,11 @@ def _upload_and_dry_run(page: Page, app_url: str, name: str, mime: str, content:
 
 
 @pytest.mark.browser
-def test_uploaded_export_is_mapped_dry_run_loaded_and_moves_the_portfolio(app_url: str, page: Page):
+def test_uploaded_export_is_mapped_dry_run_loaded_and_moves_the_portfolio_and_a_gzip_export_reads_the_same(
+        app_url: str, page: Page):
+    """Then, on the fresh Data page, a .csv.gz: the preview and dry run read it through the same path as the plain
+    CSV (a dry run only: the browser tests share one database; other call ids, so none is a duplicate of the loaded
+    zephyr.csv)."""
     before = _contact_volume(page, app_url)
 
     _upload_and_dry_run(page, app_url, "zephyr.csv", "text/csv", _export())
@@ -64,22 +74,11 @@ def test_uploaded_export_is_mapped_dry_run_loaded_and_moves_the_portfolio(app_ur
     expect(page.get_by_test_id("stAlert").filter(has_text="loaded as batch")).to_contain_text(
         f"{ROWS} rows read: {ROWS} loaded, 0 rejected")
 
-    page.goto(f"{app_url}/data")  # a fresh run lists the newest batch first
-    expect(page.get_by_role("combobox", name="Batch")).to_have_value(
-        re.compile(rf"zephyr\.csv \(interactions, {ROWS} rows\)"))
+    _upload_and_dry_run(page, app_url, "zephyr-gz.csv.gz", "application/gzip", gzip.compress(_export("gz")),
+                        newest_batch=re.compile(rf"zephyr\.csv \(interactions, {ROWS} rows\)"))
 
     assert _contact_volume(page, app_url) == before + ROWS
     engagements = page.get_by_role("combobox", name="Engagements")
     engagements.click()
     engagements.press_sequentially("Zephyr")  # the option list is virtualised: filter it
     expect(page.get_by_role("option", name=f"{PROVIDER} · {ACCOUNT}")).to_be_visible()
-
-
-@pytest.mark.browser
-def test_a_gzip_compressed_export_is_accepted_by_the_uploader_and_read_like_the_csv(app_url: str, page: Page):
-    """The uploader takes a .csv.gz; the preview and dry run read it through the same path as the plain CSV
-    (a dry run only: the browser tests share one database; other call ids, so none is a duplicate of the loaded
-    zephyr.csv)."""
-    import gzip
-
-    _upload_and_dry_run(page, app_url, "zephyr-gz.csv.gz", "application/gzip", gzip.compress(_export("gz")))
