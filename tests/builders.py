@@ -6,6 +6,7 @@ Fixtures live in conftest.py; a test module imports the plain functions it needs
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -52,6 +53,14 @@ def empty_database(template: Path) -> duckdb.DuckDBPyConnection:
         con.close()
         raise
     return con
+
+
+def read_only(con: duckdb.DuckDBPyConnection, hint: str = "") -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fixture's body for a database shared by a module's tests that only read it: yields `con`, then fails
+    the test that wrote to it (the data version moved)."""
+    version = db.data_version(con)
+    yield con
+    assert db.data_version(con) == version, f"a test wrote to the module's shared database{hint}"
 
 
 def insert_rows(con, table: str, rows: list[dict], *, batch_id: int = 1) -> None:

@@ -8,10 +8,11 @@ hypothesis can replay and shrink a failure.
 from __future__ import annotations
 
 import itertools
-from typing import Callable
+from collections.abc import Callable, Iterator
 
 import duckdb
 
+from analytics import db
 from analytics.db import quote_ident
 
 _SCHEMAS = itertools.count(1)
@@ -32,3 +33,18 @@ def record(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
             con.execute(f"delete from main.{quote_ident(table)}")
             con.execute(f"insert into main.{quote_ident(table)} select * from {schema}.{quote_ident(table)}")
     return restore
+
+
+def emptied_database() -> Iterator[Callable[[], duckdb.DuckDBPyConnection]]:
+    """A module fixture's body: one new database, and a function that brings it back to its empty state and
+    returns it (call it at the start of each example)."""
+    con = db.connect(":memory:")
+    restore = record(con)
+
+    def emptied() -> duckdb.DuckDBPyConnection:
+        restore()
+        return con
+    try:
+        yield emptied
+    finally:
+        con.close()

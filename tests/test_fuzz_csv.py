@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from analytics import db
 from analytics.ingest import ingest_file
 from analytics.ingest.parse import NULL_SPELLINGS
-from tests.recorded_state import record
+from tests.recorded_state import emptied_database, record
 
 # Each example is a whole ingest (about 0.4 CPU s), so the counts are modest: each run still samples the
 # encodings, delimiters and layouts widely, and RAPPORT_SOAK=1 runs the long search. Deadline and health checks
@@ -179,15 +179,8 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def empty():
-    """One database for the module's examples, emptied before each (`emptied()` returns it)."""
-    con = db.connect(":memory:")
-    restore = record(con)
-
-    def emptied():
-        restore()
-        return con
-    yield emptied
-    con.close()
+    """One database for the module's examples, emptied before each (`empty()` returns it)."""
+    yield from emptied_database()
 
 
 @EXPORT_SETTINGS

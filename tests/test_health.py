@@ -6,10 +6,9 @@ from datetime import date
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from analytics import db
 from analytics.filters import Filters
 from analytics.health import band, health_drivers, health_overview, health_scores, kpi_scores
-from tests.builders import empty_database, insert_rows
+from tests.builders import empty_database, insert_rows, read_only
 
 RESPONSES = 30
 
@@ -83,9 +82,7 @@ def scorecard_database(schema_template):
 @pytest.fixture
 def scorecard(scorecard_database):
     """The scorecard rows, loaded once for the module: the tests only read them (checked after each)."""
-    version = db.data_version(scorecard_database)
-    yield scorecard_database
-    assert db.data_version(scorecard_database) == version, "a test wrote to the shared scorecard database"
+    yield from read_only(scorecard_database)
 
 
 def test_kpi_scores_normalise_each_kpi_against_its_band(scorecard):

@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import db
 from analytics.ingest import ingest_file
-from tests.recorded_state import record
+from tests.recorded_state import emptied_database
 
 # Each example is a whole ingest (about 0.4 CPU s) into one database brought back to empty before it; deadline
 # and health checks come from the suite's hypothesis profile (tests/conftest.py).
@@ -59,14 +58,7 @@ def _render(pieces: list[str], preamble: str, unterminated_at: int | None) -> tu
 @pytest.fixture(scope="module")
 def empty():
     """One database for the module's examples, emptied before each (`empty()` returns it)."""
-    con = db.connect(":memory:")
-    restore = record(con)
-
-    def emptied():
-        restore()
-        return con
-    yield emptied
-    con.close()
+    yield from emptied_database()
 
 
 @SETTINGS

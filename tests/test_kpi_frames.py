@@ -6,10 +6,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import db
 from analytics.filters import Filters
 from analytics.kpi_frames import available_kpis, kpi_frame, period_start
-from tests.builders import empty_database, insert_rows
+from tests.builders import empty_database, insert_rows, read_only
 
 ROWS = [
     # provider, account, day, channel, fcr, handle, csat (5-pt), nps
@@ -48,9 +47,7 @@ def loaded_database(schema_template):
 @pytest.fixture
 def loaded(loaded_database):
     """ROWS and MODELS, loaded once for the module: the tests only read them (checked after each)."""
-    version = db.data_version(loaded_database)
-    yield loaded_database
-    assert db.data_version(loaded_database) == version, "a test wrote to the shared database; use load_rows(con)"
+    yield from read_only(loaded_database, "; use load_rows(con)")
 
 
 def month(day: str) -> str:
