@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from analytics.ingest import ingest_file
@@ -62,6 +62,8 @@ def empty():
 
 
 @SETTINGS
+# found by this test: a quoted two-field preamble and two short rows tied the table's width and won the header
+@example(pieces=["ragged_less", "ragged_less"], preamble="quoted", unterminated=None)
 @given(pieces=st.lists(st.sampled_from(PIECES), min_size=1, max_size=25),
        preamble=st.sampled_from(sorted(PREAMBLES)), unterminated=st.one_of(st.none(), st.integers(0, 24)))
 def test_every_data_record_is_accounted_for_whatever_the_layout(tmp_path_factory, empty, pieces, preamble,

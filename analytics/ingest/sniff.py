@@ -97,7 +97,9 @@ def sniff_layout(path: Path, encoding: str, display: str) -> Layout:
     for rank, delimiter in enumerate(DELIMITERS):
         records = _records(text, delimiter, 200)
         counts = Counter(len(fields) for _, fields in records)
-        width, consistent = counts.most_common(1)[0] if counts else (0, 0)
+        # the most common field count; on a tie the wider one (a title or preamble row and short ragged rows
+        # have fewer fields than the table, so they must not win a tie with it)
+        width, consistent = max(counts.items(), key=lambda item: (item[1], item[0])) if counts else (0, 0)
         score = (consistent if width > 1 else 0, width, -rank)
         if best is None or score > best[0]:
             best = (score, delimiter, records, width)
