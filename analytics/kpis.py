@@ -43,6 +43,9 @@ class Kpi:
     target: float | None = None
     band: tuple[float, float] | None = None  # (worst, best): health scores 0 at worst, 100 at best
     pillar: str | None = None                # its health pillar; scored only with a band
+    # Largest |reported − recomputed| accepted, in the KPI's unit, when a provider's scorecard reports this KPI
+    # too (analytics/reconcile.py compares the two); None: the scorecards do not report it.
+    reconcile_tolerance: float | None = None
     description: str
 
     def __post_init__(self) -> None:
@@ -52,6 +55,8 @@ class Kpi:
             ("pillar", self.pillar, (None, *PILLARS))) if value not in allowed]
         if self.band is not None and self.pillar is None:
             problems.append("a band without a pillar is never scored; give it a pillar")
+        if self.reconcile_tolerance is not None and not self.reconcile_tolerance >= 0:
+            problems.append(f"reconcile_tolerance must be a non-negative number, got {self.reconcile_tolerance!r}")
         fields = {f.name for f in FIELDS.get(self.source, ())}
         problems += [f"requires {name!r}, which is not a {self.source} field" for name in self.requires
                      if name not in fields]
@@ -86,7 +91,7 @@ KPIS: tuple[Kpi, ...] = (
         description="Number of contacts handled."),
     Kpi(id="aht_seconds", label="Average handle time", pillar="efficiency",
         source=_I, numerator="sum(handle_sum)", denominator="sum(handle_n)", requires=("handle_seconds",),
-        unit="seconds", fmt="seconds", direction=-1, target=420.0, band=(600.0, 300.0),
+        unit="seconds", fmt="seconds", direction=-1, target=420.0, band=(600.0, 300.0), reconcile_tolerance=20.0,
         description=("Handle seconds / answered contacts with a handle time (abandoned contacts are left out when "
                      "the file says which were answered).")),
     Kpi(id="asa_seconds", label="Average speed of answer", pillar="customer experience",
@@ -95,12 +100,12 @@ KPIS: tuple[Kpi, ...] = (
         description="Wait seconds / contacts with a wait time."),
     Kpi(id="fcr", label="First-contact resolution", pillar="quality & compliance",
         source=_I, numerator="sum(fcr_yes)", denominator="sum(fcr_n)", requires=("resolved_first_contact",),
-        unit="fraction", fmt="pct", direction=1, target=0.75, band=(0.55, 0.85),
+        unit="fraction", fmt="pct", direction=1, target=0.75, band=(0.55, 0.85), reconcile_tolerance=0.03,
         description="Answered contacts resolved on first contact / answered contacts with an FCR flag."),
     Kpi(id="csat_pct", label="CSAT (top-two box: 4–5 of 5, 9–10 of 10, 80–100 of 100)",
         pillar="customer experience",
         source=_I, numerator="sum(csat_sat)", denominator="sum(csat_n)", requires=("csat",),
-        unit="fraction", fmt="pct", direction=1, target=0.8, band=(0.6, 0.92),
+        unit="fraction", fmt="pct", direction=1, target=0.8, band=(0.6, 0.92), reconcile_tolerance=0.03,
         description=("Top-two-box ratings (4–5 on a 1–5 scale, 9–10 on a 1–10 scale) / ratings of answered "
                      "contacts.")),
     Kpi(id="nps", label="Net promoter score", pillar="customer experience",

@@ -9,16 +9,31 @@ from analytics import query
 from analytics.contracts import PERFORMANCE
 from analytics.filters import Filters
 from analytics.kpi_frames import kpi_frame
+from analytics.kpis import KPIS, kpi
 from analytics.query import Sql
 
-# KPI recomputed from interactions → the scorecard column the provider reports it in.
+# KPI recomputed from interactions → the scorecard column the provider reports it in, in the order the
+# reconcile table lists them (explicit: not the registry's order).
 REPORTED_COLUMNS = {
     "fcr": "reported_fcr",
     "aht_seconds": "reported_aht_seconds",
     "csat_pct": "reported_csat_pct",
 }
-# Largest |reported − recomputed| accepted: 3 points for fractions, 20 s for handle time.
-DEFAULT_TOLERANCE = {"fcr": 0.03, "aht_seconds": 20.0, "csat_pct": 0.03}
+
+
+def _default_tolerance() -> dict[str, float]:
+    """Largest |reported − recomputed| accepted per KPI, from each registry entry's `reconcile_tolerance`
+    (3 points for the fractions, 20 s for handle time), in the order of REPORTED_COLUMNS. Refused at import
+    when the registry and the scorecard columns disagree on which KPIs are reconciled."""
+    tolerant = {k.id for k in KPIS if k.reconcile_tolerance is not None}
+    if tolerant != set(REPORTED_COLUMNS):
+        raise ValueError(f"KPIs with a reconcile_tolerance ({', '.join(sorted(tolerant))}) are not the KPIs a "
+                         f"scorecard reports ({', '.join(sorted(REPORTED_COLUMNS))}): give each reported KPI a "
+                         "reconcile_tolerance in analytics/kpis.py and map each tolerant KPI to its column here")
+    return {kpi_id: float(kpi(kpi_id).reconcile_tolerance) for kpi_id in REPORTED_COLUMNS}
+
+
+DEFAULT_TOLERANCE = _default_tolerance()
 
 
 def _tolerance(tolerance: dict | None) -> dict[str, float]:

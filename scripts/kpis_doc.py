@@ -68,6 +68,16 @@ def _summary() -> list[str]:
     return lines
 
 
+def _reconciled(k: kpis.Kpi) -> list[str]:
+    if k.reconcile_tolerance is None:
+        return []
+    limit = f"{_number(round(k.reconcile_tolerance * 100, 6))} percentage points" if k.unit == "fraction" \
+        else _amount(k, k.reconcile_tolerance)
+    return [f"- reconcile tolerance: {limit} — where a provider's scorecard reports "
+            "this KPI too, a month whose reported figure is further than this from the recomputed one is flagged "
+            "(`analytics/reconcile.py`)"]
+
+
 def _details() -> list[str]:
     lines: list[str] = []
     for source in (INTERACTIONS, PERFORMANCE):
@@ -78,7 +88,8 @@ def _details() -> list[str]:
                       f"- needs: {_needs(k)}",
                       f"- unit: {k.unit}, shown as `{k.fmt}`; {_DIRECTION[k.direction]} is better"
                       if k.direction else f"- unit: {k.unit}, shown as `{k.fmt}`; neutral (a volume)",
-                      f"- target: {_amount(k, k.target)}; health band: {_band(k)}; pillar: {k.pillar or '—'}", ""]
+                      f"- target: {_amount(k, k.target)}; health band: {_band(k)}; pillar: {k.pillar or '—'}",
+                      *_reconciled(k), ""]
     return lines
 
 

@@ -59,6 +59,7 @@ def test_a_kpi_entry_takes_keywords_only():
     ({"source": PERFORMANCE, "requires": (), "numerator": "sum(fcr_yes)", "denominator": "count(quality_score)"},
      "sums 'fcr_yes', which is not a performance field"),
     ({"numerator": "42", "denominator": None}, "the numerator sums nothing"),
+    ({"reconcile_tolerance": -0.01}, "reconcile_tolerance must be a non-negative number, got -0.01"),
 ])
 def test_a_wrong_entry_is_refused_naming_the_kpi_and_the_part(change, complaint):
     entry = dict(id="demo", label="Demo", source=INTERACTIONS, numerator="sum(fcr_yes)", denominator="sum(fcr_n)",

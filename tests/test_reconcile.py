@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from analytics.filters import Filters
+from analytics import kpis, reconcile
 from analytics.reconcile import vendor_vs_recomputed
 from tests.builders import insert_rows
 
@@ -92,3 +93,13 @@ def test_a_missing_side_gives_an_empty_typed_comparison_not_an_error(con, side):
     assert list(both.columns) == ["engagement", "provider", "account", "period", "kpi", "reported", "recomputed",
                                   "gap", "flagged"]
     assert str(both["gap"].dtype) == "float64" and str(both["flagged"].dtype) == "bool"
+
+
+def test_the_default_tolerances_are_the_registry_entries_in_the_tables_order(reconciled):
+    assert reconcile.DEFAULT_TOLERANCE == {"fcr": 0.03, "aht_seconds": 20.0, "csat_pct": 0.03}
+    assert list(reconcile.DEFAULT_TOLERANCE) == ["fcr", "aht_seconds", "csat_pct"]
+    assert {k.id: k.reconcile_tolerance for k in kpis.KPIS if k.reconcile_tolerance is not None} == \
+        reconcile.DEFAULT_TOLERANCE
+    # the table lists a month's KPIs in that order, not the registry's (aht_seconds comes first there)
+    result = vendor_vs_recomputed(reconciled, Filters())
+    assert list(result.loc[result["period"] == "2024-01-01", "kpi"]) == ["fcr", "aht_seconds", "csat_pct"]
