@@ -21,7 +21,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from analytics import contracts, db, limits, rollups
+from analytics import contracts, db, limits, query, rollups
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
 from analytics.ingest import mapping as mapping_rules
 from analytics.ingest import parse
@@ -87,6 +87,13 @@ def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):
 
 def _ident(name: str) -> str:
     return db.quote_ident(name)
+
+
+def _sql(name: str, **slots: str) -> str:
+    """The statement in analytics/sql/ingest/<name>.sql (read once per process), its slots filled with
+    fragments this module builds from the layout, the contract and the column specs — never from a value in
+    the file, which is always bound."""
+    return query.render(query.load(f"ingest/{name}"), **{k: query.Sql(v) for k, v in slots.items()})
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None = None, kind: str | None = None,
@@ -184,62 +191,30 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -
     names = [f"c{i}" for i in range(width)]
     struct = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     skip = _record_skip(cur, readable, layout, struct)
-    read = f"""read_csv($path, header = false, skip = $skip, delim = $delim, quote = '"', escape = '"',
-                         columns = {struct}, auto_detect = false, ignore_errors = true, max_line_size = 33554432"""
     where = {"path": str(readable), "skip": skip, "delim": layout.delimiter}
     try:
-        _run(cur, f"""create temp table rp_raw as select {', '.join(f'c{i}' for i in used or [0])} from {read},
-                      store_rejects = true, rejects_table = 'rp_reject_errors', rejects_scan = 'rp_reject_scans')""",
-             where)
+        _run(cur, _sql("stage_raw", columns=", ".join(f"c{i}" for i in used or [0]), struct=struct), where)
     except duckdb.Error as exc:
         raise IngestError(f"DuckDB could not read the file as {DELIMITER_NAMES[layout.delimiter]}-delimited "
                           f"text ({str(exc).splitlines()[0]})", file=display) from exc
-    # r: the record's place after the skipped lines, counting blank lines but not quoted newlines
-    _run(cur, "create temp table rp_bad as select line - $skip as r, any_value(error_type) as error_type, "
-              "any_value(error_message) as error_message, any_value(csv_line) as csv_line, "
-              "coalesce(length(trim(any_value(csv_line), chr(10) || chr(13))) - length(replace(trim("
-              "any_value(csv_line), chr(10) || chr(13)), chr(10), '')), 0) as _nl "
-              "from rp_reject_errors group by all", {"skip": skip})
-    # Per ragged record: t = staged rows before it, n = ragged records up to it, and the embedded
-    # newlines of ragged records up to it (nl_cum) — later lines shift by those too.
-    _run(cur, "create temp table rp_thr as select r, r - row_number() over (order by r) as t, "
-              "row_number() over (order by r) as n, sum(_nl) over (order by r) as nl_cum, "
-              "sum(_nl) over (order by r) - _nl as nl_prev from rp_bad")
-    # The ragged records before each staged row, found with one as-of join (not a subquery per row, which
-    # made a 20,000-column file run for minutes): per distinct t, the last ragged record's running counts.
-    _run(cur, "create temp table rp_thr_t as select t, max(n) as n, max(nl_cum) as nl_cum from rp_thr group by t")
+    _run(cur, _sql("ragged_records"), {"skip": skip})
+    _run(cur, _sql("ragged_counts"))
+    _run(cur, _sql("ragged_before"))
     if _physical_lines(cur, readable, layout):
         # rp_line_map gives every record's physical line, in record order: no record counting needed, and no copy
         # of the rows either — a view pairs the k-th staged row with the k-th mapped line
-        _run(cur, f"""create temp view rp_stage as
-            select m._k, r.*, 0 as _nl, 0 as _nl_before, {int(layout.header_line)} + m.pn as _line
-            from rp_raw r positional join rp_line_map m""")
+        _run(cur, _sql("stage_mapped", header=str(int(layout.header_line))))
         return
     # The two reads disagree (quoting DuckDB read differently): count records. That needs the newlines inside
     # each record's quoted fields (any column's): read again for them, in the same order. One concat, not a sum
     # per column (DuckDB's expression depth limit).
-    _run(cur, f"""create temp table rp_nl as
-                  select coalesce(length(_joined) - length(replace(_joined, chr(10), '')), 0) as _nl
-                  from (select concat({', '.join(names)}) as _joined from {read}))""", where)
+    _run(cur, _sql("record_newlines", columns=", ".join(names), struct=struct), where)
     _run(cur, "create temp table rp_raw_nl as select * from rp_raw positional join rp_nl")
     _run(cur, "drop table rp_raw")
     _run(cur, "drop table rp_nl")
     _run(cur, "alter table rp_raw_nl rename to rp_raw")
     # one pass: the record counts (rp_line_map is empty here)
-    _run(cur, f"""create temp table rp_stage as
-        with ordered as (
-            select row_number() over (order by rowid) as _k, * from rp_raw
-        ),
-        indexed as (
-            select o.*, o._k + coalesce(a.n, 0) as _idx,
-                   coalesce(sum(o._nl) over (order by o._k rows between unbounded preceding and 1 preceding), 0)
-                       as _nl_before,
-                   coalesce(a.nl_cum, 0) as _ragged_nl_before
-            from ordered o asof left join rp_thr_t a on o._k > a.t
-        )
-        select i.* exclude (_ragged_nl_before),
-               coalesce($header + m.pn, $header + _idx + _nl_before + _ragged_nl_before) as _line
-        from indexed i left join rp_line_map m using (_k)""", {"header": layout.header_line})
+    _run(cur, _sql("stage_counted"), {"header": layout.header_line})
     _run(cur, "drop table rp_raw")
 
 
@@ -258,9 +233,7 @@ def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
         try:
             # a cursor of its own: a failed read would abort the load's transaction
             with cur.cursor() as probe:
-                row = _run(probe, f"""select * from read_csv($path, header = false, skip = $skip, delim = $delim,
-                               quote = '"', escape = '"', columns = {struct}, auto_detect = false,
-                               ignore_errors = true, max_line_size = 33554432) limit 1""",
+                row = _run(probe, _sql("record_skip_probe", struct=struct),
                            {"path": str(readable), "skip": skip, "delim": layout.delimiter}).fetchone()
         except duckdb.Error:
             continue
@@ -284,10 +257,7 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
     _run(cur, "create temp table rp_ragged_line (r bigint, line bigint)")
     _run(cur, "create temp table rp_line_map (_k bigint, pn bigint)")
     try:
-        _run(cur, """create temp table rp_phys as select x from read_csv($path, header = false, skip = $skip,
-                     delim = chr(1), quote = '', escape = '', columns = {'x': 'VARCHAR'}, auto_detect = false,
-                     max_line_size = 33554432, strict_mode = false)""",
-             {"path": str(readable), "skip": layout.header_line})
+        _run(cur, _sql("physical_lines"), {"path": str(readable), "skip": layout.header_line})
     except duckdb.Error:
         return False
     (odd,) = cur.execute("""select count(*) from rp_phys
@@ -295,17 +265,9 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
     if odd == 0:
         # no line leaves a quote open (the usual file): every non-blank line starts a record, and the windows
         # below — slow on millions of (blank) lines — are not needed. A temp table's rowid is its insertion order.
-        _run(cur, """create temp table rp_logical as
-            select rowid + 1 as pn, rowid + 1 as r, rowid + 1 in (select r from rp_bad) as ragged
-            from rp_phys where x is not null""")
+        _run(cur, _sql("logical_lines_plain"))
     else:
-        _run(cur, """create temp table rp_logical as
-        with p as (select rowid + 1 as pn, x, coalesce(length(x) - length(replace(x, '"', '')), 0) as q
-                   from rp_phys),
-        o as (select pn, x, coalesce(sum(q) over (order by pn rows between unbounded preceding and 1 preceding),
-                                     0) % 2 as open_before from p),
-        l as (select pn, x, row_number() over (order by pn) as r from o where open_before = 0)
-        select pn, r, r in (select r from rp_bad) as ragged from l where x is not null""")
+        _run(cur, _sql("logical_lines_quoted"))
     _run(cur, "drop table rp_phys")
     (staged, mapped, ragged, found) = cur.execute(
         "select (select count(*) from rp_raw), (select count(*) from rp_logical where not ragged), "
@@ -321,15 +283,7 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
 
 
 def _ragged_rejects_sql() -> str:
-    # A ragged record follows `t` staged rows; its physical line adds their embedded newlines
-    # and those of the ragged records before it.
-    return """select coalesce(g.line, $header + t.r + coalesce(s._nl_before + s._nl, 0) + t.nl_prev) as line,
-                     '(whole row)' as "column",
-                     trim(b.csv_line, chr(10) || chr(13)) as value,
-                     'the row has the wrong number of fields or broken quoting: ' || b.error_message as reason,
-                     'row' as scope, cast(null as varchar) as field
-              from rp_thr t join rp_bad b using (r) left join rp_stage s on s._k = t.t
-              left join rp_ragged_line g using (r)"""
+    return _sql("ragged_rejects")
 
 
 def _timestamp_spec(name: str, source: str, values: list[str], date_order: str | None) -> parse.ColumnSpec:
@@ -415,10 +369,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     derived_cols = "".join(
         f", epoch({_ident('p__to_' + name)}) - epoch({_ident('p__from_' + name)}) as {_ident('p_' + name)}"
         for name in resolved.derived)
-    _run(cur, f"""create temp table rp_parsed as
-        with raw as (select _line, {raw_cols} from rp_stage),
-        parsed as (select *, {parsed_cols} from raw)
-        select *{derived_cols} from parsed""", params)
+    _run(cur, _sql("parsed", raw_columns=raw_cols, parsed_columns=parsed_cols, derived_columns=derived_cols), params)
 
     rows_collapsed, collapse_note = 0, ""
     if resolved.event_log:
@@ -468,8 +419,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
         rule_sql.append(f"select _line as line, $rcol_{i} as \"column\", {value} as value, "
                         f"$rwhy_{i} as reason, 'row' as scope, '{name}' as field from rp_parsed where {condition}")
     rule_sql.append(_ragged_rejects_sql())
-    _run(cur, "create temp table rp_rejects as select cast(line as bigint) as line, \"column\", value, reason, "
-              "scope, field from (" + "\nunion all\n".join(rule_sql) + ")", params)
+    _run(cur, _sql("rejects", rules="\nunion all\n".join(rule_sql)), params)
     problems = _column_problems(cur, specs, resolved, csat_scale)
     # Each stage's table is dropped once the next one holds what is needed: with several 1 M-row copies alive
     # at once DuckDB spills them to its temp_directory, which costs more CPU than computing them.
@@ -479,13 +429,12 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     else:
         _run(cur, "drop table rp_stage")
 
-    final = (f"select _line, {_final_columns(kind, specs, value_conditions, set(resolved.derived))} from rp_parsed "
-             "where _line not in (select line from rp_rejects where scope = 'row' and line is not null)")
+    final_columns = _final_columns(kind, specs, value_conditions, set(resolved.derived))
     if kind == INTERACTIONS:
         # the key computed once, here: the source id, else `row-` + the hash of the row's values
-        final = (f"with final as ({final}) select * replace (coalesce(interaction_id, {_row_hash()}) as "
-                 "interaction_id), interaction_id is null as _hashed from final")
-    _run(cur, f"create temp table rp_clean as {final}", params)
+        _run(cur, _sql("clean_interactions", final_columns=final_columns, row_hash=_row_hash()), params)
+    else:
+        _run(cur, _sql("clean", final_columns=final_columns), params)
     _run(cur, "drop table rp_parsed")
     _unique_in_file(cur, kind)
     (rows_rejected,) = cur.execute("select count(distinct line) from rp_rejects where scope = 'row'").fetchone()
@@ -577,9 +526,7 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
               "select $batch_id, $file_name, line, \"column\", value, reason, scope from rp_rejects", params)
     facts, layout, resolved = staged.facts, staged.layout, staged.resolved
     cur.execute(
-        "insert into batches (batch_id, file_name, source_name, sha256, kind, encoding, delimiter, date_formats,"
-        " mapping, rows_read, rows_loaded, rows_rejected, rows_duplicate, values_rejected, rows_collapsed, status,"
-        " message, rows_updated) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _sql("batch_record"),
         [batch_id, display, staged.source_name, facts.sha256, kind, facts.encoding, layout.delimiter,
          json.dumps(formats), resolved.to_json(), counts["rows_read"], counts["rows_loaded"], counts["rows_rejected"],
          counts["rows_duplicate"], counts["values_rejected"], counts["rows_collapsed"], status, message,
@@ -631,13 +578,7 @@ def _collapse_events(cur, resolved: Mapping, has_time: bool) -> tuple[int, str]:
     (events,) = cur.execute("select count(*) from rp_parsed").fetchone()
     first_open = ", min(p_occurred_at) over (partition by _event_key) as p_occurred_at" if has_time else ""
     replace = f" replace ({first_open[2:]})" if has_time else ""
-    cur.execute(f"""create temp table rp_collapsed as
-        with keyed as (select *, coalesce(r__key, '#line ' || _line) as _event_key from rp_parsed),
-        latest as (
-            select *{replace} from keyed
-            qualify row_number() over (partition by _event_key order by p__order desc nulls last, _line desc) = 1
-        )
-        select * exclude (_event_key) from latest""")
+    cur.execute(_sql("collapse_events", first_open=replace))
     cur.execute("drop table rp_parsed")
     cur.execute("alter table rp_collapsed rename to rp_parsed")
     (kept,) = cur.execute("select count(*) from rp_parsed").fetchone()
@@ -670,9 +611,7 @@ def _number(text) -> float | None:
 def _column_problems(cur, specs: dict[str, parse.ColumnSpec], resolved: Mapping,
                      csat_scale: int | None) -> tuple[str, ...]:
     """One sentence per mapped column where more than half of the present values fail, with examples and a fix."""
-    failing = cur.execute("""select field, any_value("column"), count(distinct line),
-                                    list(distinct value order by value)[1:3], any_value(reason)
-                             from rp_rejects where field is not null and line is not null group by field""").fetchall()
+    failing = cur.execute(_sql("failing_fields")).fetchall()
     problems = []
     for name, column, failed, examples, reason in failing:
         if name in specs and specs[name].source != "(constant)":
@@ -765,11 +704,7 @@ def _unique_in_file(cur, kind: str) -> None:
     if kind == INTERACTIONS:
         # A view, not a copy: the lines whose key an earlier line has (rp_later, usually none) are found with one
         # grouping of the keys alone, where a window over the whole rows sorted and spilled a million-row file.
-        cur.execute("""create temp table rp_later as
-            select c._line from rp_clean c
-            join (select interaction_id, min(_line) as _first from rp_clean group by interaction_id
-                  having count(*) > 1) d using (interaction_id)
-            where c._line <> d._first""")
+        cur.execute(_sql("later_lines"))
         cur.execute("create temp view rp_keyed as select * from rp_clean "
                     "where _line not in (select _line from rp_later)")
     else:
@@ -796,40 +731,12 @@ def _dedup(cur, kind: str) -> None:
     same_identity = " and ".join(f"i.{_ident(n)} is not distinct from u.{_ident(n)}" for n in _IDENTITY)
     compatible = " and ".join(f"(u.{_ident(n)} is null or i.{_ident(n)} is null or u.{_ident(n)} = i.{_ident(n)})"
                               for n in _MEASURES)
-    cur.execute(f"""create temp table rp_match as
-        with by_id as (
-            select k._line, i.rowid as _rid from rp_keyed k join interactions i using (interaction_id)
-        ),
-        unmatched as (
-            select * from rp_keyed where _hashed and _line not in (select _line from by_id)
-        ),
-        by_identity as (
-            select u._line, i.rowid as _rid
-            from unmatched u join interactions i on {same_identity}
-            where starts_with(i.interaction_id, 'row-') and {compatible}
-        ),
-        pairs as (
-            select * from by_id union all select * from by_identity
-        ),
-        first_stored as (
-            select * from pairs qualify row_number() over (partition by _line order by _rid) = 1
-        )
-        select * from first_stored qualify row_number() over (partition by _rid order by _line) = 1""")
+    cur.execute(_sql("match_stored", same_identity=same_identity, compatible=compatible))
     changed = " or ".join(f"(k.{_ident(n)} is not null and k.{_ident(n)} is distinct from i.{_ident(n)})"
                           for n in _MEASURES)
     kept = ", ".join(f"i.{_ident(n)}" for n in _IDENTITY)
     merged = ", ".join(f"coalesce(k.{_ident(n)}, i.{_ident(n)}) as {_ident(n)}" for n in _MEASURES)
-    cur.execute(f"""create temp table rp_update as
-        with merged as (
-            select m._rid, k._line, k._hashed, k.interaction_id as _file_id, {kept}, {merged},
-                   case when k.csat is not null then k.csat_scale else i.csat_scale end as csat_scale,
-                   i.is_repeat, i.batch_id as _old_batch, cast(i.occurred_at as date) as _day
-            from rp_match m join rp_keyed k using (_line) join interactions i on i.rowid = m._rid
-            where {changed}
-        )
-        select * exclude (_file_id),
-               case when _hashed then {_row_hash()} else _file_id end as interaction_id
-        from merged""")
+    cur.execute(_sql("updates", kept=kept, merged=merged, changed=changed, row_hash=_row_hash()))
     # a view: counted, inserted and read for the repeat flags without a copy of the file's rows
     cur.execute("create temp view rp_new as select * from rp_keyed where _line not in (select _line from rp_match)")
 
