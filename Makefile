@@ -33,12 +33,12 @@ seed: install
 run: seed
 	RAPPORT_DB=$(DB) $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
-# Two workers (pytest-xdist); each test module runs whole on one worker and all browser tests on one
-# (tests/conftest.py gives every test its xdist group and starts the costliest groups first).
+# Two workers (pytest-xdist); each test file runs whole on one worker, handed out in collection order
+# (tests/conftest.py puts the costliest files first).
 TEST_WORKERS ?= 2
 
 test: install-dev browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench: install-dev
 	$(BIN)/python bench/queries.py

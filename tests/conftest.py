@@ -11,7 +11,6 @@ import resource
 from collections import defaultdict
 
 import pytest
-from _pytest.nodeid import NodeId
 
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
 from tests.builders import empty_database, schema_template as schema_template_in
@@ -39,26 +38,24 @@ def tables():
 
 # ---- running on two workers (pytest-xdist, `make test`) ----------------------------------------------
 #
-# `make test` runs `pytest -n 2 --dist loadgroup --no-loadscope-reorder`. Every test gets an xdist group,
-# and a group runs whole on one worker, so what a module builds once (module-scoped databases, the one
-# Spark session, the one app server of tests/browser) is built once, not once per worker:
-#   - the tests under tests/browser/ are in two groups, so both workers drive a browser: "browser-real"
-#     (test_real_upload.py, on its own server) and "browser" (the rest, on the one sample server); each
-#     worker starts its own Chromium;
-#   - a module listed in SPLIT_BY_PARAM is split by the parameter of its module-scoped fixture, so its
-#     databases are shared out between the workers (each is still built once);
-#   - every other test is in its module's group.
-# Groups are handed out in collection order, so the run starts with the costliest (HEAVIEST_FIRST, from the
-# slowest tests of recent full runs) and the cheap ones fill in at the end: neither worker is left with a long
-# module while the other has nothing to do. A module not listed keeps its place after them.
+# `make test` runs `pytest -n 2 --dist loadfile --no-loadscope-reorder`, public options only: each test FILE
+# runs whole on one worker, so what a module builds once (module-scoped databases, the one Spark session) is
+# built once. xdist hands the files out in collection order, one more to a worker as it nears the end of its
+# last, so the run starts with the costliest (HEAVIEST_FIRST, from the slowest modules of recent full runs)
+# and the cheap ones fill in at the end: neither worker is left with a long module while the other has
+# nothing to do. A file not listed keeps its place after them.
+#   - tests/browser/: test_real_upload.py has its own server; the other files share one sample server per
+#     worker (session-scoped, tests/browser/conftest.py) — a worker that runs any of them starts one, so
+#     when they land on both workers each builds its own (≈ 3 CPU s: sample database and server start).
+#     They are listed one after another, so a worker on test_pages.py usually takes the next ones too;
+#   - tests/test_real_exports.py runs whole on one worker, its databases built once each.
 
-BROWSER_GROUP = "browser"
-BROWSER_REAL_GROUP = "browser-real"
-BROWSER_REAL_MODULE = "tests/browser/test_real_upload.py"
-SPLIT_BY_PARAM = {"tests/test_real_exports.py": "real_database"}
 HEAVIEST_FIRST = (
-    BROWSER_GROUP,
-    BROWSER_REAL_GROUP,
+    "tests/browser/test_real_upload.py",
+    "tests/browser/test_pages.py",
+    "tests/browser/test_links.py",
+    "tests/browser/test_qbr.py",
+    "tests/browser/test_upload.py",
     "tests/test_spark_rollups.py",
     "tests/test_app_pages.py",
     "tests/test_cli_hostile.py",
@@ -76,48 +73,14 @@ def _module(item: pytest.Item) -> str:
     return item.nodeid.split("::")[0]
 
 
-def xdist_group_of(item: pytest.Item) -> str:
-    module = _module(item)
-    if module == BROWSER_REAL_MODULE:
-        return BROWSER_REAL_GROUP
-    if module.startswith("tests/browser/"):
-        return BROWSER_GROUP
-    param = SPLIT_BY_PARAM.get(module)
-    callspec = getattr(item, "callspec", None)
-    if param and callspec is not None and param in callspec.params:
-        # not "module[value]": xdist's loadgroup reads a node id ending in "]" as having no group at all
-        return f"{module}::{callspec.params[param]}"
-    return module
+def _rank(module: str) -> int:
+    return HEAVIEST_FIRST.index(module) if module in HEAVIEST_FIRST else len(HEAVIEST_FIRST)
 
 
-def _rank(group: str) -> int:
-    base = group.split("::")[0]
-    return HEAVIEST_FIRST.index(base) if base in HEAVIEST_FIRST else len(HEAVIEST_FIRST)
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks (it appends "@group" to each node id)
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering (by fixture scope) and any deselection
 def pytest_collection_modifyitems(config, items):
-    groups = {id(item): xdist_group_of(item) for item in items}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
-    # A stable sort: a module's tests keep their order (and module-scoped fixtures their single setup).
-    items.sort(key=lambda item: _rank(groups[id(item)]))
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker sends the collected node ids to the scheduler
-def pytest_collection_finish(session):
-    """Give each node id its "@group" suffix, which is all xdist's loadgroup scheduler reads.
-
-    xdist 3.8 appends it by assigning `item._nodeid`, but pytest 9.2 builds `nodeid` from a structured id
-    (`item._id`), so the assignment is lost and every test was scheduled alone — a module's tests spread
-    over both workers, each building the module's fixtures (pytest-dev/pytest-xdist#1386). Skipped where
-    the suffix is already there (an xdist that sets it itself, or an older pytest)."""
-    if not getattr(session.config.option, "loadgroup", False):  # set on xdist workers of --dist loadgroup
-        return
-    for item in session.items:
-        group = xdist_group_of(item)
-        if not item.nodeid.endswith(f"@{group}"):
-            item._id = NodeId.parse(f"{item.nodeid}@{group}")
+    # A stable sort by file: a module's tests keep their order (and module-scoped fixtures their single setup).
+    items.sort(key=lambda item: _rank(_module(item)))
 
 
 # ---- per-module cost (opt-in) -----------------------------------------------------------------------
@@ -182,7 +145,7 @@ def pytest_runtest_logreport(report):
     cost = _COST[report.nodeid.split("::")[0]]
     cost[0] += report.duration
     cost[1] += spent
-    _TEST_CPU[report.nodeid.split("@")[0]] += spent
+    _TEST_CPU[report.nodeid] += spent
 
 
 def pytest_terminal_summary(terminalreporter):
