@@ -170,9 +170,13 @@ def use_database(tmp_path_factory, name: str, *, interactions: int | None) -> py
 def _component_registry():
     """Streamlit's registry of installed v2 components, scanned once per process.
 
-    Every new AppTest scans the metadata of every installed package for component manifests (≈ 0.4 CPU s,
-    more than a whole run of most pages). The installed packages do not change during a test run and the
-    app defines no components, so one real scan serves every AppTest of the process."""
+    Every new AppTest scans the metadata of every installed package for component manifests (≈ 0.27 CPU s
+    and 1.5 s wall each on a loaded machine, more than a whole run of most pages). The installed packages do
+    not change during a test run and the app defines no components, so one real scan serves every AppTest of
+    the process. Streamlit 1.67 offers no public way to the same (no AppTest argument, config option or
+    environment variable; the scan runs whenever `_bidi_component_manager` is None): the four test_app_*
+    modules make 61 AppTests, and without this they cost ≈ 14 CPU s more (71.7 → 77.4 and 93.6 CPU s in
+    back-to-back runs; 16 CPU s by the per-scan cost)."""
     from streamlit.components.v2.component_manager import BidiComponentManager
 
     registry = BidiComponentManager()
