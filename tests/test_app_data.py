@@ -394,7 +394,7 @@ def test_the_rejects_csv_holds_every_reject_and_is_built_only_from_the_database(
 
     from analytics import rejects
 
-    _app(fresh_db, monkeypatch)
+    monkeypatch.setenv("RAPPORT_DB", str(fresh_db))  # the app's own connection to a new file; no page needed
     _batch_with_rejects(120)
     text = rejects.rejects_csv(_connection(), 7).decode("utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
