@@ -4,5 +4,5 @@ create temp table rp_phys as
 select x
 from read_csv(
     $path, header = false, skip = $skip, delim = chr(1), quote = '', escape = '',
-    columns = {'x': 'VARCHAR'}, auto_detect = false, max_line_size = 33554432, strict_mode = false
+    columns = {'x': 'VARCHAR'}, auto_detect = false, max_line_size = 33554432, buffer_size = 67108864, strict_mode = false
 )

@@ -7,6 +7,6 @@ from (
     select concat({columns}) as _joined
     from read_csv(
         $path, header = false, skip = $skip, delim = $delim, quote = '"', escape = '"',
-        columns = {struct}, auto_detect = false, ignore_errors = true, max_line_size = 33554432
+        columns = {struct}, auto_detect = false, ignore_errors = true, max_line_size = 33554432, buffer_size = 67108864
     )
 )

@@ -3,6 +3,6 @@
 select *
 from read_csv(
     $path, header = false, skip = $skip, delim = $delim, quote = '"', escape = '"',
-    columns = {struct}, auto_detect = false, ignore_errors = true, max_line_size = 33554432
+    columns = {struct}, auto_detect = false, ignore_errors = true, max_line_size = 33554432, buffer_size = 67108864
 )
 limit 1
