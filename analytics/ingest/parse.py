@@ -72,14 +72,17 @@ MACROS = [
     "cast(case when dayfirst then st.a else st.b end as integer), "
     "rp_hour(coalesce(nullif(st.h, ''), '0'), st.p), cast(coalesce(nullif(st.mi, ''), '0') as integer), "
     "cast(coalesce(nullif(st.s, ''), '0') as integer)) as timestamp)",
-    # tz: the reporting time zone; a value with an offset is converted to it, a naive value is taken as in it
+    # tz: the reporting time zone; a value with an offset is converted to it, a naive value is taken as in it.
+    # Each expression is named once (DuckDB's common-subexpression pass would otherwise compute a repeated one for
+    # every row, and planning grows with every copy): the ISO test once, and the numeric date's parts extracted
+    # once and handed to rp_numts through a lambda — a macro argument is copied wherever the macro names it, and
+    # rp_numts names its struct a dozen times.
     f"create or replace temp macro rp_ts_any(x, dayfirst, tz) as case "
-    f"when regexp_matches(x, '{ISO_RE}') and regexp_matches(x, '{OFFSET_RE}') then "
-    "timezone(tz, try_cast(replace(x, '/', '-') as timestamptz)) "
-    f"when regexp_matches(x, '{ISO_RE}') then try_cast(replace(x, '/', '-') as timestamp) "
+    f"when regexp_matches(x, '{ISO_RE}') then (case when regexp_matches(x, '{OFFSET_RE}') then "
+    "timezone(tz, try_cast(replace(x, '/', '-') as timestamptz)) else try_cast(replace(x, '/', '-') as timestamp) end) "
     f"when regexp_matches(x, '{YEAR_MONTH_RE}') then try_cast(x || '-01' as timestamp) "
-    f"when regexp_matches(x, '{NUMERIC_DATE_RE}') then rp_numts(regexp_extract(x, '{NUMERIC_DATE_RE}', "
-    "['a', 'sep', 'b', 'y', 't', 'h', 'mi', 'ss', 's', 'p']), dayfirst) "
+    f"when regexp_matches(x, '{NUMERIC_DATE_RE}') then list_transform([regexp_extract(x, '{NUMERIC_DATE_RE}', "
+    "['a', 'sep', 'b', 'y', 't', 'h', 'mi', 'ss', 's', 'p'])], lambda st: rp_numts(st, dayfirst))[1] "
     f"when regexp_matches(x, '{MONTH_YEAR_RE}') then try_strptime(x, "
     "['%b-%y', '%b %y', '%b-%Y', '%b %Y', '%B-%y', '%B %y', '%B-%Y', '%B %Y']) "
     f"when regexp_matches(x, '{DAY_MONTH_YEAR_RE}') then try_strptime(x, "
@@ -92,8 +95,9 @@ MACROS = [
     f"create or replace temp macro rp_tod_parts(st) as case when cast(st.mi as integer) < 60 "
     "and cast(coalesce(nullif(st.s, ''), '0') as integer) < 60 and rp_hour(st.h, st.p) < 24 "
     "then rp_hour(st.h, st.p) * 3600 + cast(st.mi as integer) * 60 + cast(coalesce(nullif(st.s, ''), '0') as integer) end",
+    # the parts extracted once, through a lambda (as in rp_ts_any)
     f"create or replace temp macro rp_tod(x) as case when regexp_matches(x, '{TIME_RE}') then "
-    f"rp_tod_parts(regexp_extract(x, '{TIME_RE}', ['h', 'mi', 'ss', 's', 'p'])) end",
+    f"list_transform([regexp_extract(x, '{TIME_RE}', ['h', 'mi', 'ss', 's', 'p'])], lambda st: rp_tod_parts(st))[1] end",
     # a value without a colon is a number (no regular expression); mm:ss is split at its one colon
     r"create or replace temp macro rp_dur(x, fraction, dec_comma) as case "
     r"when not contains(x, ':') then (case when fraction then round(rp_num(x, dec_comma) * 86400) "
