@@ -181,9 +181,9 @@ def _next_batch_id(cur: duckdb.DuckDBPyConnection) -> int:
             return int(candidate)
 
 
-def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -> None:
+def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -> bool:
     """rp_stage(_k, _line, c<i> for i in `used`) — every data record as text, only the columns the mapping
-    uses; ragged rows go to rp_reject_errors.
+    uses; ragged rows go to rp_reject_errors. True when rp_stage is a view over rp_raw, False when a table.
 
     DuckDB parses every column, but each later statement costs time per column it carries (planning, not
     data: 50 rows of 2,000 columns took 3 s in one window statement), so the unused ones stop at the read."""
@@ -204,7 +204,7 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -
         # rp_line_map gives every record's physical line, in record order: no record counting needed, and no copy
         # of the rows either — a view pairs the k-th staged row with the k-th mapped line
         _run(cur, _sql("stage_mapped", header=str(int(layout.header_line))))
-        return
+        return True
     # The two reads disagree (quoting DuckDB read differently): count records. That needs the newlines inside
     # each record's quoted fields (any column's): read again for them, in the same order. One concat, not a sum
     # per column (DuckDB's expression depth limit).
@@ -216,6 +216,7 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -
     # one pass: the record counts (rp_line_map is empty here)
     _run(cur, _sql("stage_counted"), {"header": layout.header_line})
     _run(cur, "drop table rp_raw")
+    return False
 
 
 def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
@@ -308,12 +309,11 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
           source_name: str | None, report: Progress, tz: str) -> "_Staged":
     """Stage, parse and validate the file into TEMP tables (rp_clean, rp_rejects) on `cur`: no lock needed."""
     kind = resolved.kind
-    for statement in parse.MACROS:
-        cur.execute(statement)
+    # one call for all the macros: a statement costs ≈ 1–2 ms of fixed CPU, and hundreds of tests load tiny files
+    cur.execute(";\n".join(parse.MACROS))
     report(0.1, "Staging rows in DuckDB")
-    _stage(cur, readable, display, layout, sorted({layout.columns.index(c) for c in resolved.source_columns()}))
-    (staged,) = cur.execute("select count(*) from rp_stage").fetchone()
-    (ragged,) = cur.execute("select count(*) from rp_bad").fetchone()
+    stage_is_view = _stage(cur, readable, display, layout, sorted({layout.columns.index(c) for c in resolved.source_columns()}))
+    staged, ragged = cur.execute("select (select count(*) from rp_stage), (select count(*) from rp_bad)").fetchone()
     if staged + ragged == 0:
         raise IngestError("the file has a header row but no data rows; expected at least one row under "
                           f"the headers {', '.join(repr(c) for c in layout.columns)}", file=display)
@@ -331,7 +331,18 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     report(0.3, "Detecting value formats")
     columns = layout.columns
 
+    # A file of at most SPEC_SAMPLE records: every column's sample (all its present values, in file order) in one
+    # statement instead of one per column — the same values the per-column query below returns for such a file.
+    small: dict[int, list[str]] = {}
+    used = sorted({columns.index(c) for c in resolved.source_columns()})
+    if staged <= SPEC_SAMPLE and used:
+        rows = cur.execute("select " + ", ".join(f"c{i}, rp_null(c{i}) is not null" for i in used)
+                           + " from rp_stage").fetchall()
+        small = {i: [row[2 * k] for row in rows if row[2 * k + 1]] for k, i in enumerate(used)}
+
     def sample(index: int) -> list[str]:
+        if index in small:
+            return small[index]
         return [v for (v,) in cur.execute(
             f"select c{index} from rp_stage where rp_null(c{index}) is not null limit {SPEC_SAMPLE}").fetchall()]
 
@@ -423,7 +434,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     problems = _column_problems(cur, specs, resolved, csat_scale)
     # Each stage's table is dropped once the next one holds what is needed: with several 1 M-row copies alive
     # at once DuckDB spills them to its temp_directory, which costs more CPU than computing them.
-    if cur.execute("select count(*) from duckdb_views() where view_name = 'rp_stage' and temporary").fetchone()[0]:
+    if stage_is_view:
         _run(cur, "drop view rp_stage")
         _run(cur, "drop table rp_raw")
     else:
@@ -437,11 +448,11 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
         _run(cur, _sql("clean", final_columns=final_columns), params)
     _run(cur, "drop table rp_parsed")
     _unique_in_file(cur, kind)
-    (rows_rejected,) = cur.execute("select count(distinct line) from rp_rejects where scope = 'row'").fetchone()
-    (values_rejected,) = cur.execute(
-        "select count(*) from (select distinct line, field from rp_rejects where scope = 'value' and line not in "
-        "(select line from rp_rejects where scope = 'row' and line is not null))").fetchone()
-    (clean,) = cur.execute("select count(*) from rp_clean").fetchone()
+    rows_rejected, values_rejected, clean = cur.execute(
+        "select (select count(distinct line) from rp_rejects where scope = 'row'), "
+        "(select count(*) from (select distinct line, field from rp_rejects where scope = 'value' and line not in "
+        "(select line from rp_rejects where scope = 'row' and line is not null))), "
+        "(select count(*) from rp_clean)").fetchone()
     rejects = cur.execute(f"select line, \"column\", value, reason, scope from rp_rejects "
                           f"order by line, \"column\" limit {REJECTS_SAMPLE}").df()
     return _Staged(display=display, kind=kind, facts=facts, layout=layout, resolved=resolved,
@@ -486,8 +497,7 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
     _dedup(cur, kind)
     rows_rejected, values_rejected, clean = staged.rows_rejected, staged.values_rejected, staged.clean
     rejects = staged.rejects
-    (fresh,) = cur.execute("select count(*) from rp_new").fetchone()
-    (updated,) = cur.execute("select count(*) from rp_update").fetchone()
+    fresh, updated = cur.execute("select (select count(*) from rp_new), (select count(*) from rp_update)").fetchone()
     duplicate = clean - fresh - updated
     accounted = fresh + updated + rows_rejected + duplicate + rows_collapsed
     if accounted != rows_read:
