@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.harness import WAIT_MS, running_app, sample_database, wait_until_drawn
+from tests.browser.harness import WAIT_MS, wait_until_drawn
 
 CHART_TEXTS = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"] text'))
     .map(e => e.textContent).sort().join('|')"""
@@ -18,9 +18,26 @@ def _remove_button(scope: Locator, value: str) -> Locator:
 
 
 @pytest.mark.browser
+def test_a_deep_link_with_parameters_on_a_fresh_server_still_gets_the_app_navigation_and_frame(fresh_server_url: str,
+                                                                                                 page: Page):
+    """The first session of a server opening /qbr?… must not fall into Streamlit's pages/ folder mode: only a
+    server's first session can, so this test runs first and opens the sample server before any other test
+    (conftest.fresh_server_url starts a server of its own when it cannot). (tests/browser/test_real_upload.py opens
+    its fresh server on /data and checks the same there.)"""
+    page.goto(f"{fresh_server_url}/qbr?present=0")
+    # the QBR's title names its engagement; the filter panel shows app.py drew the frame
+    expect(page.get_by_role("heading", level=1).first).to_contain_text("Quarterly business review")
+    expect(page.get_by_test_id("stSidebar").get_by_role("combobox", name="Providers")).to_be_visible()
+    navigation = page.get_by_test_id("stSidebarNav")
+    expect(navigation).to_contain_text("Relationship Health")  # app.py's titles, not the file names
+    expect(navigation.get_by_text("app", exact=True)).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+@pytest.mark.browser
 def test_trends_link_with_kpi_grain_split_and_provider_reopens_the_same_view_in_a_fresh_browser(
-        app_url: str, new_page):
-    first: Page = new_page()
+        app_url: str, page: Page, new_page):
+    first = page
     first.goto(f"{app_url}/trends?kpi={KPI.replace(' ', '+')}")
     expect(first.get_by_role("heading", level=3)).to_have_text([KPI])
     wait_until_drawn(first)
@@ -58,26 +75,7 @@ def test_trends_link_with_kpi_grain_split_and_provider_reopens_the_same_view_in_
 
 
 @pytest.mark.browser
-def test_a_deep_link_with_parameters_on_a_fresh_server_still_gets_the_app_navigation_and_frame(tmp_path, new_page):
-    """The first session of a server opening /qbr?… must not fall into Streamlit's pages/ folder mode: only a
-    server's first session can, so this one starts its own. (tests/browser/test_real_upload.py opens its fresh
-    server on /data and checks the same there.)"""
-    database = sample_database(tmp_path / "rapport.duckdb", interactions=2_000)
-    with running_app(database, tmp_path / "streamlit.log") as url:
-        page: Page = new_page()
-        page.goto(f"{url}/qbr?present=0")
-        # the QBR's title names its engagement; the filter panel shows app.py drew the frame
-        expect(page.get_by_role("heading", level=1).first).to_contain_text("Quarterly business review")
-        expect(page.get_by_test_id("stSidebar").get_by_role("combobox", name="Providers")).to_be_visible()
-        navigation = page.get_by_test_id("stSidebarNav")
-        expect(navigation).to_contain_text("Relationship Health")  # app.py's titles, not the file names
-        expect(navigation.get_by_text("app", exact=True)).to_have_count(0)
-        expect(page.get_by_test_id("stException")).to_have_count(0)
-
-
-@pytest.mark.browser
-def test_clicking_an_overview_row_opens_that_engagements_qbr_with_the_filters(app_url: str, new_page):
-    page: Page = new_page()
+def test_clicking_an_overview_row_opens_that_engagements_qbr_with_the_filters(app_url: str, page: Page):
     page.goto(f"{app_url}/?from=2023-01-01")
     table = page.get_by_test_id("stDataFrame").filter(has_text="Engagement").first
     expect(table).to_be_visible()

@@ -5,6 +5,9 @@ The dark theme comes from .streamlit/config.toml ([theme.dark]), chosen here the
 no page may keep a light background or sidebar. The light theme (the default) is what every other browser test
 sees: tests/browser/test_real_upload.py opens every page in it, after each real export's upload.
 
+The pages open one after another in one browser tab (conftest's `page`: each `goto` is a new Streamlit session on
+the page's URL; only a fresh context's download and compile of the frontend is spared).
+
 The Overview opens on its alias /overview here (the root URL, where it is the default page, is opened by
 test_links.py and test_upload.py): an unknown path would show Streamlit's "Page not found" over the default page.
 """
@@ -13,9 +16,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.harness import PAGES, SCREENSHOTS, wait_until_drawn
+from tests.browser.harness import PAGES, wait_until_drawn
 
 CONTENT = '[data-testid="stVegaLiteChart"], [data-testid="stMetricValue"]'
 BACKGROUND = "el => getComputedStyle(el).backgroundColor"
@@ -25,8 +28,8 @@ PATHS = {name: path for name, (path, _) in PAGES.items()} | {"overview": "overvi
 
 @pytest.mark.browser
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_opens_in_the_dark_theme_with_its_title_and_content_and_no_exception(app_url: str, new_page, name: str):
-    page = new_page(color_scheme="dark")
+def test_page_opens_in_the_dark_theme_with_its_title_and_content_and_no_exception(app_url: str, page: Page, name: str):
+    page.emulate_media(color_scheme="dark")  # the viewer's system setting, for this test only
     page.goto(f"{app_url}/{PATHS[name]}")
     expect(page.get_by_role("heading", level=1).first).to_contain_text(PAGES[name][1])
     # the theme applies before any content: a light background would show while the page still loads
@@ -41,5 +44,3 @@ def test_page_opens_in_the_dark_theme_with_its_title_and_content_and_no_exceptio
     expect(page.get_by_test_id("stAlert").filter(has_text="Could not show")).to_have_count(0)
     expect(page.get_by_text("Page not found")).to_have_count(0)
     assert page.get_by_test_id("stApp").evaluate(BACKGROUND) == DARK_APP  # and stays dark once drawn
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
