@@ -127,17 +127,32 @@ def _relationship_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                                          register=query.table(REGISTER_VIEW)))
 
 
-def _names_used(used: pd.DataFrame, column: str, order: list[str], index: pd.Index) -> pd.Series:
-    """Per group of `index`, the tuple of `column` values present, in registry order.
+def _sorted_codes(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer group ids of the rows by `columns`, numbered in the columns' sorted order, and the
+    position of each group's first row — what a sorted group-by on those columns numbers its groups."""
+    key = np.zeros(len(columns[0]), dtype="int64")
+    for column in columns:
+        codes, uniques = pd.factorize(column, sort=True)
+        key = key * max(len(uniques), 1) + codes
+    _, first, ids = np.unique(key, return_index=True, return_inverse=True)
+    return ids.reshape(-1), first
 
-    Each group's set becomes a bitmask (the sum of distinct bits, vectorised); the few distinct
-    masks become tuples."""
-    used = used.drop_duplicates([*_KEYS, column])
-    bits = np.left_shift(np.int64(1), pd.Index(order).get_indexer(used[column]).astype("int64"))
-    masks = pd.Series(bits, index=used.index).groupby([used[k] for k in _KEYS]).sum()
-    masks = masks.reindex(index, fill_value=0)
-    names = {m: tuple(name for i, name in enumerate(order) if m >> i & 1) for m in masks.unique()}
-    return masks.map(names)
+
+def _group_sum(values: np.ndarray, ids: np.ndarray, *, mean: bool = False) -> np.ndarray:
+    """Per group id (0…n−1, every id present), pandas' own group sum (`min_count=1`) or mean of `values`.
+
+    Grouping on integer ids instead of text or categories skips pandas' factorising, while the sums
+    still come from the same kernel in the same row order: the same numbers to the last bit."""
+    grouped = pd.Series(values, copy=False).groupby(ids, sort=True)
+    return (grouped.mean() if mean else grouped.sum(min_count=1)).to_numpy()
+
+
+def _bits_used(codes: np.ndarray, ids: np.ndarray, groups: int, names: list[str]) -> pd.Series:
+    """Per group, the tuple of `names[code]` present among its rows, in the order of `names`."""
+    masks = np.zeros(groups, dtype="int64")
+    np.bitwise_or.at(masks, ids, np.left_shift(np.int64(1), codes.astype("int64")))
+    tuples = {m: tuple(name for i, name in enumerate(names) if m >> i & 1) for m in np.unique(masks).tolist()}
+    return pd.Series([tuples[m] for m in masks.tolist()], dtype="object")
 
 
 def health_scores(
@@ -171,38 +186,56 @@ def health_scores(
     if scores.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("score") or c == "trend" else "object")
                              for c in columns}).astype({"period": "datetime64[ns]"})
-    # Group on categories, not text: pandas' Arrow-backed strings factorise slowly, and the groupings
-    # below factorise these columns a dozen times (about half the cost at 200 engagements).
-    text = {c: scores[c].dtype for c in ("engagement", "provider", "account")}
-    scores = scores.astype({c: "category" for c in (*text, "kpi", "pillar")})
-    weighted = _with_weights(scores, merged)
-    weighted["_part"] = weighted["weight"] * weighted["score"]
-    weighted["_low"] = weighted["weight"] * weighted["score_low"]
-    weighted["_high"] = weighted["weight"] * weighted["score_high"]
-    groups = weighted.groupby(_KEYS, sort=True)
-    result = groups["_part"].sum(min_count=1).rename("score").to_frame()
-    result["score_low"] = groups["_low"].sum(min_count=1)
-    result["score_high"] = groups["_high"].sum(min_count=1)
-    used = weighted[weighted["pillar"].map(merged).astype("float64") > 0]
-    result["pillars_used"] = _names_used(used, "pillar", list(kpis.PILLARS), result.index)
-    result["kpis_used"] = _names_used(used, "kpi", [k.id for k in kpis.KPIS], result.index)
-    pillar_scores = weighted.groupby([*_KEYS, "pillar"])["score"].mean().unstack("pillar")
+    # Group on integer codes numbered as the text sorts: pandas' Arrow-backed strings factorise slowly,
+    # and a dozen group-bys on text or categories cost far more than the arithmetic on a few thousand rows.
+    # The sums and means below are still pandas' own, over the same rows in the same order.
+    ids, first = _sorted_codes(*(scores[k] for k in _KEYS))
+    groups = len(first)
+    pillar_codes, pillar_names = pd.factorize(scores["pillar"], sort=True)
+    pillar_weight = np.array([merged[p] for p in pillar_names], dtype="float64")[pillar_codes]
+    # weight = w_p / W / n_p (see `_with_weights`): n_p per engagement × period × pillar, W over the
+    # pillars present per engagement × period (summed over each pillar's first row, as drop_duplicates)
+    by_pillar, pillar_first = _sorted_codes(scores["engagement"], scores["period"], scores["pillar"])
+    n_pillar = np.bincount(by_pillar)[by_pillar]
+    by_period, _ = _sorted_codes(scores["engagement"], scores["period"])
+    pillar_first = np.sort(pillar_first)  # in row order, as the sum runs
+    total = _group_sum(pillar_weight[pillar_first], by_period[pillar_first])[by_period]
+    weight = pillar_weight / np.where(total > 0, total, np.nan) / n_pillar
+    result = scores[_KEYS].take(first).reset_index(drop=True)
+    result["score"] = _group_sum(weight * scores["score"].to_numpy("float64"), ids)
+    result["score_low"] = _group_sum(weight * scores["score_low"].to_numpy("float64"), ids)
+    result["score_high"] = _group_sum(weight * scores["score_high"].to_numpy("float64"), ids)
+    used = pillar_weight > 0
+    registry_pillars, registry_kpis = list(kpis.PILLARS), [k.id for k in kpis.KPIS]
+    result["pillars_used"] = _bits_used(pd.Index(registry_pillars).get_indexer(scores["pillar"])[used], ids[used],
+                                        groups, registry_pillars)
+    result["kpis_used"] = _bits_used(pd.Index(registry_kpis).get_indexer(scores["kpi"])[used], ids[used], groups,
+                                     registry_kpis)
+    by_group_pillar = ids * len(pillar_names) + pillar_codes
+    means = _group_sum(scores["score"].to_numpy("float64"), by_group_pillar, mean=True)
+    by_group_pillar = np.unique(by_group_pillar)
+    pillar_scores = np.full((groups, len(pillar_names)), np.nan)
+    pillar_scores[by_group_pillar // len(pillar_names), by_group_pillar % len(pillar_names)] = means
     for pillar in kpis.PILLARS:
-        result[pillar_column(pillar)] = pillar_scores[pillar] if pillar in pillar_scores else np.nan
-    result = result.reset_index().astype(text)
+        at = pillar_names.get_loc(pillar) if pillar in pillar_names else None
+        result[pillar_column(pillar)] = np.nan if at is None else pillar_scores[:, at]
 
-    result["_ord"] = period_ordinal(result["period"], grain)
-    previous = result[["engagement", "_ord", "score"]].rename(columns={"score": "_previous"})
-    previous["_ord"] += 1
-    result = result.merge(previous, on=["engagement", "_ord"], how="left")
-    result["trend"] = result["score"] - result["_previous"]
+    # the previous period's score: the row before, when it is the same engagement's period just before
+    # (rows are in engagement × period order)
+    ordinal = period_ordinal(result["period"], grain).to_numpy()
+    engagement = result["engagement"].to_numpy()
+    score = result["score"].to_numpy()
+    follows = np.zeros(groups, dtype=bool)
+    follows[1:] = (engagement[1:] == engagement[:-1]) & (ordinal[1:] == ordinal[:-1] + 1)
+    result["trend"] = score - np.where(follows, np.roll(score, 1), np.nan)
     result["band"] = result["score"].map(band)
     result["n_kpis"] = result["kpis_used"].map(len).astype("int64")
     edges = [(result["score_low"] < edge) & (result["score_high"] >= edge) for edge in (WATCH, HEALTHY)]
     result["borderline"] = (edges[0] | edges[1]).astype("bool")
-    result = result.merge(_relationship_models(con), on=["provider", "account"], how="left")
-    result["relationship_model"] = result["relationship_model"].astype("object").where(
-        result["relationship_model"].notna(), None)
+    register = _relationship_models(con)
+    model_of = dict(zip(zip(register["provider"], register["account"]), register["relationship_model"]))
+    models = (model_of.get(key) for key in zip(result["provider"], result["account"]))
+    result["relationship_model"] = pd.Series([m if isinstance(m, str) else None for m in models], dtype="object")
     return result.sort_values(["engagement", "period"]).reset_index(drop=True)[columns]
 
 
@@ -235,10 +268,13 @@ def latest_health(scores: pd.DataFrame, *, history: int = 8) -> pd.DataFrame:
     if scores.empty:
         return scores.reindex(columns=columns)
     ordered = scores.sort_values(["engagement", "period"])
-    histories = ordered.groupby("engagement")["score"].agg(lambda s: [float(v) for v in s.tail(history)])
-    latest = ordered.groupby("engagement").tail(1).set_index("engagement")
-    latest["history"] = histories
-    latest = latest.reset_index()
+    # each engagement's rows are consecutive: its last row is the latest, the `history` before it its trend
+    engagement, values = ordered["engagement"].to_numpy(), ordered["score"].to_numpy("float64")
+    ends = np.flatnonzero(np.append(engagement[1:] != engagement[:-1], True))
+    starts = np.append(0, ends[:-1] + 1)
+    latest = ordered.iloc[ends].reset_index(drop=True)
+    latest["history"] = pd.Series([[float(v) for v in values[max(start, end + 1 - history):end + 1]]
+                                   for start, end in zip(starts, ends)], dtype="object")
     latest["ranked"] = latest["period"] == latest["period"].max()
     return latest.sort_values(["ranked", "score", "engagement"], ascending=[False, True, True],
                               na_position="last").reset_index(drop=True).reindex(columns=columns)
