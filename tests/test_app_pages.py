@@ -126,17 +126,24 @@ def test_a_link_with_filters_reopens_the_same_view(opened):
     assert metrics(at)["Contact volume"] != metrics(first)["Contact volume"]
 
 
-def test_unknown_provider_and_bad_date_in_a_link_are_dropped_with_a_notice(opened):
-    first = opened()
-    provider = widget(first, "multiselect", "provider").options[0]
-    at = run(provider=[provider, "No Such BPO"], **{"from": "31/02/2023"})
+@pytest.fixture(scope="module")
+def hostile_link(opened) -> tuple[str, AppTest]:
+    """(a real provider, one run of a link that names it beside an unknown provider, a provider spelled as a
+    Markdown link and an impossible date), shared by the two tests that read what the link shows."""
+    provider = widget(opened(), "multiselect", "provider").options[0]
+    crafted = [provider, "No Such BPO", "[sign in](https://phish.example)"]
+    return provider, run(provider=crafted, **{"from": "31/02/2023"})
+
+
+def test_unknown_provider_and_bad_date_in_a_link_are_dropped_with_a_notice(hostile_link):
+    provider, at = hostile_link
     assert healthy(at)
     assert widget(at, "multiselect", "provider").value == [provider]
     assert "provider=No Such BPO" in notices(at) and "from=31/02/2023" in notices(at)
 
 
-def test_markdown_in_a_crafted_link_is_shown_as_text_in_the_notice():
-    at = run(provider=["[sign in](https://phish.example)"])
+def test_markdown_in_a_crafted_link_is_shown_as_text_in_the_notice(hostile_link):
+    _, at = hostile_link
     assert healthy(at)
     notice = notices(at)
     assert "[sign in](https" not in notice  # would render as a link

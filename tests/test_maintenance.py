@@ -71,7 +71,7 @@ def _fingerprint(con, table: str) -> tuple[int, str]:
 def test_a_freshly_loaded_database_checks_clean(tmp_path):
     path = _loaded_db(tmp_path)
     assert main(["check", "--db", str(path)]) == 0
-    con = db.connect(path)
+    con = db.connect(path, read_only=True)
     result = maintenance.check_database(con)
     con.close()
     assert result.ok and result.problems.empty and result.rollup_mismatches == 0
@@ -91,7 +91,7 @@ def test_check_finds_a_deleted_rollup_row_and_repair_rebuilds_the_rollup(tmp_pat
     repaired = json.loads(capsys.readouterr().out)
     assert repaired["ok"] is True and repaired["repaired"] is True
 
-    con = db.connect(path)
+    con = db.connect(path, read_only=True)
     assert rollups.mismatches(con) == 0
     (contacts,) = con.execute("select sum(contacts) from rollup_daily").fetchone()
     (raw,) = con.execute("select count(*) from interactions").fetchone()
@@ -107,7 +107,7 @@ def test_check_reports_a_batch_missing_a_row_with_expected_and_actual_counts(tmp
     con.close()
 
     assert main(["check", "--db", str(path), "--repair"]) == 1  # a missing raw row cannot be repaired
-    con = db.connect(path)
+    con = db.connect(path, read_only=True)
     problems = maintenance.check_database(con).problems
     con.close()
     assert problems[["table", "batch_id", "expected_rows", "actual_rows"]].values.tolist() == [
@@ -152,7 +152,7 @@ def test_backup_then_restore_reproduces_every_table_exactly(tmp_path, capsys):
     try:
         expected = {t: _fingerprint(before, t) for t in maintenance.table_names(before)}
         before.close()
-        after = db.connect(target)
+        after = db.connect(target, read_only=True)
         assert {t: _fingerprint(after, t) for t in maintenance.table_names(after)} == expected
         assert {e["table"]: e["rows"] for e in manifest["tables"]} == {t: n for t, (n, _) in expected.items()}
         assert maintenance.check_database(after).ok
@@ -162,7 +162,7 @@ def test_backup_then_restore_reproduces_every_table_exactly(tmp_path, capsys):
 
 def test_a_restored_database_accepts_new_batches_with_fresh_ids(tmp_path):
     source = _loaded_db(tmp_path)
-    con = db.connect(source)
+    con = db.connect(source, read_only=True)
     maintenance.backup(con, tmp_path / "bk")
     (top,) = con.execute("select max(batch_id) from batches").fetchone()
     con.close()
@@ -178,12 +178,12 @@ def test_a_restored_database_accepts_new_batches_with_fresh_ids(tmp_path):
 def test_restore_refuses_a_database_that_already_holds_data(tmp_path, capsys):
     source = _loaded_db(tmp_path)
     assert main(["backup", str(tmp_path / "bk"), "--db", str(source)]) == 0
-    con = db.connect(source)
+    con = db.connect(source, read_only=True)
     before = {t: _fingerprint(con, t) for t in maintenance.table_names(con)}
     con.close()
     assert main(["restore", str(tmp_path / "bk"), "--db", str(source)]) == 2
     assert "already holds data" in capsys.readouterr().err
-    con = db.connect(source)
+    con = db.connect(source, read_only=True)
     assert {t: _fingerprint(con, t) for t in maintenance.table_names(con)} == before
     con.close()
 
