@@ -7,7 +7,8 @@ from the sidebar's navigation, each file's filtered views by following their lin
 entry and a popstate event, as Back and Forward do). A page load costs about twice the CPU of either (a new
 session, the JS bundle compiled again), so there are two: the first request and one filtered link.
 Each file is mapped the way a user would do it on the page — the documented mapping in docs/examples/ typed
-into the mapping editor where the automatic one is not enough — and loaded; the Data page must then show the new batch's line (number, file, kind, rows loaded).
+into the mapping editor where the automatic one is not enough — and loaded; the Data page must then show the
+new batch's line (number, file, kind, rows loaded).
 Known answers come from the files, computed here with Python's csv module.
 
 What is covered where:
@@ -167,12 +168,15 @@ def no_error_shown(page: Page, where: str) -> None:
     expect(page.get_by_test_id("stAlertContentError"), f"an error box on {where}").to_have_count(0)
 
 
+# name → its link in the sidebar's navigation (app.py's page titles)
+NAVIGATION = {"trends": "Trends", "health": "Relationship Health", "insight": "Customer Insight",
+              "premium": "Partnership Premium", "data": "Data"}
+
+
 def click_through(page: Page, page_name: str) -> None:
     """Open `page_name` from the sidebar's navigation, as a user goes on within the app (no page load: the
     same browser session, no new JS bundle to compile), then check it as open_page does."""
-    title = {"overview": "Overview", "trends": "Trends", "health": "Relationship Health", "insight": "Customer Insight",
-             "premium": "Partnership Premium", "qbr": "QBR", "data": "Data"}[page_name]
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=NAVIGATION[page_name], exact=True).click()
     expect(page).to_have_url(re.compile(rf"/{PAGES[page_name][0]}$"))  # no filter or QBR setting carried along
     expect(page.get_by_role("heading", level=1).first).to_contain_text(PAGES[page_name][1])
     settled(page)
@@ -185,7 +189,7 @@ def upload(page: Page, url: str, name: str) -> None:
     if not _loaded:
         page.goto(f"{url}/data")
     else:
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Data", exact=True).click()
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=NAVIGATION["data"], exact=True).click()
         expect(page).to_have_url(f"{url}/data")
     expect(page.get_by_role("heading", name="Upload exports")).to_be_visible()
     navigation = page.get_by_test_id("stSidebarNav")
