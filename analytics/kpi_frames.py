@@ -111,10 +111,11 @@ def _long_form(wide: pd.DataFrame, chosen: list[kpis.Kpi], key_columns: list[str
         ratio = np.where(denominator != 0, numerator / denominator, np.nan)
     value = np.where(has_denominator, ratio, numerator) * scale
     denominator = np.where(has_denominator, denominator, np.nan)
-    keys = wide[key_columns].iloc[np.tile(np.arange(count), len(chosen))].reset_index(drop=True)
-    keys["kpi"] = np.repeat([k.id for k in chosen], count)
-    keys["value"], keys["numerator"], keys["denominator"] = value, numerator, denominator
-    return keys[~np.isnan(value)].reset_index(drop=True)
+    kept = ~np.isnan(value)  # one take of the key columns, of the kept rows only (text columns copy slowly)
+    keys = wide[key_columns].take(np.tile(np.arange(count), len(chosen))[kept]).reset_index(drop=True)
+    keys["kpi"] = np.repeat([k.id for k in chosen], count)[kept]
+    keys["value"], keys["numerator"], keys["denominator"] = value[kept], numerator[kept], denominator[kept]
+    return keys
 
 
 def kpi_frame(
@@ -160,11 +161,16 @@ def kpi_frame(
     frame = pd.concat(frames, ignore_index=True)[columns]
     if grain is not None:
         frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
+    # Sorted by the KPI's place in `kpi_ids`, then period and split values (missing values last), stably:
+    # np.lexsort over integer codes numbered as the values sort — the order a stable multi-column
+    # sort_values gives, without its per-column categorical encoding of text.
     order = {k.id: i for i, k in enumerate(chosen)}
-    sort_keys = (["period"] if grain is not None else []) + _output_columns(by)
-    frame = frame.assign(_order=frame["kpi"].map(order)).sort_values(
-        ["_order", *sort_keys], kind="stable", na_position="last")
-    return frame.drop(columns="_order").reset_index(drop=True)
+    kpi_codes, kpi_names = pd.factorize(frame["kpi"])
+    sort_codes = [np.array([order[name] for name in kpi_names], dtype="int64")[kpi_codes]]
+    for column in (["period"] if grain is not None else []) + _output_columns(by):
+        codes, uniques = pd.factorize(frame[column], sort=True)
+        sort_codes.append(np.where(codes < 0, len(uniques), codes))
+    return frame.take(np.lexsort(sort_codes[::-1])).reset_index(drop=True)
 
 
 def available_kpis(
