@@ -312,7 +312,8 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     # one call for all the macros: a statement costs ≈ 1–2 ms of fixed CPU, and hundreds of tests load tiny files
     cur.execute(";\n".join(parse.MACROS))
     report(0.1, "Staging rows in DuckDB")
-    stage_is_view = _stage(cur, readable, display, layout, sorted({layout.columns.index(c) for c in resolved.source_columns()}))
+    used = sorted({layout.columns.index(c) for c in resolved.source_columns()})
+    stage_is_view = _stage(cur, readable, display, layout, used)
     staged, ragged = cur.execute("select (select count(*) from rp_stage), (select count(*) from rp_bad)").fetchone()
     if staged + ragged == 0:
         raise IngestError("the file has a header row but no data rows; expected at least one row under "
@@ -334,7 +335,6 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     # A file of at most SPEC_SAMPLE records: every column's sample (all its present values, in file order) in one
     # statement instead of one per column — the same values the per-column query below returns for such a file.
     small: dict[int, list[str]] = {}
-    used = sorted({columns.index(c) for c in resolved.source_columns()})
     if staged <= SPEC_SAMPLE and used:
         rows = cur.execute("select " + ", ".join(f"c{i}, rp_null(c{i}) is not null" for i in used)
                            + " from rp_stage").fetchall()

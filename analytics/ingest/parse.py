@@ -97,7 +97,8 @@ MACROS = [
     "then rp_hour(st.h, st.p) * 3600 + cast(st.mi as integer) * 60 + cast(coalesce(nullif(st.s, ''), '0') as integer) end",
     # the parts extracted once, through a lambda (as in rp_ts_any)
     f"create or replace temp macro rp_tod(x) as case when regexp_matches(x, '{TIME_RE}') then "
-    f"list_transform([regexp_extract(x, '{TIME_RE}', ['h', 'mi', 'ss', 's', 'p'])], lambda st: rp_tod_parts(st))[1] end",
+    f"list_transform([regexp_extract(x, '{TIME_RE}', ['h', 'mi', 'ss', 's', 'p'])], "
+    "lambda st: rp_tod_parts(st))[1] end",
     # a value without a colon is a number (no regular expression); mm:ss is split at its one colon
     r"create or replace temp macro rp_dur(x, fraction, dec_comma) as case "
     r"when not contains(x, ':') then (case when fraction then round(rp_num(x, dec_comma) * 86400) "
