@@ -3,13 +3,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from charts import theme
-from ui import drill, filters, state
+from ui import charts, drill, filters, state
 
 # A local file, not a ":material/…:" icon: Streamlit fetches those favicons from a font CDN (fails offline).
 ICON = Path(__file__).parent / "ui" / "assets" / "rapport-icon.png"
 st.set_page_config(page_title="Rapport", layout="wide", page_icon=str(ICON))
-theme.enable()
+charts.use_theme()
 
 pages = {
     "Analysis": [

@@ -8,7 +8,7 @@ from analytics.formatting import format_band, format_points
 from analytics.periods import format_period
 from ui import coverage, drill, filters, state, tables
 from ui.cached import analysis
-from ui.charts import draw
+from ui.charts import draw_chart
 from ui.markdown import plain
 
 state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
@@ -65,10 +65,10 @@ with left, state.section("the pillar breakdown"):
     st.metric("Health score", format_band(latest["score"].iloc[0], decimals=1),
               delta=format_points(latest["trend"].iloc[0]), border=True,
               help="Pillars used: " + ", ".join(latest["pillars_used"].iloc[0]))
-    draw(build_pillar_chart(latest, {c: p.capitalize() for c, p in zip(PILLAR_COLUMNS, PILLARS)}))
+    draw_chart(build_pillar_chart, latest, {c: p.capitalize() for c, p in zip(PILLAR_COLUMNS, PILLARS)})
 with right, state.section("the health trend"):
     st.subheader("Health over time")
-    draw(build_health_trend_chart(mine))
+    draw_chart(build_health_trend_chart, mine)
 
 with state.section("the drivers"):
     st.subheader("What moved the score")
@@ -86,8 +86,8 @@ with state.section("the drivers"):
         st.info("Pick two different quarters with scores to see what moved the score.")
     else:
         score_from = mine.loc[mine["period"] == start, "score"].iloc[0]
-        draw(build_drivers_waterfall(drivers, score_from=score_from, label_from=format_period(start, GRAIN),
-                                     label_to=format_period(end, GRAIN)))
+        draw_chart(build_drivers_waterfall, drivers, score_from=score_from, label_from=format_period(start, GRAIN),
+                   label_to=format_period(end, GRAIN))
         tables.show_table(tables.drivers_table(drivers, label_from=format_period(start, GRAIN),
                                                label_to=format_period(end, GRAIN)), download=None,
                           column_config={"Contribution": st.column_config.TextColumn(

@@ -13,7 +13,7 @@ from charts.premium import (build_calendar_yoy_chart, build_model_curves_chart, 
                             build_trajectory_chart)
 from ui import coverage, filters, state, tables
 from ui.cached import analysis
-from ui.charts import draw
+from ui.charts import draw_chart
 
 state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
 
@@ -51,7 +51,7 @@ with left, state.section("the model curves"):
     if curves.empty:
         st.info("No engagements with this KPI and a relationship model — check the engagement register on Data.")
     else:
-        draw(build_model_curves_chart(curves, k))
+        draw_chart(build_model_curves_chart, curves, k)
 with right, state.section("the premium per year"):
     st.subheader("Partnership premium per year")
     premium = analysis(premium_by_relationship_year, kpi_id, current, given=shared)
@@ -60,7 +60,7 @@ with right, state.section("the premium per year"):
     else:
         absolute = k.unit == "fraction" or kpi_id in NO_RELATIVE
         unit = "points" if absolute and k.unit in ("fraction", "points") else premium["diff_unit"].iloc[0]
-        draw(build_premium_chart(premium, measure="absolute" if absolute else "relative", unit=unit))
+        draw_chart(build_premium_chart, premium, measure="absolute" if absolute else "relative", unit=unit)
         st.caption(f"Unadjusted, observational. Lines show the 95% interval over independent provider/account groups; "
                    f"years with fewer than {MIN_UNITS} groups on a side are too few to estimate."
                    + (" Rates and NPS are compared as a difference in points." if absolute else ""))
@@ -84,14 +84,14 @@ with left, state.section("the calendar year-over-year view"):
     if yoy.dropna(subset=["yoy_change_pct"]).empty:
         st.info("Needs at least two calendar years of data.")
     else:
-        draw(build_calendar_yoy_chart(yoy))
+        draw_chart(build_calendar_yoy_chart, yoy)
 with right, state.section("the trajectory after year three"):
     st.subheader("Trajectory after year three")
     path = analysis(trajectory, kpi_id, current, given=shared)
     if path.empty:
         st.info("Needs engagements older than three years.")
     else:
-        draw(build_trajectory_chart(path))
+        draw_chart(build_trajectory_chart, path)
 
 with state.section("the claim check"):
     st.subheader("Do the published claims hold on this data?")

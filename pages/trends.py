@@ -9,7 +9,7 @@ from charts.theme import TOP_SERIES
 from charts.trends import build_trend_chart
 from ui import coverage, filters, state, tables
 from ui.cached import analysis
-from ui.charts import draw
+from ui.charts import draw_chart
 
 state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
 
@@ -69,4 +69,4 @@ for label in chosen:
             st.info(f"No {k.label} figures for this split — scorecard KPIs cannot be split by channel, "
                     "reason or segment.")
             continue
-        draw(build_trend_chart(trend, k, split=split, grain=grain))
+        draw_chart(build_trend_chart, trend, k, split=split, grain=grain)
