@@ -6,6 +6,7 @@ ingest transactions on the shared connection. Readers take their own cursor.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -321,7 +322,49 @@ def migration_sql() -> list[str]:
             for table, name, sql_type in added]
 
 
+# Bump when ensure_schema starts doing something its statements below do not show.
+SCHEMA_LOGIC_VERSION = 1
+# The schema fingerprint lives in the comment of the meta table: catalog, not rows, so backups, restores
+# and the "is this database fresh" check (analytics/maintenance.py) never see it.
+_FINGERPRINT_PREFIX = "rapport schema "
+
+
+def schema_fingerprint() -> str:
+    """A hash of everything ensure_schema runs: every statement, the monthly backfill, the DuckDB version.
+
+    Equal in the file and in the code = this file already has this code's schema, views and rollup columns.
+    """
+    parts = [f"logic {SCHEMA_LOGIC_VERSION}", f"duckdb {duckdb.__version__}",
+             *schema_sql(), *migration_sql(), *view_sql(), rollups._monthly_sql()]
+    return _FINGERPRINT_PREFIX + hashlib.sha256("\n;\n".join(parts).encode()).hexdigest()
+
+
+def _up_to_date_probe(con: duckdb.DuckDBPyConnection) -> tuple[str | None, bool] | None:
+    """(stored fingerprint, monthly backfill has work) in one read; None when the file lacks the tables
+    (new, older or not a Rapport database) or cannot be read: the full path then runs (and says why)."""
+    try:
+        return con.execute(
+            "select (select comment from duckdb_tables() where database_name = current_database()"
+            "        and schema_name = 'main' and table_name = 'meta'),"
+            " not exists (select 1 from rollup_monthly) and exists (select 1 from rollup_daily)").fetchone()
+    except duckdb.Error:
+        return None
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create or migrate the schema, views and rollups of a writable connection's file.
+
+    A file whose stored fingerprint equals schema_fingerprint() skips the statements (all `if not
+    exists`, so they would do nothing); only the monthly backfill is checked, because a restore can
+    bring back daily rollups without monthly ones. Any other file runs every statement, then stores
+    the fingerprint last: a crash before that just runs them again at the next open.
+    """
+    fingerprint = schema_fingerprint()
+    probe = _up_to_date_probe(con)
+    if probe is not None and probe[0] == fingerprint:
+        if probe[1]:
+            rollups.backfill_monthly(con)
+        return
     before = _rollup_measures_present(con)
     for statement in schema_sql() + migration_sql() + view_sql():
         con.execute(statement)
@@ -331,6 +374,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         # the batches already loaded, so recompute those batches' rollups once (imported ones have no raw rows)
         with write_transaction(con) as cur:
             rollups.rebuild(cur)
+    with WRITE_LOCK:  # an ALTER of meta: never alongside this process's write transactions (they bump meta)
+        con.execute(f"comment on table meta is '{fingerprint}'")
 
 
 def _rollup_measures_present(con: duckdb.DuckDBPyConnection) -> set[str] | None:
