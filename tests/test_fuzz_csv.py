@@ -167,9 +167,21 @@ def exports(draw) -> Expected:
     rows = draw(st.lists(_rows(alphabet), min_size=1, max_size=25))
     ragged = sum(r.kind.startswith("ragged") for r in rows)
     assume(3 * ragged < len(rows) + 1)  # the layout is decided by the usual field count
-    return _render(rows, delimiter=delimiter, quote_all=quote_all, crlf=draw(st.booleans()), encoding=encoding,
-                   date_style=draw(st.sampled_from(sorted(DATE_WRITERS))), preamble=draw(st.booleans()),
-                   aht_style=draw(st.sampled_from(["seconds", "mm:ss"])))
+    expected = _render(rows, delimiter=delimiter, quote_all=quote_all, crlf=draw(st.booleans()), encoding=encoding,
+                       date_style=draw(st.sampled_from(sorted(DATE_WRITERS))), preamble=draw(st.booleans()),
+                       aht_style=draw(st.sampled_from(["seconds", "mm:ss"])))
+    # A latin-1/cp1252 file whose bytes are also valid UTF-8 ("Å’" is the UTF-8 of "Œ") cannot be told apart from a
+    # UTF-8 file, and is read as UTF-8 (test_bytes_valid_as_utf8_are_read_as_utf8): such a draw has no single answer
+    # the generator knows, so it is left out.
+    assume(encoding.startswith("utf") or not _also_utf8(expected.data))
+    return expected
+
+
+def _also_utf8(data: bytes) -> bool:
+    try:
+        return data.decode("utf-8") != data.decode("latin-1")  # valid UTF-8 with at least one non-ASCII byte
+    except UnicodeDecodeError:
+        return False
 
 
 @pytest.fixture(scope="module")
@@ -278,3 +290,16 @@ def test_rows_after_a_multi_line_ragged_row_keep_their_physical_line_numbers(con
     assert (result.rows_loaded, result.rows_rejected, result.values_rejected) == (3, 2, 2)
     assert [(int(line), column) for line, column in result.rejects[["line", "column"]].values] == [
         (4, "(whole row)"), (6, "AHT"), (7, "(whole row)"), (9, "AHT")]
+
+
+def test_bytes_valid_as_utf8_are_read_as_utf8(con, tmp_path):
+    """The ambiguous case the generator leaves out: bytes that are valid UTF-8 (and would also be valid cp1252)
+    are read as UTF-8, as platforms' exports almost always are — C5 92 is "Œ", not cp1252's "Å’". Hypothesis found
+    the draw (a cp1252 'Å’' in the reason column) under load."""
+    path = tmp_path / "ambiguous.csv"
+    path.write_bytes(b"Call ID,Call Start,Vendor,Wrap-up Code,AHT,CSAT\n"
+                     b"id-0,25.01.2020 10:00:00,Anchor,Anchor,60,3\n"
+                     b"id-1,01.01.2000 00:00:00,0,\xc5\x92,,\n")
+    result = ingest_file(con, path)
+    assert (result.status, result.rows_loaded) == ("loaded", 2), result.message
+    assert con.execute("select contact_reason from interactions where interaction_id = 'id-1'").fetchone() == ("Œ",)
