@@ -70,6 +70,6 @@ def draw_chart(build: Callable[..., alt.TopLevelMixin], *args: Any, **kwargs: An
     try:
         key = (tuple(_key_part(a) for a in args), tuple(sorted((k, _key_part(v)) for k, v in kwargs.items())))
     except (TypeError, pickle.PicklingError):  # a frame that cannot be pickled: no cache for this chart
-        _show(_spec_of(build(*args, **kwargs)))
+        draw(build(*args, **kwargs))
         return
     _show(_cached_spec(build, name, alt.theme.active, key, _args=args, _kwargs=kwargs))
