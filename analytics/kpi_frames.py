@@ -7,6 +7,7 @@ them at a coarser grain by summing.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import duckdb
@@ -173,6 +174,64 @@ def kpi_frame(
     return frame.take(np.lexsort(sort_codes[::-1])).reset_index(drop=True)
 
 
+# `sum(col)` / `count(col)`: a registry aggregate over one column, which a single row can decide.
+_ONE_COLUMN = re.compile(r"\s*(sum|count)\(\s*(\w+)\s*\)\s*")
+
+
+def _row_test(k: kpis.Kpi) -> str | None:
+    """A condition on one source row that holds somewhere within the filters exactly when the KPI has a value
+    there (the totals `kpi_frame` would report: denominator neither 0 nor NULL, numerator not NULL), or None
+    when the KPI's aggregates are not of a shape that one row decides.
+
+    Scorecard KPIs are ``sum(col) / count(col)``: a value exactly when some row has ``col``. Interaction KPIs
+    divide by a rollup count, never negative, whose row also sums the numerator's values whenever it is
+    positive (analytics/sql/rollups/rollup_daily.sql): a value exactly when some row's count is positive.
+    A KPI without a denominator (a volume) has a value when some row has its column."""
+    part = k.numerator if k.denominator is None else k.denominator
+    match = _ONE_COLUMN.fullmatch(part)
+    if match is None:
+        return None
+    function, name = match.groups()
+    column = query.column(name)
+    if k.denominator is None:
+        return f"{column} is not null" if function == "sum" else None
+    if function == "count":
+        return f"{column} is not null" if k.numerator == f"sum({name})" else None
+    return f"{column} > 0" if k.source == INTERACTIONS else None
+
+
+# Rows of the first pass of `_present`: enough that a KPI with data nearly always shows it there.
+_PROBE_ROWS = 2048
+
+
+def _present(
+    con: duckdb.DuckDBPyConnection, source: str, chosen: list[kpis.Kpi], filters: Filters
+) -> tuple[bool, bool, set[str], set[str]]:
+    """Whether the source has rows, whether any match the filters, which of `chosen` have a value within the
+    filters, and which of `chosen` that was decided for (those `_row_test` covers).
+
+    The tests run on the first matching rows first (one short read of a few thousand rows); only a KPI those
+    rows leave open is tested on all the rows, stopping at its first hit. Summing every KPI's parts instead
+    reads every matching row of every column: the cost of `kpi_frame`, not of a yes/no."""
+    src = query.source_for(filters, source, grain=None)
+    tests = {k.id: test for k in chosen if (test := _row_test(k)) is not None}
+    first = query.render("select count(*){tests} from (select * from {relation} where {predicate} limit {rows})",
+                         tests=Sql("".join(f", coalesce(bool_or({test}), false)" for test in tests.values())),
+                         relation=src.relation, predicate=src.predicate, rows=Sql(str(_PROBE_ROWS)))
+    matched, *answers = query.one(con, first, src.params)
+    if not matched:
+        loaded = query.value(con, query.render("select exists (select 1 from {relation})", relation=src.relation))
+        return bool(loaded), False, set(), set(tests)
+    present = {kpi_id for kpi_id, answer in zip(tests, answers) if answer}
+    open_ids = [kpi_id for kpi_id in tests if kpi_id not in present] if matched == _PROBE_ROWS else []
+    if open_ids:
+        rest = query.render("select {tests}", tests=Sql(", ".join(
+            query.render("exists (select 1 from {relation} where ({predicate}) and {test})", relation=src.relation,
+                         predicate=src.predicate, test=Sql(tests[kpi_id])) for kpi_id in open_ids)))
+        present |= {kpi_id for kpi_id, answer in zip(open_ids, query.one(con, rest, src.params)) if answer}
+    return True, True, present, set(tests)
+
+
 def available_kpis(
     con: duckdb.DuckDBPyConnection, filters: Filters, *, by: tuple[str, ...] = ()
 ) -> pd.DataFrame:
@@ -186,15 +245,16 @@ def available_kpis(
     """
     by = tuple(by)
     _check(None, by)
-    totals = kpi_frame(con, kpis.kpi_ids(), filters, grain=None)
-    present = set(totals["kpi"])
+    present: set[str] = set()
     counts = {}
     for source in (INTERACTIONS, PERFORMANCE):
-        src = query.source_for(filters, source, grain=None)
-        loaded = query.value(con, query.render("select count(*) from {relation}", relation=src.relation))
-        matching = query.value(con, query.render("select count(*) from {relation} where {predicate}",
-                                                 relation=src.relation, predicate=src.predicate), src.params)
+        of_source = [k for k in kpis.KPIS if k.source == source]
+        loaded, matching, found, probed = _present(con, source, of_source, filters)
         counts[source] = (loaded, matching)
+        present |= found
+        unprobed = [k.id for k in of_source if k.id not in probed]
+        if unprobed and matching:  # a KPI whose parts no single-row test decides: its totals, as kpi_frame sums them
+            present |= set(kpi_frame(con, unprobed, filters, grain=None)["kpi"])
     rows = []
     for k in kpis.KPIS:
         loaded, matching = counts[k.source]

@@ -6,7 +6,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from analytics import kpi_frames
+from analytics.contracts import PERFORMANCE
 from analytics.filters import Filters
+from analytics.kpis import kpi_ids
 from analytics.kpi_frames import available_kpis, kpi_frame, period_start
 from tests.builders import empty_database, insert_rows, read_only
 
@@ -194,6 +197,20 @@ def test_available_kpis_explains_missing_fields_instead_of_reporting_zero(con):
     assert table.loc["csat_pct", "reason"] == "no CSAT ratings in the loaded data"
     assert table.loc["quality_score", "reason"] == "no provider scorecards (performance rows) loaded"
     assert "csat_pct" not in set(kpi_frame(con, ["csat_pct"], Filters(), grain=None)["kpi"])
+
+
+@pytest.mark.parametrize("probe_rows", [1, 2, 2048])
+def test_available_kpis_agrees_with_the_totals_when_data_lies_past_the_first_rows_read(loaded, monkeypatch,
+                                                                                      probe_rows):
+    # available_kpis tests a few first matching rows, then only the KPIs those leave open on all rows
+    monkeypatch.setattr(kpi_frames, "_PROBE_ROWS", probe_rows)
+    for filters in (Filters(), Filters(providers=("P2",)), Filters(channels=("email",)),
+                    Filters(start=date(2024, 4, 1)), Filters(providers=("nobody",))):
+        totals = set(kpi_frame(loaded, kpi_ids(), filters, grain=None)["kpi"])
+        table = available_kpis(loaded, filters)
+        matching = bool(len(kpi_frame(loaded, ["contacts"], filters, grain="month")))
+        assert set(table.loc[table["available"], "kpi"]) == (totals - set(kpi_ids(PERFORMANCE)) if matching
+                                                               else set())
 
 
 def test_available_kpis_says_when_filters_match_nothing(loaded):
