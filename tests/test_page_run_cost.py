@@ -79,3 +79,56 @@ def test_the_scripts_need_no_magic_which_is_off():
                 and not isinstance(node.value, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom))
                 and node is not tree.body[0]]
         assert not bare, f"{path.name}: bare expressions on lines {bare} would not be drawn (magic is off)"
+
+
+def _typed(value):
+    """A value with the type of every part spelt out: 1, 1.0 and True differ, as they do in the JSON."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}, list(value)
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return "float:nan"
+    return f"{type(value).__name__}:{value!r}"
+
+
+def test_the_pages_chart_data_is_written_as_altairs_default_transformer_writes_it():
+    """ui.charts._inline_values is Altair's default data transformer made faster: the same records, value for
+    value and type for type, for every kind of column (NaN, ±inf, NaT and missing text included)."""
+    import numpy as np
+    import pandas as pd
+    from altair.vegalite.data import default_data_transformer
+
+    from ui.charts import _inline_values
+
+    n = 12
+    floats = np.linspace(-2, 2, n)
+    floats[[1, 5, 7, 8]] = [np.nan, np.inf, -np.inf, -0.0]
+    frame = pd.DataFrame({
+        "float": floats, "float32": floats.astype("float32"), "int": np.arange(n) - 3,
+        "uint8": np.arange(n, dtype="uint8"), "bool": np.arange(n) % 2 == 0,
+        "text": ["a", None, "ü"] * 4, "string": pd.array(["a", None, "b"] * 4, dtype="string"),
+        "day": pd.to_datetime(["2024-01-01", None, "2024-02-29 13:45:01.5"] * 4, format="mixed"),
+        "utc": pd.to_datetime(["2024-01-01", None, "2024-03-01"] * 4).tz_localize("UTC"),
+        "category": pd.Categorical(["x", None, "y"] * 4), "Int64": pd.array([1, None, 3] * 4, dtype="Int64"),
+        "Float64": pd.array([1.5, None, 2.0] * 4, dtype="Float64"),
+        "boolean": pd.array([True, None, False] * 4, dtype="boolean"),
+        "object": pd.Series([None, 1, 2.5, "x", np.float64(3), np.int64(4), pd.NA, [1, 2], np.array([1, 2]),
+                             pd.Timestamp("2024-01-01"), float("nan"), True], dtype=object),
+    })
+    for shown in (frame, frame.iloc[::-2], frame.iloc[:0], frame.set_index("text"), frame[["float", "int"]]):
+        assert _typed(_inline_values(shown)) == _typed(default_data_transformer(shown, max_rows=None))
+
+
+def test_the_fast_altair_setting_is_undone_by_the_last_session_out():
+    import altair as alt
+    from altair.utils import schemapi
+
+    from ui.charts import _fast_altair
+
+    before = (alt.data_transformers.active, dict(alt.data_transformers.options), schemapi.DEBUG_MODE)
+    with _fast_altair():
+        with _fast_altair():
+            assert schemapi.DEBUG_MODE is False and alt.data_transformers.active == "rapport_inline"
+        assert schemapi.DEBUG_MODE is False and alt.data_transformers.active == "rapport_inline"
+    assert (alt.data_transformers.active, dict(alt.data_transformers.options), schemapi.DEBUG_MODE) == before

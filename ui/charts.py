@@ -3,21 +3,101 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from typing import Any, Callable
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import altair as alt
+import narwhals.stable.v1 as nw
+import numpy as np
 import pandas as pd
 import streamlit as st
+from altair.utils import schemapi
+from altair.utils.core import sanitize_pandas_dataframe
+from altair.vegalite.data import default_data_transformer
 
 from charts import theme
+
+_INLINE = "rapport_inline"  # the data transformer `_spec_of` uses
+
+
+def _column_values(column: pd.Series) -> list:
+    """One column's values as Altair's default data transformer writes them into a spec: its
+    `sanitize_pandas_dataframe` and then `DataFrame.to_dict(orient="records")`, made without the
+    frame copy and the per-column pandas passes (most of a chart's spec time for frames of ~100 rows).
+
+    Floats: Python floats, NaN and ±inf as None; integers and booleans: Python ints and bools; text: str,
+    missing as None; datetimes: full ISO strings, NaT as "". Every other type goes through Altair's own
+    code, one column at a time (what it does to a column never depends on the other columns)."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind == "f":
+            values = column.to_numpy()
+            out = values.tolist()
+            for i in np.flatnonzero(~np.isfinite(values)).tolist():
+                out[i] = None
+            return out
+        if dtype.kind in "iub":
+            return column.to_numpy().tolist()
+        if dtype.kind == "M":
+            return ["" if text == "NaT" else text for text in (x.isoformat() for x in column)]
+    elif str(dtype) in ("str", "string"):  # a text column holds str or a missing value (NaN or NA)
+        return [v if isinstance(v, str) else None for v in column.tolist()]
+    one = column.to_frame()
+    return [row[column.name] for row in sanitize_pandas_dataframe(one).to_dict(orient="records")]
+
+
+def _inline_values(data: Any) -> Any:
+    """Altair's default data transformer without its row cap (`disable_max_rows`), faster for frames:
+    the same `{"values": records}`, value for value and type for type (tests/test_page_run_cost.py checks it)."""
+    data = nw.to_native(data, pass_through=True)
+    columns = getattr(data, "columns", None)
+    if (not isinstance(data, pd.DataFrame) or isinstance(columns, (pd.MultiIndex, pd.RangeIndex))
+            or isinstance(data.index, pd.MultiIndex) or not all(isinstance(c, str) for c in columns)
+            or not columns.is_unique or len(columns) == 0):
+        return default_data_transformer(data, max_rows=None)  # anything else: Altair's own way (or its error)
+    names = columns.tolist()
+    values = [_column_values(column) for _, column in data.items()]
+    return {"values": [dict(zip(names, row)) for row in zip(*values)]}
+
+
+alt.data_transformers.register(_INLINE, _inline_values)
+_FAST_LOCK = threading.Lock()
+_fast_users = 0
+_saved: tuple[Any, bool] | None = None  # what the first of them found: the transformer's enabler, debug mode
+
+
+@contextmanager
+def _fast_altair() -> Iterator[None]:
+    """Altair set up for the pages' charts while any session builds one: `_inline_values` as the data
+    transformer, and no JSON-schema validation of each schema object as it is made (Altair's debug mode,
+    12 % of a chart's build), which only moves the error of an invalid chart to Vega-Lite; the builders
+    always make valid ones (tests/test_charts.py validates them). Counted, so sessions building at the
+    same time neither undo each other's setting nor leave it on: the last one out restores both."""
+    global _fast_users, _saved
+    with _FAST_LOCK:
+        if _fast_users == 0:
+            _saved = (alt.data_transformers.enable(_INLINE), schemapi.DEBUG_MODE)
+            schemapi.DEBUG_MODE = False
+        _fast_users += 1
+    try:
+        yield
+    finally:
+        with _FAST_LOCK:
+            _fast_users -= 1
+            if _fast_users == 0 and _saved is not None:
+                _saved[0].__exit__(None, None, None)  # the transformer that was active before
+                schemapi.DEBUG_MODE = _saved[1]
+                _saved = None
 
 
 def _spec_of(chart: alt.TopLevelMixin) -> dict:
     """The chart's Vega-Lite spec, made without Altair's JSON-schema validation (`to_dict(validate=False)`),
     which `st.altair_chart` would run on every rerun: 40–60 % of the chart's cost, for specs the builders
     always make the same way and tests/test_charts.py validates. The chart data stays inline, without
-    Altair's 5,000-row cap (as `st.altair_chart` had it): a daily trend of many series can pass it."""
-    with alt.data_transformers.disable_max_rows():
+    Altair's 5,000-row cap (as `st.altair_chart` had it): a daily trend of many series can pass it. The
+    data goes through `_inline_values`, Altair's default transformer made faster for frames."""
+    with _fast_altair():
         return chart.to_dict(validate=False)
 
 
@@ -55,7 +135,8 @@ def _key_part(value: Any) -> Any:
 @st.cache_data(show_spinner=False, max_entries=128)
 def _cached_spec(_build: Callable[..., alt.TopLevelMixin], name: str, theme_name: str, key: tuple, _args: tuple,
                  _kwargs: dict[str, Any]) -> dict:
-    return _spec_of(_build(*_args, **_kwargs))
+    with _fast_altair():
+        return _spec_of(_build(*_args, **_kwargs))
 
 
 def draw_chart(build: Callable[..., alt.TopLevelMixin], *args: Any, **kwargs: Any) -> None:
