@@ -11,6 +11,7 @@ import pandas as pd
 from analytics import kpis, query
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
 from analytics.filters import Filters
+from analytics.query import Sql
 from analytics.kpi_frames import PERIODS_PER_YEAR, kpi_frame, period_end, period_ordinal, shift_period
 from analytics.thresholds import ANOMALY_MIN_POINTS, ANOMALY_THRESHOLD
 
@@ -98,9 +99,22 @@ def kpi_trend(
 def _data_end(con: duckdb.DuckDBPyConnection, source: str, filters: Filters) -> pd.Timestamp | None:
     """Last day the source's data (within filters) covers; a scorecard month covers the whole month."""
     src = query.source_for(filters, source, grain="day")  # day grain: the daily rollup has the last day
-    last = query.value(con, query.render("select max({date}) from {relation} where {predicate}",
-                                         date=query.column(src.date_column), relation=src.relation,
-                                         predicate=src.predicate), src.params)
+    latest = query.render("select max({date}) from {relation} where {predicate}", date=query.column(src.date_column),
+                          relation=src.relation, predicate=src.predicate)
+    last = None
+    if src.relation_name != PERFORMANCE:
+        # The daily rollup is large and its latest day lies in the latest month of the (small) monthly rollup:
+        # read only the days from that month on. Any lower bound gives the same maximum as long as some row
+        # passes it; when none does (the guess missed: a date filter ending inside a month) all days are read.
+        month = query.source_for(filters.replace(start=None, end=filters.end and period_end(
+            pd.Timestamp(filters.end).to_period("M").start_time, "month").date()), source, grain="month", prefix="g")
+        last = query.value(con, query.render("{latest} and {date} >= (select max({month_date}) from {month} where "
+                                             "{month_predicate})", latest=Sql(latest),
+                                             date=query.column(src.date_column),
+                                             month_date=query.column(month.date_column), month=month.relation,
+                                             month_predicate=month.predicate), {**src.params, **month.params})
+    if last is None:
+        last = query.value(con, latest, src.params)
     if last is None:
         return None
     last = pd.Timestamp(last)
@@ -139,9 +153,9 @@ def kpi_tiles(
         values = frame.loc[frame["kpi"] == kpi_id].set_index("period")["value"]
         if not values.empty:
             end = data_end[k.source]
-            complete = [p for p in values.index
-                        if end is not None and period_end(p, grain) <= end + pd.Timedelta(days=1)]
-            current = max(complete) if complete else values.index.max()
+            complete = values.index[period_end(values.index, grain) <= end + pd.Timedelta(days=1)] \
+                if end is not None else values.index[:0]
+            current = complete.max() if len(complete) else values.index.max()
             prior = values.get(shift_period(current, grain, -1), np.nan)
             last_year = values.get(shift_period(current, grain, -PERIODS_PER_YEAR[grain]), np.nan)
             row.update(period_start=current, period_end=period_end(current, grain), value=values[current],

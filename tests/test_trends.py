@@ -151,3 +151,17 @@ def test_data_freshness_reports_rows_and_date_span_per_dataset(con):
     assert fresh.loc["engagements", "rows"] == 0
     assert pd.notna(fresh.loc["interactions", "last_loaded_at"])
     assert list(fresh.index) == ["interactions", "performance", "engagements"]
+
+
+@pytest.mark.parametrize("end, complete", [
+    (None, "2024-01-01"),               # data ends 2024-03-30: the first quarter ends a day later, complete
+    (date(2024, 3, 10), "2023-10-01"),  # ends inside March, before its first data day: the last is 10 Feb
+    (date(2024, 3, 29), "2023-10-01"),  # the last day is 25 Mar: the first quarter is not complete
+])
+def test_tiles_find_the_last_data_day_also_when_a_date_filter_ends_inside_a_month(con, end, complete):
+    # the last day is read from the monthly rollup's latest month on; a filter ending before that month's
+    # first data day leaves nothing there, and the days before count
+    insert_rows(con, "interactions", [contact(day, fcr=True) for day in
+                                      ("2023-12-31", "2024-02-10", "2024-03-25", "2024-03-30")])
+    tile = kpi_tiles(con, ["fcr"], Filters(end=end), grain="quarter").iloc[0]
+    assert tile["period_start"] == pd.Timestamp(complete)

@@ -11,8 +11,8 @@ with src as (select t.* from "rollup_monthly" t where t.day >= $f_start and t.da
 with src as (select t.* from "performance" t where t.period >= $f_start and t.period < $f_end + interval 1 day), agg as (select cast(date_trunc($grain, "period") as date) as period, cast(sum(quality_score) as double) as n_0, cast(count(quality_score) as double) as d_0 from src group by all) select * from agg;
 
 -- statement 4
--- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)
-select max("day") from "rollup_daily" where day >= $f_start and day < $f_end + interval 1 day;
+-- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1), g_end=datetime.date(2025, 6, 30)
+select max("day") from "rollup_daily" where day >= $f_start and day < $f_end + interval 1 day and "day" >= (select max("day") from "rollup_monthly" where day < $g_end + interval 1 day);
 
 -- statement 5
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)
