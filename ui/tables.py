@@ -11,6 +11,7 @@ shows user values offers Rapport's neutralised CSV (``analytics.export``) instea
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -151,7 +152,10 @@ def show_table(frame: pd.DataFrame, *, download: str | None, key: str | None = N
     drawn = st.dataframe(frame, key=key, hide_index=hide_index, width=width, column_order=column_order,
                          column_config=column_config, **options)
     if download:
-        data = table_csv(frame, column_order=csv_columns or column_order, column_config=column_config)
+        # Written when the button is clicked (Streamlit runs a callable `data` then), not on every run: the
+        # same bytes, from this run's table (a shallow copy, so the caller cannot change it meanwhile).
+        data = partial(table_csv, frame.copy(deep=False), column_order=csv_columns or column_order,
+                       column_config=column_config)
         st.download_button(download_label, data, file_name=download, mime="text/csv",
                            key=download_key or f"{key or download}_csv", icon=":material/download:",
                            on_click="ignore")
