@@ -132,3 +132,27 @@ def test_the_fast_altair_setting_is_undone_by_the_last_session_out():
             assert schemapi.DEBUG_MODE is False and alt.data_transformers.active == "rapport_inline"
         assert schemapi.DEBUG_MODE is False and alt.data_transformers.active == "rapport_inline"
     assert (alt.data_transformers.active, dict(alt.data_transformers.options), schemapi.DEBUG_MODE) == before
+
+
+def test_the_analysis_key_spells_arguments_exactly_or_leaves_them_to_streamlits_hasher():
+    """ui.cached._exact: one string per argument set, equal only for equal values of the same types; values it
+    cannot spell exactly (a frame, a timestamp, a set) raise, and the key goes to Streamlit's hasher as before."""
+    from datetime import date, datetime, timezone
+
+    import pandas as pd
+    import pytest
+
+    from analytics.filters import Filters
+    from ui.cached import _exact, _NotExact
+
+    different = [1, True, 1.0, -0.0, 0.0, "1", b"1", None, (1,), [1], ("a,b",), ("a", "b"), date(2024, 1, 1),
+                 datetime(2024, 1, 1), Filters(), Filters(providers=("a",)), Filters(accounts=("a",)),
+                 {"a": 1}, {"a": 1.0}, ("Filters()",)]
+    spelt = [_exact(v) for v in different]
+    assert len(set(spelt)) == len(different)
+    assert _exact({"b": 1, "a": (2, "x")}) == _exact({"a": (2, "x"), "b": 1})  # a dict's order does not count
+    assert _exact(Filters(start=date(2024, 1, 1))) == _exact(Filters(start=date(2024, 1, 1)))
+    for value in (pd.DataFrame({"a": [1]}), pd.Timestamp("2024-01-01"), {1, 2},
+                  datetime(2024, 1, 1, tzinfo=timezone.utc), (1, pd.Series([1]))):
+        with pytest.raises(_NotExact):
+            _exact(value)

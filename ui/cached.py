@@ -8,6 +8,8 @@ bumps — so a new batch invalidates exactly what it should.
 """
 from __future__ import annotations
 
+from dataclasses import fields
+from datetime import date, datetime
 from typing import Any, Callable
 
 import duckdb
@@ -31,7 +33,7 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
 
 def connection() -> duckdb.DuckDBPyConnection:
     """The process-wide connection for the database chosen by RAPPORT_DB (or data/rapport.duckdb)."""
-    return _connection(str(db.database_path()))
+    return _connection(path=str(db.database_path()))  # by keyword: see `_cached_call`
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
@@ -44,18 +46,43 @@ def data_version() -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached_call(_fn: Callable[..., pd.DataFrame], name: str, path: str, version: int, args: tuple,
-                 kwargs: tuple, _given: dict[str, Any] | None = None) -> Any:
-    unpacked = {k: dict(v[1]) if isinstance(v, tuple) and v[:1] == ("__dict__",) else v for k, v in kwargs}
+def _cached_call(*, _fn: Callable[..., Any], key: Any, _args: tuple, _kwargs: dict[str, Any],
+                 _given: dict[str, Any] | None = None) -> Any:
+    """`_fn(cursor, *_args, **_kwargs, **_given)`, cached on `key` alone (see `analysis`). Called with keywords
+    only: Streamlit looks a positional argument's name up in the function's signature, per argument, per call."""
     with connection().cursor() as cur:
-        return _fn(cur, *args, **unpacked, **(_given or {}))
+        return _fn(cur, *_args, **_kwargs, **(_given or {}))
+
+
+class _NotExact(Exception):
+    """A value `_exact` cannot spell exactly: the key goes to Streamlit's own hasher instead."""
+
+
+def _exact(value: Any) -> str:
+    """`value` spelt so that two values spell the same only when they are equal and of the same types, for
+    the small values analyses take: None, bools, numbers, text, bytes, dates, naive datetimes, tuples,
+    lists, dicts (sorted by key) and frozen dataclasses (`Filters`) of them. Anything else raises `_NotExact`."""
+    kind = type(value)
+    if kind in (str, int, float, bool, type(None), bytes, date) or (kind is datetime and value.tzinfo is None):
+        return f"{kind.__name__}:{value!r}"
+    if kind is tuple or kind is list:
+        return f"{kind.__name__}({','.join(_exact(v) for v in value)})"
+    if kind is dict:
+        return f"dict({','.join(f'{_exact(k)}={_exact(v)}' for k, v in sorted(value.items()))})"
+    params = getattr(kind, "__dataclass_params__", None)
+    if params is not None and params.frozen and not isinstance(value, type):
+        return (f"{kind.__module__}.{kind.__qualname__}("
+                + ",".join(f"{f.name}={_exact(getattr(value, f.name))}" for f in fields(value)) + ")")
+    raise _NotExact
 
 
 def analysis(fn: Callable[..., Any], *args: Any, given: dict[str, Any] | None = None, **kwargs: Any) -> Any:
     """Call `fn(con, *args, **kwargs)` through the cache; the key changes whenever the data does.
 
-    Arguments are small values (Filters, strings, numbers, tuples, dicts of numbers),
-    so hashing them is cheap; a dict travels as a sorted tuple and is rebuilt.
+    Arguments are small values (Filters, strings, numbers, tuples, dicts of numbers); a dict reaches `fn`
+    with its keys sorted. The key is the analysis name, the database, its data version and the
+    arguments spelt exactly (`_exact`: one short string for Streamlit to hash, instead of every value
+    hashed through its generic hasher); a value `_exact` cannot spell is hashed by Streamlit as before.
 
     `given`: keyword arguments that are other analyses' results for the same data and filters
     (e.g. ``{"health": scores}``), which `fn` reuses instead of computing them again. They are
@@ -65,4 +92,10 @@ def analysis(fn: Callable[..., Any], *args: Any, given: dict[str, Any] | None = 
     packed = tuple(sorted(
         (k, ("__dict__", tuple(sorted(v.items()))) if isinstance(v, dict) else v) for k, v in kwargs.items()
     ))
-    return _cached_call(fn, name, str(db.database_path()), data_version(), args, packed, _given=given)
+    unpacked = {k: dict(v[1]) if isinstance(v, tuple) and v[:1] == ("__dict__",) else v for k, v in packed}
+    path, version = str(db.database_path()), data_version()
+    try:
+        key: Any = _exact((name, path, version, args, unpacked))
+    except _NotExact:
+        key = (name, path, version, args, packed)
+    return _cached_call(_fn=fn, key=key, _args=args, _kwargs=unpacked, _given=given)
