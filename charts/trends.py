@@ -75,6 +75,9 @@ def _year_earlier(frame: pd.DataFrame, series: list[str]) -> list[float]:
     `kpi_trend` computes its year-over-year change from the same rows."""
     keys = [*series, "period"]
     known = frame[[*keys, "value"]].drop_duplicates(keys, keep="last")
+    if not series:  # one series: a lookup on the (now unique) periods, what the merge below finds
+        at = pd.DatetimeIndex(known["period"]).get_indexer(frame["period"] - pd.DateOffset(years=1))
+        return np.where(at >= 0, known["value"].to_numpy("float64", na_value=np.nan)[at], np.nan).tolist()
     wanted = frame[series].assign(period=frame["period"] - pd.DateOffset(years=1))
     # a left merge keeps the left rows' order: one answer per row of `frame`
     return wanted.merge(known, on=keys, how="left")["value"].astype("float64").tolist()
@@ -119,16 +122,18 @@ def build_trend_chart(frame: pd.DataFrame, k: Kpi, *, split: str | None = None,
         shown = format_value(k, k.target)
         target = alt.Chart(pd.DataFrame({"target": [k.target], "text": [f"Target {shown}"],
                                          "label": [f"Target\n{shown}"]}))
+        # channel objects rather than shorthand strings ("target:Q"): Altair resolves a string through its JSON
+        # schema (`from_dict`), a third of this chart's build
         layers.append(target.mark_rule(color=PALETTE[2], strokeDash=[2, 2], strokeWidth=2)
-                      .encode(y="target:Q", tooltip=alt.Tooltip("text:N", title="Target")))
+                      .encode(alt.Y("target:Q"), tooltip=alt.Tooltip("text:N", title="Target")))
         # labelled just past the plot's right end, where the eye lands after reading the line: inside the plot
         # the line ran through it whenever the KPI ended near its target; two short lines keep it narrow
         layers.append(target.mark_text(align="left", baseline="middle", dx=6, lineBreak="\n", color=PALETTE[2],
                                        fontWeight="bold")
-                      .encode(y="target:Q", x=alt.XValue(alt.ExprRef("width")), text="label:N"))
+                      .encode(alt.Y("target:Q"), alt.XValue(alt.ExprRef("width")), alt.Text("label:N")))
     anomalies = base.transform_filter(alt.datum.anomaly == True)  # noqa: E712 — a Vega expression
     layers.append(anomalies.mark_point(shape="diamond", size=180, color=PALETTE[5], filled=True)
                   .encode(x, y, tooltip=tooltip))
-    return alt.layer(*layers, data=data).properties(height=300)
+    return alt.layer(*layers, data=data, height=300)  # not .properties(): that copies every layer again
 
 
