@@ -29,10 +29,12 @@ def build_health_trend_chart(frame: pd.DataFrame) -> alt.LayerChart:
     thresholds = pd.DataFrame({"y": [50, 70], "band": ["watch", "healthy"],
                                "text": ["watch from 50", "healthy from 70"]})
     bands = alt.Scale(domain=BAND_DOMAIN, range=BAND_RANGE)
+    # channel objects rather than shorthand strings ("y:Q"): Altair resolves a string through its JSON schema
+    # (`from_dict`), several milliseconds each
     rules = alt.Chart(thresholds).mark_rule(strokeDash=[4, 4], strokeWidth=1.5).encode(
-        y="y:Q", color=alt.Color("band:N", scale=bands, legend=None))
+        alt.Y("y:Q"), color=alt.Color("band:N", scale=bands, legend=None))
     labels = alt.Chart(thresholds).mark_text(align="right", baseline="bottom", dx=-2, dy=-3, fontWeight="bold").encode(
-        y="y:Q", x=alt.XValue(alt.ExprRef("width")), text="text:N",
+        alt.Y("y:Q"), alt.XValue(alt.ExprRef("width")), alt.Text("text:N"),
         color=alt.Color("band:N", scale=bands, legend=None))
     data = frame[["period", "engagement", "score", "band"]].assign(
         period_text=[format_period(p, "quarter") for p in frame["period"]],
@@ -46,7 +48,9 @@ def build_health_trend_chart(frame: pd.DataFrame) -> alt.LayerChart:
         tooltip=[alt.Tooltip("engagement:N", title="Engagement"), alt.Tooltip("period_text:N", title="Quarter"),
                  alt.Tooltip("score_text:N", title="Score"), alt.Tooltip("band:N", title="Band")],
     )
-    return alt.layer(rules, labels, lines).resolve_scale(color="independent").properties(height=300)
+    # resolve and height given to alt.layer: .resolve_scale() and .properties() each copy every layer again
+    return alt.layer(rules, labels, lines, resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")),
+                     height=300)
 
 
 def build_drivers_waterfall(frame: pd.DataFrame, *, score_from: float, label_from: str,
@@ -72,7 +76,7 @@ def build_drivers_waterfall(frame: pd.DataFrame, *, score_from: float, label_fro
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("step:N", title=None, sort=None, axis=alt.Axis(labelAngle=-30)),
         y=alt.Y("start:Q", title="Health score (points)"),
-        y2="end:Q",
+        y2=alt.Y2("end:Q"),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["score", "up", "down"],
                                                             range=[GREY, BAND_RANGE[2], BAND_RANGE[0]])),
         tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("amount:Q", title="Points", format="+.1f")],
