@@ -283,6 +283,20 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
     return True
 
 
+def _literals(sql: str, params: dict) -> str:
+    """`sql` with its $parameters written in as SQL string literals, for a view (which takes no bound ones).
+
+    Only for the parse's parameters — the reporting time zone and the mapping's recodes and constants, all
+    text from the configuration or the mapping, never a value of the file; quotes are doubled."""
+    def literal(match: re.Match) -> str:
+        value = params[match.group(1)]
+        if not isinstance(value, str):
+            raise TypeError(f"parameter {match.group(1)} of the parse is not text: {value!r}")
+        return "'" + value.replace("'", "''") + "'"
+
+    return re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)\b", literal, sql)
+
+
 def _ragged_rejects_sql() -> str:
     return _sql("ragged_rejects")
 
@@ -380,11 +394,24 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     derived_cols = "".join(
         f", epoch({_ident('p__to_' + name)}) - epoch({_ident('p__from_' + name)}) as {_ident('p_' + name)}"
         for name in resolved.derived)
-    _run(cur, _sql("parsed", raw_columns=raw_cols, parsed_columns=parsed_cols, derived_columns=derived_cols), params)
 
+    def parsed_select(source: str) -> str:
+        return _sql("parsed", raw_columns=raw_cols, parsed_columns=parsed_cols, derived_columns=derived_cols,
+                    source=source)
+
+    # "now" once, bound: the checks run in two statements (rp_checked, then the rejects' wording from rp_failed),
+    # and a value in the future must fail in both or in neither
+    (params["now"],) = cur.execute("select current_timestamp::timestamp").fetchone()
     rows_collapsed, collapse_note = 0, ""
     if resolved.event_log:
+        # an event log is folded to one row per ticket first: the parsed rows are a table
+        _run(cur, "create temp table rp_parsed as " + parsed_select("rp_stage"), params)
         rows_collapsed, collapse_note = _collapse_events(cur, resolved, "occurred_at" in specs)
+    else:
+        # a view: the values are parsed while rp_checked is written (writing a wide TEMP table of raw and parsed
+        # text cost more CPU than parsing). A view takes no bound parameters, so the few it uses — the time zone
+        # and the mapping's recodes and constants, never a value of the file — are written in as literals.
+        _run(cur, "create temp view rp_parsed as " + _literals(parsed_select("rp_stage"), params))
 
     csat_scale = None
     if kind == INTERACTIONS and "csat" in specs:
@@ -395,6 +422,8 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
 
     rule_sql: list[str] = []
     value_conditions: dict[str, list[str]] = {}
+    failed: list[str] = []
+    row_failed: list[str] = []
     all_checks: list[tuple[str, parse.Check]] = []
     for name, spec in specs.items():
         if spec.source == "(constant)":
@@ -404,7 +433,8 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                 raise IngestError(f"the constant {resolved.constants[name]!r} given for {name} cannot be read "
                                   f"as {parse.PARSER_NAMES.get(spec.parser, spec.parser)}", file=display)
             continue
-        all_checks += [(name, c) for c in parse.checks(spec, _ident("r_" + name), _ident("p_" + name), csat_scale)]
+        all_checks += [(name, c) for c in parse.checks(spec, _ident("r_" + name), _ident("p_" + name), csat_scale,
+                                                       nul=facts.nul)]
     for name, ends in resolved.derived.items():
         duration = parse.ColumnSpec(name, "duration", f"{ends['from']} → {ends['to']}")
         for end in ("from", "to"):
@@ -420,33 +450,50 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
         params[f"col_{i}"], params[f"why_{i}"], params[f"fld_{i}"] = check.source, check.reason, name
         rule_sql.append(f"select _line as line, $col_{i} as \"column\", {check.raw_ref} as value, "
                         f"$why_{i} as reason, '{check.scope}' as scope, $fld_{i} as field "
-                        f"from rp_parsed where {check.condition}")
+                        f"from rp_failed where {check.condition}")
+        failed.append(f"({check.condition})")
         if check.scope == "value":
             value_conditions.setdefault(name, []).append(f"({check.condition})")
+        else:
+            row_failed.append(f"({check.condition})")
     for i, (name, condition, reason) in enumerate(_row_rules(kind, specs)):
         params[f"rcol_{i}"] = specs[name].source if name in specs else name
         params[f"rwhy_{i}"] = reason
         value = _ident("r_" + name) if name in specs else "null"
         rule_sql.append(f"select _line as line, $rcol_{i} as \"column\", {value} as value, "
-                        f"$rwhy_{i} as reason, 'row' as scope, '{name}' as field from rp_parsed where {condition}")
+                        f"$rwhy_{i} as reason, 'row' as scope, '{name}' as field from rp_failed where {condition}")
+        failed.append(f"({condition})")
+        row_failed.append(f"({condition})")
     rule_sql.append(_ragged_rejects_sql())
+
+    # Every check once, over every record: the contract's values (rp_checked) and which records fail. Only the
+    # failing records are parsed again, with their raw text, to word the rejects (rp_failed, usually tiny).
+    final_columns = _final_columns(kind, specs, value_conditions, set(resolved.derived))
+    key_columns = ("* replace (coalesce(interaction_id, " + _row_hash() + ") as interaction_id), "
+                   "interaction_id is null as _hashed") if kind == INTERACTIONS else "*"
+    # a check on an empty value is NULL, not false: coalesced, so that only a check that holds counts (as in `where`)
+    _run(cur, _sql("checked", failed=f"coalesce({' or '.join(failed) or 'false'}, false)",
+                   row_failed=f"coalesce({' or '.join(row_failed) or 'false'}, false)",
+                   final_columns=final_columns, key_columns=key_columns), params)
+    failing = "(select _line from rp_checked where _fail)"
+    if resolved.event_log:
+        _run(cur, f"create temp table rp_failed as select * from rp_parsed where _line in {failing} order by _line")
+    else:
+        _run(cur, "create temp table rp_failed as "
+                  + parsed_select(f"(select * from rp_stage where _line in {failing})") + "\norder by _line", params)
     _run(cur, _sql("rejects", rules="\nunion all\n".join(rule_sql)), params)
     problems = _column_problems(cur, specs, resolved, csat_scale)
     # Each stage's table is dropped once the next one holds what is needed: with several 1 M-row copies alive
     # at once DuckDB spills them to its temp_directory, which costs more CPU than computing them.
+    _run(cur, "drop table rp_failed")
+    _run(cur, "drop table rp_parsed" if resolved.event_log else "drop view rp_parsed")
     if stage_is_view:
         _run(cur, "drop view rp_stage")
         _run(cur, "drop table rp_raw")
     else:
         _run(cur, "drop table rp_stage")
-
-    final_columns = _final_columns(kind, specs, value_conditions, set(resolved.derived))
-    if kind == INTERACTIONS:
-        # the key computed once, here: the source id, else `row-` + the hash of the row's values
-        _run(cur, _sql("clean_interactions", final_columns=final_columns, row_hash=_row_hash()), params)
-    else:
-        _run(cur, _sql("clean", final_columns=final_columns), params)
-    _run(cur, "drop table rp_parsed")
+    # rp_clean: the records no row-level check rejected (a view: rp_later, the dedup and the insert read it)
+    _run(cur, "create temp view rp_clean as select * exclude (_fail, _rowbad) from rp_checked where not _rowbad")
     _unique_in_file(cur, kind)
     rows_rejected, values_rejected, clean = cur.execute(
         "select (select count(distinct line) from rp_rejects where scope = 'row'), "

@@ -61,6 +61,9 @@ class FileFacts:
     encoding: str  # utf-8, utf-8-sig, utf-16(-le/-be), cp1252, latin-1 or utf-8+cp1252 (see MIXED_UTF8)
     size: int
     container: str = "csv"  # csv | gzip | parquet
+    # whether the text may hold a NUL character: False only when the bytes were seen (a plain or gzip CSV in a
+    # single-byte or UTF-8 encoding, where a NUL character is a NUL byte) and none is there
+    nul: bool = True
 
 
 def container(path: Path) -> str:
@@ -111,6 +114,7 @@ def file_facts(path: Path, display: str) -> FileFacts:
         return FileFacts(digest.hexdigest(), "utf-8", size, "parquet")
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
+    nul = False
     # one streamed pass over the text: the hash (of a plain file), the encoding from its head, a strict UTF-8
     # check; a gzip stream is read to its end, so a damaged one is refused here, naming the file
     with open_bytes(path, display) as handle:
@@ -123,6 +127,7 @@ def file_facts(path: Path, display: str) -> FileFacts:
         while chunk:
             if kind == "csv":
                 digest.update(chunk)
+            nul = nul or b"\x00" in chunk
             if utf8_ok and encoding == "utf-8":
                 try:
                     utf8.decode(chunk)
@@ -136,7 +141,8 @@ def file_facts(path: Path, display: str) -> FileFacts:
             utf8_ok = False
         if not utf8_ok:
             encoding = _single_byte_encoding(path, display)
-    return FileFacts(digest.hexdigest(), encoding, size, kind)
+    # in UTF-16 every ASCII character holds a NUL byte: there the bytes say nothing
+    return FileFacts(digest.hexdigest(), encoding, size, kind, nul=nul or encoding.startswith("utf-16"))
 
 
 def _check_parquet(path: Path, display: str) -> None:
