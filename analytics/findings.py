@@ -23,10 +23,10 @@ from analytics.filters import Filters
 from analytics.formatting import format_band_value, format_delta
 from analytics.periods import format_period
 from analytics.health import health_overview, latest_health
-from analytics.insight import channel_mix, reason_movers, seasonality, window_label
+from analytics.insight import channel_mix, reason_movers_by_window, seasonality, window_label
 from analytics.kpi_frames import kpi_frame
 from analytics.premium import PARTNERSHIP, TRANSACTIONAL, trajectory
-from analytics.reconcile import vendor_vs_recomputed
+from analytics.reconcile import flagged_gaps
 from analytics.thresholds import (MIN_CONTACTS, MIN_DIP_POINTS, MIN_FLAGGED_MONTHS, MIN_HEALTH_QUARTERS,
                                  MIN_QUARTERS, MIN_REASON_CHANGE_PCT, MIN_REASON_CONTACTS, MIN_SEASON_INDEX,
                                  MIN_SEASON_YEARS, MIN_SHARE_SHIFT, MIN_UNITS, SPIKE_POINTS)
@@ -104,17 +104,16 @@ def reason_shift(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Findi
     """The contact reasons that rose and fell most vs a year earlier, over the last 6 or 12 full months
     (whichever shows the larger relative change: a step change longer ago than 6 months only shows
     over 12)."""
-    best: dict[str, pd.Series] = {}
-    for window in (6, 12):
-        movers = reason_movers(con, filters, window_months=window, top=3)
+    best: dict[str, dict] = {}
+    for movers in reason_movers_by_window(con, filters, windows=(6, 12), top=3).values():
         # a move counts only when the reason's *share* moved the same way (its interval excludes no
         # change): counts alone move whenever the portfolio shrinks or grows
-        movers = movers[(movers["prior_contacts"] >= MIN_REASON_CONTACTS)
-                        & (movers["change_pct"].abs() >= MIN_REASON_CHANGE_PCT)
-                        & ((movers["share_ci_low"] > 0) | (movers["share_ci_high"] < 0))
-                        & (np.sign(movers["share_change"]) == np.sign(movers["change"]))]
-        for direction, group in movers.groupby("direction"):
-            top = group.loc[group["change_pct"].abs().idxmax()]
+        counted = [row for row in movers.to_dict("records")
+                   if row["prior_contacts"] >= MIN_REASON_CONTACTS and abs(row["change_pct"]) >= MIN_REASON_CHANGE_PCT
+                   and (row["share_ci_low"] > 0 or row["share_ci_high"] < 0)
+                   and np.sign(row["share_change"]) == np.sign(row["change"])]
+        for direction in sorted({row["direction"] for row in counted}):
+            top = max((row for row in counted if row["direction"] == direction), key=lambda r: abs(r["change_pct"]))
             if direction not in best or abs(top["change_pct"]) > abs(best[direction]["change_pct"]):
                 best[direction] = top
     out = []
@@ -241,8 +240,7 @@ def at_risk_engagements(con: duckdb.DuckDBPyConnection, filters: Filters, *,
 
 def vendor_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
     """The engagement and KPI whose vendor-reported figure most often missed the recomputed one."""
-    gaps = vendor_vs_recomputed(con, filters)
-    flagged = gaps[gaps["flagged"]]
+    flagged = flagged_gaps(con, filters)
     if flagged.empty:
         return []
     summary = flagged.groupby(["engagement", "kpi"]).agg(

@@ -16,6 +16,7 @@ from analytics.db import RollupsOnlyError, rollups_imported
 from analytics.filters import Filters
 from analytics.kpi_frames import GRAINS, kpi_frame, period_ordinal
 from analytics.periods import format_month_range
+from analytics.query import Sql
 from analytics.thresholds import REPEAT_DAYS
 
 
@@ -87,6 +88,47 @@ def segment_trends(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: s
     return frame.drop(columns="_ord")[["period", "customer_segment", "contacts", "share", "share_change"]]
 
 
+def _data_span(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """(month of the first day, last day) of interaction data within the filters, or None when there is none.
+
+    When whole months answer (`query.relation_for`), the monthly rollup gives the first and last month and
+    the daily rollup is read only from that last month on, for its last day (a scan of a month, not of
+    the whole history); else the daily rollup gives both."""
+    daily = query.source_for(filters, INTERACTIONS, grain="day")  # day grain: the first and last *day*
+    if query.relation_for(INTERACTIONS, "month", filters) == daily.relation_name:
+        first, last = query.one(con, query.render("select min(day), max(day) from {relation} where {predicate}",
+                                                  relation=daily.relation, predicate=daily.predicate), daily.params)
+    else:
+        monthly = query.source_for(filters, INTERACTIONS, grain="month")
+        first, last = query.one(con, query.render(
+            "with months as (select min(day) as first_month, max(day) as last_month from {monthly}"
+            " where {monthly_predicate})"
+            " select (select first_month from months), max(day) from {daily}"
+            " where {daily_predicate} and day >= (select last_month from months)",
+            monthly=monthly.relation, monthly_predicate=monthly.predicate, daily=daily.relation,
+            daily_predicate=daily.predicate), {**monthly.params, **daily.params})
+    if last is None:
+        return None
+    return pd.Timestamp(first).replace(day=1), pd.Timestamp(last)
+
+
+def _window(span: tuple[pd.Timestamp, pd.Timestamp] | None, window_months: int
+            ) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp] | None:
+    if window_months < 1 or window_months > 12:
+        raise ValueError(f"window_months must be between 1 and 12, got {window_months}")
+    if span is None:
+        return None
+    first_month, last = span
+    month_end = last + pd.offsets.MonthEnd(0)
+    recent_end = month_end if last == month_end else last.replace(day=1) - pd.Timedelta(days=1)
+    recent_start = (recent_end.replace(day=1) - pd.DateOffset(months=window_months - 1)).normalize()
+    prior_start = recent_start - pd.DateOffset(years=1)
+    prior_end = recent_end.replace(day=1) - pd.DateOffset(years=1) + pd.offsets.MonthEnd(0)
+    if first_month > prior_start:
+        return None
+    return recent_start, recent_end, prior_start, prior_end
+
+
 def movers_window(
     con: duckdb.DuckDBPyConnection, filters: Filters, *, window_months: int = 6
 ) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp] | None:
@@ -97,27 +139,18 @@ def movers_window(
     date cuts it there); prior = the same months a year earlier. None when the data does not
     reach back to the prior window's first month.
     """
-    if window_months < 1 or window_months > 12:
-        raise ValueError(f"window_months must be between 1 and 12, got {window_months}")
-    src = query.source_for(filters, INTERACTIONS, grain="day")  # day grain: the first and last *day*
-    first, last = query.one(con, query.render("select min(day), max(day) from {relation} where {predicate}",
-                                              relation=src.relation, predicate=src.predicate), src.params)
-    if last is None:
-        return None
-    last = pd.Timestamp(last)
-    month_end = last + pd.offsets.MonthEnd(0)
-    recent_end = month_end if last == month_end else last.replace(day=1) - pd.Timedelta(days=1)
-    recent_start = (recent_end.replace(day=1) - pd.DateOffset(months=window_months - 1)).normalize()
-    prior_start = recent_start - pd.DateOffset(years=1)
-    prior_end = recent_end.replace(day=1) - pd.DateOffset(years=1) + pd.offsets.MonthEnd(0)
-    if pd.Timestamp(first).replace(day=1) > prior_start:
-        return None
-    return recent_start, recent_end, prior_start, prior_end
+    _window(None, window_months)  # refuse a bad window before reading
+    return _window(_data_span(con, filters), window_months)
 
 
 def window_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
     """'Jul–Dec 2025' or 'Nov 2024–Apr 2025'."""
     return format_month_range(start, end)
+
+
+MOVERS_COLUMNS = ["contact_reason", "recent_contacts", "prior_contacts", "change", "change_pct", "direction",
+                  "recent_start", "recent_end", "prior_start", "prior_end", "recent_share", "prior_share",
+                  "share_change", "share_ci_low", "share_ci_high"]
 
 
 def reason_movers(
@@ -141,47 +174,87 @@ def reason_movers(
     (Timestamps, inclusive first and last days of the windows), ``recent_share``, ``prior_share``
     (fractions), ``share_change`` (points), ``share_ci_low``, ``share_ci_high`` (points).
     """
-    columns = ["contact_reason", "recent_contacts", "prior_contacts", "change", "change_pct", "direction",
-               "recent_start", "recent_end", "prior_start", "prior_end", "recent_share", "prior_share",
-               "share_change", "share_ci_low", "share_ci_high"]
-    window = movers_window(con, filters, window_months=window_months)
-    if window is None:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c.endswith("pct") else "object") for c in columns})
-    recent_start, recent_end, prior_start, prior_end = window
+    return reason_movers_by_window(con, filters, windows=(window_months,), top=top)[window_months]
+
+
+def reason_movers_by_window(
+    con: duckdb.DuckDBPyConnection, filters: Filters, *, windows: tuple[int, ...] = (6, 12), top: int = 5
+) -> dict[int, pd.DataFrame]:
+    """`reason_movers` for several window lengths at once: {window_months: that window's frame}.
+
+    The data's span is read once and every window's contacts are summed in one statement (the findings
+    compare 6 and 12 months)."""
+    for window_months in windows:
+        _window(None, window_months)
+    span = _data_span(con, filters)
+    chosen = {w: _window(span, w) for w in dict.fromkeys(windows)}
+    read = [w for w, window in chosen.items() if window is not None]
+    counts = _reason_counts(con, filters, [chosen[w] for w in read]) if read else None
+    out = {}
+    for w, window in chosen.items():
+        if window is None:
+            out[w] = pd.DataFrame({c: pd.Series(dtype="float64" if c.endswith("pct") else "object")
+                                   for c in MOVERS_COLUMNS})
+        else:
+            i = read.index(w)
+            out[w] = _movers(counts, f"recent_{i}", f"prior_{i}", window, top)
+    return out
+
+
+def _reason_counts(con: duckdb.DuckDBPyConnection, filters: Filters, windows: list[tuple]) -> pd.DataFrame:
+    """Contacts per reason in each window's recent and prior months: columns contact_reason, recent_<i>,
+    prior_<i> (int64), one pair per window in `windows`' order."""
     src = query.source_for(filters, INTERACTIONS, grain="month")
-    params = {**src.params, "recent_start": recent_start.date(), "recent_end": recent_end.date(),
-              "prior_start": prior_start.date(), "prior_end": prior_end.date()}
+    params = dict(src.params)
+    sums, ranges = [], []
+    for i, (recent_start, recent_end, prior_start, prior_end) in enumerate(windows):
+        params.update({f"recent_start_{i}": recent_start.date(), f"recent_end_{i}": recent_end.date(),
+                       f"prior_start_{i}": prior_start.date(), f"prior_end_{i}": prior_end.date()})
+        for side in ("recent", "prior"):
+            between = f"day between ${side}_start_{i} and ${side}_end_{i}"
+            sums.append(f"coalesce(sum(contacts) filter (where {between}), 0) as {side}_{i}")
+            ranges.append(between)
     sql = query.render(
-        """
-        select contact_reason,
-               coalesce(sum(contacts) filter (where day between $recent_start and $recent_end), 0) as recent_contacts,
-               coalesce(sum(contacts) filter (where day between $prior_start and $prior_end), 0) as prior_contacts
-        from {relation}
-        where {predicate} and contact_reason is not null
-          and (day between $recent_start and $recent_end or day between $prior_start and $prior_end)
-        group by contact_reason
-        """,
-        relation=src.relation, predicate=src.predicate)
+        "select contact_reason, {sums} from {relation}"
+        " where {predicate} and contact_reason is not null and ({ranges}) group by contact_reason",
+        sums=Sql(", ".join(sums)), relation=src.relation, predicate=src.predicate,
+        ranges=Sql(" or ".join(ranges)))
     frame = query.frame(con, sql, params)
-    frame[["recent_contacts", "prior_contacts"]] = frame[["recent_contacts", "prior_contacts"]].astype("int64")
-    frame["change"] = frame["recent_contacts"] - frame["prior_contacts"]
-    prior = frame["prior_contacts"].astype("float64")
-    frame["change_pct"] = 100.0 * frame["change"] / prior.where(prior > 0)
-    recent_total, prior_total = float(frame["recent_contacts"].sum()), float(frame["prior_contacts"].sum())
-    frame["recent_share"] = frame["recent_contacts"] / recent_total if recent_total else np.nan
-    frame["prior_share"] = frame["prior_contacts"] / prior_total if prior_total else np.nan
-    frame["share_change"] = 100.0 * (frame["recent_share"] - frame["prior_share"])
-    low, high = stats.newcombe_difference(frame["recent_contacts"], recent_total, frame["prior_contacts"],
-                                          prior_total)
-    frame["share_ci_low"], frame["share_ci_high"] = 100.0 * low, 100.0 * high
-    rising = frame[frame["change"] > 0].sort_values(["change", "contact_reason"], ascending=[False, True]).head(top)
-    falling = frame[frame["change"] < 0].sort_values(["change", "contact_reason"]).head(top)
-    rising = rising.assign(direction="rising")
-    falling = falling.assign(direction="falling")
-    movers = pd.concat([rising, falling], ignore_index=True)
-    for name, value in zip(("recent_start", "recent_end", "prior_start", "prior_end"), window):
-        movers[name] = pd.Series([value] * len(movers), dtype="datetime64[ns]")
-    return movers[columns].astype({c: "float64" for c in columns[10:]})
+    counted = [c for c in frame.columns if c != "contact_reason"]
+    frame[counted] = frame[counted].astype("int64")
+    return frame
+
+
+def _movers(counts: pd.DataFrame, recent_column: str, prior_column: str, window: tuple, top: int) -> pd.DataFrame:
+    """One window's movers from its two count columns, on numpy arrays (the frame is built once)."""
+    recent = counts[recent_column].to_numpy()
+    prior = counts[prior_column].to_numpy()
+    kept = (recent != 0) | (prior != 0)  # reasons with contacts in this window (the others are another's)
+    recent, prior = recent[kept], prior[kept]
+    reasons = counts["contact_reason"].to_numpy(dtype=object)[kept]
+    change = recent - prior
+    prior_float = prior.astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change_pct = 100.0 * change / np.where(prior_float > 0, prior_float, np.nan)
+    recent_total, prior_total = float(recent.sum()), float(prior.sum())
+    recent_share = recent / recent_total if recent_total else np.full(len(recent), np.nan)
+    prior_share = prior / prior_total if prior_total else np.full(len(prior), np.nan)
+    share_change = 100.0 * (recent_share - prior_share)
+    low, high = stats.newcombe_difference(recent, recent_total, prior, prior_total)
+    rising = sorted(np.flatnonzero(change > 0), key=lambda i: (-change[i], reasons[i]))[:top]
+    falling = sorted(np.flatnonzero(change < 0), key=lambda i: (change[i], reasons[i]))[:top]
+    rows = np.array(rising + falling, dtype="int64")
+    recent_start, recent_end, prior_start, prior_end = (np.full(len(rows), np.datetime64(t, "ns")) for t in window)
+    return pd.DataFrame({
+        "contact_reason": pd.array(reasons[rows], dtype=counts["contact_reason"].dtype)
+        if len(rows) else counts["contact_reason"].iloc[:0].reset_index(drop=True),
+        "recent_contacts": recent[rows], "prior_contacts": prior[rows], "change": change[rows],
+        "change_pct": change_pct[rows],
+        "direction": pd.array(["rising"] * len(rising) + ["falling"] * len(falling), dtype="str"),
+        "recent_start": recent_start, "recent_end": recent_end, "prior_start": prior_start, "prior_end": prior_end,
+        "recent_share": recent_share[rows], "prior_share": prior_share[rows], "share_change": share_change[rows],
+        "share_ci_low": 100.0 * low[rows], "share_ci_high": 100.0 * high[rows],
+    })
 
 
 def seasonality(con: duckdb.DuckDBPyConnection, filters: Filters, *, kpi_id: str = "contacts") -> pd.DataFrame:

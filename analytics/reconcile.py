@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from analytics import query
-from analytics.contracts import PERFORMANCE
+from analytics.contracts import INTERACTIONS, PERFORMANCE
+from analytics.db import LABEL_MACRO
 from analytics.filters import Filters
-from analytics.kpi_frames import kpi_frame
 from analytics.kpis import KPIS, kpi
 from analytics.query import Sql
 
@@ -48,21 +48,48 @@ def _tolerance(tolerance: dict | None) -> dict[str, float]:
     return merged
 
 
-def _reported(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
-    """Provider-reported figures per engagement and month, long form: engagement, provider, account,
-    period, kpi, reported (the mean if a month is reported twice)."""
-    src = query.source_for(filters, PERFORMANCE, grain="month")
-    means = ", ".join(f"avg({query.column(column)}) as {kpi_id}" for kpi_id, column in REPORTED_COLUMNS.items())
-    wide = query.frame(con, query.render(
-        "select engagement_label(provider, account) as engagement, provider, account,"
-        " cast(date_trunc('month', period) as date) as period, {means}"
-        " from {relation} where {predicate} group by all",
-        means=Sql(means), relation=src.relation, predicate=src.predicate), src.params)
-    long = wide.melt(id_vars=["engagement", "provider", "account", "period"], value_vars=list(REPORTED_COLUMNS),
-                     var_name="kpi", value_name="reported").dropna(subset=["reported"])
-    long["period"] = pd.to_datetime(long["period"]).astype("datetime64[ns]")
-    long["reported"] = long["reported"].astype("float64")
-    return long
+def _compared(con: duckdb.DuckDBPyConnection, filters: Filters, limits: dict[str, float], *,
+              flagged_only: bool = False) -> pd.DataFrame:
+    """Reported against recomputed in one statement: the scorecard months (the mean if a month is reported
+    twice) joined to the same engagement × month aggregated from interactions, one row per KPI with
+    both figures, in the table's order (engagement, month, the order of REPORTED_COLUMNS). The KPIs are
+    recomputed as `kpi_frame` computes them (the registry's numerator / denominator, groups with no
+    denominator left out); `flagged_only` keeps the rows past their tolerance."""
+    reported = query.source_for(filters, PERFORMANCE, grain="month", prefix="p")
+    recomputed = query.source_for(filters, INTERACTIONS, grain="month", prefix="i")
+    params = {**reported.params, **recomputed.params}
+    means, parts, rows = [], [], []
+    for i, (kpi_id, column) in enumerate(REPORTED_COLUMNS.items()):
+        k = kpi(kpi_id)
+        means.append(f"avg({query.column(column)}) as reported_{i}")
+        parts.append(f"cast({query.measure(k, 'numerator')} as double) as n_{i}, "
+                     f"cast({query.measure(k, 'denominator')} as double) as d_{i}")
+        params[f"kpi_{i}"], params[f"tolerance_{i}"] = kpi_id, limits[kpi_id]
+        rows.append(f"select engagement, provider, account, period, $kpi_{i} as kpi, {i} as kpi_order,"
+                    f" reported_{i} as reported, case when d_{i} <> 0 then n_{i} / d_{i} * {float(k.scale)!r} end"
+                    f" as recomputed, $tolerance_{i} as tolerance from pairs")
+    sql = query.render(
+        "with reported as (select provider, account, cast(date_trunc('month', period) as date) as period, {means}"
+        " from {reported} where {reported_predicate} group by all),"
+        " recomputed as (select provider, account, cast(date_trunc('month', day) as date) as period, {parts}"
+        " from {recomputed} where {recomputed_predicate} group by all),"
+        " pairs as (select {label}(r.provider, r.account) as engagement, r.*, c.* exclude (provider, account, period)"
+        " from reported r join recomputed c on {label}(r.provider, r.account) = {label}(c.provider, c.account)"
+        " and r.period = c.period),"
+        " compared as ({rows})"
+        " select engagement, provider, account, period, kpi, reported, recomputed, reported - recomputed as gap,"
+        " abs(reported - recomputed) > tolerance as flagged from compared"
+        " where reported is not null and recomputed is not null{flagged}"
+        " order by engagement, period, kpi_order",
+        means=Sql(", ".join(means)), reported=reported.relation, reported_predicate=reported.predicate,
+        parts=Sql(", ".join(parts)), recomputed=recomputed.relation, recomputed_predicate=recomputed.predicate,
+        label=Sql(LABEL_MACRO), rows=Sql(" union all ".join(rows)),
+        flagged=Sql(" and abs(reported - recomputed) > tolerance" if flagged_only else ""))
+    both = query.frame(con, sql, params)
+    both["period"] = pd.to_datetime(both["period"]).astype("datetime64[ns]")
+    # text columns are str whichever side is missing (an empty result would otherwise come back as object)
+    return both.astype({"engagement": "str", "provider": "str", "account": "str", "kpi": "str",
+                        "reported": np.float64, "recomputed": np.float64, "gap": np.float64, "flagged": bool})
 
 
 def vendor_vs_recomputed(
@@ -80,17 +107,11 @@ def vendor_vs_recomputed(
     ``gap`` (reported − recomputed) and ``flagged`` (|gap| > tolerance).
     """
     limits = _tolerance(tolerance)
-    whole_program = filters.replace(channels=(), reasons=(), segments=())
-    reported = _reported(con, whole_program)
-    recomputed = kpi_frame(con, list(REPORTED_COLUMNS), whole_program, grain="month", by=("engagement",))
-    recomputed = recomputed.rename(columns={"value": "recomputed"})[
-        ["engagement", "period", "kpi", "recomputed"]]
-    both = reported.merge(recomputed, on=["engagement", "period", "kpi"], how="inner")
-    both["recomputed"] = both["recomputed"].astype("float64")
-    both["gap"] = both["reported"] - both["recomputed"]
-    # Cast: on an empty frame `map` yields a string dtype, and comparing it with floats raises (pandas 3).
-    both["flagged"] = (both["gap"].abs() > both["kpi"].map(limits).astype("float64")).astype(bool)
-    order = {kpi_id: i for i, kpi_id in enumerate(REPORTED_COLUMNS)}
-    both = both.assign(_order=both["kpi"].map(order).astype("float64")).sort_values(["engagement", "period", "_order"])
-    return both[["engagement", "provider", "account", "period", "kpi", "reported", "recomputed", "gap",
-                 "flagged"]].reset_index(drop=True).astype({"gap": np.float64})
+    return _compared(con, filters.replace(channels=(), reasons=(), segments=()), limits)
+
+
+def flagged_gaps(con: duckdb.DuckDBPyConnection, filters: Filters, *, tolerance: dict | None = None) -> pd.DataFrame:
+    """The rows of `vendor_vs_recomputed` that are flagged, with the same columns, order and values (the
+    findings read only these: the filter runs in DuckDB)."""
+    limits = _tolerance(tolerance)
+    return _compared(con, filters.replace(channels=(), reasons=(), segments=()), limits, flagged_only=True)

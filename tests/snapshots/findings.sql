@@ -43,11 +43,13 @@ select contact_reason,
 -- statement 6
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)
 -- relationship_year_values: one row per engagement × relationship model in force × relationship year
--- (year 1 = the contract's first 12 months), with the KPI's numerator and denominator summed over it.
+-- (year 1 = the contract's first 12 months), with each KPI's numerator and denominator summed over it.
 -- "performance": where whole months are read (rollup_monthly, or rollup_daily when the date filter cuts
 -- months; performance for scorecard KPIs); "performance": rollup_daily for the months that must be read by
--- day (false = true for interaction KPIs, false for scorecards); "period", sum(quality_score),
--- count(quality_score), cast(null as double): the KPI's source and aggregates (registry only); t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
+-- day (false = true for interaction KPIs, false for scorecards); "period", cast(null as double): the source's
+-- date column and contact count; the measures slot: each KPI's registry aggregates as numerator_<i>,
+-- denominator_<i> (the KPIs of one source are read together), the sums slot: their relationship-year
+-- sums; t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
 -- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
@@ -96,8 +98,8 @@ day_months as (
 month_sums as (
     select t.provider, t.account,
            cast(date_trunc('month', t."period") as date)                                        as d,
-           sum(quality_score)                                       as numerator,
-           count(quality_score)                                     as denominator,
+           sum(quality_score) as numerator_0,
+           count(quality_score) as denominator_0,
            cast(null as double)                                          as volume
     from "performance" t
     where t.period >= $f_start and t.period < $f_end + interval 1 day
@@ -115,8 +117,8 @@ by_month as (
 by_day as (
     select t.provider, t.account,
            cast(t."period" as date) as d,
-           sum(quality_score)         as numerator,
-           count(quality_score)       as denominator,
+           sum(quality_score) as numerator_0,
+           count(quality_score) as denominator_0,
            cast(null as double)            as volume
     from "performance" t
     join day_months dm
@@ -153,8 +155,8 @@ final as (
         account,
         relationship_model,
         cast(relationship_month // 12 + 1 as integer)     as relationship_year,
-        cast(sum(numerator) as double)                    as numerator,
-        cast(sum(denominator) as double)                  as denominator,
+        cast(sum(numerator_0) as double) as numerator_0,
+        cast(sum(denominator_0) as double) as denominator_0,
         cast(sum(volume) as double)                       as volume,
         cast(any_value(
             ((year(l.last_day) - year(anchor)) * 12 + month(l.last_day) - month(anchor)
@@ -171,11 +173,13 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- statement 7
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)
 -- relationship_year_values: one row per engagement × relationship model in force × relationship year
--- (year 1 = the contract's first 12 months), with the KPI's numerator and denominator summed over it.
+-- (year 1 = the contract's first 12 months), with each KPI's numerator and denominator summed over it.
 -- "performance": where whole months are read (rollup_monthly, or rollup_daily when the date filter cuts
 -- months; performance for scorecard KPIs); "performance": rollup_daily for the months that must be read by
--- day (false = true for interaction KPIs, false for scorecards); "period", sum(innovations),
--- count(innovations), cast(null as double): the KPI's source and aggregates (registry only); t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
+-- day (false = true for interaction KPIs, false for scorecards); "period", cast(null as double): the source's
+-- date column and contact count; the measures slot: each KPI's registry aggregates as numerator_<i>,
+-- denominator_<i> (the KPIs of one source are read together), the sums slot: their relationship-year
+-- sums; t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
 -- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
@@ -224,8 +228,8 @@ day_months as (
 month_sums as (
     select t.provider, t.account,
            cast(date_trunc('month', t."period") as date)                                        as d,
-           sum(innovations)                                       as numerator,
-           count(innovations)                                     as denominator,
+           sum(innovations) as numerator_0,
+           count(innovations) as denominator_0,
            cast(null as double)                                          as volume
     from "performance" t
     where t.period >= $f_start and t.period < $f_end + interval 1 day
@@ -243,8 +247,8 @@ by_month as (
 by_day as (
     select t.provider, t.account,
            cast(t."period" as date) as d,
-           sum(innovations)         as numerator,
-           count(innovations)       as denominator,
+           sum(innovations) as numerator_0,
+           count(innovations) as denominator_0,
            cast(null as double)            as volume
     from "performance" t
     join day_months dm
@@ -281,8 +285,8 @@ final as (
         account,
         relationship_model,
         cast(relationship_month // 12 + 1 as integer)     as relationship_year,
-        cast(sum(numerator) as double)                    as numerator,
-        cast(sum(denominator) as double)                  as denominator,
+        cast(sum(numerator_0) as double) as numerator_0,
+        cast(sum(denominator_0) as double) as denominator_0,
         cast(sum(volume) as double)                       as volume,
         cast(any_value(
             ((year(l.last_day) - year(anchor)) * 12 + month(l.last_day) - month(anchor)
@@ -299,11 +303,13 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- statement 8
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)
 -- relationship_year_values: one row per engagement × relationship model in force × relationship year
--- (year 1 = the contract's first 12 months), with the KPI's numerator and denominator summed over it.
+-- (year 1 = the contract's first 12 months), with each KPI's numerator and denominator summed over it.
 -- "rollup_monthly": where whole months are read (rollup_monthly, or rollup_daily when the date filter cuts
 -- months; performance for scorecard KPIs); "rollup_daily": rollup_daily for the months that must be read by
--- day (true = true for interaction KPIs, false for scorecards); "day", sum(cost_sum),
--- sum(resolved_cost_n), sum(contacts): the KPI's source and aggregates (registry only); t.day >= $f_start and t.day < $f_end + interval 1 day: the Filters
+-- day (true = true for interaction KPIs, false for scorecards); "day", sum(contacts): the source's
+-- date column and contact count; the measures slot: each KPI's registry aggregates as numerator_<i>,
+-- denominator_<i> (the KPIs of one source are read together), the sums slot: their relationship-year
+-- sums; t.day >= $f_start and t.day < $f_end + interval 1 day: the Filters
 -- predicate on the source, alias t; t."day": the month of a "rollup_monthly" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); contract_start: the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
@@ -352,8 +358,8 @@ day_months as (
 month_sums as (
     select t.provider, t.account,
            t."day"                                        as d,
-           sum(cost_sum)                                       as numerator,
-           sum(resolved_cost_n)                                     as denominator,
+           sum(cost_sum) as numerator_0,
+           sum(resolved_cost_n) as denominator_0,
            sum(contacts)                                          as volume
     from "rollup_monthly" t
     where t.day >= $f_start and t.day < $f_end + interval 1 day
@@ -371,8 +377,8 @@ by_month as (
 by_day as (
     select t.provider, t.account,
            cast(t."day" as date) as d,
-           sum(cost_sum)         as numerator,
-           sum(resolved_cost_n)       as denominator,
+           sum(cost_sum) as numerator_0,
+           sum(resolved_cost_n) as denominator_0,
            sum(contacts)            as volume
     from "rollup_daily" t
     join day_months dm
@@ -409,8 +415,8 @@ final as (
         account,
         relationship_model,
         cast(relationship_month // 12 + 1 as integer)     as relationship_year,
-        cast(sum(numerator) as double)                    as numerator,
-        cast(sum(denominator) as double)                  as denominator,
+        cast(sum(numerator_0) as double) as numerator_0,
+        cast(sum(denominator_0) as double) as denominator_0,
         cast(sum(volume) as double)                       as volume,
         cast(any_value(
             ((year(l.last_day) - year(anchor)) * 12 + month(l.last_day) - month(anchor)
@@ -427,11 +433,13 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- statement 9
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)
 -- relationship_year_values: one row per engagement × relationship model in force × relationship year
--- (year 1 = the contract's first 12 months), with the KPI's numerator and denominator summed over it.
+-- (year 1 = the contract's first 12 months), with each KPI's numerator and denominator summed over it.
 -- "performance": where whole months are read (rollup_monthly, or rollup_daily when the date filter cuts
 -- months; performance for scorecard KPIs); "performance": rollup_daily for the months that must be read by
--- day (false = true for interaction KPIs, false for scorecards); "period", sum(quality_score),
--- count(quality_score), cast(null as double): the KPI's source and aggregates (registry only); t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
+-- day (false = true for interaction KPIs, false for scorecards); "period", cast(null as double): the source's
+-- date column and contact count; the measures slot: each KPI's registry aggregates as numerator_<i>,
+-- denominator_<i> (the KPIs of one source are read together), the sums slot: their relationship-year
+-- sums; t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
 -- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
@@ -480,8 +488,8 @@ day_months as (
 month_sums as (
     select t.provider, t.account,
            cast(date_trunc('month', t."period") as date)                                        as d,
-           sum(quality_score)                                       as numerator,
-           count(quality_score)                                     as denominator,
+           sum(quality_score) as numerator_0,
+           count(quality_score) as denominator_0,
            cast(null as double)                                          as volume
     from "performance" t
     where t.period >= $f_start and t.period < $f_end + interval 1 day
@@ -499,8 +507,8 @@ by_month as (
 by_day as (
     select t.provider, t.account,
            cast(t."period" as date) as d,
-           sum(quality_score)         as numerator,
-           count(quality_score)       as denominator,
+           sum(quality_score) as numerator_0,
+           count(quality_score) as denominator_0,
            cast(null as double)            as volume
     from "performance" t
     join day_months dm
@@ -537,8 +545,8 @@ final as (
         account,
         relationship_model,
         cast(relationship_month // 12 + 1 as integer)     as relationship_year,
-        cast(sum(numerator) as double)                    as numerator,
-        cast(sum(denominator) as double)                  as denominator,
+        cast(sum(numerator_0) as double) as numerator_0,
+        cast(sum(denominator_0) as double) as denominator_0,
         cast(sum(volume) as double)                       as volume,
         cast(any_value(
             ((year(l.last_day) - year(anchor)) * 12 + month(l.last_day) - month(anchor)

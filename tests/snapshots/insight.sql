@@ -28,17 +28,11 @@ with counted as (
 
 -- statement 3
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)
-select min(day), max(day) from "rollup_daily" where day >= $f_start and day < $f_end + interval 1 day;
+with months as (select min(day) as first_month, max(day) as last_month from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day) select (select first_month from months), max(day) from "rollup_daily" where day >= $f_start and day < $f_end + interval 1 day and day >= (select last_month from months);
 
 -- statement 4
--- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1), prior_end=datetime.date(2024, 5, 31), prior_start=datetime.date(2023, 12, 1), recent_end=datetime.date(2025, 5, 31), recent_start=datetime.date(2024, 12, 1)
-select contact_reason,
-               coalesce(sum(contacts) filter (where day between $recent_start and $recent_end), 0) as recent_contacts,
-               coalesce(sum(contacts) filter (where day between $prior_start and $prior_end), 0) as prior_contacts
-        from "rollup_monthly"
-        where day >= $f_start and day < $f_end + interval 1 day and contact_reason is not null
-          and (day between $recent_start and $recent_end or day between $prior_start and $prior_end)
-        group by contact_reason;
+-- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1), prior_end_0=datetime.date(2024, 5, 31), prior_start_0=datetime.date(2023, 12, 1), recent_end_0=datetime.date(2025, 5, 31), recent_start_0=datetime.date(2024, 12, 1)
+select contact_reason, coalesce(sum(contacts) filter (where day between $recent_start_0 and $recent_end_0), 0) as recent_0, coalesce(sum(contacts) filter (where day between $prior_start_0 and $prior_end_0), 0) as prior_0 from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day and contact_reason is not null and (day between $recent_start_0 and $recent_end_0 or day between $prior_start_0 and $prior_end_0) group by contact_reason;
 
 -- statement 5
 -- params: days=30, f_channels=['phone'], f_end=datetime.date(2025, 6, 30), f_models=['partnership', 'transactional'], f_providers=['P1', 'T1'], f_start=datetime.date(2023, 1, 15), grain='month', lookback_start=Timestamp('2022-12-16 00:00:00')
