@@ -63,13 +63,15 @@ def engagement_scope(filters: Filters, provider: str, account: str, quarter: str
                            end=end)
 
 
-def engagements_in_scope(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[str]:
+def engagements_in_scope(con: duckdb.DuckDBPyConnection, filters: Filters, *,
+                         options: dict[str, list] | None = None) -> list[str]:
     """Engagement labels ("provider · account") that the shared filters allow, sorted.
 
     Providers, accounts, engagements and relationship models narrow the list (the other filters
-    do not choose engagements).
+    do not choose engagements). `options`: `filter_options(con)` when the caller already has it (it
+    reads every table, and it does not depend on the filters).
     """
-    labels = filter_options(con)["engagements"]
+    labels = (filter_options(con) if options is None else options)["engagements"]
     pairs = query.rows(con, "select distinct provider, account, relationship_model from engagements")
     models = {engagement_label(p, a): m for p, a, m in pairs}
     chosen = []
@@ -131,15 +133,28 @@ def _verdict(k: kpis.Kpi, value: float, base: float, text: str | None) -> str:
     return "better" if (value - base) * k.direction > 0 else "worse"
 
 
-def _extreme(values: pd.Series, current: pd.Timestamp) -> str:
-    """'the lowest in 8 quarters' when the current value is the lowest of the recent history, etc."""
-    recent = values[values.index <= current].sort_index().tail(HISTORY_QUARTERS)
+def by_kpi(values: pd.DataFrame) -> dict[str, dict[pd.Timestamp, float]]:
+    """`quarterly_values` as {kpi: {period: value}}, in one pass over the frame (a boolean mask and an
+    index per KPI cost about a millisecond each, and the QBR looks a dozen KPIs up three times)."""
+    series: dict[str, dict[pd.Timestamp, float]] = {}
+    for kpi_id, period, value in zip(values["kpi"].tolist(), values["period"].tolist(), values["value"].tolist()):
+        series.setdefault(kpi_id, {})[period] = value
+    return series
+
+
+def _extreme(values: dict[pd.Timestamp, float], current: pd.Timestamp) -> str:
+    """'the lowest in 8 quarters' when the current value is the lowest of the recent history, etc.
+
+    `values`: one KPI's {period: value} (`by_kpi`), holding `current`."""
+    recent = sorted(p for p in values if p <= current)[-HISTORY_QUARTERS:]
     if len(recent) < MIN_HISTORY:
         return ""
-    others = recent.drop(index=current)
-    if recent[current] < others.min():
+    others = [values[p] for p in recent if p != current and values[p] == values[p]]  # NaN skipped, as min() does
+    if not others:
+        return ""
+    if values[current] < min(others):
         return f"the lowest in {len(recent)} quarters"
-    if recent[current] > others.max():
+    if values[current] > max(others):
         return f"the highest in {len(recent)} quarters"
     return ""
 
@@ -161,16 +176,17 @@ def quarter_changes(con: duckdb.DuckDBPyConnection, provider: str, account: str,
     if values is None:
         values = quarterly_values(con, provider, account, quarter, filters, kpi_ids)
     current = pd.Timestamp(parse_quarter(quarter)[0])
+    all_series = by_kpi(values)
     rows = []
     for kpi_id in kpi_ids:
         k = kpis.kpi(kpi_id)
-        series = values.loc[values["kpi"] == kpi_id].set_index("period")["value"]
-        if current not in series.index:
+        series = all_series.get(kpi_id, {})
+        if current not in series:
             continue
         value = float(series[current])
         for comparison, months in ((PRIOR, 3), (LAST_YEAR, 12)):
             period = current - pd.DateOffset(months=months)
-            if period not in series.index:
+            if period not in series:
                 continue
             base = float(series[period])
             text = format_change(k, value, base)
@@ -277,9 +293,18 @@ def baseline_values(con: duckdb.DuckDBPyConnection, filters: Filters,
     return {kpi_id: premium.relationship_year_values(con, kpi_id, portfolio) for kpi_id in kpi_ids}
 
 
+def own_baseline_values(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
+                        filters: Filters = Filters(), kpi_id: str = BASELINE_KPIS[0]) -> pd.DataFrame:
+    """The engagement's own `premium.relationship_year_values` of one KPI up to the quarter's end (what
+    `baseline_comparison` sets against the baselines)."""
+    return premium.relationship_year_values(con, kpi_id, engagement_scope(filters, provider, account, quarter))
+
+
 def baseline_comparison(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
                         filters: Filters = Filters(), kpi_ids=BASELINE_KPIS, *,
-                        portfolio: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+                        portfolio: dict[str, pd.DataFrame] | None = None,
+                        own: dict[str, pd.DataFrame] | None = None,
+                        year_at: tuple[str | None, int | None] | None = None) -> pd.DataFrame:
     """This engagement's KPI against partnership and transactional engagements at the same relationship year.
 
     The engagement's value is its relationship year so far (up to the quarter's end); each
@@ -292,19 +317,22 @@ def baseline_comparison(con: duckdb.DuckDBPyConnection, provider: str, account: 
     ``partnership_high``, ``n_partnership``, the same four for ``transactional_*``, and ``sentence``.
 
     `portfolio`: `baseline_values(con, filters)` when the caller already has it (a KPI missing from
-    it is read here).
+    it is read here); `own`: {KPI: `own_baseline_values`} likewise, and `year_at`: `relationship_year_at`
+    at the quarter's end (the QBR reads them side by side).
     """
     quarter_end = parse_quarter(quarter)[1]
-    model, year = relationship_year_at(con, provider, account, quarter_end)
+    model, year = relationship_year_at(con, provider, account, quarter_end) if year_at is None else year_at
     rows = []
     if year is None:
         return pd.DataFrame(columns=_BASELINE_COLUMNS)
     label = engagement_label(provider, account)
     portfolio = portfolio or {}
-    own_scope = engagement_scope(filters, provider, account, quarter)
+    given = own or {}
     for kpi_id in kpi_ids:
         k = kpis.kpi(kpi_id)
-        own = premium.relationship_year_values(con, kpi_id, own_scope)
+        own = given.get(kpi_id)
+        if own is None:
+            own = own_baseline_values(con, provider, account, quarter, filters, kpi_id)
         own = own[own["relationship_year"] == year]
         if own.empty:
             continue

@@ -8,8 +8,13 @@ the same as the chart on the page.
 """
 from __future__ import annotations
 
+import functools
+import threading
+from contextlib import contextmanager
+
 import altair as alt
 import pandas as pd
+from altair.utils import schemapi
 
 from charts.theme import BAND_DOMAIN, BAND_RANGE, INK, MODEL_RANGE, PALETTE
 
@@ -26,6 +31,39 @@ TITLE_PX = 18
 # Series of the baseline chart, in drawing order, and their colours (colour-blind-safe palette).
 BASELINE_GROUPS = ("This engagement", "Partnership engagements", "Transactional engagements")
 LEDGER_SERIES = ("Computed savings", "Reported by the provider")
+
+
+_UNCHECKED_LOCK = threading.Lock()
+_unchecked = {"depth": 0, "saved": True}
+
+
+@contextmanager
+def _without_instant_checks():
+    """Altair's debug mode off while a builder runs: in it every schema object (each axis, scale, mark
+    and config) converts and validates itself against the JSON schema as it is made — a third of a QBR
+    chart's cost, for the same spec. tests/test_charts.py validates the builders' specs. The switch is
+    Altair's process-wide flag: counted under a lock so overlapping builds restore it once, when the last
+    ends (a chart another session builds meanwhile is made the same, only unchecked until its to_dict)."""
+    with _UNCHECKED_LOCK:
+        if _unchecked["depth"] == 0:
+            _unchecked["saved"] = schemapi.DEBUG_MODE
+            schemapi.DEBUG_MODE = False
+        _unchecked["depth"] += 1
+    try:
+        yield
+    finally:
+        with _UNCHECKED_LOCK:
+            _unchecked["depth"] -= 1
+            if _unchecked["depth"] == 0:
+                schemapi.DEBUG_MODE = _unchecked["saved"]
+
+
+def _unchecked_build(build):
+    @functools.wraps(build)
+    def unchecked(*args, **kwargs):
+        with _without_instant_checks():
+            return build(*args, **kwargs)
+    return unchecked
 
 
 def _palette(theme: str) -> dict:
@@ -53,6 +91,7 @@ def _styled(chart, theme: str, title: str | alt.TitleParams, *, height: int = HE
     return styled
 
 
+@_unchecked_build
 def build_health_trend_chart(frame: pd.DataFrame, *, theme: str = "light", height: int = HEIGHT):
     """Health score per quarter (0–100) with points coloured by band and the labelled band thresholds.
 
@@ -73,13 +112,14 @@ def build_health_trend_chart(frame: pd.DataFrame, *, theme: str = "light", heigh
     )
     marks = pd.DataFrame({"y": [50, 70], "label": ["watch from 50", "healthy from 70"]})
     # labels at the plot's right edge as drawn (the page stretches the chart), not at the export's WIDTH
-    rules = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color=p["rule"]).encode(y="y:Q")
+    rules = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color=p["rule"]).encode(y=alt.Y("y:Q"))
     labels = alt.Chart(marks).mark_text(align="right", baseline="bottom", dx=-2, dy=-2, color=p["muted"],
-                                        fontSize=MIN_FONT_PX).encode(y="y:Q", x=alt.XValue(alt.ExprRef("width")), text="label:N")
+                                        fontSize=MIN_FONT_PX).encode(y=alt.Y("y:Q"), x=alt.XValue(alt.ExprRef("width")), text=alt.Text("label:N"))
     layers = alt.layer(rules, labels, line, points, data=frame[["quarter", "score", "band"]])
     return _styled(layers, theme, "Relationship health by quarter", height=height)
 
 
+@_unchecked_build
 def build_baseline_chart(frame: pd.DataFrame, *, kpi_title: str, value_format: str, relationship_year: int,
                          theme: str = "light", height: int = 200):
     """One KPI: this engagement against partnership and transactional engagements at the same relationship year.
@@ -101,18 +141,19 @@ def build_baseline_chart(frame: pd.DataFrame, *, kpi_title: str, value_format: s
     interval = base.mark_rule(strokeWidth=3, color=p["rule"]).encode(
         x=alt.X("low:Q", title=kpi_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=value_format,
                                                                                       tickCount=5)),
-        x2="high:Q")
+        x2=alt.X2("high:Q"))
     points = base.mark_point(filled=True, size=260, opacity=1).encode(
-        x="value:Q", color=alt.Color("group:N", legend=None,
+        x=alt.X("value:Q"), color=alt.Color("group:N", legend=None,
                                      scale=alt.Scale(domain=list(BASELINE_GROUPS), range=colours)),
         tooltip=tooltip)
     text = base.mark_text(align="left", dx=12, fontSize=MIN_FONT_PX, color=p["text"]).encode(
-        x="value:Q", text=alt.Text("value:Q", format=value_format))
+        x=alt.X("value:Q"), text=alt.Text("value:Q", format=value_format))
     title = alt.TitleParams(f"{kpi_title}: relationship year {relationship_year}",
                             subtitle=["Bars: the baseline's 95 % interval over engagements."])
     return _styled(alt.layer(interval, points, text, data=frame), theme, title, height=height)
 
 
+@_unchecked_build
 def build_ledger_chart(frame: pd.DataFrame, *, theme: str = "light", height: int = HEIGHT):
     """Gain-share savings per quarter: computed from the contract's terms beside what the provider reported.
 
@@ -129,10 +170,11 @@ def build_ledger_chart(frame: pd.DataFrame, *, theme: str = "light", height: int
         tooltip=[alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("series:N", title="Figure"),
                  alt.Tooltip("amount:Q", title="Amount", format="$,.0f")],
     )
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=p["rule"]).encode(y="y:Q")
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=p["rule"]).encode(y=alt.Y("y:Q"))
     return _styled(alt.layer(bars, zero), theme, "Gain-share savings by quarter", height=height)
 
 
+@_unchecked_build
 def build_premium_chart(
     frame: pd.DataFrame, *, kpi_label: str, model: str | None, current_year: int | None, theme: str = "light"
 ):
@@ -158,14 +200,14 @@ def build_premium_chart(
                             scale=alt.Scale(domain=["enough engagements", "too few"], range=[1.0, 0.35])),
         tooltip=tooltip,
     )
-    errors = base.mark_rule(color=p["text"], strokeWidth=2).encode(y="ci_low:Q", y2="ci_high:Q")
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=p["text"]).encode(y="y:Q")
+    errors = base.mark_rule(color=p["text"], strokeWidth=2).encode(y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q"))
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=p["text"]).encode(y=alt.Y("y:Q"))
     layers = [bars, errors, zero]
     subtitle = ["Positive = partnerships do better; faded = too few engagements."]
     if current_year is not None:
         marker = pd.DataFrame({"relationship_year": [current_year]})
         layers.append(alt.Chart(marker).mark_rule(color=p["highlight"], strokeWidth=3, strokeDash=[6, 3])
-                      .encode(x="relationship_year:O"))
+                      .encode(x=alt.X("relationship_year:O")))
         subtitle.insert(0, f"Dashed line: this engagement ({model or 'model not recorded'}), year {current_year}.")
     title = alt.TitleParams(f"Partnership premium: {kpi_label}", subtitle=subtitle)
     return _styled(alt.layer(*layers, data=data), theme, title)

@@ -52,7 +52,7 @@ if not state.has_data():
 
 filters = shared_filters.current()
 options = analysis(filter_options)
-engagements = analysis(qbr.engagements_in_scope, filters)
+engagements = analysis(qbr.engagements_in_scope, filters, given={"options": options})
 first, last = (options["dates"] + [None, None])[:2]
 quarters = available_quarters(first, last)
 if not options["engagements"] or not quarters:

@@ -1,6 +1,9 @@
 """Filling a `QbrReport` from the analytics layer: tiles, the quarter's story, charts, ledger, agenda."""
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -17,6 +20,7 @@ from reports.qbr import QbrReport, ReportChart, Section, Tile
 QBR_KPIS = ("contacts", "csat_pct", "nps", "fcr", "aht_seconds", "cost_per_resolution",
             "quality_score", "sla_attainment", "agent_attrition", "innovations")
 STORY_AND_TILE_KPIS = tuple(dict.fromkeys(qbr.STORY_KPIS + QBR_KPIS))
+READ_THREADS = 2  # the report's reads run side by side with its assembly (2 cores; DuckDB releases the GIL)
 MAX_TILES = 8
 HEALTH_HISTORY = 8   # quarters shown on the health trend
 MAX_CHANGES = 6      # sentences in "what changed"
@@ -50,9 +54,10 @@ def _tiles(values: pd.DataFrame, quarter_start: pd.Timestamp) -> tuple[Tile, ...
     `values` is `analytics.qbr.quarterly_values` (columns period, kpi, value)."""
     tiles = []
     prior_start, last_year_start = quarter_start - pd.DateOffset(months=3), quarter_start - pd.DateOffset(months=12)
+    all_series = qbr.by_kpi(values)
     for kpi_id in QBR_KPIS:
-        series = values.loc[values["kpi"] == kpi_id].set_index("period")["value"]
-        if quarter_start not in series.index or len(tiles) == MAX_TILES:
+        series = all_series.get(kpi_id, {})
+        if quarter_start not in series or len(tiles) == MAX_TILES:
             continue
         k = kpis.kpi(kpi_id)
         value = series[quarter_start]
@@ -70,8 +75,8 @@ def _tiles(values: pd.DataFrame, quarter_start: pd.Timestamp) -> tuple[Tile, ...
     return tuple(tiles)
 
 
-def _health_chart(con, scoped: Filters, provider: str, account: str, theme: str) -> ReportChart | None:
-    scores = health.health_scores(con, scoped, grain="quarter")
+def _health_chart(scores: pd.DataFrame, provider: str, account: str, theme: str) -> ReportChart | None:
+    """`scores`: `health.health_scores` quarterly under the QBR's filters."""
     scores = scores[(scores["provider"] == provider) & (scores["account"] == account)]
     trend = scores.sort_values("period").tail(HEALTH_HISTORY)
     if trend.empty:
@@ -112,11 +117,11 @@ def _money(value) -> str:
     return f"${value:,.0f}" if value >= 0 else f"-${-value:,.0f}"
 
 
-def _ledger_section(con, provider: str, account: str, quarter: str, theme: str
+def _ledger_section(read: tuple, quarter: str, theme: str
                     ) -> tuple[list[str], list[str], pd.DataFrame | None, ReportChart | None]:
-    """(lines, notes, table, chart) of the gain-share ledger."""
-    quarter_end = qbr.parse_quarter(quarter)[1]
-    ledger, terms, baseline, how = gainshare.gainshare_ledger(con, provider, account, quarter_end)
+    """(lines, notes, table, chart) of the gain-share ledger; `read`: `gainshare.gainshare_ledger` at the
+    quarter's end."""
+    ledger, terms, baseline, how = read
     if ledger.empty:
         return [], [], None, None
     lines, notes = [], []
@@ -165,8 +170,8 @@ def _ledger_section(con, provider: str, account: str, quarter: str, theme: str
     return lines, notes, table, chart
 
 
-def _agenda_section(con, provider: str, account: str, quarter: str) -> tuple[list[str], pd.DataFrame | None]:
-    items = actions.agenda(con, provider, account, quarter)
+def _agenda_section(items: pd.DataFrame, quarter: str) -> tuple[list[str], pd.DataFrame | None]:
+    """`items`: `actions.agenda` of the engagement's quarter."""
     if items.empty:
         return [], None
     lines = []
@@ -222,16 +227,44 @@ def build_qbr_report(
     depends on neither the engagement nor the quarter, so the page reads it once for all of them).
     """
     scoped = qbr_filters(filters, provider, account, quarter)
-    start = pd.Timestamp(qbr.parse_quarter(quarter)[0])
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        return _build(con, pool, provider, account, quarter, filters, scoped, theme, portfolio)
+
+
+def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: str, account: str, quarter: str,
+           filters: Filters, scoped: Filters, theme: str, portfolio: dict[str, pd.DataFrame] | None) -> QbrReport:
+    def read(fn, *args, **kwargs) -> Future:
+        """`fn(cursor, ...)` started on the pool, on its own cursor (a DuckDB connection must not be shared
+        across threads), in this context (so `query.recording` sees its statements)."""
+        context = contextvars.copy_context()
+
+        def run():
+            with con.cursor() as cur:
+                return context.run(fn, cur, *args, **kwargs)
+        return pool.submit(run)
+
+    first_day, quarter_end = qbr.parse_quarter(quarter)
+    # Every read the report makes is independent of the others: start them all, in the order they are
+    # needed, and assemble the sections while the later ones run.
+    # One read of the engagement's quarters serves the tiles, what changed and what needs attention.
+    values_read = read(qbr.quarterly_values, provider, account, quarter, filters, STORY_AND_TILE_KPIS)
+    health_read = read(health.health_scores, scoped, grain="quarter")
+    year_read = read(qbr.relationship_year_at, provider, account, quarter_end)
+    own_reads = {kpi_id: read(qbr.own_baseline_values, provider, account, quarter, filters, kpi_id)
+                 for kpi_id in qbr.BASELINE_KPIS}
+    scorecard_read = read(qbr.scorecard_quarter, provider, account, quarter)
+    ledger_read = read(gainshare.gainshare_ledger, provider, account, quarter_end)
+    agenda_read = read(actions.agenda, provider, account, quarter)
+
+    start = pd.Timestamp(first_day)
     period = format_period(start)
     notes: list[str] = []
     charts: list[ReportChart] = []
     sections: list[Section] = []
 
-    # one read of the engagement's quarters serves the tiles, what changed and what needs attention
-    values = qbr.quarterly_values(con, provider, account, quarter, filters, STORY_AND_TILE_KPIS)
+    values = values_read.result()
     tiles = _tiles(values, start)
-    health_chart = _health_chart(con, scoped, provider, account, theme)
+    health_chart = _health_chart(health_read.result(), provider, account, theme)
     if health_chart:
         charts.append(health_chart)
         last = health_chart.data.iloc[-1]
@@ -261,11 +294,12 @@ def build_qbr_report(
         tones=tuple(attention["status"].head(MAX_ATTENTION)),  # below target | outside the band
         empty="Every KPI with a target met it this quarter."))
 
-    baseline = qbr.baseline_comparison(con, provider, account, quarter, filters, portfolio=portfolio)
+    model, year = year_read.result()
+    baseline = qbr.baseline_comparison(con, provider, account, quarter, filters, portfolio=portfolio,
+                                       own={k: r.result() for k, r in own_reads.items()}, year_at=(model, year))
     chart = _baseline_chart(baseline, theme)
     if chart:
         charts.append(chart)
-    model, year = qbr.relationship_year_at(con, provider, account, qbr.parse_quarter(quarter)[1])
     sections.append(Section(
         "baseline", SECTION_TITLES["baseline"], tuple(baseline["sentence"]),
         (f"Relationship year {year} ({model}). Baselines leave this engagement out; intervals are 95 % "
@@ -275,8 +309,8 @@ def build_qbr_report(
               "same relationship year." if year is None else
               "No other engagement has data for this relationship year."))
 
-    scorecard = qbr.scorecard_quarter(con, provider, account, quarter)
-    ledger_lines, ledger_notes, ledger_table, ledger_chart = _ledger_section(con, provider, account, quarter, theme)
+    scorecard = scorecard_read.result()
+    ledger_lines, ledger_notes, ledger_table, ledger_chart = _ledger_section(ledger_read.result(), quarter, theme)
     if ledger_chart:
         charts.append(ledger_chart)
     sections.append(Section(
@@ -285,7 +319,7 @@ def build_qbr_report(
         empty="The provider's scorecards carry no innovations, governance meetings or gain-share savings "
               "for this engagement."))
 
-    agenda_lines, agenda_table = _agenda_section(con, provider, account, quarter)
+    agenda_lines, agenda_table = _agenda_section(agenda_read.result(), quarter)
     sections.append(Section("agenda", SECTION_TITLES["agenda"], tuple(agenda_lines), (), table=agenda_table,
                             empty="No notes or actions yet for this quarter."))
 

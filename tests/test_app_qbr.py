@@ -5,6 +5,7 @@ import html
 import re
 from datetime import date
 
+import altair as alt
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -145,6 +146,12 @@ def test_report_exports_of_a_sample_engagement(app, portfolio):
     provider, account = eng.split(ENGAGEMENT_SEPARATOR, 1)
     report = build_qbr_report(cursor(), provider, account, portfolio["quarters"][0], Filters())
     assert report.charts, report.notes
+    # the report's specs are made without Altair's validation (reports.qbr_build._spec): check them here
+    for theme in ("light", "dark"):
+        themed = build_qbr_report(cursor(), provider, account, portfolio["quarters"][0], Filters(), theme=theme)
+        assert {c.key for c in themed.charts} == {"health_trend", "baseline", "gainshare"}
+        for chart in themed.charts:
+            alt.TopLevelSpec.validate(chart.spec)
     assert chart_png(report.charts[0].spec).startswith(b"\x89PNG")
     assert "<svg" in chart_svg(report.charts[0].spec)
     page = report_html(report)

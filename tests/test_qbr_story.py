@@ -9,6 +9,7 @@ import pytest
 from analytics import kpis, qbr
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
 from analytics.filters import Filters
+from analytics.options import filter_options
 from tests.builders import insert_rows
 
 P, A = "Apex", "Care"
@@ -100,6 +101,10 @@ def test_the_shared_provider_filter_chooses_the_engagements_offered(story_db):
     assert qbr.engagements_in_scope(story_db, Filters(providers=(P,), accounts=(A,))) == [f"{P} · {A}"]
     assert qbr.engagements_in_scope(story_db, Filters(models=("transactional",))) == ["Northstar BPO · Retail"]
     assert len(qbr.engagements_in_scope(story_db, Filters())) == 2
+    # the page hands over the filter options it already has: the same answer
+    options = filter_options(story_db)
+    for filters in (Filters(providers=("Northstar BPO",)), Filters(models=("transactional",)), Filters()):
+        assert qbr.engagements_in_scope(story_db, filters, options=options) == qbr.engagements_in_scope(story_db, filters)
 
 
 def _baseline_db(con):
