@@ -37,6 +37,9 @@ from analytics.thresholds import ALPHA, MIN_UNITS, PLATEAU_PCT
 VERDICTS = ("within", "above", "below", "imprecise", "no difference", "insufficient data")
 COLUMNS = ["claim", "kpi", "expected", "band_low", "band_high", "measured", "ci_low", "ci_high", "confidence",
            "n_partnership", "n_transactional", "p_value", "p_adjusted", "verdict", "detail"]
+_DTYPES = {"measured": "float64", "ci_low": "float64", "ci_high": "float64", "n_partnership": "int64",
+           "n_transactional": "int64", "p_value": "float64", "p_adjusted": "float64", "band_low": "float64",
+           "band_high": "float64", "confidence": "float64"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ PREMIUM_CLAIMS = (
 TRAJECTORY_CLAIM = "Transactional deals plateau after year three while partnerships keep improving"
 TRAJECTORY_KPI = "quality_score"
 TRAJECTORY_AFTER_YEAR = 3
+# every KPI the check may read (a cost claim reads its second KPI only when the first has no data)
+CLAIM_KPIS = tuple(dict.fromkeys([*(i for c in PREMIUM_CLAIMS for i in c.kpi_ids), TRAJECTORY_KPI]))
 
 
 def _pooled(coded: premium.Coded, kpi_id: str, *, from_year: int):
@@ -219,10 +224,7 @@ def claim_check(con: duckdb.DuckDBPyConnection, filters: Filters, *,
                 verdict = "imprecise"
             row.pop("partnership_improving", None)
         row["verdict"] = verdict
-    return pd.DataFrame(rows, columns=COLUMNS).astype(
-        {"measured": "float64", "ci_low": "float64", "ci_high": "float64", "n_partnership": "int64",
-         "n_transactional": "int64", "p_value": "float64", "p_adjusted": "float64", "band_low": "float64",
-         "band_high": "float64", "confidence": "float64"})
+    return premium.typed_frame(rows, COLUMNS, _DTYPES)
 
 
 def claims_report(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:

@@ -62,6 +62,17 @@ _FLOATS = ["partnership", "transactional", "premium_pct", "ci_low", "ci_high", "
            "diff_ci_high", "p_value", "q_value"]
 _INTS = ["relationship_year", "n_partnership", "n_transactional", "units_partnership", "units_transactional",
          "left_partnership", "left_transactional"]
+_PREMIUM_DTYPES = {**{c: "float64" for c in _FLOATS}, **{c: "int64" for c in _INTS}, "sufficient": "bool"}
+
+
+def typed_frame(rows: list[dict], columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns).astype(dtypes)`` built column by column: the typed columns
+    straight from NumPy arrays, the others inferred from their values as the records were (the same
+    frame, without pandas' per-cell inference and a second pass to cast)."""
+    if not rows:
+        return pd.DataFrame({c: np.array([], dtype=dtypes.get(c, object)) for c in columns}, columns=columns)
+    return pd.DataFrame({c: np.array([r[c] for r in rows], dtype=dtypes[c]) if c in dtypes else [r[c] for r in rows]
+                         for c in columns}, columns=columns)
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series, k: kpis.Kpi) -> pd.Series:
@@ -83,9 +94,24 @@ def relationship_year_values(con: duckdb.DuckDBPyConnection, kpi_id: str, filter
     ``volume`` (contacts, interaction KPIs only), ``reachable_year`` (the relationship year the
     data's last date falls in: later years cannot have data yet) and ``contract_start``.
     """
-    k = kpis.kpi(kpi_id)
-    src = query.source_for(filters, k.source, grain="month", alias="t")
-    if k.source == INTERACTIONS:
+    return relationship_year_frames(con, (kpi_id,), filters)[kpi_id]
+
+
+def relationship_year_frames(con: duckdb.DuckDBPyConnection, kpi_ids, filters: Filters) -> dict[str, pd.DataFrame]:
+    """`relationship_year_values` of several KPIs, by KPI id, from one statement per source (the KPIs of
+    one source share every join and sum of the query; only their numerators and denominators differ):
+    each frame is the one `relationship_year_values(con, kpi_id, filters)` returns."""
+    ids = list(dict.fromkeys(kpi_ids))
+    out: dict[str, pd.DataFrame] = {}
+    for source in dict.fromkeys(kpis.kpi(i).source for i in ids):
+        chosen = [kpis.kpi(i) for i in ids if kpis.kpi(i).source == source]
+        out.update(_read_source(con, source, chosen, filters))
+    return {i: out[i] for i in ids}
+
+
+def _read_source(con: duckdb.DuckDBPyConnection, source: str, chosen: list, filters: Filters) -> dict:
+    src = query.source_for(filters, source, grain="month", alias="t")
+    if source == INTERACTIONS:
         day_table, day_part, volume, anchor = (query.table("rollup_daily"), Sql("true"), Sql("sum(contacts)"),
                                                Sql("contract_start"))
     else:
@@ -93,18 +119,29 @@ def relationship_year_values(con: duckdb.DuckDBPyConnection, kpi_id: str, filter
         anchor = Sql("cast(date_trunc('month', contract_start) as date)")
     month_of = (Sql(f"t.{query.column(src.date_column)}") if src.relation_name == "rollup_monthly" else
                 Sql(f"cast(date_trunc('month', t.{query.column(src.date_column)}) as date)"))
+    measures = Sql(",\n           ".join(f"{query.measure(k, part)} as {part}_{i}" for i, k in enumerate(chosen)
+                                         for part in ("numerator", "denominator")))
+    sums = Sql(",\n        ".join(f"cast(sum({part}_{i}) as double) as {part}_{i}" for i in range(len(chosen))
+                                  for part in ("numerator", "denominator")))
     sql = query.render(query.load("marts/relationship_year_values"), month_table=src.relation, month_of=month_of,
                        day_table=day_table, day_part=day_part, anchor=anchor, volume=volume,
-                       date_column=query.column(src.date_column), numerator=query.measure(k, "numerator"),
-                       denominator=query.measure(k, "denominator"), predicate=src.predicate)
+                       date_column=query.column(src.date_column), measures=measures, sums=sums,
+                       predicate=src.predicate)
     frame = query.frame(con, sql, src.params)
     frame["relationship_year"] = frame["relationship_year"].astype("int64")
     frame["reachable_year"] = frame["reachable_year"].astype("int64")
-    for column in ("numerator", "denominator", "volume"):
-        frame[column] = frame[column].astype("float64")
-    frame["value"] = _ratio(frame["numerator"], frame["denominator"], k)
-    frame = frame[frame["relationship_model"].isin(RELATIONSHIP_MODELS)]
-    return frame.loc[frame["value"].notna(), _VALUE_COLUMNS].reset_index(drop=True)
+    frame["volume"] = frame["volume"].astype("float64")
+    modelled = frame["relationship_model"].isin(RELATIONSHIP_MODELS).to_numpy()
+    base = [c for c in _VALUE_COLUMNS if c not in ("value", "numerator", "denominator")]
+    out = {}
+    for i, k in enumerate(chosen):
+        numerator = frame[f"numerator_{i}"].astype("float64")
+        denominator = frame[f"denominator_{i}"].astype("float64")
+        value = _ratio(numerator, denominator, k)
+        keep = modelled & value.notna().to_numpy()
+        one = frame[base].assign(value=value, numerator=numerator, denominator=denominator)
+        out[k.id] = one.loc[keep, _VALUE_COLUMNS].reset_index(drop=True)
+    return out
 
 
 def cluster_ids(values: pd.DataFrame) -> np.ndarray:
@@ -305,9 +342,10 @@ def _compare_coded(coded: Coded, k: kpis.Kpi, *, min_units: int) -> pd.DataFrame
             "left_transactional": left.get((t_code, int(year)), 0),
             "method": METHOD,
         })
-    frame = pd.DataFrame(rows, columns=PREMIUM_COLUMNS)
-    frame["q_value"] = stats.benjamini_hochberg(frame["p_value"].to_numpy(dtype="float64"))
-    return frame.astype({**{c: "float64" for c in _FLOATS}, **{c: "int64" for c in _INTS}, "sufficient": "bool"})
+    q_values = stats.benjamini_hochberg(np.array([r["p_value"] for r in rows], dtype="float64"))
+    for row, q in zip(rows, q_values):
+        row["q_value"] = q
+    return typed_frame(rows, PREMIUM_COLUMNS, _PREMIUM_DTYPES)
 
 
 def _compare(values: pd.DataFrame, k: kpis.Kpi, *, min_units: int, coded: Coded | None = None) -> pd.DataFrame:
@@ -386,9 +424,12 @@ def balanced_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
     Returns `premium_by_relationship_year` columns plus ``window`` (text 'years 1–4'),
     one row per year of the window with data."""
     values = relationship_year_values(con, kpi_id, filters) if values is None else values
-    coded = Coded(values)
-    window = window or default_window(values, min_units=min_units, coded=coded)
-    frame = _compare_coded(coded.take(_balanced_rows(coded, window)), kpis.kpi(kpi_id), min_units=min_units)
+    return _balanced(Coded(values), kpis.kpi(kpi_id), window, min_units)
+
+
+def _balanced(coded: Coded, k: kpis.Kpi, window: tuple[int, int] | None, min_units: int) -> pd.DataFrame:
+    window = window or default_window(coded.frame, min_units=min_units, coded=coded)
+    frame = _compare_coded(coded.take(_balanced_rows(coded, window)), k, min_units=min_units)
     return frame.assign(window=f"years {window[0]}–{window[1]}")
 
 
@@ -523,9 +564,12 @@ def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters
     NaN is null: a year with too few clusters has null estimates, never numbers. `values`: the
     `relationship_year_values` frame when the caller already has it."""
     values = relationship_year_values(con, kpi_id, filters) if values is None else values
-    plain = premium_by_relationship_year(con, kpi_id, filters, values=values)
-    adjusted = adjusted_premium(con, kpi_id, filters, values=values, unadjusted=plain).set_index("relationship_year")
-    balanced = balanced_premium(con, kpi_id, filters, values=values).set_index("relationship_year")
+    coded = Coded(values)
+    plain = _compare_coded(coded, kpis.kpi(kpi_id), min_units=MIN_UNITS)
+    # by year, as plain Python records (what `_plain` makes of each cell either way; no per-cell .loc)
+    adjusted = {r["relationship_year"]: r for r in adjusted_premium(
+        con, kpi_id, filters, values=values, unadjusted=plain).to_dict("records")}
+    balanced = {r["relationship_year"]: r for r in _balanced(coded, kpis.kpi(kpi_id), None, MIN_UNITS).to_dict("records")}
     out = []
     for row in plain.to_dict("records"):
         year = row["relationship_year"]
@@ -533,12 +577,12 @@ def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters
                                                    *_ESTIMATE_FIELDS, "left_partnership", "left_transactional"]}
         entry["too_few_to_estimate"] = not row["sufficient"]
         entry["adjusted"] = None
-        if year in adjusted.index:
-            entry["adjusted"] = {f: _plain(adjusted.loc[year, f]) for f in _ESTIMATE_FIELDS}
+        if year in adjusted:
+            entry["adjusted"] = {f: _plain(adjusted[year][f]) for f in _ESTIMATE_FIELDS}
             entry["adjusted"]["adjusts_for"] = ADJUSTED_TEXT
         entry["balanced"] = None
-        if year in balanced.index:
-            entry["balanced"] = {f: _plain(balanced.loc[year, f]) for f in [*_ESTIMATE_FIELDS, "window"]}
+        if year in balanced:
+            entry["balanced"] = {f: _plain(balanced[year][f]) for f in [*_ESTIMATE_FIELDS, "window"]}
         out.append(entry)
     return out
 
@@ -554,17 +598,32 @@ def model_curves(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters, 
     """
     k = kpis.kpi(kpi_id)
     values = relationship_year_values(con, kpi_id, filters) if values is None else values
-    units = unit_values(values)
     rows = []
-    for (model, year), group in units.groupby(["relationship_model", "relationship_year"], sort=True):
-        interval = stats.one_sample_t(group["value"].to_numpy(dtype="float64"))
-        rows.append({"kpi": k.id, "relationship_model": model, "relationship_year": int(year),
-                     "mean": float(group["value"].mean()), "ci_low": interval.low, "ci_high": interval.high,
-                     "n": int(group["engagements"].sum()), "units": int(len(group))})
+    if not values.empty:
+        # `unit_values` from integer codes (the cluster means exactly as `_unit_means` takes them), then one
+        # row per (model, year) block of the sorted units, as the frame group-by over them gave
+        coded = Coded(values)
+        unit = cluster_labels(coded.model, coded.provider, coded.account)
+        years, year_of = np.unique(coded.year, return_inverse=True)
+        key = (coded.model * years.size + year_of) * (int(unit.max(initial=0)) + 1) + unit
+        groups, group_of = np.unique(key, return_inverse=True)
+        means = pd.Series(coded.value).groupby(group_of).mean().to_numpy(dtype="float64")
+        distinct = np.unique(group_of.astype("int64") * (int(coded.engagement.max()) + 1) + coded.engagement)
+        engagements = np.bincount(distinct // (int(coded.engagement.max()) + 1), minlength=groups.size)
+        first = first_of(group_of, groups.size)
+        block = coded.model[first] * years.size + np.searchsorted(years, coded.year[first])
+        starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+        for start, stop in zip(starts, np.r_[starts[1:], block.size]):
+            unit_means = means[start:stop]
+            interval = stats.one_sample_t(unit_means)
+            rows.append({"kpi": k.id, "relationship_model": coded.model_labels[coded.model[first[start]]],
+                         "relationship_year": int(coded.year[first[start]]),
+                         "mean": float(pd.Series(unit_means).mean()), "ci_low": interval.low,
+                         "ci_high": interval.high, "n": int(engagements[start:stop].sum()),
+                         "units": int(stop - start)})
     columns = ["kpi", "relationship_model", "relationship_year", "mean", "ci_low", "ci_high", "n", "units"]
-    return pd.DataFrame(rows, columns=columns).astype(
-        {"relationship_year": "int64", "n": "int64", "units": "int64", "mean": "float64", "ci_low": "float64",
-         "ci_high": "float64"})
+    return typed_frame(rows, columns, {"relationship_year": "int64", "n": "int64", "units": "int64",
+                                       "mean": "float64", "ci_low": "float64", "ci_high": "float64"})
 
 
 def _register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -741,11 +800,13 @@ TRAJECTORY_COLUMNS = ["kpi", "relationship_model", "slope_per_year", "slope_pct_
                       "ci90_low", "ci90_high", "years", "n_engagements", "units", "improving", "plateau"]
 
 
+_TRAJECTORY_DTYPES = {"slope_per_year": "float64", "slope_pct_per_year": "float64", "ci_low": "float64",
+                      "ci_high": "float64", "ci90_low": "float64", "ci90_high": "float64", "years": "int64",
+                      "n_engagements": "int64", "units": "int64", "improving": "bool", "plateau": "bool"}
+
+
 def trajectory_frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=TRAJECTORY_COLUMNS).astype(
-        {"slope_per_year": "float64", "slope_pct_per_year": "float64", "ci_low": "float64", "ci_high": "float64",
-         "ci90_low": "float64", "ci90_high": "float64", "years": "int64", "n_engagements": "int64",
-         "units": "int64", "improving": "bool", "plateau": "bool"})
+    return typed_frame(rows, TRAJECTORY_COLUMNS, _TRAJECTORY_DTYPES)
 
 
 def trajectory(

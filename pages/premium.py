@@ -4,11 +4,11 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import kpis
-from analytics.claims import claim_check
+from analytics.claims import CLAIM_KPIS, claim_check
 from analytics.kpi_frames import available_kpis
 from analytics.premium import (ADJUSTED_TEXT, MIN_UNITS, NO_RELATIVE, calendar_yoy, model_curves,
                                premium_by_relationship_year, premium_report, premium_table,
-                               relationship_year_values, trajectory)
+                               relationship_year_frames, relationship_year_values, trajectory)
 from charts.premium import (build_calendar_yoy_chart, build_model_curves_chart, build_premium_chart,
                             build_trajectory_chart)
 from ui import coverage, filters, state, tables
@@ -41,8 +41,11 @@ st.caption("Engagements are aligned on their relationship year (year 1 = the fir
            "(table below) removes provider, tenure, calendar-year and volume differences, nothing more. "
            "See *How the premium is computed* at the bottom of the page (docs/METHODS.md).")
 coverage.unknown_model_note()
-# Read once: the curves, the premium, its table and the trajectory all start from these values.
-shared = {"values": analysis(relationship_year_values, kpi_id, current)}
+# Read once: the claim check's KPIs in one statement per source (interactions, scorecards); the curves, the
+# premium, its table and the trajectory all start from this KPI's values (among them for the default KPI).
+claim_values = analysis(relationship_year_frames, CLAIM_KPIS, current)
+shared = {"values": claim_values[kpi_id] if kpi_id in claim_values else
+          analysis(relationship_year_values, kpi_id, current)}
 
 left, right = st.columns(2)
 with left, state.section("the model curves"):
@@ -98,8 +101,8 @@ with state.section("the claim check"):
     st.caption("Each verdict places the claim's interval against the claimed band: within, above, below, "
                "imprecise (overlaps the band without fitting in it), no difference, or insufficient data. "
                "p-values are Holm-adjusted across the four claims.")
-    # the claim check reads the quality values (and two more KPIs); this page's KPI values serve it too
-    for row in analysis(claim_check, current, given={"values": {kpi_id: shared["values"]}}).itertuples():
+    # the claim check's KPIs were read above (`claim_values`): it only computes
+    for row in analysis(claim_check, current, given={"values": claim_values}).itertuples():
         with st.container(border=True):
             a, b = st.columns([1, 5])
             a.badge(row.verdict.capitalize(), color=VERDICT_COLORS.get(row.verdict, "gray"))

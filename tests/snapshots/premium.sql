@@ -1,11 +1,13 @@
 -- statement 1
 -- params: f_channels=['phone'], f_end=datetime.date(2025, 6, 30), f_models=['partnership', 'transactional'], f_providers=['P1', 'T1'], f_start=datetime.date(2023, 1, 15)
 -- relationship_year_values: one row per engagement × relationship model in force × relationship year
--- (year 1 = the contract's first 12 months), with the KPI's numerator and denominator summed over it.
+-- (year 1 = the contract's first 12 months), with each KPI's numerator and denominator summed over it.
 -- "rollup_daily": where whole months are read (rollup_monthly, or rollup_daily when the date filter cuts
 -- months; performance for scorecard KPIs); "rollup_daily": rollup_daily for the months that must be read by
--- day (true = true for interaction KPIs, false for scorecards); "day", sum(fcr_yes),
--- sum(fcr_n), sum(contacts): the KPI's source and aggregates (registry only); t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider = any($f_providers) and t.channel = any($f_channels) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models)): the Filters
+-- day (true = true for interaction KPIs, false for scorecards); "day", sum(contacts): the source's
+-- date column and contact count; the measures slot: each KPI's registry aggregates as numerator_<i>,
+-- denominator_<i> (the KPIs of one source are read together), the sums slot: their relationship-year
+-- sums; t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider = any($f_providers) and t.channel = any($f_channels) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models)): the Filters
 -- predicate on the source, alias t; cast(date_trunc('month', t."day") as date): the month of a "rollup_daily" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); contract_start: the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
@@ -54,8 +56,8 @@ day_months as (
 month_sums as (
     select t.provider, t.account,
            cast(date_trunc('month', t."day") as date)                                        as d,
-           sum(fcr_yes)                                       as numerator,
-           sum(fcr_n)                                     as denominator,
+           sum(fcr_yes) as numerator_0,
+           sum(fcr_n) as denominator_0,
            sum(contacts)                                          as volume
     from "rollup_daily" t
     where t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider = any($f_providers) and t.channel = any($f_channels) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models))
@@ -73,8 +75,8 @@ by_month as (
 by_day as (
     select t.provider, t.account,
            cast(t."day" as date) as d,
-           sum(fcr_yes)         as numerator,
-           sum(fcr_n)       as denominator,
+           sum(fcr_yes) as numerator_0,
+           sum(fcr_n) as denominator_0,
            sum(contacts)            as volume
     from "rollup_daily" t
     join day_months dm
@@ -111,8 +113,8 @@ final as (
         account,
         relationship_model,
         cast(relationship_month // 12 + 1 as integer)     as relationship_year,
-        cast(sum(numerator) as double)                    as numerator,
-        cast(sum(denominator) as double)                  as denominator,
+        cast(sum(numerator_0) as double) as numerator_0,
+        cast(sum(denominator_0) as double) as denominator_0,
         cast(sum(volume) as double)                       as volume,
         cast(any_value(
             ((year(l.last_day) - year(anchor)) * 12 + month(l.last_day) - month(anchor)
@@ -129,11 +131,13 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- statement 2
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)
 -- relationship_year_values: one row per engagement × relationship model in force × relationship year
--- (year 1 = the contract's first 12 months), with the KPI's numerator and denominator summed over it.
+-- (year 1 = the contract's first 12 months), with each KPI's numerator and denominator summed over it.
 -- "performance": where whole months are read (rollup_monthly, or rollup_daily when the date filter cuts
 -- months; performance for scorecard KPIs); "performance": rollup_daily for the months that must be read by
--- day (false = true for interaction KPIs, false for scorecards); "period", sum(quality_score),
--- count(quality_score), cast(null as double): the KPI's source and aggregates (registry only); t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
+-- day (false = true for interaction KPIs, false for scorecards); "period", cast(null as double): the source's
+-- date column and contact count; the measures slot: each KPI's registry aggregates as numerator_<i>,
+-- denominator_<i> (the KPIs of one source are read together), the sums slot: their relationship-year
+-- sums; t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
 -- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
@@ -182,8 +186,8 @@ day_months as (
 month_sums as (
     select t.provider, t.account,
            cast(date_trunc('month', t."period") as date)                                        as d,
-           sum(quality_score)                                       as numerator,
-           count(quality_score)                                     as denominator,
+           sum(quality_score) as numerator_0,
+           count(quality_score) as denominator_0,
            cast(null as double)                                          as volume
     from "performance" t
     where t.period >= $f_start and t.period < $f_end + interval 1 day
@@ -201,8 +205,8 @@ by_month as (
 by_day as (
     select t.provider, t.account,
            cast(t."period" as date) as d,
-           sum(quality_score)         as numerator,
-           count(quality_score)       as denominator,
+           sum(quality_score) as numerator_0,
+           count(quality_score) as denominator_0,
            cast(null as double)            as volume
     from "performance" t
     join day_months dm
@@ -239,8 +243,8 @@ final as (
         account,
         relationship_model,
         cast(relationship_month // 12 + 1 as integer)     as relationship_year,
-        cast(sum(numerator) as double)                    as numerator,
-        cast(sum(denominator) as double)                  as denominator,
+        cast(sum(numerator_0) as double) as numerator_0,
+        cast(sum(denominator_0) as double) as denominator_0,
         cast(sum(volume) as double)                       as volume,
         cast(any_value(
             ((year(l.last_day) - year(anchor)) * 12 + month(l.last_day) - month(anchor)

@@ -1,9 +1,11 @@
 -- relationship_year_values: one row per engagement × relationship model in force × relationship year
--- (year 1 = the contract's first 12 months), with the KPI's numerator and denominator summed over it.
+-- (year 1 = the contract's first 12 months), with each KPI's numerator and denominator summed over it.
 -- {month_table}: where whole months are read (rollup_monthly, or rollup_daily when the date filter cuts
 -- months; performance for scorecard KPIs); {day_table}: rollup_daily for the months that must be read by
--- day ({day_part} = true for interaction KPIs, false for scorecards); {date_column}, {numerator},
--- {denominator}, {volume}: the KPI's source and aggregates (registry only); {predicate}: the Filters
+-- day ({day_part} = true for interaction KPIs, false for scorecards); {date_column}, {volume}: the source's
+-- date column and contact count; the measures slot: each KPI's registry aggregates as numerator_<i>,
+-- denominator_<i> (the KPIs of one source are read together), the sums slot: their relationship-year
+-- sums; {predicate}: the Filters
 -- predicate on the source, alias t; {month_of}: the month of a {month_table} row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); {anchor}: the day relationship years count from (the contract start
 -- for interactions, its month for monthly scorecards).
@@ -52,8 +54,7 @@ day_months as (
 month_sums as (
     select t.provider, t.account,
            {month_of}                                        as d,
-           {numerator}                                       as numerator,
-           {denominator}                                     as denominator,
+           {measures},
            {volume}                                          as volume
     from {month_table} t
     where {predicate}
@@ -71,8 +72,7 @@ by_month as (
 by_day as (
     select t.provider, t.account,
            cast(t.{date_column} as date) as d,
-           {numerator}         as numerator,
-           {denominator}       as denominator,
+           {measures},
            {volume}            as volume
     from {day_table} t
     join day_months dm
@@ -109,8 +109,7 @@ final as (
         account,
         relationship_model,
         cast(relationship_month // 12 + 1 as integer)     as relationship_year,
-        cast(sum(numerator) as double)                    as numerator,
-        cast(sum(denominator) as double)                  as denominator,
+        {sums},
         cast(sum(volume) as double)                       as volume,
         cast(any_value(
             ((year(l.last_day) - year(anchor)) * 12 + month(l.last_day) - month(anchor)
