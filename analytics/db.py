@@ -410,6 +410,16 @@ def rollups_imported(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("select count(*) from meta where key = ?", [ROLLUPS_SOURCE]).fetchone()[0] > 0
 
 
+_writes_ended = 0  # write transactions this process has ended, committed or rolled back (see `writes_ended`)
+
+
+def writes_ended() -> int:
+    """How many write transactions this process has ended so far (committed or rolled back). `data_version`
+    can only change through one, so a caller may keep the version it read while this number stays the same
+    (ui/cached.py does, per database connection); read this number *before* reading the version."""
+    return _writes_ended
+
+
 @contextmanager
 def write_transaction(con: duckdb.DuckDBPyConnection, *,
                       cursor: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -417,22 +427,26 @@ def write_transaction(con: duckdb.DuckDBPyConnection, *,
 
     `cursor`: run the block on this cursor (e.g. one whose TEMP tables were staged before the lock was taken)
     instead of a new one; it is left open."""
+    global _writes_ended
     with WRITE_LOCK:
         cur = cursor if cursor is not None else con.cursor()
-        cur.execute("begin transaction")
         try:
-            yield cur
-            bump_data_version(cur)
-            cur.execute("commit")
-        except BaseException:
+            cur.execute("begin transaction")
             try:
-                cur.execute("rollback")
-            except duckdb.Error:
-                pass  # the failure (e.g. a commit the full disk refused) already ended the transaction: keep its error
-            raise
+                yield cur
+                bump_data_version(cur)
+                cur.execute("commit")
+            except BaseException:
+                try:
+                    cur.execute("rollback")
+                except duckdb.Error:
+                    pass  # the failure (e.g. a commit the full disk refused) already ended the transaction: keep its error
+                raise
+            finally:
+                if cursor is None:
+                    cur.close()
         finally:
-            if cursor is None:
-                cur.close()
+            _writes_ended += 1  # after the commit: a reader that saw the old count re-reads the version
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:

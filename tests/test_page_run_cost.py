@@ -156,3 +156,32 @@ def test_the_analysis_key_spells_arguments_exactly_or_leaves_them_to_streamlits_
                   datetime(2024, 1, 1, tzinfo=timezone.utc), (1, pd.Series([1]))):
         with pytest.raises(_NotExact):
             _exact(value)
+
+
+def test_the_data_version_is_read_again_after_every_write_and_for_a_new_connection(tmp_path, monkeypatch):
+    """ui.cached.data_version keeps the version it read until a write transaction of this process ends (or the
+    connection is a new one): every analysis call of a run no longer queries it, yet a new batch still shows."""
+    import pytest
+    import streamlit as st
+
+    from analytics import db
+    from ui import cached
+
+    monkeypatch.setenv("RAPPORT_DB", str(tmp_path / "version.duckdb"))
+    st.cache_resource.clear()
+    try:
+        first = cached.data_version()
+        assert cached.data_version() == first
+        with db.write_transaction(cached.connection()):
+            pass
+        assert cached.data_version() == first + 1
+        with pytest.raises(RuntimeError), db.write_transaction(cached.connection()) as cur:
+            cur.execute("update meta set value = value + 10 where key = 'data_version'")
+            raise RuntimeError("rolled back")
+        assert cached.data_version() == first + 1 == db.data_version(cached.cursor())
+        with cached.cursor() as cur:  # a write outside write_transaction: read only for a new connection
+            cur.execute("update meta set value = 40 where key = 'data_version'")
+        st.cache_resource.clear()
+        assert cached.data_version() == 40
+    finally:
+        st.cache_resource.clear()

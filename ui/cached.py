@@ -8,6 +8,7 @@ bumps — so a new batch invalidates exactly what it should.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, Callable
@@ -41,8 +42,24 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return connection().cursor()
 
 
+# database path -> (its connection, weakly: a cleared one must close; db.writes_ended() when read; the version)
+_versions: dict[str, tuple[weakref.ref, int, int]] = {}
+
+
 def data_version() -> int:
-    return db.data_version(cursor())
+    """The database's data version, read again only after a write transaction of this process has ended
+    (`db.writes_ended`) or the connection changed: every write goes through `db.write_transaction`, and no
+    other process can open the file while this one holds it. Saves a query (0.7–1 ms CPU) per analysis call."""
+    path = str(db.database_path())
+    con = _connection(path=path)
+    writes = db.writes_ended()  # before the read: a write that ends meanwhile makes this entry stale at once
+    known = _versions.get(path)
+    if known is not None and known[0]() is con and known[1] == writes:
+        return known[2]
+    with con.cursor() as cur:
+        version = db.data_version(cur)
+    _versions[path] = (weakref.ref(con), writes, version)
+    return version
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
