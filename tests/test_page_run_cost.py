@@ -185,3 +185,24 @@ def test_the_data_version_is_read_again_after_every_write_and_for_a_new_connecti
         assert cached.data_version() == 40
     finally:
         st.cache_resource.clear()
+
+
+def test_a_frame_and_its_copy_from_the_analysis_cache_key_the_same_chart():
+    """The frame an analysis just computed and the same frame unpickled from the analysis cache (every later
+    rerun) have one spec key, so the rerun after a filter change does not build the page's charts again; a
+    frame with one value changed has another."""
+    import pickle
+
+    import pandas as pd
+
+    from ui.charts import _key_part
+
+    frame = pd.DataFrame({"period": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]), "kpi": "fcr",
+                          "value": [0.70, 0.72, 0.95], "series": ["a", "b", "a"], "anomaly": [False, False, True]})
+    frame = frame.merge(pd.DataFrame({"series": ["a", "b"], "label": ["A", "B"]}), on="series")
+    cached = pickle.loads(pickle.dumps(frame))
+    assert pickle.dumps(cached) != pickle.dumps(frame)  # the layouts differ (what made the old key miss)
+    assert _key_part(cached) == _key_part(frame)
+    changed = frame.copy()
+    changed.loc[2, "value"] = 0.5
+    assert _key_part(changed) != _key_part(frame)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 import threading
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ import streamlit as st
 from altair.utils import schemapi
 from altair.utils.core import sanitize_pandas_dataframe
 from altair.vegalite.data import default_data_transformer
+from streamlit import dataframe_util
 
 from charts import theme
 
@@ -122,21 +124,42 @@ def draw(chart: alt.TopLevelMixin) -> None:
 def _key_part(value: Any) -> Any:
     """A frame as the digest of its pickle, anything else as is (Streamlit's hasher takes it).
 
-    Equal pickles unpickle to equal frames, so two different frames never share a key; equal frames may
-    pickle differently (a copy's blocks can be laid out differently), which only costs a rebuild. Every
-    cache hit unpickles the same bytes, so a page's frames pickle the same on every rerun. A pickle is
-    2–7x cheaper than `pd.util.hash_pandas_object` (which also fails on list cells, e.g. health history),
-    and Streamlit's own frame hash samples frames above 50,000 rows."""
+    The pickle is made without the pickler's memo (`Pickler.fast`): a shared object is written out each time it
+    appears, so the bytes depend on the frame's values alone, not on which of its parts share one object. With
+    the memo, a frame an analysis just computed and the same frame unpickled from the analysis cache pickled
+    differently, so the first rerun after every filter change built every chart again (0.1–0.3 s a chart). It
+    is still a pickle: equal bytes unpickle to equal frames, so two different frames never share a key. A
+    pickle is 2–7x cheaper than `pd.util.hash_pandas_object` (which also fails on list cells, e.g. health
+    history), and Streamlit's own frame hash samples frames above 50,000 rows."""
     if isinstance(value, pd.DataFrame):
-        return ("__frame__", hashlib.sha256(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest())
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.fast = True  # no memo (a cyclic object raises ValueError: draw_chart then draws it uncached)
+        pickler.dump(value)
+        return ("__frame__", hashlib.sha256(buffer.getbuffer()).hexdigest())
     return value
+
+
+def _with_arrow_datasets(spec: dict) -> dict:
+    """`spec` with each table of its `datasets` already in the Arrow IPC bytes `st.vega_lite_chart` sends
+    (it takes bytes as they are, and otherwise converts the rows with the same
+    `dataframe_util.convert_anything_to_arrow_bytes`): a cached spec then costs neither the conversion nor
+    unpickling the rows on every rerun. Anything that could be GeoJSON (rows with a "type") is left for
+    Streamlit to sort out, as before."""
+    datasets = spec.get("datasets")
+    if isinstance(datasets, dict):
+        for name, rows in datasets.items():
+            if isinstance(rows, list) and all(isinstance(r, dict) and "type" not in r for r in rows[:1]):
+                datasets[name] = dataframe_util.convert_anything_to_arrow_bytes(rows)
+    return spec
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _cached_spec(_build: Callable[..., alt.TopLevelMixin], name: str, theme_name: str, key: tuple, _args: tuple,
                  _kwargs: dict[str, Any]) -> dict:
     with _fast_altair():
-        return _spec_of(_build(*_args, **_kwargs))
+        spec = _spec_of(_build(*_args, **_kwargs))
+    return _with_arrow_datasets(spec)
 
 
 def draw_chart(build: Callable[..., alt.TopLevelMixin], *args: Any, **kwargs: Any) -> None:
@@ -150,7 +173,8 @@ def draw_chart(build: Callable[..., alt.TopLevelMixin], *args: Any, **kwargs: An
     name = f"{build.__module__}.{build.__qualname__}"
     try:
         key = (tuple(_key_part(a) for a in args), tuple(sorted((k, _key_part(v)) for k, v in kwargs.items())))
-    except (TypeError, pickle.PicklingError):  # a frame that cannot be pickled: no cache for this chart
+    except (TypeError, ValueError, RecursionError, pickle.PicklingError):  # a frame that cannot be pickled:
+        # no cache for this chart
         draw(build(*args, **kwargs))
         return
     _show(_cached_spec(build, name, alt.theme.active, key, _args=args, _kwargs=kwargs))
