@@ -17,15 +17,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import kpis, stats
+from analytics import kpis, query, stats
+from analytics.contracts import PERFORMANCE
+from analytics.db import LABEL_MACRO
 from analytics.claims import PREMIUM_CLAIMS, claim_check
 from analytics.filters import Filters
 from analytics.formatting import format_band_value, format_delta
 from analytics.periods import format_period
 from analytics.health import health_overview, latest_health
 from analytics.insight import channel_mix, reason_movers_by_window, seasonality, window_label
-from analytics.kpi_frames import kpi_frame
 from analytics.premium import PARTNERSHIP, TRANSACTIONAL, trajectory
+from analytics.query import Sql
 from analytics.reconcile import flagged_gaps
 from analytics.thresholds import (MIN_CONTACTS, MIN_DIP_POINTS, MIN_FLAGGED_MONTHS, MIN_HEALTH_QUARTERS,
                                  MIN_QUARTERS, MIN_REASON_CHANGE_PCT, MIN_REASON_CONTACTS, MIN_SEASON_INDEX,
@@ -71,33 +73,42 @@ def _severity_of(low: float, high: float) -> str:
 def channel_shift(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
     """The channel whose share of contacts moved most between the first and last quarter."""
     mix = channel_mix(con, filters, grain="quarter")
-    totals = mix.groupby("period")["contacts"].sum()
-    quarters = totals[totals >= MIN_CONTACTS].index.sort_values()
-    if len(quarters) < MIN_QUARTERS:
+    periods, channels = mix["period"].to_numpy(), mix["channel"].to_numpy(dtype=object)
+    contacts, share = mix["contacts"].to_numpy(), mix["share"].to_numpy()
+    # plain arrays and dicts: the frame has one row per quarter × channel, and pivot tables cost more than
+    # the query on these few rows
+    quarter_of, index = np.unique(periods, return_inverse=True)
+    totals = np.zeros(len(quarter_of), dtype="int64")
+    np.add.at(totals, index, contacts)
+    counted = np.flatnonzero(totals >= MIN_CONTACTS)
+    if len(counted) < MIN_QUARTERS:
         return []
-    first, last = quarters[0], quarters[-1]
-    shares = mix[mix["period"].isin([first, last])].pivot_table(
-        index="channel", columns="period", values="share", fill_value=0.0)
-    change = shares[last] - shares[first]
-    channel = change.abs().idxmax()
-    if abs(change[channel]) < MIN_SHARE_SHIFT:
+    first_i, last_i = counted[0], counted[-1]
+    first, last = pd.Timestamp(quarter_of[first_i]), pd.Timestamp(quarter_of[last_i])
+    shares: dict[str, list] = {}  # channel → [share first, share last, contacts first, contacts last]
+    for i in np.flatnonzero((index == first_i) | (index == last_i)):
+        side = 1 if index[i] == last_i else 0
+        entry = shares.setdefault(channels[i], [0.0, 0.0, 0, 0])
+        entry[side], entry[2 + side] = share[i], contacts[i]
+    ordered = sorted(shares)
+    changes = [shares[c][1] - shares[c][0] for c in ordered]
+    channel = ordered[int(np.argmax(np.abs(changes)))]
+    first_share, last_share, first_count, last_count = shares[channel]
+    change = last_share - first_share
+    if abs(change) < MIN_SHARE_SHIFT:
         return []
-    counts = mix[mix["period"].isin([first, last])].pivot_table(
-        index="channel", columns="period", values="contacts", fill_value=0, aggfunc="sum")
-    low, high = stats.newcombe_difference(counts.loc[channel, last], totals[last], counts.loc[channel, first],
-                                          totals[first])
+    low, high = stats.newcombe_difference(last_count, totals[last_i], first_count, totals[first_i])
     if float(low) <= 0 <= float(high):
         return []  # the interval of the change in share includes no change
-    verb = "rose" if change[channel] > 0 else "fell"
+    verb = "rose" if change > 0 else "fell"
     span = f"{_quarter(first)}–{_quarter(last)}"
-    headline = (f"{channel.capitalize()} {verb} from {_pct(shares.loc[channel, first])} to "
-                f"{_pct(shares.loc[channel, last])} of contacts between {_quarter(first)} and {_quarter(last)} "
-                f"({change[channel] * 100:+.1f} points, 95 % CI {float(low) * 100:+.1f} to {float(high) * 100:+.1f}; "
-                f"{int(totals[first]):,} and {int(totals[last]):,} contacts)")
-    first_share = float(shares.loc[channel, first])
-    return [Finding("channel_shift", headline, "contacts", float(shares.loc[channel, last]), span, "info",
-                    1.0 + abs(change[channel]) / 0.10, first_share + float(low), first_share + float(high),
-                    int(totals[last]))]
+    headline = (f"{channel.capitalize()} {verb} from {_pct(first_share)} to "
+                f"{_pct(last_share)} of contacts between {_quarter(first)} and {_quarter(last)} "
+                f"({change * 100:+.1f} points, 95 % CI {float(low) * 100:+.1f} to {float(high) * 100:+.1f}; "
+                f"{int(totals[first_i]):,} and {int(totals[last_i]):,} contacts)")
+    return [Finding("channel_shift", headline, "contacts", float(last_share), span, "info",
+                    1.0 + abs(change) / 0.10, float(first_share) + float(low), float(first_share) + float(high),
+                    int(totals[last_i]))]
 
 
 def reason_shift(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
@@ -210,12 +221,16 @@ def quality_trajectory(con: duckdb.DuckDBPyConnection, filters: Filters, *,
 
 
 def at_risk_engagements(con: duckdb.DuckDBPyConnection, filters: Filters, *,
-                        health: pd.DataFrame | None = None) -> list[Finding]:
+                        health: pd.DataFrame | None = None, latest: pd.DataFrame | None = None) -> list[Finding]:
     """Engagements whose health in the latest quarter is in the 'at risk' band.
 
     `health`: the quarterly `health_scores(con, filters)` frame (default weights) when the caller
-    already has it — a page showing the health table too computes the scores once."""
-    overview = health_overview(con, filters, grain="quarter") if health is None else latest_health(health)
+    already has it — a page showing the health table too computes the scores once; `latest`:
+    `latest_health(health)`, likewise (the Overview's health table is that frame)."""
+    if latest is not None:
+        overview = latest
+    else:
+        overview = health_overview(con, filters, grain="quarter") if health is None else latest_health(health)
     if overview.empty:
         return []
     latest = overview["period"].max()
@@ -279,31 +294,64 @@ def busiest_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Find
                     1.0 + min(profile[month] - 1.0, 1.0), n=int(complete["value"].sum()))]
 
 
+def _mean(values: np.ndarray) -> float:
+    """The mean of the values that are not NaN (NaN when none is), summed as pandas' Series.mean sums them."""
+    missing = np.isnan(values)
+    count = len(values) - int(missing.sum())
+    return float(np.where(missing, 0.0, values).sum() / count) if count else float("nan")
+
+
+def _attrition_and_quality(con: duckdb.DuckDBPyConnection, filters: Filters
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Agent attrition and quality score per engagement and month (rows with either), sorted by engagement
+    and month: (engagement labels, months as datetime64, attrition, quality), NaN where a KPI has no
+    value. Each value is the registry's numerator / denominator, as `kpi_frame` computes it."""
+    chosen = [kpis.kpi("agent_attrition"), kpis.kpi("quality_score")]
+    src = query.source_for(filters, PERFORMANCE, grain="month")
+    parts = ", ".join(f"cast({query.measure(k, 'numerator')} as double) as n_{i}, "
+                      f"cast({query.measure(k, 'denominator')} as double) as d_{i}" for i, k in enumerate(chosen))
+    values = ", ".join(f"case when d_{i} <> 0 then n_{i} / d_{i} * {float(k.scale)!r} end as v_{i}"
+                       for i, k in enumerate(chosen))
+    sql = query.render(
+        "with monthly as (select provider, account, cast(date_trunc('month', {date}) as date) as period, {parts}"
+        " from {relation} where {predicate} group by all),"
+        " valued as (select {label}(provider, account) as engagement, period, {values} from monthly)"
+        " select * from valued where v_0 is not null or v_1 is not null order by engagement, period",
+        date=query.column(src.date_column), parts=Sql(parts), relation=src.relation, predicate=src.predicate,
+        label=Sql(LABEL_MACRO), values=Sql(values))
+    wide = query.frame(con, sql, src.params)
+    return (wide["engagement"].to_numpy(dtype=object),
+            pd.to_datetime(wide["period"]).to_numpy(dtype="datetime64[ns]"),
+            wide["v_0"].to_numpy(dtype="float64", na_value=np.nan),
+            wide["v_1"].to_numpy(dtype="float64", na_value=np.nan))
+
+
 def attrition_dips(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
     """Attrition spikes followed by a quality dip: the largest one, and how often it happened."""
-    monthly = kpi_frame(con, ["agent_attrition", "quality_score"], filters, grain="month", by=("engagement",))
-    if monthly.empty:
-        return []
-    wide = monthly.pivot_table(index=["engagement", "period"], columns="kpi", values="value").reset_index()
-    if not {"agent_attrition", "quality_score"} <= set(wide.columns):
+    engagements, periods, attrition, quality = _attrition_and_quality(con, filters)
+    if not len(engagements) or np.isnan(attrition).all() or np.isnan(quality).all():
         return []
     # Spike starts for every engagement at once (a month at or above the engagement's median + 15
     # points whose previous month was not); only the few starts are then looked at one by one.
-    wide = wide.sort_values(["engagement", "period"], kind="stable").reset_index(drop=True)
-    by_engagement = wide.groupby("engagement", sort=False)
-    attrition, quality, periods = wide["agent_attrition"], wide["quality_score"], wide["period"]
-    spiking = attrition >= by_engagement["agent_attrition"].transform("median") + SPIKE_POINTS
-    previous = spiking.groupby(wide["engagement"], sort=False).shift(1, fill_value=False).astype(bool)
-    rows_of = by_engagement.indices
+    # The rows come sorted by engagement and month, so each engagement's rows are one slice.
+    ends = np.flatnonzero(np.append(engagements[1:] != engagements[:-1], True)) + 1
+    starts = np.append(0, ends[:-1])
+    median = np.full(len(engagements), np.nan)
+    for start, end in zip(starts, ends):
+        if not np.isnan(attrition[start:end]).all():
+            median[start:end] = np.nanmedian(attrition[start:end])
+    spiking = attrition >= median + SPIKE_POINTS
+    previous = np.append(False, spiking[:-1])
+    previous[starts] = False
     events = []
-    for i in np.flatnonzero((spiking & ~previous).to_numpy()):
-        engagement, start = wide.at[i, "engagement"], periods.iat[i]
-        rows = rows_of[engagement]
-        when = periods.iloc[rows]
-        before = quality.iloc[rows][(when < start) & (when >= start - pd.DateOffset(months=3))]
-        after = quality.iloc[rows][(when > start) & (when <= start + pd.DateOffset(months=5))]
+    for i in np.flatnonzero(spiking & ~previous):
+        end = ends[np.searchsorted(ends, i, side="right")]
+        start = starts[np.searchsorted(starts, i, side="right") - 1]
+        when, month = periods[start:end], pd.Timestamp(periods[i])
+        before = quality[start:end][(when < month) & (when >= (month - pd.DateOffset(months=3)).to_datetime64())]
+        after = quality[start:end][(when > month) & (when <= (month + pd.DateOffset(months=5)).to_datetime64())]
         if len(before) >= 2 and len(after) >= 3:
-            events.append((engagement, start, float(attrition.iat[i]), float(before.mean() - after.mean())))
+            events.append((engagements[i], month, float(attrition[i]), float(_mean(before) - _mean(after))))
     if not events:
         return []
     dips = [e for e in events if e[3] >= MIN_DIP_POINTS]
@@ -325,12 +373,13 @@ FINDERS = (channel_shift, reason_shift, partnership_premiums, quality_trajectory
 
 
 def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8,
-             health: pd.DataFrame | None = None, claims: pd.DataFrame | None = None,
-             quality_values: pd.DataFrame | None = None) -> pd.DataFrame:
+             health: pd.DataFrame | None = None, health_latest: pd.DataFrame | None = None,
+             claims: pd.DataFrame | None = None, quality_values: pd.DataFrame | None = None) -> pd.DataFrame:
     """The most interesting statements the data supports, most interesting first.
 
     `health`: optionally the quarterly `health_scores(con, filters)` frame with default weights,
-    already computed by the caller (the same findings, without scoring health a second time);
+    already computed by the caller (the same findings, without scoring health a second time), and
+    `health_latest`: `latest_health` of it (the Overview's health table);
     `claims`: `claim_check(con, filters)` and `quality_values`: `relationship_year_values(con,
     "quality_score", filters)`, likewise (the Premium page reads both for the same filters).
 
@@ -349,8 +398,8 @@ def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8
         with con.cursor() as cur:
             return finder(cur, filters)
 
-    given = {at_risk_engagements: {"health": health}, partnership_premiums: {"claims": claims},
-             quality_trajectory: {"values": quality_values}}
+    given = {at_risk_engagements: {"health": health, "latest": health_latest},
+             partnership_premiums: {"claims": claims}, quality_trajectory: {"values": quality_values}}
     finders = [partial(f, **{k: v for k, v in given.get(f, {}).items() if v is not None}) for f in FINDERS]
     with ThreadPoolExecutor(max_workers=FINDER_THREADS) as pool:
         per_finder = list(pool.map(run, finders))

@@ -72,7 +72,7 @@ with state.section("engagement health"):
 with state.section("the findings"):
     st.subheader("Top findings")
     # The claim check and the quality values are the Premium page's cache entries too (same filters).
-    shared = {"health": scores}
+    shared = {"health": scores, "health_latest": health}
     if compares_models(current):
         quality = analysis(relationship_year_values, "quality_score", current)
         shared.update(claims=analysis(claim_check, current, given={"values": {"quality_score": quality}}),

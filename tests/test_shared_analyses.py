@@ -12,7 +12,7 @@ import streamlit as st
 from analytics import claims, db, premium, sample
 from analytics.filters import Filters
 from analytics.findings import findings
-from analytics.health import health_scores
+from analytics.health import health_scores, latest_health
 from tests.builders import healthy, run, use_database
 
 
@@ -31,8 +31,12 @@ def _one_provider(con) -> Filters:
 def test_findings_given_the_health_scores_are_the_findings_computed_alone(sample_con):
     for filters in (Filters(), _one_provider(sample_con)):
         alone = findings(sample_con, filters, limit=20)
-        given = findings(sample_con, filters, limit=20, health=health_scores(sample_con, filters, grain="quarter"))
+        scores = health_scores(sample_con, filters, grain="quarter")
+        given = findings(sample_con, filters, limit=20, health=scores)
         pd.testing.assert_frame_equal(given, alone)
+        # the Overview also hands over its health table (latest_health of the same scores)
+        pd.testing.assert_frame_equal(findings(sample_con, filters, limit=20, health=scores,
+                                               health_latest=latest_health(scores)), alone)
         assert not alone.empty
 
 
