@@ -207,6 +207,67 @@ def refresh_repeats(con: duckdb.DuckDBPyConnection, touched: str, *, skip_batch:
     return int(count)
 
 
+def flag_new_rows(con: duckdb.DuckDBPyConnection, adding: str, *, skip_batch: int | None = None) -> int:
+    """Before rows are inserted: their `is_repeat` into the temp table rp_new_flags(_line, is_repeat) — one row per
+    row of `adding` (a relation of _line, customer_id, occurred_at; null for an unknown customer) — and, set-based,
+    the stored rows whose flag they change updated, with the rollup rows of those days (`skip_batch`'s are left to
+    the caller, as in refresh_repeats).
+
+    The same window over the same rows as inserting first and then `refresh_repeats` on the added customers: the
+    added rows and the stored contacts of their customers from 7 days before the first added time to 7 days after
+    the last. Done before the insert, the insert writes the flags with the rows instead of updating every fresh
+    row afterwards. Returns the number of stored flags changed."""
+    lo, hi = con.execute(f"select min(occurred_at), max(occurred_at) from {adding} "
+                         "where customer_id is not null").fetchone()
+    if lo is None:
+        con.execute(f"create or replace temp table rp_new_flags as select _line, cast(null as boolean) as is_repeat "
+                    f"from {adding}")
+        return 0
+    con.execute(f"""create or replace temp table rp_repeat_all as
+        with customers as (
+            select distinct customer_id from {adding} where customer_id is not null
+        ),
+        history as (
+            select rowid as rid, batch_id, customer_id, occurred_at, is_repeat, cast(null as bigint) as _line
+            from interactions
+            where customer_id in (select customer_id from customers)
+              and occurred_at >= $lo - interval 7 days and occurred_at <= $hi + interval 7 days
+            union all
+            select null, null, customer_id, occurred_at, null, _line
+            from {adding}
+            where customer_id is not null
+        ),
+        flagged as (
+            select rid, batch_id, _line, occurred_at, is_repeat,
+                   count(*) over (
+                       partition by customer_id order by epoch_us(occurred_at)
+                       range between {REPEAT_WINDOW_US} preceding and 1 preceding) > 0 as repeat_now
+            from history
+        )
+        select rid, batch_id, _line, cast(occurred_at as date) as day, repeat_now
+        from flagged
+        where _line is not null or (occurred_at >= $lo and is_repeat is distinct from repeat_now)""",
+                {"lo": lo, "hi": hi})
+    con.execute(f"""create or replace temp table rp_new_flags as
+        select a._line, f.repeat_now as is_repeat
+        from {adding} a
+        left join (select _line, repeat_now from rp_repeat_all where _line is not null) f using (_line)""")
+    con.execute("create or replace temp table rp_repeat_changes as "
+                "select rid, batch_id, day, repeat_now from rp_repeat_all where rid is not null")
+    con.execute("drop table rp_repeat_all")
+    (count,) = con.execute("select count(*) from rp_repeat_changes").fetchone()
+    if count:
+        con.execute("update interactions set is_repeat = c.repeat_now from rp_repeat_changes c "
+                    "where interactions.rowid = c.rid")
+        changed = con.execute("select batch_id, list(distinct day) from rp_repeat_changes "
+                              "where batch_id is distinct from $skip group by batch_id",
+                              {"skip": skip_batch}).fetchall()
+        for batch_id, days in changed:
+            refresh_days(con, batch_id, days)
+    con.execute("drop table rp_repeat_changes")
+    return int(count)
+
+
 def refresh_days(con: duckdb.DuckDBPyConnection, batch_id: int, days: list[date]) -> None:
     """Recompute one batch's rollup rows for `days` (and their months) from its raw interactions."""
     con.execute("delete from rollup_daily where batch_id = $batch_id and day = any($days)",

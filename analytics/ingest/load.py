@@ -261,8 +261,7 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
         _run(cur, _sql("physical_lines"), {"path": str(readable), "skip": layout.header_line})
     except duckdb.Error:
         return False
-    (odd,) = cur.execute("""select count(*) from rp_phys
-                            where (length(x) - length(replace(x, '"', ''))) % 2 = 1""").fetchone()
+    (odd,) = cur.execute("select count(*) from rp_phys where q % 2 = 1").fetchone()
     if odd == 0:
         # no line leaves a quote open (the usual file): every non-blank line starts a record, and the windows
         # below — slow on millions of (blank) lines — are not needed. A temp table's rowid is its insertion order.
@@ -476,7 +475,11 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                    row_failed=f"coalesce({' or '.join(row_failed) or 'false'}, false)",
                    final_columns=final_columns, key_columns=key_columns), params)
     failing = "(select _line from rp_checked where _fail)"
-    if resolved.event_log:
+    (fails,) = cur.execute("select count(*) from rp_checked where _fail").fetchone()
+    if not fails:
+        # the usual clean file: no record to word (an empty table, not a scan of every staged record)
+        _run(cur, "create temp table rp_failed as select * from rp_parsed limit 0")
+    elif resolved.event_log:
         _run(cur, f"create temp table rp_failed as select * from rp_parsed where _line in {failing} order by _line")
     else:
         _run(cur, "create temp table rp_failed as "
@@ -506,6 +509,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                    source_name=source_name, rows_read=int(staged + ragged), rows_collapsed=int(rows_collapsed),
                    collapse_note=collapse_note, problems=problems, specs=specs, csat_scale=csat_scale,
                    params=params, rows_rejected=int(rows_rejected), values_rejected=int(values_rejected),
+                   in_line_order=stage_is_view and not resolved.event_log,
                    clean=int(clean), rejects=rejects)
 
 
@@ -532,6 +536,9 @@ class _Staged:
     values_rejected: int
     clean: int
     rejects: pd.DataFrame
+    # rp_checked was written in line order (from the positional view rp_stage; a counted rp_stage table or an
+    # event log's folding reorders the rows)
+    in_line_order: bool = False
 
 
 def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> IngestResult:
@@ -578,7 +585,11 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
     report(0.75, f"Inserting {fresh} rows")
     if updated:
         _apply_updates(cur, batch_id)
-    _insert(cur, kind, batch_id, csat_scale)
+    if kind == INTERACTIONS:
+        # the new rows' repeat flags, computed with the stored rows' before the insert (which then writes them, no
+        # update of a million fresh rows afterwards); stored rows whose flag the new ones change are updated here
+        rollups.flag_new_rows(cur, "rp_new", skip_batch=batch_id)
+    _insert(cur, kind, batch_id, csat_scale, staged.in_line_order)
     _run(cur, "insert into rejects (batch_id, file_name, line, \"column\", value, reason, scope) "
               "select $batch_id, $file_name, line, \"column\", value, reason, scope from rp_rejects", params)
     facts, layout, resolved = staged.facts, staged.layout, staged.resolved
@@ -590,9 +601,6 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
          counts["rows_updated"]])
     if kind == INTERACTIONS:
         report(0.9, "Updating repeat flags and the daily rollup")
-        cur.execute("create or replace temp table rp_touched as select customer_id, occurred_at from rp_new "
-                    "where customer_id is not null")
-        rollups.refresh_repeats(cur, "rp_touched", skip_batch=batch_id)
         rollups.add_batch(cur, batch_id)
     report(1.0, "Done")
     return IngestResult(display, kind, batch_id, status, **counts, rejects=rejects, column_problems=problems,
@@ -762,8 +770,10 @@ def _unique_in_file(cur, kind: str) -> None:
         # A view, not a copy: the lines whose key an earlier line has (rp_later, usually none) are found with one
         # grouping of the keys alone, where a window over the whole rows sorted and spilled a million-row file.
         cur.execute(_sql("later_lines"))
-        cur.execute("create temp view rp_keyed as select * from rp_clean "
-                    "where _line not in (select _line from rp_later)")
+        (later,) = cur.execute("select count(*) from rp_later").fetchone()
+        # without later lines (the usual file) no join: the view stays a plain scan, in line order (see _insert)
+        cur.execute("create temp view rp_keyed as select * from rp_clean"
+                    + (" where _line not in (select _line from rp_later)" if later else ""))
     else:
         key = "period, provider, account" if kind == PERFORMANCE else "provider, account"
         cur.execute(f"create temp table rp_keyed as select * from rp_clean "
@@ -794,8 +804,11 @@ def _dedup(cur, kind: str) -> None:
     kept = ", ".join(f"i.{_ident(n)}" for n in _IDENTITY)
     merged = ", ".join(f"coalesce(k.{_ident(n)}, i.{_ident(n)}) as {_ident(n)}" for n in _MEASURES)
     cur.execute(_sql("updates", kept=kept, merged=merged, changed=changed, row_hash=_row_hash()))
-    # a view: counted, inserted and read for the repeat flags without a copy of the file's rows
-    cur.execute("create temp view rp_new as select * from rp_keyed where _line not in (select _line from rp_match)")
+    # a view: counted, inserted and read for the repeat flags without a copy of the file's rows (and without a join
+    # when no line matched a stored row, the usual new file: a plain scan, in line order)
+    (matched,) = cur.execute("select count(*) from rp_match").fetchone()
+    cur.execute("create temp view rp_new as select * from rp_keyed"
+                + (" where _line not in (select _line from rp_match)" if matched else ""))
 
 
 def _apply_updates(cur, batch_id: int) -> None:
@@ -827,13 +840,25 @@ def _dedup_by_key(cur, kind: str) -> None:
             where not exists (select 1 from engagements e where e.provider = u.provider and e.account = u.account)""")
 
 
-def _insert(cur, kind: str, batch_id: int, csat_scale: int | None) -> None:
+def _insert(cur, kind: str, batch_id: int, csat_scale: int | None, in_line_order: bool = False) -> None:
     names = [n for n in contracts.field_names(kind) if n != "occurred_time"]
     columns = ", ".join(_ident(n) for n in names)
     if kind == INTERACTIONS:
-        # is_repeat is set afterwards, set-based, by rollups.refresh_repeats (for this batch and its neighbours)
-        cur.execute(f"insert into interactions (batch_id, {columns}, csat_scale) select ?, {columns}, csat_scale "
-                    "from rp_new order by _line", [batch_id])
+        # is_repeat from rollups.flag_new_rows (rp_new_flags, one row per new row). When rp_new is a plain scan of
+        # rp_checked (no later line in the file, no line matching a stored row: rp_keyed and rp_new hold no join) and
+        # rp_checked was written in line order, rp_new is in line order already — DuckDB keeps the order of a scan, filter and projection without an ORDER BY —
+        # and the flags, sorted alone (two narrow columns), are paired with it by position: the wide rows are not
+        # sorted again. Otherwise (a join reorders) the rows are joined to their flags and sorted by line.
+        plain = in_line_order and cur.execute(
+            "select not exists (select 1 from rp_later) and not exists (select 1 from rp_match)").fetchone()[0]
+        if plain:
+            cur.execute(f"insert into interactions (batch_id, {columns}, csat_scale, is_repeat) "
+                        f"select ?, {columns}, csat_scale, f._repeat from rp_new "
+                        "positional join (select is_repeat as _repeat from rp_new_flags order by _line) f", [batch_id])
+        else:
+            cur.execute(f"insert into interactions (batch_id, {columns}, csat_scale, is_repeat) "
+                        f"select ?, {columns}, csat_scale, f.is_repeat from rp_new n "
+                        "join rp_new_flags f using (_line) order by _line", [batch_id])
     else:
         cur.execute(f"insert into {_ident(kind)} (batch_id, {columns}) select ?, {columns} from rp_new "
                     "order by _line", [batch_id])

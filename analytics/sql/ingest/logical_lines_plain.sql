@@ -7,4 +7,4 @@ select
     rowid + 1                                 as r,
     rowid + 1 in (select r from rp_bad)       as ragged
 from rp_phys
-where x is not null
+where not blank
