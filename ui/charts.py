@@ -177,4 +177,5 @@ def draw_chart(build: Callable[..., alt.TopLevelMixin], *args: Any, **kwargs: An
         # no cache for this chart
         draw(build(*args, **kwargs))
         return
-    _show(_cached_spec(build, name, alt.theme.active, key, _args=args, _kwargs=kwargs))
+    # by keyword: Streamlit looks a positional argument's name up in the signature, per argument, per call
+    _show(_cached_spec(_build=build, name=name, theme_name=alt.theme.active, key=key, _args=args, _kwargs=kwargs))

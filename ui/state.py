@@ -21,7 +21,7 @@ import streamlit as st
 
 from analytics import db
 from analytics.errors import user_message
-from ui.cached import cursor
+from ui.cached import analysis, cursor
 from ui.markdown import plain
 
 DATA_PAGE = "pages/data.py"
@@ -108,8 +108,9 @@ def open_database() -> None:
 
 
 def has_data() -> bool:
-    """False (after drawing the empty state) when nothing is loaded yet."""
-    if not db.is_empty(cursor()):
+    """False (after drawing the empty state) when nothing is loaded yet. Cached on the data version like an
+    analysis (four table counts, 2 ms CPU and 5 ms at 10 M rows, on every run of every page otherwise)."""
+    if not analysis(db.is_empty):
         return True
     st.info("No data yet — go to Data to upload exports or load the sample portfolio.",
             icon=":material/database:")
