@@ -149,3 +149,44 @@ def test_quarters_between_two_days_are_listed_newest_first():
     assert available_quarters(date(2024, 11, 15), date(2025, 4, 2)) == ["2025-Q2", "2025-Q1", "2024-Q4"]
     assert quarter_label(date(2025, 9, 30)) == "2025-Q3"
     assert available_quarters(None, None) == []
+
+
+def test_a_report_chart_spec_made_by_swapping_data_is_altairs_own_spec():
+    """reports.qbr_build._chart_spec reuses an earlier spec of the same builder and arguments with the data
+    swapped: byte for byte what Altair makes (key order too), for every QBR chart and both themes."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from charts.qbr import BASELINE_GROUPS, LEDGER_SERIES, build_baseline_chart, build_health_trend_chart, \
+        build_ledger_chart
+    from reports.qbr_build import _chart_spec
+
+    def trend(scores):
+        quarters = pd.period_range("2024Q1", periods=len(scores), freq="Q")
+        return pd.DataFrame({"period": quarters.start_time, "quarter": [f"Q{q.quarter} {q.year}" for q in quarters],
+                             "score": scores, "band": ["healthy" if s >= 70 else "watch" for s in scores]})
+
+    def baseline(values, n):
+        return pd.DataFrame({"group": list(BASELINE_GROUPS[:len(values)]), "value": values,
+                             "low": [np.nan] + [v - 1.5 for v in values[1:]],
+                             "high": [np.nan] + [v + 1.5 for v in values[1:]], "n": [1] + n})
+
+    def ledger(amounts):
+        quarters = [f"Q{i + 1} 2025" for i in range(len(amounts))]
+        return pd.DataFrame({"quarter": quarters * 2, "series": [LEDGER_SERIES[0]] * len(amounts)
+                             + [LEDGER_SERIES[1]] * len(amounts), "amount": amounts + amounts[::-1]})
+
+    cases = [
+        (build_health_trend_chart, [trend([61.5, 72.0]), trend([40.0, 55.5, 71.0, 80.2]), trend([61.5, 72.0])], {}),
+        (build_baseline_chart, [baseline([80.0, 78.5, 75.0], [4, 6]), baseline([90.0, 88.0], [1]),
+                                baseline([70.0, 71.0, 69.5], [2, 9])],
+         {"kpi_title": "CSAT (%)", "value_format": ",.1f", "relationship_year": 2}),
+        (build_ledger_chart, [ledger([1200.0, -300.0]), ledger([5.0, 0.0, 7.5]), ledger([1200.0, -300.0])], {}),
+    ]
+    for build, frames, kwargs in cases:
+        for theme in ("light", "dark"):
+            for frame in frames:
+                expected = build(frame, theme=theme, **kwargs).to_dict(validate=False)
+                assert json.dumps(_chart_spec(build, frame, theme=theme, **kwargs)) == json.dumps(expected)
