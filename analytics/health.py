@@ -79,32 +79,37 @@ def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str =
     """
     scored = _scored_kpis()
     frame = kpi_frame(con, [k.id for k in scored], filters, grain=grain, by=("engagement",))
-    few = frame["kpi"].isin(RESPONSE_KPIS) & ~(frame["denominator"] >= MIN_RESPONSES)
-    frame = frame[~few].reset_index(drop=True)
-    # registry attributes per row by position (a vectorised lookup, not a Python call per row)
+    # registry attributes per row by position (a vectorised lookup, not a Python call per row); the arithmetic
+    # on numpy arrays, as pandas would do it, without a Series per step
     at = pd.Index([k.id for k in scored]).get_indexer(frame["kpi"])
+    denominator = frame["denominator"].to_numpy("float64")
+    few = np.isin(at, [i for i, k in enumerate(scored) if k.id in RESPONSE_KPIS]) & ~(denominator >= MIN_RESPONSES)
+    kept = np.flatnonzero(~few)
+    frame = frame.take(kept)
+    at, denominator = at[kept], denominator[kept]
     worst = np.array([k.band[0] for k in scored], dtype="float64")[at]
     best = np.array([k.band[1] for k in scored], dtype="float64")[at]
     target = np.array([k.target for k in scored], dtype="float64")[at]
-    frame["label"] = np.array([k.label for k in scored], dtype=object)[at]
-    frame["pillar"] = np.array([k.pillar for k in scored], dtype=object)[at]
-    def score_of(value: pd.Series) -> pd.Series:
+
+    def score_of(value: np.ndarray) -> np.ndarray:
         above = (value - target) / (best - target)
         below = (value - worst) / (target - worst)
-        return (75.0 + 25.0 * above).where(above >= 0, 75.0 * below).clip(0.0, 100.0)
+        return np.clip(np.where(above >= 0, 75.0 + 25.0 * above, 75.0 * below), 0.0, 100.0)
 
-    frame["score"] = score_of(frame["value"])
+    score = score_of(frame["value"].to_numpy("float64"))
     is_rate = np.array([k.unit == "fraction" and k.source == INTERACTIONS for k in scored])[at] \
         if len(frame) else np.zeros(0, dtype=bool)
-    low, high = stats.wilson_interval(frame["numerator"], frame["denominator"])
-    ends = np.sort(np.column_stack([score_of(pd.Series(low, index=frame.index)),
-                                    score_of(pd.Series(high, index=frame.index))]), axis=1) \
-        if len(frame) else np.zeros((0, 2))
-    frame["score_low"] = np.where(is_rate, ends[:, 0], frame["score"])
-    frame["score_high"] = np.where(is_rate, ends[:, 1], frame["score"])
-    frame["responses"] = frame["denominator"]
-    return frame[["engagement", "provider", "account", "period", "kpi", "label", "pillar", "value", "score",
-                  "responses", "score_low", "score_high"]].reset_index(drop=True)
+    low, high = stats.wilson_interval(frame["numerator"].to_numpy("float64"), denominator)
+    ends = np.sort(np.column_stack([score_of(low), score_of(high)]), axis=1) if len(frame) else np.zeros((0, 2))
+    result = frame[["engagement", "provider", "account", "period", "kpi"]].reset_index(drop=True)
+    result["label"] = np.array([k.label for k in scored], dtype=object)[at]
+    result["pillar"] = np.array([k.pillar for k in scored], dtype=object)[at]
+    result["value"] = frame["value"].to_numpy("float64")
+    result["score"] = score
+    result["responses"] = denominator
+    result["score_low"] = np.where(is_rate, ends[:, 0], score)
+    result["score_high"] = np.where(is_rate, ends[:, 1], score)
+    return result
 
 
 def _with_weights(scores: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
