@@ -223,6 +223,8 @@ def flag_new_rows(con: duckdb.DuckDBPyConnection, adding: str, *, skip_batch: in
         con.execute(f"create or replace temp table rp_new_flags as select _line, cast(null as boolean) as is_repeat "
                     f"from {adding}")
         return 0
+    # every added row is in the window (one without a customer in the NULL partition, its flag NULL), so its flag
+    # comes out of the same statement: no join of the flags back to the added rows
     con.execute(f"""create or replace temp table rp_repeat_all as
         with customers as (
             select distinct customer_id from {adding} where customer_id is not null
@@ -235,23 +237,20 @@ def flag_new_rows(con: duckdb.DuckDBPyConnection, adding: str, *, skip_batch: in
             union all
             select null, null, customer_id, occurred_at, null, _line
             from {adding}
-            where customer_id is not null
         ),
         flagged as (
             select rid, batch_id, _line, occurred_at, is_repeat,
-                   count(*) over (
+                   case when customer_id is not null then count(*) over (
                        partition by customer_id order by epoch_us(occurred_at)
-                       range between {REPEAT_WINDOW_US} preceding and 1 preceding) > 0 as repeat_now
+                       range between {REPEAT_WINDOW_US} preceding and 1 preceding) > 0 end as repeat_now
             from history
         )
         select rid, batch_id, _line, cast(occurred_at as date) as day, repeat_now
         from flagged
         where _line is not null or (occurred_at >= $lo and is_repeat is distinct from repeat_now)""",
                 {"lo": lo, "hi": hi})
-    con.execute(f"""create or replace temp table rp_new_flags as
-        select a._line, f.repeat_now as is_repeat
-        from {adding} a
-        left join (select _line, repeat_now from rp_repeat_all where _line is not null) f using (_line)""")
+    con.execute("create or replace temp table rp_new_flags as "
+                "select _line, repeat_now as is_repeat from rp_repeat_all where _line is not null")
     con.execute("create or replace temp table rp_repeat_changes as "
                 "select rid, batch_id, day, repeat_now from rp_repeat_all where rid is not null")
     con.execute("drop table rp_repeat_all")

@@ -275,8 +275,13 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
     if staged != mapped or ragged != found:
         return False
     # ordered: rp_stage pairs rp_raw and rp_line_map row by row (a table keeps its insertion order)
-    _run(cur, "insert into rp_line_map select row_number() over (order by pn), pn from rp_logical where not ragged "
-              "order by pn")
+    if odd == 0 and found == 0:
+        # rp_logical was written from a scan of the lines, in line order, and no line is ragged: the k-th record is
+        # its k-th row (a scan keeps that order; no window sorting a million line numbers)
+        _run(cur, "insert into rp_line_map select rowid + 1, pn from rp_logical")
+    else:
+        _run(cur, "insert into rp_line_map select row_number() over (order by pn), pn from rp_logical "
+                  "where not ragged order by pn")
     _run(cur, "insert into rp_ragged_line select r, $header + pn from rp_logical where ragged",
          {"header": layout.header_line})
     return True
