@@ -104,7 +104,8 @@ def test_the_shared_provider_filter_chooses_the_engagements_offered(story_db):
     # the page hands over the filter options it already has: the same answer
     options = filter_options(story_db)
     for filters in (Filters(providers=("Northstar BPO",)), Filters(models=("transactional",)), Filters()):
-        assert qbr.engagements_in_scope(story_db, filters, options=options) == qbr.engagements_in_scope(story_db, filters)
+        given = qbr.engagements_in_scope(story_db, filters, options=options)
+        assert given == qbr.engagements_in_scope(story_db, filters)
 
 
 def _baseline_db(con):
