@@ -481,6 +481,10 @@ def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
     frame["method"] = ADJUSTED_METHOD
     if values.empty or values["relationship_model"].nunique() < 2:
         return frame
+    groups = pd.factorize(values["provider"])[0]
+    n_groups = int(groups.max()) + 1
+    if n_groups < 3:
+        return frame
     years = sorted(values["relationship_year"].unique())
     design = pd.DataFrame(index=values.index)
     for year in years:
@@ -494,10 +498,6 @@ def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
         design["calendar_year"] = calendar - calendar.mean()
     if values["volume"].notna().all() and (values["volume"] > 0).all() and values["volume"].nunique() > 1:
         design["log_volume"] = np.log(values["volume"])
-    groups = pd.factorize(values["provider"])[0]
-    n_groups = int(groups.max()) + 1
-    if n_groups < 3:
-        return frame
     x = design.to_numpy(dtype="float64")
     rank, rank_without = _column_ranks(x)
     sign = -1.0 if k.direction < 0 else 1.0
@@ -540,6 +540,13 @@ def adjusted_premium(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filte
     return frame
 
 
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")``: the same Python scalars (``Series.tolist``), a column at a time
+    instead of a positional lookup per column and row."""
+    columns = {c: frame[c].tolist() for c in frame.columns}
+    return [dict(zip(columns, cells)) for cells in zip(*columns.values())]
+
+
 def _plain(value):
     """JSON-ready scalar: NaN → None, numpy scalars → Python."""
     if hasattr(value, "item"):
@@ -567,11 +574,11 @@ def premium_report(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters
     coded = Coded(values)
     plain = _compare_coded(coded, kpis.kpi(kpi_id), min_units=MIN_UNITS)
     # by year, as plain Python records (what `_plain` makes of each cell either way; no per-cell .loc)
-    adjusted = {r["relationship_year"]: r for r in adjusted_premium(
-        con, kpi_id, filters, values=values, unadjusted=plain).to_dict("records")}
-    balanced = {r["relationship_year"]: r for r in _balanced(coded, kpis.kpi(kpi_id), None, MIN_UNITS).to_dict("records")}
+    adjusted = {r["relationship_year"]: r for r in _records(adjusted_premium(
+        con, kpi_id, filters, values=values, unadjusted=plain))}
+    balanced = {r["relationship_year"]: r for r in _records(_balanced(coded, kpis.kpi(kpi_id), None, MIN_UNITS))}
     out = []
-    for row in plain.to_dict("records"):
+    for row in _records(plain):
         year = row["relationship_year"]
         entry = {key: _plain(row[key]) for key in ["kpi", "relationship_year", "partnership", "transactional",
                                                    *_ESTIMATE_FIELDS, "left_partnership", "left_transactional"]}
@@ -668,17 +675,30 @@ def calendar_yoy(con: duckdb.DuckDBPyConnection, kpi_id: str, filters: Filters) 
     yearly = kpi_frame(con, [k.id], filters, grain="year", by=("engagement",))
     register = _register(con)[["provider", "account", "relationship_model"]]
     columns = ["kpi", "relationship_model", "year", "value", "yoy_change_pct"]
-    frame = yearly.merge(register, on=["provider", "account"], how="inner")
-    if frame.empty:
+    # the inner join with the register (one row per provider/account), in the yearly rows' order
+    model_by = dict(zip(zip(register["provider"].tolist(), register["account"].tolist()),
+                        register["relationship_model"].tolist()))
+    model_of = [model_by.get(key) for key in zip(yearly["provider"].tolist(), yearly["account"].tolist())]
+    kept = np.array([m is not None for m in model_of], dtype=bool)
+    if not kept.any():
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("value", "yoy_change_pct") else "object")
                              for c in columns})
-    frame["year"] = frame["period"].dt.year.astype("int64")
-    means = frame.groupby(["relationship_model", "year"], as_index=False)["value"].mean()
-    previous = means.assign(year=means["year"] + 1).rename(columns={"value": "_previous"})
-    means = means.merge(previous, on=["relationship_model", "year"], how="left")
-    means["yoy_change_pct"] = premium_pct(means["value"].to_numpy(), means["_previous"].to_numpy(), 1)
-    means["kpi"] = k.id
-    return means[columns].sort_values(["relationship_model", "year"]).reset_index(drop=True)
+    labels = sorted({m for m in model_of if m is not None})
+    rank = {m: i for i, m in enumerate(labels)}
+    model = np.array([rank[m] for m in model_of if m is not None], dtype="int64")
+    year = yearly["period"].dt.year.to_numpy().astype("int64")[kept]
+    years, year_of = np.unique(year, return_inverse=True)
+    # group numbers in (model, year) order: the ids a frame group-by on the two columns gives, so pandas
+    # takes the same mean
+    groups, group_of = np.unique(model * years.size + year_of, return_inverse=True)
+    value = pd.Series(yearly["value"].to_numpy(dtype="float64")[kept]).groupby(group_of).mean().to_numpy()
+    group_model, group_year = groups // years.size, years[groups % years.size]
+    mean_of = {(int(m), int(y)): v for m, y, v in zip(group_model, group_year, value)}
+    previous = np.array([mean_of.get((int(m), int(y) - 1), np.nan) for m, y in zip(group_model, group_year)],
+                        dtype="float64")
+    return pd.DataFrame({"kpi": [k.id] * groups.size, "relationship_model": [labels[m] for m in group_model],
+                         "year": group_year.astype("int64"), "value": value,
+                         "yoy_change_pct": premium_pct(value, previous, 1)}, columns=columns)
 
 
 def _slopes(coded: Coded, k: kpis.Kpi, *, after_year: int):
