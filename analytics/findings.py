@@ -277,21 +277,51 @@ def vendor_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Findin
 def busiest_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Finding]:
     """The month of the year with the most contacts relative to the average month, over complete years."""
     season = seasonality(con, filters, kpi_id="contacts")
-    months_per_year = season.groupby("year")["month"].transform("size")
-    complete = season[months_per_year == 12]
-    years = sorted(complete["year"].unique())
-    if len(years) < MIN_SEASON_YEARS or complete["value"].sum() < MIN_CONTACTS * len(years):
+    year, month_of, value, index = (season[c].to_numpy() for c in ("year", "month", "value", "index"))
+    known, months_known = np.unique(year, return_counts=True)
+    years = known[months_known == 12]  # complete years, in order
+    complete = np.isin(year, years)
+    if len(years) < MIN_SEASON_YEARS or value[complete].sum() < MIN_CONTACTS * len(years):
         return []
-    profile = complete.groupby("month")["index"].mean()
-    month = int(profile.idxmax())
+    year, month_of, index = year[complete], month_of[complete], index[complete]
+    profile = {m: _compensated_mean(index[month_of == m]) for m in np.unique(month_of).tolist()}
+    month = _first_max(profile)
     if profile[month] < MIN_SEASON_INDEX:
         return []
     span = f"{years[0]}–{years[-1]}"
-    times_busiest = int((complete.loc[complete.groupby("year")["index"].idxmax(), "month"] == month).sum())
+    times_busiest = sum(_first_max(dict(zip(month_of[year == y].tolist(), index[year == y].tolist()))) == month
+                        for y in years)
     headline = (f"{MONTHS[month - 1]} is the busiest month: contacts run {(profile[month] - 1) * 100:.0f} % above "
                 f"the average month ({span}; the busiest in {times_busiest} of {len(years)} years)")
     return [Finding("seasonality", headline, "contacts", float(profile[month]), span, "info",
-                    1.0 + min(profile[month] - 1.0, 1.0), n=int(complete["value"].sum()))]
+                    1.0 + min(profile[month] - 1.0, 1.0), n=int(value[complete].sum()))]
+
+
+def _compensated_mean(values: np.ndarray) -> float:
+    """The mean of the values that are not NaN with the compensated (Kahan) sum that pandas' groupby mean
+    uses on unsorted groups: the same figure as ``groupby(...).mean()``."""
+    total = compensation = 0.0
+    count = 0
+    for v in values.tolist():
+        if v != v:
+            continue
+        count += 1
+        y = v - compensation
+        t = total + y
+        compensation = t - total - y
+        if compensation != compensation:  # an infinite value: the sum stays infinite, not NaN
+            compensation = 0.0
+        total = t
+    return total / count if count else float("nan")
+
+
+def _first_max(values: dict) -> object:
+    """The key of the largest value that is not NaN, the first one on a tie (pandas' idxmax)."""
+    best = None
+    for key, v in values.items():
+        if v == v and (best is None or v > values[best]):
+            best = key
+    return best
 
 
 def _mean(values: np.ndarray) -> float:

@@ -267,15 +267,47 @@ def seasonality(con: duckdb.DuckDBPyConnection, filters: Filters, *, kpi_id: str
     Returns one row per year × month with data, columns ``year``, ``month`` (1–12), ``value``, ``index``.
     """
     k = kpis.kpi(kpi_id)
-    frame = kpi_frame(con, [k.id], filters, grain="month")
-    out = pd.DataFrame({
-        "year": frame["period"].dt.year.astype("int64"),
-        "month": frame["period"].dt.month.astype("int64"),
-        "value": frame["value"].astype("float64"),
-    })
-    mean = out.groupby("year")["value"].transform("mean")
-    out["index"] = out["value"] / mean.where(mean != 0)
-    return out.sort_values(["year", "month"]).reset_index(drop=True)
+    src = query.source_for(filters, k.source, grain="month")
+    # the KPI per month as `kpi_frame` computes it (numerator / denominator, scaled; months without a
+    # value left out), on arrays: the frame is a year's months at most a few dozen times
+    sql = query.render(
+        "select cast(date_trunc('month', {date}) as date) as period, cast({numerator} as double) as n,"
+        " cast({denominator} as double) as d from {relation} where {predicate} group by all order by period",
+        date=query.column(src.date_column), numerator=query.measure(k, "numerator"),
+        denominator=query.measure(k, "denominator"), relation=src.relation, predicate=src.predicate)
+    monthly = query.frame(con, sql, src.params)
+    numerator = monthly["n"].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if k.denominator is None:
+            value = numerator * k.scale
+        else:
+            denominator = monthly["d"].to_numpy(dtype="float64", na_value=np.nan)
+            value = np.where(denominator != 0, numerator / denominator, np.nan) * k.scale
+    kept = ~np.isnan(value)
+    months = pd.to_datetime(monthly["period"]).to_numpy(dtype="datetime64[M]")[kept]
+    years = months.astype("datetime64[Y]")
+    year = years.astype("int64") + 1970
+    value = value[kept]
+    mean = _year_means(year, value)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        index = value / np.where(mean != 0, mean, np.nan)
+    return pd.DataFrame({"year": year, "month": (months - years).astype("int64") + 1, "value": value, "index": index})
+
+
+def _year_means(year: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Each row's mean of its year's values (`year` sorted, no NaN): each year's sum (``np.add.reduceat``) over
+    its count, the figures ``groupby("year")["value"].transform("mean")`` gives on sorted groups."""
+    starts, ends = _runs(year)
+    if not len(starts):
+        return np.empty(0)
+    sizes = ends - starts
+    return np.repeat(np.add.reduceat(value, starts) / sizes.astype("float64"), sizes)
+
+
+def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the runs of equal values in sorted `keys` (ends exclusive)."""
+    ends = np.flatnonzero(np.append(keys[1:] != keys[:-1], True)) + 1 if len(keys) else np.empty(0, "int64")
+    return np.append(0, ends[:-1]).astype("int64") if len(keys) else np.empty(0, "int64"), ends
 
 
 def repeat_contacts(
