@@ -24,9 +24,11 @@ def build_model_curves_chart(frame: pd.DataFrame, k: Kpi) -> alt.LayerChart:
     base = alt.Chart().encode(_YEAR, color=_MODEL)  # layers share the layer chart's data
     band = base.mark_area(opacity=0.18).encode(
         y=alt.Y("ci_low:Q", title=k.label, axis=alt.Axis(format=axis_format(k)), scale=alt.Scale(zero=False)),
-        y2="ci_high:Q", tooltip=tooltip)
-    line = base.mark_line(point=True).encode(y="mean:Q", tooltip=tooltip)
-    return alt.layer(band, line, data=data).properties(height=320)
+        y2=alt.Y2("ci_high:Q"), tooltip=tooltip)
+    # channel objects rather than shorthand strings ("mean:Q"): Altair resolves a string through its JSON
+    # schema; the height given to alt.layer (.properties() copies every layer again)
+    line = base.mark_line(point=True).encode(y=alt.Y("mean:Q"), tooltip=tooltip)
+    return alt.layer(band, line, data=data, height=320)
 
 
 _MEASURES = {
@@ -67,29 +69,30 @@ def build_premium_chart(frame: pd.DataFrame, *, measure: str = "relative", unit:
             domain=["enough engagements", "too few engagements"], range=[PALETTE[0], GREY])),
         tooltip=tooltip)
     # MUTED, not near-black ink: readable on the light and the dark theme (ink vanished on dark)
-    errors = base.mark_rule(color=MUTED, strokeWidth=2).encode(y="shown_low:Q", y2="shown_high:Q",
+    errors = base.mark_rule(color=MUTED, strokeWidth=2).encode(y=alt.Y("shown_low:Q"), y2=alt.Y2("shown_high:Q"),
                                                                      tooltip=tooltip)
     too_few = base.mark_text(color=GREY, angle=270, align="left", dx=4).encode(
-        y="zero:Q", text="note:N", tooltip=tooltip)
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=MUTED).encode(y="y:Q")
-    return alt.layer(bars, errors, too_few, zero, data=data).properties(height=300)
+        y=alt.Y("zero:Q"), text=alt.Text("note:N"), tooltip=tooltip)
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=MUTED).encode(y=alt.Y("y:Q"))
+    return alt.layer(bars, errors, too_few, zero, data=data, height=300)
 
 
 def build_calendar_yoy_chart(frame: pd.DataFrame) -> alt.Chart:
     """Year-over-year change per calendar year, bars side by side per model (`calendar_yoy` rows)."""
-    return alt.Chart(frame.dropna(subset=["yoy_change_pct"])).mark_bar().encode(
+    # the height given to alt.Chart (.properties() copies the chart again)
+    return alt.Chart(frame.dropna(subset=["yoy_change_pct"]), height=300).mark_bar().encode(
         x=alt.X("year:O", title="Calendar year", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("relationship_model:N"),
         y=alt.Y("yoy_change_pct:Q", title="Change vs prior year (%)"),
         color=_MODEL,
         tooltip=[alt.Tooltip("relationship_model:N", title="Model"), alt.Tooltip("year:O", title="Year"),
                  alt.Tooltip("yoy_change_pct:Q", title="YoY change (%)", format="+.1f")],
-    ).properties(height=300)
+    )
 
 
 def build_trajectory_chart(frame: pd.DataFrame) -> alt.Chart:
     """Slope per year after year three, one bar per model (`trajectory` rows)."""
-    return alt.Chart(frame).mark_bar().encode(
+    return alt.Chart(frame, height=alt.Step(44)).mark_bar().encode(
         x=alt.X("slope_pct_per_year:Q", title="Change per year after year 3 (%)"),
         y=alt.Y("relationship_model:N", title=None),
         color=_MODEL,
@@ -97,4 +100,4 @@ def build_trajectory_chart(frame: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("slope_pct_per_year:Q", title="% per year", format="+.1f"),
                  alt.Tooltip("n_engagements:Q", title="Engagements (n)"),
                  alt.Tooltip("plateau:N", title="Plateau")],
-    ).properties(height=alt.Step(44))
+    )
