@@ -30,7 +30,8 @@ current = filters.current()
 state.notify_dropped(state.dropped_params({"premium_kpi": [kpis.kpi(i).label for i in KPI_CHOICES]}))
 # Default: quality score when the data has it, else the first KPI it has (a call-center file has no scorecard).
 available = analysis(available_kpis, current)
-have = [i for i in KPI_CHOICES if i in set(available.loc[available["available"], "kpi"])]
+with_data = set(available.loc[available["available"], "kpi"])  # once, not once per choice
+have = [i for i in KPI_CHOICES if i in with_data]
 default = "quality_score" if "quality_score" in have or not have else have[0]
 kpi_id = st.selectbox("KPI", KPI_CHOICES, index=KPI_CHOICES.index(default),
                       format_func=lambda i: kpis.kpi(i).label, key="premium_kpi", bind="query-params")
