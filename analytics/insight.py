@@ -78,14 +78,17 @@ def segment_trends(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: s
     if frame.empty:
         frame["share_change"] = pd.Series(dtype="float64")
         return frame
-    frame["_ord"] = period_ordinal(frame["period"], grain)
-    grid = frame.pivot_table(index="_ord", columns="customer_segment", values="share", fill_value=0.0)
-    previous = grid.reindex(grid.index - 1)
-    previous.index = grid.index
-    change = (grid - previous) * 100.0  # NaN where the previous period has no data
-    changes = change.stack(future_stack=True).rename("share_change").reset_index()
-    frame = frame.merge(changes, on=["_ord", "customer_segment"], how="left")
-    return frame.drop(columns="_ord")[["period", "customer_segment", "contacts", "share", "share_change"]]
+    # each row's share minus its segment's share in the previous period (0 when the segment was absent
+    # there), on plain arrays and a dict: the frame has a row per period × segment
+    ordinal = period_ordinal(frame["period"], grain).to_numpy()
+    segment = frame["customer_segment"].to_numpy(dtype=object)
+    share = frame["share"].to_numpy(dtype="float64")
+    shares = dict(zip(zip(ordinal.tolist(), segment.tolist()), share.tolist()))
+    periods = set(ordinal.tolist())
+    frame["share_change"] = np.array(
+        [(s - shares.get((o - 1, g), 0.0)) * 100.0 if o - 1 in periods else np.nan
+         for o, g, s in zip(ordinal.tolist(), segment.tolist(), share.tolist())], dtype="float64")
+    return frame[["period", "customer_segment", "contacts", "share", "share_change"]]
 
 
 def _data_span(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[pd.Timestamp, pd.Timestamp] | None:
