@@ -55,6 +55,7 @@ def kpi_trend(
     grain: str = "month",
     split: str | None = None,
     rolling: int = 3,
+    frame: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One KPI over time, optionally one series per value of `split`.
 
@@ -65,35 +66,58 @@ def kpi_trend(
     none), ``yoy_change`` (relative change vs the same period a year earlier, see
     `relative_change`; NaN when that period has no value) and ``anomaly`` (robust z-score
     > 3.5 within the series; False for series shorter than 8 points).
+
+    `frame`: `kpi_frame(con, ids, filters, grain=grain, by=(split,))` for ids that include `kpi_id`, when the
+    caller already has it (a page showing several KPIs' trends reads them in one statement).
     """
     if rolling < 1:
         raise ValueError(f"rolling must be at least 1 period, got {rolling}")
     k = kpis.kpi(kpi_id)
-    frame = kpi_frame(con, [kpi_id], filters, grain=grain, by=(split,) if split else ())
     series = [split] if split else []
-    frame = frame[["period", *series, "kpi", "value", "numerator", "denominator"]].copy()
-    frame["_ord"] = period_ordinal(frame["period"], grain)
-    frame = frame.sort_values([*series, "_ord"], kind="stable").reset_index(drop=True)
+    if frame is not None:
+        frame = frame[frame["kpi"] == kpi_id]
+    if frame is None or frame.empty:  # an empty share has the shared frame's column types: read this KPI's own
+        frame = kpi_frame(con, [kpi_id], filters, grain=grain, by=(split,) if split else ())
+    frame = frame[["period", *series, "kpi", "value", "numerator", "denominator"]]
+    ordinal = period_ordinal(frame["period"], grain).to_numpy()
+    # series codes numbered as a sorted group-by numbers its groups (missing values last, as one group)
+    codes = pd.factorize(frame[split], sort=True, use_na_sentinel=False)[0] if series \
+        else np.zeros(len(frame), dtype="int64")
+    order = np.lexsort((ordinal, codes))  # stable: by series, then period
+    frame = frame.take(order).reset_index(drop=True)
+    ordinal, codes = ordinal[order], codes[order]
+    values = frame["value"].to_numpy(dtype="float64")
 
-    frame["rolling_mean"] = np.nan
-    frame["anomaly"] = False
-    groups = frame.groupby(series, dropna=False, sort=False).indices if series else {None: np.arange(len(frame))}
-    for rows in groups.values():
-        if len(rows) == 0:
-            continue
-        ordinals = frame["_ord"].to_numpy()[rows]
-        values = frame["value"].to_numpy(dtype="float64")[rows]
-        frame.loc[rows, "rolling_mean"] = _rolling_over_periods(ordinals, values, rolling)
-        frame.loc[rows, "anomaly"] = _robust_outliers(values)
-    frame["anomaly"] = frame["anomaly"].astype(bool)
+    rolling_mean = np.full(len(frame), np.nan)
+    anomaly = np.zeros(len(frame), dtype=bool)
+    bounds = np.flatnonzero(np.diff(codes)) + 1
+    for first, last in zip(np.append(0, bounds), np.append(bounds, len(frame))):
+        if last > first:
+            rolling_mean[first:last] = _rolling_over_periods(ordinal[first:last], values[first:last], rolling)
+            anomaly[first:last] = _robust_outliers(values[first:last])
+    frame["rolling_mean"] = rolling_mean
     frame["target"] = np.nan if k.target is None else float(k.target)
-
-    year_ago = frame[[*series, "_ord", "value"]].rename(columns={"value": "_prior"})
-    year_ago["_ord"] = year_ago["_ord"] + PERIODS_PER_YEAR[grain]
-    frame = frame.merge(year_ago, on=[*series, "_ord"], how="left")
-    frame["yoy_change"] = relative_change(frame["value"], frame["_prior"])
+    # the same series' value PERIODS_PER_YEAR periods earlier: (series, period) keys are unique and sorted
+    step = PERIODS_PER_YEAR[grain]
+    if len(ordinal) and ordinal.min() >= 0:
+        keys = codes * (int(ordinal.max()) + 1) + ordinal  # increasing: rows are in series × period order
+        wanted = keys - step
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        # a match within the same series only: a period at least a year after the ordinals' origin
+        prior = np.where((keys[at] == wanted) & (ordinal >= step), values[at], np.nan)
+    else:
+        prior = _prior_by_merge(frame, series, ordinal, grain)
+    frame["yoy_change"] = relative_change(values, prior)
+    frame["anomaly"] = anomaly
     return frame[["period", *series, "kpi", "value", "numerator", "denominator", "rolling_mean", "target",
                   "yoy_change", "anomaly"]]
+
+
+def _prior_by_merge(frame: pd.DataFrame, series: list[str], ordinal: np.ndarray, grain: str) -> np.ndarray:
+    """Each row's value in the same series a year earlier, by a merge (periods before the ordinals' epoch)."""
+    keyed = frame[series].assign(_ord=ordinal)
+    year_ago = keyed.assign(_prior=frame["value"].to_numpy(), _ord=ordinal + PERIODS_PER_YEAR[grain])
+    return keyed.merge(year_ago, on=[*series, "_ord"], how="left")["_prior"].to_numpy("float64")
 
 
 def _data_end(con: duckdb.DuckDBPyConnection, source: str, filters: Filters) -> pd.Timestamp | None:

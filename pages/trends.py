@@ -3,7 +3,7 @@ import streamlit as st
 
 from analytics import kpis
 from analytics.formatting import format_value
-from analytics.kpi_frames import GRAINS, SPLITS, available_kpis
+from analytics.kpi_frames import GRAINS, SPLITS, available_kpis, kpi_frame
 from analytics.trends import kpi_trend
 from charts.theme import TOP_SERIES
 from charts.trends import build_trend_chart
@@ -58,11 +58,20 @@ st.caption("Solid line: the KPI · dashed: rolling mean of the last 3 periods ·
 if not chosen:
     st.info("Pick one or more KPIs above.")
 coverage.scorecard_filters_note(current, [labels[label] for label in chosen])
+# every chosen KPI's figures in one read (one statement per source) rather than one read per KPI;
+# sorted, so the same choice in another order is the same cache entry
+shared = {}
+try:
+    if chosen:
+        shared = {"frame": analysis(kpi_frame, tuple(sorted(labels[label] for label in chosen)), current,
+                                    grain=grain, by=(split,) if split else ())}
+except Exception:  # noqa: BLE001 — each trend then reads its own KPI, and its section shows any failure
+    shared = {}
 for label in chosen:
     kpi_id = labels[label]
     k = kpis.kpi(kpi_id)
     with state.section(f"the {k.label} trend"):
-        trend = analysis(kpi_trend, kpi_id, current, grain=grain, split=split)
+        trend = analysis(kpi_trend, kpi_id, current, grain=grain, split=split, given=shared)
         st.subheader(k.label)
         st.caption(k.description + (f" Target: {format_value(k, k.target)}." if k.target is not None else ""))
         if trend.empty:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics.filters import Filters
+from analytics.kpi_frames import kpi_frame
 from analytics.trends import data_freshness, kpi_tiles, kpi_trend, relative_change
 from tests.builders import insert_rows
 
@@ -165,3 +166,19 @@ def test_tiles_find_the_last_data_day_also_when_a_date_filter_ends_inside_a_mont
                                       ("2023-12-31", "2024-02-10", "2024-03-25", "2024-03-30")])
     tile = kpi_tiles(con, ["fcr"], Filters(end=end), grain="quarter").iloc[0]
     assert tile["period_start"] == pd.Timestamp(complete)
+
+
+@pytest.mark.parametrize("split", [None, "channel"])
+def test_a_trend_from_a_frame_shared_with_other_kpis_equals_its_own_read(con, split):
+    # the Trends page reads every chosen KPI in one kpi_frame and hands it to each trend
+    insert_rows(con, "interactions", [contact(f"2024-{m:02d}-{d:02d}", handle=100.0 * m + d, fcr=d % 2 == 0,
+                                              nps=float(d % 11), channel=("phone", "chat")[d % 2])
+                                      for m in range(1, 13) for d in (3, 14, 25)]
+                + [contact("2025-02-03", handle=900.0, fcr=True, channel="email")])
+    insert_rows(con, "performance", [dict(period=f"2024-{m:02d}-01", provider="P", account="A",
+                                          quality_score=80.0 + m) for m in range(1, 13)], batch_id=3)
+    ids = ["aht_seconds", "quality_score", "fcr", "nps", "csat_pct"]
+    shared = kpi_frame(con, ids, Filters(), grain="month", by=(split,) if split else ())
+    for kpi_id in ids:
+        pd.testing.assert_frame_equal(kpi_trend(con, kpi_id, Filters(), grain="month", split=split, frame=shared),
+                                      kpi_trend(con, kpi_id, Filters(), grain="month", split=split))
