@@ -192,6 +192,36 @@ def test_repeat_contacts_look_back_seven_days_across_batches(con, tmp_path):
     assert repeats == {"C1": False, "C2": True, "C3": False, "C4": False}
 
 
+def _reference_repeats(rows: list[tuple[str, str, str]]) -> dict[str, bool | None]:
+    """is_repeat by its definition, in Python: the same customer had a contact in the 7 days strictly before."""
+    from datetime import datetime, timedelta
+
+    times = [(i, c, datetime.fromisoformat(t)) for i, t, c in rows]
+    return {i: (None if not c else any(c2 == c and t - timedelta(days=7) <= t2 < t for _, c2, t2 in times))
+            for i, c, t in times}
+
+
+@pytest.mark.parametrize("case", ["plain", "later line in the file", "matches a stored row", "quoted field"])
+def test_rows_are_stored_in_file_order_with_their_own_repeat_flags(con, tmp_path, case):
+    """Whatever path the insert takes (rows paired with their flags by position, or joined and sorted by line),
+    every row is stored in the file's order and carries its own repeat flag."""
+    rows = [(f"R{n:03d}", f"2024-03-{1 + (n * 7) % 28:02d} {n % 24:02d}:00:00", "" if n % 5 == 0 else f"K{n % 6}")
+            for n in range(60)]
+    header = "call id,call start,vendor,client,customer id,aht,csat\n"
+    body = [f"{i},{t},Acme,Bank,{c},{100 + k},4" for k, (i, t, c) in enumerate(rows)]
+    if case == "later line in the file":
+        body.append(body[3])  # the same id again, on a later line: skipped as a duplicate
+    if case == "quoted field":
+        body[10] = body[10].replace(",Acme,", ',"Acme",')
+    if case == "matches a stored row":
+        ingest_file(con, write(tmp_path, "first.csv", header + "\n".join(body[:5]) + "\n"))
+    result = ingest_file(con, write(tmp_path, "calls.csv", header + "\n".join(body) + "\n"))
+    assert result.status == "loaded", result.message
+    stored = con.execute("select interaction_id, is_repeat from interactions order by rowid").fetchall()
+    assert [i for i, _ in stored] == [i for i, _, _ in rows]
+    assert dict(stored) == _reference_repeats(rows)
+
+
 def test_dry_run_reports_counts_and_writes_nothing(con, tmp_path):
     result = ingest_file(con, write(tmp_path, "a.csv", CALLS + "C9,never,Acme,Bank,K,1,1\n"), dry_run=True)
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("dry-run", 5, 4, 1)

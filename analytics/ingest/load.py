@@ -294,9 +294,13 @@ def _literals(sql: str, params: dict) -> str:
     text from the configuration or the mapping, never a value of the file; quotes are doubled."""
     def literal(match: re.Match) -> str:
         value = params[match.group(1)]
-        if not isinstance(value, str):
-            raise TypeError(f"parameter {match.group(1)} of the parse is not text: {value!r}")
-        return "'" + value.replace("'", "''") + "'"
+        if value is None:
+            return "null"
+        if isinstance(value, bool):  # as DuckDB casts a bound boolean to text: true/false
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return repr(value)
+        return "'" + str(value).replace("'", "''") + "'"
 
     return re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)\b", literal, sql)
 
