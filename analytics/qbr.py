@@ -26,6 +26,7 @@ from analytics.periods import format_period, quarter_bounds
 from analytics.periods import quarter_text as quarter_text  # re-exported: pages and reports use qbr.quarter_text
 from analytics.kpi_frames import kpi_frame
 from analytics.options import filter_options
+from analytics.query import Sql
 from analytics.thresholds import HISTORY_QUARTERS, MIN_HISTORY
 
 STORY_KPIS = ("csat_pct", "nps", "fcr", "ces", "aht_seconds", "asa_seconds", "escalation_rate", "repeat_rate",
@@ -378,16 +379,18 @@ def scorecard_quarter(con: duckdb.DuckDBPyConnection, provider: str, account: st
                     [provider, account])
     since = row[0] if row and row[0] else date(1900, 1, 1)
     rows = []
-    for column, label in SCORECARD_MEASURES.items():
-        quarter_total, months, to_date = query.one(con, query.render(
-            """
-            select sum({column}) filter (where period >= $start),
-                   count({column}) filter (where period >= $start),
-                   sum({column})
-            from performance
-            where provider = $provider and account = $account and period >= $since and period <= $end
-            """, column=query.column(column)),
-            {"provider": provider, "account": account, "start": start, "end": end, "since": since})
+    # every measure's three figures in one statement: this quarter's sum and months, and the sum to date
+    figures = Sql(", ".join(f"sum({c}) filter (where period >= $start), count({c}) filter (where period >= $start), "
+                            f"sum({c})" for c in map(query.column, SCORECARD_MEASURES)))
+    totals = query.one(con, query.render(
+        """
+        select {figures}
+        from performance
+        where provider = $provider and account = $account and period >= $since and period <= $end
+        """, figures=figures),
+        {"provider": provider, "account": account, "start": start, "end": end, "since": since})
+    for index, (column, label) in enumerate(SCORECARD_MEASURES.items()):
+        quarter_total, months, to_date = totals[3 * index:3 * index + 3]
         if to_date is None:
             continue
         money = column == "gain_share_savings"
