@@ -116,15 +116,18 @@ def _with_weights(scores: pd.DataFrame, weights: dict[str, float]) -> pd.DataFra
     """Adds `weight` = w_p / W / n_p per KPI row, so the overall score is Σ weight · score.
 
     n_p counts the pillar's KPIs present for that engagement and period; W sums the weights
-    of the pillars present (NaN when they are all zero-weighted: no overall score)."""
+    of the pillars present (NaN when they are all zero-weighted: no overall score).
+
+    Grouped on integer codes as `health_scores` does (text keys factorise slowly): W is pandas' own group
+    sum over each pillar's first row, in row order, so the same numbers to the last bit."""
     frame = scores.copy()
-    frame["_w"] = frame["pillar"].map(weights).astype("float64")
-    frame["_n"] = frame.groupby(["engagement", "period", "pillar"])["kpi"].transform("size")
-    pillars = frame.drop_duplicates(["engagement", "period", "pillar"])
-    total = pillars.groupby(["engagement", "period"])["_w"].sum().rename("_W")
-    frame = frame.join(total, on=["engagement", "period"])
-    frame["weight"] = frame["_w"] / frame["_W"].where(frame["_W"] > 0) / frame["_n"]
-    return frame.drop(columns=["_w", "_n", "_W"])
+    pillar_weight = frame["pillar"].map(weights).to_numpy("float64", na_value=np.nan)
+    by_pillar, pillar_first = _sorted_codes(frame["engagement"], frame["period"], frame["pillar"])
+    by_period, _ = _sorted_codes(frame["engagement"], frame["period"])
+    pillar_first = np.sort(pillar_first)
+    total = _group_sum(pillar_weight[pillar_first], by_period[pillar_first])[by_period]
+    frame["weight"] = pillar_weight / np.where(total > 0, total, np.nan) / np.bincount(by_pillar)[by_pillar]
+    return frame
 
 
 def _relationship_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
