@@ -132,15 +132,19 @@ def _read_source(con: duckdb.DuckDBPyConnection, source: str, chosen: list, filt
     frame["reachable_year"] = frame["reachable_year"].astype("int64")
     frame["volume"] = frame["volume"].astype("float64")
     modelled = frame["relationship_model"].isin(RELATIONSHIP_MODELS).to_numpy()
-    base = [c for c in _VALUE_COLUMNS if c not in ("value", "numerator", "denominator")]
+    base = frame[[c for c in _VALUE_COLUMNS if c not in ("value", "numerator", "denominator")]]
     out = {}
     for i, k in enumerate(chosen):
-        numerator = frame[f"numerator_{i}"].astype("float64")
-        denominator = frame[f"denominator_{i}"].astype("float64")
-        value = _ratio(numerator, denominator, k)
-        keep = modelled & value.notna().to_numpy()
-        one = frame[base].assign(value=value, numerator=numerator, denominator=denominator)
-        out[k.id] = one.loc[keep, _VALUE_COLUMNS].reset_index(drop=True)
+        numerator = frame[f"numerator_{i}"].to_numpy(dtype="float64")
+        denominator = frame[f"denominator_{i}"].to_numpy(dtype="float64")
+        # `_ratio` on arrays: the same division, NaN where the denominator is 0
+        value = (numerator * k.scale if k.denominator is None else
+                 numerator / np.where(denominator != 0, denominator, np.nan) * k.scale)
+        rows = np.flatnonzero(modelled & ~np.isnan(value))
+        kept = base.take(rows).reset_index(drop=True)
+        out[k.id] = pd.DataFrame({c: kept[c] if c in kept.columns else
+                                  {"value": value, "numerator": numerator, "denominator": denominator}[c][rows]
+                                  for c in _VALUE_COLUMNS}, columns=_VALUE_COLUMNS)
     return out
 
 
