@@ -133,9 +133,16 @@ def _monthly_select() -> str:
             + ", " + ", ".join(f"sum({m}) as {m}" for m in measure_names()) + " from rollup_daily")
 
 
+# Rollup rows are written in the order of their keys (provider, account, day): DuckDB keeps min/max
+# statistics per row group, so a provider's or an engagement's rows then sit in few row groups and a
+# filtered page read skips the rest (a provider change at 10 M x 200 engagements read every row group
+# before). Each batch's rows are sorted as they are written; rows of later batches follow them.
+CLUSTER = " order by provider, account, day"
+
+
 def _monthly_sql() -> str:
     return ("insert into rollup_monthly by name " + _monthly_select()
-            + " where $batch_id is null or batch_id = $batch_id group by all")
+            + " where $batch_id is null or batch_id = $batch_id group by all" + CLUSTER)
 
 
 # rollup_daily.sql is the portable definition (it also runs on Spark, analytics/spark/): it reads a
@@ -144,7 +151,7 @@ def _monthly_sql() -> str:
 _DAILY_INSERT = (
     "insert into rollup_daily by name select *, cast($batch_id as integer) as batch_id from ("
     "with interactions as (select * from main.interactions where batch_id = $batch_id) "
-    f"select * from ({_SQL}\n))"
+    f"select * from ({_SQL}\n))" + CLUSTER
 )
 # `batches.kind` of rollups imported from the Spark job (`python -m analytics rollups import`): their
 # rows have no raw interactions behind them, so rebuild and mismatches leave them alone.
@@ -275,14 +282,14 @@ def refresh_days(con: duckdb.DuckDBPyConnection, batch_id: int, days: list[date]
         "insert into rollup_daily by name select *, cast($batch_id as integer) as batch_id from ("
         "with interactions as (select * from main.interactions where batch_id = $batch_id "
         "and cast(occurred_at as date) = any($days)) "
-        f"select * from ({_SQL}\n))", {"batch_id": batch_id, "days": days})
+        f"select * from ({_SQL}\n))" + CLUSTER, {"batch_id": batch_id, "days": days})
     months = sorted({d.replace(day=1) for d in days})
     con.execute("delete from rollup_monthly where batch_id = $batch_id and day = any($months)",
                 {"batch_id": batch_id, "months": months})
     con.execute(
         "insert into rollup_monthly by name " + _monthly_select()
         + " where batch_id = $batch_id and cast(date_trunc('month', day) as date) = any($months)"
-        " group by all", {"batch_id": batch_id, "months": months})
+        " group by all" + CLUSTER, {"batch_id": batch_id, "months": months})
 
 
 def drop_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:

@@ -127,3 +127,13 @@ def test_the_scan_of_the_select_list_agrees_with_sqlglots_parse():
                        projection.alias == "day" or (isinstance(cast.this, exp.Count)
                                                      and isinstance(cast.this.this, exp.Star))))
     assert [(c.name, c.sql_type, c.is_measure, c.not_null) for c in rollups.columns()] == parsed
+
+
+def test_each_batchs_rollup_rows_are_stored_in_key_order(con):
+    # written in reverse key order on purpose, so storage order can only come from the rollup's sort
+    rows = [dict(provider=p, account=a, channel="phone", occurred_at=f"2024-0{m}-1{d} 09:00")
+            for p in ("Zeta", "Mid", "Alpha") for a in ("b", "a") for m in (3, 1) for d in (5, 2)]
+    insert_rows(con, "interactions", rows)
+    for table in ("rollup_daily", "rollup_monthly"):
+        stored = con.execute(f"select provider, account, day from {table} order by rowid").fetchall()
+        assert stored == sorted(stored) and len(stored) == (24 if table == "rollup_daily" else 12), table
