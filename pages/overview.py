@@ -3,12 +3,12 @@ data freshness."""
 import streamlit as st
 
 from analytics import kpis
-from analytics.claims import claim_check
+from analytics.claims import CLAIM_KPIS, claim_check
 from analytics.findings import compares_models, findings
 from analytics.formatting import delta_color, format_change, format_value, short_label
 from analytics.periods import format_period
 from analytics.health import health_scores, kpi_scores, latest_health
-from analytics.premium import relationship_year_values
+from analytics.premium import relationship_year_frames
 from analytics.trends import data_freshness, kpi_tiles
 from ui import coverage, drill, filters, state, tables
 from ui.cached import analysis
@@ -74,9 +74,9 @@ with state.section("the findings"):
     # The claim check and the quality values are the Premium page's cache entries too (same filters).
     shared = {"health": scores, "health_latest": health}
     if compares_models(current):
-        quality = analysis(relationship_year_values, "quality_score", current)
-        shared.update(claims=analysis(claim_check, current, given={"values": {"quality_score": quality}}),
-                      quality_values=quality)
+        claim_values = analysis(relationship_year_frames, CLAIM_KPIS, current)
+        shared.update(claims=analysis(claim_check, current, given={"values": claim_values}),
+                      quality_values=claim_values["quality_score"])
     found = analysis(findings, current, limit=6, given=shared)
     if found.empty:
         st.caption("Nothing stands out within these filters.")
