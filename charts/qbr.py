@@ -9,13 +9,11 @@ the same as the chart on the page.
 from __future__ import annotations
 
 import functools
-import threading
-from contextlib import contextmanager
 
 import altair as alt
 import pandas as pd
-from altair.utils import schemapi
 
+from charts import theme
 from charts.theme import BAND_DOMAIN, BAND_RANGE, INK, MODEL_RANGE, PALETTE
 
 THEMES = ("light", "dark")
@@ -33,38 +31,13 @@ BASELINE_GROUPS = ("This engagement", "Partnership engagements", "Transactional 
 LEDGER_SERIES = ("Computed savings", "Reported by the provider")
 
 
-_UNCHECKED_LOCK = threading.Lock()
-_unchecked = {"depth": 0, "saved": True}
-
-
-@contextmanager
-def _without_instant_checks():
-    """Altair's debug mode off while a builder runs: in it every schema object (each axis, scale, mark
-    and config) converts and validates itself against the JSON schema as it is made — a third of a QBR
-    chart's cost, for the same spec. tests/test_charts.py and tests/test_app_qbr.py validate the specs. The switch is
-    Altair's process-wide flag: counted under a lock so overlapping builds restore it once, when the last
-    ends (a chart another session builds meanwhile is made the same, only unchecked until its to_dict)."""
-    with _UNCHECKED_LOCK:
-        if _unchecked["depth"] == 0:
-            _unchecked["saved"] = schemapi.DEBUG_MODE
-            schemapi.DEBUG_MODE = False
-        _unchecked["depth"] += 1
-    try:
-        yield
-    finally:
-        with _UNCHECKED_LOCK:
-            _unchecked["depth"] -= 1
-            if _unchecked["depth"] == 0:
-                schemapi.DEBUG_MODE = _unchecked["saved"]
-
-
 def _unchecked_build(build):
-    """`build` run with `_without_instant_checks`. The builders give each encoding as a channel object
+    """`build` run with `charts.theme.unchecked` (Altair's instant schema checks off). The builders give each encoding as a channel object
     (``alt.Y("y:Q")``), never a shorthand string (``y="y:Q"``): Altair turns each string into a channel
     through a map of every schema class, built afresh each time (about 12 ms)."""
     @functools.wraps(build)
     def unchecked(*args, **kwargs):
-        with _without_instant_checks():
+        with theme.unchecked():
             return build(*args, **kwargs)
     return unchecked
 

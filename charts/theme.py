@@ -9,14 +9,43 @@ app's light or dark Streamlit theme (.streamlit/config.toml) — the pages draw 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import altair as alt
+from altair.utils import schemapi
 
 from analytics.formatting import label_with_unit
 from analytics.kpis import Kpi
 
 NAME = "rapport"
+
+_UNCHECKED_LOCK = threading.Lock()
+_unchecked = {"depth": 0, "saved": True}
+
+
+@contextmanager
+def unchecked() -> Iterator[None]:
+    """Altair's debug mode off while charts are built: in it every schema object (each axis, scale, mark
+    and config) converts and validates itself against the JSON schema as it is made — 12 % of a page
+    chart's build and a third of a QBR chart's, for the same spec; an invalid chart would still fail in
+    Vega-Lite, and tests/test_charts.py and tests/test_app_qbr.py validate every builder's specs. The
+    switch is Altair's process-wide flag, so this is the one place that turns it: counted under a lock,
+    overlapping builds (other sessions, the QBR report's threads, the pages' specs) restore it once,
+    when the last one ends."""
+    with _UNCHECKED_LOCK:
+        if _unchecked["depth"] == 0:
+            _unchecked["saved"] = schemapi.DEBUG_MODE
+            schemapi.DEBUG_MODE = False
+        _unchecked["depth"] += 1
+    try:
+        yield
+    finally:
+        with _UNCHECKED_LOCK:
+            _unchecked["depth"] -= 1
+            if _unchecked["depth"] == 0:
+                schemapi.DEBUG_MODE = _unchecked["saved"]
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies. Black is left out (it
 # vanishes on the dark theme); series beyond the palette are grouped as "Other" in GREY.

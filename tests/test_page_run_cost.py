@@ -134,6 +134,28 @@ def test_the_fast_altair_setting_is_undone_by_the_last_session_out():
     assert (alt.data_transformers.active, dict(alt.data_transformers.options), schemapi.DEBUG_MODE) == before
 
 
+
+def test_a_page_chart_and_a_qbr_chart_built_across_each_other_leave_altairs_checks_as_they_were():
+    """The pages' specs (ui.charts) and the QBR report's builders (charts.qbr) both turn Altair's process-wide
+    debug mode off; interleaved as two sessions can interleave them — page in, QBR in, page out, QBR out — the
+    checks stay off until the last one ends and are back on after it (two separate counters left them off)."""
+    import contextlib
+
+    from altair.utils import schemapi
+
+    from charts import theme
+    from ui.charts import _fast_altair
+
+    assert schemapi.DEBUG_MODE is True
+    page, report = _fast_altair(), theme.unchecked()
+    with contextlib.ExitStack() as outer:
+        outer.enter_context(page)
+        report.__enter__()
+        outer.close()  # the page's build ends first
+        assert schemapi.DEBUG_MODE is False  # the QBR build is still running
+        report.__exit__(None, None, None)
+    assert schemapi.DEBUG_MODE is True
+
 def test_the_analysis_key_spells_arguments_exactly_or_leaves_them_to_streamlits_hasher():
     """ui.cached._exact: one string per argument set, equal only for equal values of the same types; values it
     cannot spell exactly (a frame, a timestamp, a set) raise, and the key goes to Streamlit's hasher as before."""

@@ -13,7 +13,6 @@ import narwhals.stable.v1 as nw
 import numpy as np
 import pandas as pd
 import streamlit as st
-from altair.utils import schemapi
 from altair.utils.core import sanitize_pandas_dataframe
 from altair.vegalite.data import default_data_transformer
 from streamlit import dataframe_util
@@ -66,30 +65,28 @@ def _inline_values(data: Any) -> Any:
 alt.data_transformers.register(_INLINE, _inline_values)
 _FAST_LOCK = threading.Lock()
 _fast_users = 0
-_saved: tuple[Any, bool] | None = None  # what the first of them found: the transformer's enabler, debug mode
+_saved: Any = None  # what the first of them found: the enabler of the transformer that was active
 
 
 @contextmanager
 def _fast_altair() -> Iterator[None]:
     """Altair set up for the pages' charts while any session builds one: `_inline_values` as the data
-    transformer, and no JSON-schema validation of each schema object as it is made (Altair's debug mode,
-    12 % of a chart's build), which only moves the error of an invalid chart to Vega-Lite; the builders
-    always make valid ones (tests/test_charts.py validates them). Counted, so sessions building at the
-    same time neither undo each other's setting nor leave it on: the last one out restores both."""
+    transformer, and no JSON-schema validation of each schema object as it is made (`theme.unchecked`).
+    Counted, so sessions building at the same time neither undo each other's setting nor leave it on:
+    the last one out restores the transformer."""
     global _fast_users, _saved
     with _FAST_LOCK:
         if _fast_users == 0:
-            _saved = (alt.data_transformers.enable(_INLINE), schemapi.DEBUG_MODE)
-            schemapi.DEBUG_MODE = False
+            _saved = alt.data_transformers.enable(_INLINE)
         _fast_users += 1
     try:
-        yield
+        with theme.unchecked():
+            yield
     finally:
         with _FAST_LOCK:
             _fast_users -= 1
             if _fast_users == 0 and _saved is not None:
-                _saved[0].__exit__(None, None, None)  # the transformer that was active before
-                schemapi.DEBUG_MODE = _saved[1]
+                _saved.__exit__(None, None, None)  # the transformer that was active before
                 _saved = None
 
 
