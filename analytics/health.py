@@ -64,7 +64,8 @@ def _scored_kpis() -> list[kpis.Kpi]:
     return [k for k in kpis.KPIS if k.band is not None and k.pillar is not None]
 
 
-def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str = "quarter") -> pd.DataFrame:
+def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str = "quarter",
+               frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every scored KPI per engagement and period, normalised to 0–100 against its band.
 
     A KPI measured on customer responses (`RESPONSE_KPIS`) is left out of a period with fewer than
@@ -76,9 +77,24 @@ def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str =
     ``provider``, ``account``, ``period`` (Timestamp), ``kpi``, ``label``, ``pillar``,
     ``value``, ``score``: 0 at the band's worst, 75 at target, 100 at best, linear between, clipped;
     ``responses`` (the KPI's denominator), ``score_low``, ``score_high``.
+
+    `frame`: `kpi_frame(con, ids, filters, grain=grain, by=("engagement",))` when the caller already has it,
+    for any `ids` that hold the scored KPIs (the QBR reads its engagement's quarters once for its story and
+    its health): the scored KPIs' rows are taken from it in the order `kpi_frame` gives them.
     """
     scored = _scored_kpis()
-    frame = kpi_frame(con, [k.id for k in scored], filters, grain=grain, by=("engagement",))
+    ids = [k.id for k in scored]
+    if frame is None:
+        frame = kpi_frame(con, ids, filters, grain=grain, by=("engagement",))
+    else:
+        # kpi_frame's rows are in KPI, period, split order: a stable sort on the KPI's place among the scored
+        # ones keeps the rest of that order
+        position = pd.Index(ids).get_indexer(frame["kpi"])
+        rows = np.flatnonzero(position >= 0)
+        if rows.size:
+            frame = frame.take(rows[np.argsort(position[rows], kind="stable")]).reset_index(drop=True)
+        else:  # kpi_frame's own empty frame (its typed columns), read from no source
+            frame = kpi_frame(con, [], filters, grain=grain, by=("engagement",))
     # registry attributes per row by position (a vectorised lookup, not a Python call per row); the arithmetic
     # on numpy arrays, as pandas would do it, without a Series per step
     at = pd.Index([k.id for k in scored]).get_indexer(frame["kpi"])

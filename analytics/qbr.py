@@ -117,6 +117,27 @@ def quarterly_values(con: duckdb.DuckDBPyConnection, provider: str, account: str
     return frame[["period", "kpi", "value"]]
 
 
+def engagement_quarters(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
+                        filters: Filters = Filters(), kpi_ids=STORY_KPIS) -> pd.DataFrame:
+    """The read behind `quarterly_values` split by engagement: `kpi_frame` with the engagement's columns
+    and each KPI's parts, which `health.kpi_scores(..., frame=...)` scores under `engagement_scope` and
+    `values_of` turns into `quarterly_values` (the QBR reads the engagement's quarters once for both)."""
+    return kpi_frame(con, list(kpi_ids), engagement_scope(filters, provider, account, quarter), grain="quarter",
+                     by=("engagement",))
+
+
+def values_of(frame: pd.DataFrame, kpi_ids) -> pd.DataFrame | None:
+    """`quarterly_values(..., kpi_ids)` from `engagement_quarters(..., ids)` where `ids` begins with
+    `kpi_ids` (kpi_frame orders its rows by the KPI's place in `ids`: theirs come first). None when the
+    frame holds more than one provider × account: a label whose names contain the separator can stand for
+    two, and `quarterly_values` sums them together; None too when none of `kpi_ids` has a row (its empty frame
+    is typed as `kpi_frame` types one)."""
+    if frame["provider"].nunique() > 1 or frame["account"].nunique() > 1:
+        return None
+    count = int(frame["kpi"].isin(list(kpi_ids)).sum())
+    return frame.iloc[:count][["period", "kpi", "value"]].reset_index(drop=True) if count else None
+
+
 def _size(k: kpis.Kpi, value: float, base: float) -> float:
     if k.band is not None:
         return abs(value - base) / abs(k.band[1] - k.band[0])
@@ -290,8 +311,7 @@ def baseline_values(con: duckdb.DuckDBPyConnection, filters: Filters,
     It depends on neither the engagement nor the quarter of a QBR, so a page can read it once per
     data version and date/channel filters and hand it to `baseline_comparison(..., portfolio=...)`
     for every engagement and quarter the user moves through."""
-    portfolio = portfolio_scope(filters)
-    return {kpi_id: premium.relationship_year_values(con, kpi_id, portfolio) for kpi_id in kpi_ids}
+    return premium.relationship_year_frames(con, kpi_ids, portfolio_scope(filters))
 
 
 def own_baseline_values(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,

@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import actions, gainshare, health, kpis, qbr
+from analytics import actions, gainshare, health, kpis, premium, qbr
 from analytics.filters import Filters
 from analytics.formatting import (delta_number, delta_unit, display_value, format_band, format_change, format_value,
                                   label_with_unit, value_decimals)
@@ -26,6 +26,10 @@ from reports.qbr import QbrReport, ReportChart, Section, Tile
 QBR_KPIS = ("contacts", "csat_pct", "nps", "fcr", "aht_seconds", "cost_per_resolution",
             "quality_score", "sla_attainment", "agent_attrition", "innovations")
 STORY_AND_TILE_KPIS = tuple(dict.fromkeys(qbr.STORY_KPIS + QBR_KPIS))
+# the engagement's quarters are read once for the story and the health score: the story's KPIs first
+# (`qbr.values_of` takes their rows from the front), then the rest of the scored ones
+QUARTER_KPIS = tuple(dict.fromkeys(STORY_AND_TILE_KPIS + tuple(k.id for k in kpis.KPIS
+                                                               if k.band is not None and k.pillar is not None)))
 READ_THREADS = 2  # the report's reads run side by side with its assembly (2 cores; DuckDB releases the GIL)
 MAX_TILES = 8
 HEALTH_HISTORY = 8   # quarters shown on the health trend
@@ -367,12 +371,12 @@ def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: s
     first_day, quarter_end = qbr.parse_quarter(quarter)
     # Every read the report makes is independent of the others: start them all, in the order they are
     # needed, and assemble the sections while the later ones run.
-    # One read of the engagement's quarters serves the tiles, what changed and what needs attention.
-    values_read = read(qbr.quarterly_values, provider, account, quarter, filters, STORY_AND_TILE_KPIS)
-    health_read = read(health.health_scores, scoped, grain="quarter")
+    # One read of the engagement's quarters serves the tiles, what changed, what needs attention and the
+    # health scores (`scoped` is the quarters' `qbr.engagement_scope`).
+    quarters_read = read(qbr.engagement_quarters, provider, account, quarter, filters, QUARTER_KPIS)
     year_read = read(qbr.relationship_year_at, provider, account, quarter_end)
-    own_reads = {kpi_id: read(qbr.own_baseline_values, provider, account, quarter, filters, kpi_id)
-                 for kpi_id in qbr.BASELINE_KPIS}
+    # `qbr.own_baseline_values` of every baseline KPI, one statement per source
+    own_read = read(premium.relationship_year_frames, qbr.BASELINE_KPIS, scoped)
     scorecard_read = read(qbr.scorecard_quarter, provider, account, quarter)
     ledger_read = read(gainshare.gainshare_ledger, provider, account, quarter_end)
     agenda_read = read(actions.agenda, provider, account, quarter)
@@ -383,9 +387,15 @@ def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: s
     charts: list[ReportChart] = []
     sections: list[Section] = []
 
-    values = values_read.result()
+    quarters = quarters_read.result()
+    with con.cursor() as cur:
+        values = qbr.values_of(quarters, STORY_AND_TILE_KPIS)
+        if values is None:
+            values = qbr.quarterly_values(cur, provider, account, quarter, filters, STORY_AND_TILE_KPIS)
+        scores = health.health_scores(cur, scoped, grain="quarter",
+                                      scored=health.kpi_scores(cur, scoped, grain="quarter", frame=quarters))
     tiles = _tiles(values, start)
-    health_chart = _health_chart(health_read.result(), provider, account, theme)
+    health_chart = _health_chart(scores, provider, account, theme)
     if health_chart:
         charts.append(health_chart)
         last = health_chart.data.iloc[-1]
@@ -417,7 +427,7 @@ def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: s
 
     model, year = year_read.result()
     baseline = qbr.baseline_comparison(con, provider, account, quarter, filters, portfolio=portfolio,
-                                       own={k: r.result() for k, r in own_reads.items()}, year_at=(model, year))
+                                       own=own_read.result(), year_at=(model, year))
     chart = _baseline_chart(baseline, theme)
     if chart:
         charts.append(chart)

@@ -1,6 +1,6 @@
 """Reads a page shares instead of repeating: the QBR's baselines (read once for every engagement and
-quarter) and the engagement's quarters (read once for tiles, changes and attention) give the answers
-worked out by hand, exactly as the separate reads did."""
+quarter) and the engagement's quarters (read once for tiles, changes, attention and its health scores) give
+the answers worked out by hand, exactly as the separate reads did."""
 from __future__ import annotations
 
 from datetime import date
@@ -105,3 +105,46 @@ def test_attrition_spikes_of_every_engagement_at_once_find_the_dip_worked_out_by
     assert found.value == -10.0 and found.n == 1 and found.period == "May 2024"
     assert found.headline.startswith("Quality fell after 1 of 1 agent-attrition spikes; the largest at E1 · X: "
                                      "attrition reached 50")
+
+
+def test_one_read_of_the_engagements_quarters_gives_its_story_values_and_health_scores_as_their_own_reads(con):
+    from analytics import health
+    from reports.qbr_build import QUARTER_KPIS
+
+    _portfolio(con)
+    # governance meetings: scored, but not a story KPI (its rows come after the story's in the shared read)
+    insert_rows(con, PERFORMANCE, [{"period": day, "provider": P, "account": A, "governance_meetings": meetings,
+                                    "innovations": ideas}
+                                   for day, meetings, ideas in ((date(2025, 1, 1), 2.0, 1.0),
+                                                                (date(2025, 4, 1), 1.0, 3.0))], batch_id=4)
+    assert set(k.id for k in health._scored_kpis()) <= set(QUARTER_KPIS)
+    assert QUARTER_KPIS[:len(STORY_AND_TILE_KPIS)] == STORY_AND_TILE_KPIS
+    frame = qbr.engagement_quarters(con, P, A, "2025-Q2", Filters(), QUARTER_KPIS)
+    values = qbr.values_of(frame, STORY_AND_TILE_KPIS)
+    pd.testing.assert_frame_equal(values, qbr.quarterly_values(con, P, A, "2025-Q2", Filters(), STORY_AND_TILE_KPIS),
+                                  check_exact=True)
+    assert sorted(set(values["kpi"])) == ["innovations", "quality_score"]
+    scope = qbr.engagement_scope(Filters(), P, A, "2025-Q2")
+    scored = health.kpi_scores(con, scope, frame=frame)
+    pd.testing.assert_frame_equal(scored, health.kpi_scores(con, scope), check_exact=True)
+    # a read of the KPIs in another order: the scores are still in the registry's, as the own read gives them
+    backwards = qbr.engagement_quarters(con, P, A, "2025-Q2", Filters(), QUARTER_KPIS[::-1])
+    assert backwards["kpi"].tolist()[:2] == ["governance_meetings"] * 2
+    pd.testing.assert_frame_equal(health.kpi_scores(con, scope, frame=backwards), scored, check_exact=True)
+    assert scored["kpi"].tolist() == ["quality_score"] * 2 + ["innovations"] * 2 + ["governance_meetings"] * 2
+    pd.testing.assert_frame_equal(health.health_scores(con, scope, scored=scored), health.health_scores(con, scope),
+                                  check_exact=True)
+    # a frame without a scored KPI scores as the empty read does
+    contacts = qbr.engagement_quarters(con, P, A, "2025-Q2", Filters(), ("contacts",))
+    pd.testing.assert_frame_equal(health.kpi_scores(con, scope, frame=contacts),
+                                  health.kpi_scores(con, scope.replace(engagements=("nobody · here",))))
+
+
+def test_a_label_standing_for_two_engagements_is_not_split_into_one_of_them(con):
+    # "X · Y · Z" is both X's account "Y · Z" and "X · Y"'s account Z: quarterly_values sums the two
+    insert_rows(con, PERFORMANCE, [{"period": date(2025, 4, 1), "provider": p, "account": a, "quality_score": s}
+                                   for p, a, s in (("X", "Y · Z", 80.0), ("X · Y", "Z", 90.0))], batch_id=3)
+    frame = qbr.engagement_quarters(con, "X", "Y · Z", "2025-Q2", Filters(), STORY_AND_TILE_KPIS)
+    assert len(frame) == 2 and qbr.values_of(frame, STORY_AND_TILE_KPIS) is None
+    report = build_qbr_report(con, "X", "Y · Z", "2025-Q2", Filters())
+    assert [(t.kpi, t.value) for t in report.tiles] == [("quality_score", "85.0")]
