@@ -60,7 +60,8 @@ def pillar_weights(weights: dict[str, float] | None) -> dict[str, float]:
     return merged
 
 
-def _scored_kpis() -> list[kpis.Kpi]:
+def scored_kpis() -> list[kpis.Kpi]:
+    """The KPIs a health score is made of: those with a band and a pillar."""
     return [k for k in kpis.KPIS if k.band is not None and k.pillar is not None]
 
 
@@ -82,7 +83,7 @@ def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str =
     for any `ids` that hold the scored KPIs (the QBR reads its engagement's quarters once for its story and
     its health): the scored KPIs' rows are taken from it in the order `kpi_frame` gives them.
     """
-    scored = _scored_kpis()
+    scored = scored_kpis()
     ids = [k.id for k in scored]
     if frame is None:
         frame = kpi_frame(con, ids, filters, grain=grain, by=("engagement",))

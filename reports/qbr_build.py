@@ -28,8 +28,7 @@ QBR_KPIS = ("contacts", "csat_pct", "nps", "fcr", "aht_seconds", "cost_per_resol
 STORY_AND_TILE_KPIS = tuple(dict.fromkeys(qbr.STORY_KPIS + QBR_KPIS))
 # the engagement's quarters are read once for the story and the health score: the story's KPIs first
 # (`qbr.values_of` takes their rows from the front), then the rest of the scored ones
-QUARTER_KPIS = tuple(dict.fromkeys(STORY_AND_TILE_KPIS + tuple(k.id for k in kpis.KPIS
-                                                               if k.band is not None and k.pillar is not None)))
+QUARTER_KPIS = tuple(dict.fromkeys(STORY_AND_TILE_KPIS + tuple(k.id for k in health.scored_kpis())))
 READ_THREADS = 2  # the report's reads run side by side with its assembly (2 cores; DuckDB releases the GIL)
 MAX_TILES = 8
 HEALTH_HISTORY = 8   # quarters shown on the health trend

@@ -117,7 +117,7 @@ def test_one_read_of_the_engagements_quarters_gives_its_story_values_and_health_
                                     "innovations": ideas}
                                    for day, meetings, ideas in ((date(2025, 1, 1), 2.0, 1.0),
                                                                 (date(2025, 4, 1), 1.0, 3.0))], batch_id=4)
-    assert set(k.id for k in health._scored_kpis()) <= set(QUARTER_KPIS)
+    assert set(k.id for k in health.scored_kpis()) <= set(QUARTER_KPIS)
     assert QUARTER_KPIS[:len(STORY_AND_TILE_KPIS)] == STORY_AND_TILE_KPIS
     frame = qbr.engagement_quarters(con, P, A, "2025-Q2", Filters(), QUARTER_KPIS)
     values = qbr.values_of(frame, STORY_AND_TILE_KPIS)
