@@ -102,14 +102,17 @@ def relationship_year_frames(con: duckdb.DuckDBPyConnection, kpi_ids, filters: F
     one source share every join and sum of the query; only their numerators and denominators differ):
     each frame is the one `relationship_year_values(con, kpi_id, filters)` returns."""
     ids = list(dict.fromkeys(kpi_ids))
+    by_source = {source: [kpis.kpi(i) for i in ids if kpis.kpi(i).source == source]
+                 for source in dict.fromkeys(kpis.kpi(i).source for i in ids)}
+    statements = [_source_statement(source, chosen, filters) for source, chosen in by_source.items()]
     out: dict[str, pd.DataFrame] = {}
-    for source in dict.fromkeys(kpis.kpi(i).source for i in ids):
-        chosen = [kpis.kpi(i) for i in ids if kpis.kpi(i).source == source]
-        out.update(_read_source(con, source, chosen, filters))
+    # the sources' statements are independent: side by side (scorecards and interactions, ≈ 25 ms less)
+    for chosen, frame in zip(by_source.values(), query.frames(con, statements)):
+        out.update(_split_source(frame, chosen))
     return {i: out[i] for i in ids}
 
 
-def _read_source(con: duckdb.DuckDBPyConnection, source: str, chosen: list, filters: Filters) -> dict:
+def _source_statement(source: str, chosen: list, filters: Filters) -> tuple[str, dict]:
     src = query.source_for(filters, source, grain="month", alias="t")
     if source == INTERACTIONS:
         day_table, day_part, volume, anchor = (query.table("rollup_daily"), Sql("true"), Sql("sum(contacts)"),
@@ -127,7 +130,10 @@ def _read_source(con: duckdb.DuckDBPyConnection, source: str, chosen: list, filt
                        day_table=day_table, day_part=day_part, anchor=anchor, volume=volume,
                        date_column=query.column(src.date_column), measures=measures, sums=sums,
                        predicate=src.predicate)
-    frame = query.frame(con, sql, src.params)
+    return sql, src.params
+
+
+def _split_source(frame: pd.DataFrame, chosen: list) -> dict:
     frame["relationship_year"] = frame["relationship_year"].astype("int64")
     frame["reachable_year"] = frame["reachable_year"].astype("int64")
     frame["volume"] = frame["volume"].astype("float64")

@@ -10,7 +10,7 @@ fails when another module calls ``.execute``; ``db.py``, ``rollups.py`` and ``in
   (``Sql("sum(contacts)")``). A plain string, an unfilled slot, or a value for a slot the template lacks
   raises ``QueryError`` — nothing the user typed can become SQL text.
 * ``frame``, ``one``, ``rows`` and ``run`` execute with bound parameters (``$name`` or ``?``) and refuse
-  SQL that still holds a ``{slot}``.
+  SQL that still holds a ``{slot}``; ``frames`` runs independent queries side by side, each on its own cursor.
 * ``source_for(filters, source, grain=...)`` answers once "which relation, which date column, which
   predicate" for a filtered query at a grain: the monthly rollup when whole months answer, the daily
   rollup otherwise (``grain="day"`` always), ``performance`` for scorecards, raw ``interactions`` when
@@ -23,6 +23,7 @@ the schema in ``analytics/db.py`` (``REGISTER_VIEW``, ``LABEL_MACRO``).
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from analytics.db import REGISTER_VIEW, quote_ident
 from analytics.filters import Filters, where_clause
 
 SQL_DIR = Path(__file__).parent / "sql"
+SIDE_BY_SIDE = 2  # threads for `frames` (2 cores)
 ROLLUP_TABLES = ("rollup_daily", "rollup_monthly")
 
 # Identifiers a query may name. Tables: the three datasets, the rollups, the register view.
@@ -214,6 +216,28 @@ def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: Params) -> duckdb
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> pd.DataFrame:
     """The query's result as a DataFrame."""
     return _execute(con, sql, params).df()
+
+
+def frames(con: duckdb.DuckDBPyConnection, statements: Sequence[tuple[str, Params]]) -> list[pd.DataFrame]:
+    """Independent queries' results, in the order given, run side by side on `SIDE_BY_SIDE` threads, each
+    on a cursor of its own (a DuckDB connection must not be shared across threads; DuckDB releases the GIL
+    while it works, so on 2 cores two statements of ≈ 33 ms take ≈ 43 ms instead of 67). The statements
+    are checked and recorded here, on the calling thread, in the order given."""
+    checked = [(_checked(sql), params) for sql, params in statements]
+    recorded = _RECORDING.get()
+    if recorded is not None:
+        recorded.extend(checked)
+    if len(checked) < 2:
+        return [(con.execute(sql, params) if params is not None else con.execute(sql)).df()
+                for sql, params in checked]
+
+    def run_one(statement: tuple[str, Params]) -> pd.DataFrame:
+        sql, params = statement
+        with con.cursor() as cur:
+            return (cur.execute(sql, params) if params is not None else cur.execute(sql)).df()
+
+    with ThreadPoolExecutor(max_workers=min(SIDE_BY_SIDE, len(checked))) as pool:
+        return list(pool.map(run_one, checked))
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> tuple | None:

@@ -340,3 +340,16 @@ def test_the_register_view_survives_reopening_and_sees_edits(tmp_path):
         with db.write_transaction(con) as cur:
             cur.execute("update engagements set relationship_model = 'partnership'")
         assert query.rows(con, "select relationship_model from engagement_register") == [("partnership",)]
+
+
+def test_frames_runs_side_by_side_and_returns_and_records_in_the_order_given(con):
+    insert_rows(con, INTERACTIONS, [dict(provider=p, account="A", channel="phone", occurred_at=f"2024-01-0{d} 09:00")
+                                    for p, n in (("P", 3), ("Q", 1)) for d in range(1, n + 1)])
+    count = "select count(*) as n from interactions where provider = $p"
+    statements = [(count, {"p": "P"}), (count, {"p": "Q"}), ("select 7 as n", None)]
+    with query.recording() as recorded:
+        got = query.frames(con, statements)
+    assert [int(f["n"].iloc[0]) for f in got] == [3, 1, 7]
+    assert recorded == statements
+    with pytest.raises(QueryError):
+        query.frames(con, [("select {slot}", None)])
