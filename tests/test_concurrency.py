@@ -23,6 +23,7 @@ import traceback
 import pytest
 import streamlit as st
 from streamlit import config as st_config
+from streamlit.runtime import Runtime
 from streamlit.testing.v1 import AppTest
 
 from analytics import db, ingest, maintenance, sample
@@ -76,11 +77,31 @@ def _app_test_get_option(name: str):
     return True if name == "global.appTest" else _GET_OPTION(name)
 
 
+class _LatestRuntime:
+    """AppTest.run installs a mock Runtime (`Runtime._instance`) when it starts and sets it back to None when it
+    ends. With sessions in several threads, one run ending left another that was just starting its script
+    without a runtime ("Runtime hasn't been created!" from the script thread). Not Rapport's code either: for
+    this test `Runtime.instance()` answers with the runtime the latest run installed — each mock holds only
+    in-memory media, dataframe sources and caches, as one real server's runtime serves every session."""
+
+    latest: Runtime | None = None
+
+    @classmethod
+    def instance(cls) -> Runtime:
+        if Runtime._instance is not None:
+            cls.latest = Runtime._instance
+        if cls.latest is None:
+            raise RuntimeError("Runtime hasn't been created!")
+        return cls.latest
+
+
 @pytest.fixture
 def shared_database(tmp_path, monkeypatch):
     """A database file with a small sample portfolio, RAPPORT_DB pointing at it, fresh Streamlit caches."""
     monkeypatch.setattr(builtins, "compile", _serialised_compile)
     monkeypatch.setattr(st_config, "get_option", _app_test_get_option)
+    _LatestRuntime.latest = None
+    monkeypatch.setattr(Runtime, "instance", _LatestRuntime.instance)
     path = tmp_path / "shared.duckdb"
     con = db.connect(path)
     sample.generate(con, interactions=SAMPLE_INTERACTIONS)
