@@ -200,7 +200,13 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -
     _run(cur, _sql("ragged_records"), {"skip": skip})
     _run(cur, _sql("ragged_counts"))
     _run(cur, _sql("ragged_before"))
-    if _physical_lines(cur, readable, layout):
+    lines = _physical_lines(cur, readable, layout)
+    if lines == "one per line":
+        # the k-th record is the k-th line after the header: a plain scan of rp_raw (DuckDB reads it on every
+        # thread and keeps its order; pairing it with a line map is a positional join, which runs on one)
+        _run(cur, _sql("stage_lines", header=str(int(layout.header_line))))
+        return True
+    if lines:
         # rp_line_map gives every record's physical line, in record order: no record counting needed, and no copy
         # of the rows either — a view pairs the k-th staged row with the k-th mapped line
         _run(cur, _sql("stage_mapped", header=str(int(layout.header_line))))
@@ -243,7 +249,7 @@ def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
     return layout.header_line
 
 
-def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
+def _physical_lines(cur, readable: Path, layout: Layout) -> bool | str:
     """Correct `_line` to the physical line whatever the blank lines, set-based.
 
     DuckDB skips blank lines and does not count the newlines inside quoted fields, so the record counts
@@ -253,7 +259,8 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
     found among those; the rest, in order, are the staged rows `_k` = 1, 2, … When the two views disagree
     (quoting DuckDB read differently, e.g. a stray quote inside a field) the record counts are kept.
     Fills rp_line_map(_k, pn) and rp_ragged_line(r, line) when the mapping holds (and returns True); both
-    stay empty otherwise.
+    stay empty otherwise. Returns "one per line" (both empty) when every physical line is one whole record —
+    no blank line, no quote left open, no ragged record: the k-th record is then the k-th line.
     """
     _run(cur, "create temp table rp_ragged_line (r bigint, line bigint)")
     _run(cur, "create temp table rp_line_map (_k bigint, pn bigint)")
@@ -261,7 +268,12 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool:
         _run(cur, _sql("physical_lines"), {"path": str(readable), "skip": layout.header_line})
     except duckdb.Error:
         return False
-    (odd,) = cur.execute("select count(*) from rp_phys where q % 2 = 1").fetchone()
+    (odd, blank, lines, staged, ragged) = cur.execute(
+        "select count(*) filter (where q % 2 = 1), count(*) filter (where blank), count(*), "
+        "(select count(*) from rp_raw), (select count(*) from rp_bad) from rp_phys").fetchone()
+    if odd == 0 and blank == 0 and ragged == 0 and staged == lines:
+        _run(cur, "drop table rp_phys")
+        return "one per line"
     if odd == 0:
         # no line leaves a quote open (the usual file): every non-blank line starts a record, and the windows
         # below — slow on millions of (blank) lines — are not needed. A temp table's rowid is its insertion order.
