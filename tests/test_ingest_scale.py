@@ -131,3 +131,49 @@ def test_an_unterminated_quote_mid_file_refuses_the_file_naming_its_line(con, tm
     assert result.status == "failed"
     assert result.message.startswith("In file 'open.csv', row 5: a quoted field opened on this line is never closed")
     assert db.data_version(con) == version and con.execute("select count(*) from interactions").fetchone() == (0,)
+
+
+def test_a_file_read_on_every_thread_keeps_line_order_line_numbers_and_each_rows_own_repeat_flag(con, tmp_path):
+    # 300,000 rows: more than two of DuckDB's 122,880-row groups, so the staging, parsing and insert run in
+    # parallel. Parallel joins do not keep their input's order, so nothing may pair rows by position: every stored
+    # row must sit in line order with its own repeat flag, and a bad row near the end keeps its physical line.
+    import numpy as np
+    import pandas as pd
+
+    n, customers = 300_000, 40_000
+    i = np.arange(n)
+    seconds = np.random.default_rng(7).integers(0, 365 * 86400, n)  # spread over a year, not in time order
+    times = np.datetime64("2024-01-01T00:00:00") + seconds.astype("timedelta64[s]")
+    frame = pd.DataFrame({"call id": np.char.add("C", np.char.zfill(i.astype(str), 7)),
+                          "call start": np.datetime_as_string(times, unit="s"), "vendor": "Acme",
+                          "customer": np.char.add("K", ((i * 7919) % customers).astype(str)),
+                          "resolved": np.where(i % 4 == 0, "Y", "N")})
+    bad = n - 17  # data row index; its physical line is bad + 2 (line 1 is the header)
+    frame.loc[bad, "call start"] = "not a date"
+    path = tmp_path / "many_rows.csv"
+    frame.to_csv(path, index=False)
+
+    con.execute("set threads = 8")  # as on a larger machine: more threads, more ways for row order to break
+    result = ingest_file(con, path)
+    assert (result.rows_loaded, result.rows_rejected) == (n - 1, 1)
+    assert result.rejects[["line", "column"]].values.tolist() == [[bad + 2, "call start"]]
+
+    stored = con.execute("select interaction_id, is_repeat, resolved_first_contact from interactions "
+                         "order by rowid").df()
+    keep = i != bad
+    assert stored["interaction_id"].tolist() == frame["call id"][keep].tolist()  # line order
+    assert stored["resolved_first_contact"].tolist() == (i[keep] % 4 == 0).tolist()
+    # the flag, computed here: another contact of the same customer in the 7 days before, not at the same instant —
+    # the latest contact before the row's run of equal (customer, time) pairs
+    cust, t = ((i * 7919) % customers)[keep], times[keep]
+    order = np.lexsort((t, cust))
+    c, s_ = cust[order], t[order]
+    k = np.arange(len(order))
+    new_run = np.r_[True, (c[1:] != c[:-1]) | (s_[1:] != s_[:-1])]
+    before = np.maximum.accumulate(np.where(new_run, k, 0)) - 1
+    prior = np.maximum(before, 0)
+    flag = (before >= 0) & (c[prior] == c) & (s_ - s_[prior] <= np.timedelta64(7, "D"))
+    expected = np.empty(len(order), dtype=bool)
+    expected[order] = flag
+    assert expected.sum() > 1000  # the file does exercise the flag
+    assert stored["is_repeat"].tolist() == expected.tolist()

@@ -286,14 +286,10 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool | str:
         "(select count(*) from rp_bad), (select count(*) from rp_logical where ragged)").fetchone()
     if staged != mapped or ragged != found:
         return False
-    # ordered: rp_stage pairs rp_raw and rp_line_map row by row (a table keeps its insertion order)
-    if odd == 0 and found == 0:
-        # rp_logical was written from a scan of the lines, in line order, and no line is ragged: the k-th record is
-        # its k-th row (a scan keeps that order; no window sorting a million line numbers)
-        _run(cur, "insert into rp_line_map select rowid + 1, pn from rp_logical")
-    else:
-        _run(cur, "insert into rp_line_map select row_number() over (order by pn), pn from rp_logical "
-                  "where not ragged order by pn")
+    # ordered: rp_stage pairs rp_raw and rp_line_map row by row (a table keeps its insertion order). Numbered by pn,
+    # never by rp_logical's rowid: its ragged flag is a join, and a parallel join does not keep the scan's order.
+    _run(cur, "insert into rp_line_map select row_number() over (order by pn), pn from rp_logical "
+              "where not ragged order by pn")
     _run(cur, "insert into rp_ragged_line select r, $header + pn from rp_logical where ragged",
          {"header": layout.header_line})
     return True
@@ -531,7 +527,6 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                    source_name=source_name, rows_read=int(staged + ragged), rows_collapsed=int(rows_collapsed),
                    collapse_note=collapse_note, problems=problems, specs=specs, csat_scale=csat_scale,
                    params=params, rows_rejected=int(rows_rejected), values_rejected=int(values_rejected),
-                   in_line_order=stage_is_view and not resolved.event_log,
                    clean=int(clean), rejects=rejects)
 
 
@@ -558,9 +553,6 @@ class _Staged:
     values_rejected: int
     clean: int
     rejects: pd.DataFrame
-    # rp_checked was written in line order (from the positional view rp_stage; a counted rp_stage table or an
-    # event log's folding reorders the rows)
-    in_line_order: bool = False
 
 
 def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> IngestResult:
@@ -611,7 +603,7 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
         # the new rows' repeat flags, computed with the stored rows' before the insert (which then writes them, no
         # update of a million fresh rows afterwards); stored rows whose flag the new ones change are updated here
         rollups.flag_new_rows(cur, "rp_new", skip_batch=batch_id)
-    _insert(cur, kind, batch_id, csat_scale, staged.in_line_order)
+    _insert(cur, kind, batch_id, csat_scale)
     _run(cur, "insert into rejects (batch_id, file_name, line, \"column\", value, reason, scope) "
               "select $batch_id, $file_name, line, \"column\", value, reason, scope from rp_rejects", params)
     facts, layout, resolved = staged.facts, staged.layout, staged.resolved
@@ -793,7 +785,7 @@ def _unique_in_file(cur, kind: str) -> None:
         # grouping of the keys alone, where a window over the whole rows sorted and spilled a million-row file.
         cur.execute(_sql("later_lines"))
         (later,) = cur.execute("select count(*) from rp_later").fetchone()
-        # without later lines (the usual file) no join: the view stays a plain scan, in line order (see _insert)
+        # without later lines (the usual file) no join: the view stays a plain scan
         cur.execute("create temp view rp_keyed as select * from rp_clean"
                     + (" where _line not in (select _line from rp_later)" if later else ""))
     else:
@@ -827,7 +819,7 @@ def _dedup(cur, kind: str) -> None:
     merged = ", ".join(f"coalesce(k.{_ident(n)}, i.{_ident(n)}) as {_ident(n)}" for n in _MEASURES)
     cur.execute(_sql("updates", kept=kept, merged=merged, changed=changed, row_hash=_row_hash()))
     # a view: counted, inserted and read for the repeat flags without a copy of the file's rows (and without a join
-    # when no line matched a stored row, the usual new file: a plain scan, in line order)
+    # when no line matched a stored row, the usual new file: a plain scan)
     (matched,) = cur.execute("select count(*) from rp_match").fetchone()
     cur.execute("create temp view rp_new as select * from rp_keyed"
                 + (" where _line not in (select _line from rp_match)" if matched else ""))
@@ -862,25 +854,17 @@ def _dedup_by_key(cur, kind: str) -> None:
             where not exists (select 1 from engagements e where e.provider = u.provider and e.account = u.account)""")
 
 
-def _insert(cur, kind: str, batch_id: int, csat_scale: int | None, in_line_order: bool = False) -> None:
+def _insert(cur, kind: str, batch_id: int, csat_scale: int | None) -> None:
     names = [n for n in contracts.field_names(kind) if n != "occurred_time"]
     columns = ", ".join(_ident(n) for n in names)
     if kind == INTERACTIONS:
-        # is_repeat from rollups.flag_new_rows (rp_new_flags, one row per new row). When rp_new is a plain scan of
-        # rp_checked (no later line in the file, no line matching a stored row: rp_keyed and rp_new hold no join) and
-        # rp_checked was written in line order, rp_new is in line order already — DuckDB keeps the order of a scan, filter and projection without an ORDER BY —
-        # and the flags, sorted alone (two narrow columns), are paired with it by position: the wide rows are not
-        # sorted again. Otherwise (a join reorders) the rows are joined to their flags and sorted by line.
-        plain = in_line_order and cur.execute(
-            "select not exists (select 1 from rp_later) and not exists (select 1 from rp_match)").fetchone()[0]
-        if plain:
-            cur.execute(f"insert into interactions (batch_id, {columns}, csat_scale, is_repeat) "
-                        f"select ?, {columns}, csat_scale, f._repeat from rp_new "
-                        "positional join (select is_repeat as _repeat from rp_new_flags order by _line) f", [batch_id])
-        else:
-            cur.execute(f"insert into interactions (batch_id, {columns}, csat_scale, is_repeat) "
-                        f"select ?, {columns}, csat_scale, f.is_repeat from rp_new n "
-                        "join rp_new_flags f using (_line) order by _line", [batch_id])
+        # is_repeat from rollups.flag_new_rows (rp_new_flags, one row per new row), joined by line and written in line
+        # order. Never paired by position: a parallel scan does not keep rp_checked in line order (an IN list becomes
+        # a join, and a join's output order is not its input's), and the join and sort run on every thread where a
+        # positional join ran the whole insert on one.
+        cur.execute(f"insert into interactions (batch_id, {columns}, csat_scale, is_repeat) "
+                    f"select ?, {columns}, csat_scale, f.is_repeat from rp_new n "
+                    "join rp_new_flags f using (_line) order by _line", [batch_id])
     else:
         cur.execute(f"insert into {_ident(kind)} (batch_id, {columns}) select ?, {columns} from rp_new "
                     "order by _line", [batch_id])
