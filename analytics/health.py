@@ -23,7 +23,7 @@ from analytics import kpis, query, stats
 from analytics.contracts import INTERACTIONS
 from analytics.db import REGISTER_VIEW
 from analytics.filters import Filters
-from analytics.kpi_frames import kpi_frame, period_ordinal, period_start
+from analytics.kpi_frames import factorize_sorted, kpi_frame, period_ordinal, period_start
 from analytics.thresholds import HEALTHY, MIN_RESPONSES, WATCH
 
 RESPONSE_KPIS = tuple(k.id for k in kpis.KPIS if k.source == INTERACTIONS and k.unit in ("fraction", "points"))
@@ -98,12 +98,13 @@ def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str =
             frame = kpi_frame(con, [], filters, grain=grain, by=("engagement",))
     # registry attributes per row by position (a vectorised lookup, not a Python call per row); the arithmetic
     # on numpy arrays, as pandas would do it, without a Series per step
-    at = pd.Index([k.id for k in scored]).get_indexer(frame["kpi"])
+    codes, names = pd.factorize(frame["kpi"])  # Arrow's dictionary encoding: no Python string per row
+    at = pd.Index(ids).get_indexer(names)[codes] if len(frame) else np.zeros(0, dtype="int64")
     denominator = frame["denominator"].to_numpy("float64")
     few = np.isin(at, [i for i, k in enumerate(scored) if k.id in RESPONSE_KPIS]) & ~(denominator >= MIN_RESPONSES)
     kept = np.flatnonzero(~few)
-    frame = frame.take(kept)
     at, denominator = at[kept], denominator[kept]
+    value = frame["value"].to_numpy("float64")[kept]
     worst = np.array([k.band[0] for k in scored], dtype="float64")[at]
     best = np.array([k.band[1] for k in scored], dtype="float64")[at]
     target = np.array([k.target for k in scored], dtype="float64")[at]
@@ -113,15 +114,20 @@ def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str =
         below = (value - worst) / (target - worst)
         return np.clip(np.where(above >= 0, 75.0 + 25.0 * above, 75.0 * below), 0.0, 100.0)
 
-    score = score_of(frame["value"].to_numpy("float64"))
+    score = score_of(value)
     is_rate = np.array([k.unit == "fraction" and k.source == INTERACTIONS for k in scored])[at] \
-        if len(frame) else np.zeros(0, dtype=bool)
-    low, high = stats.wilson_interval(frame["numerator"].to_numpy("float64"), denominator)
-    ends = np.sort(np.column_stack([score_of(low), score_of(high)]), axis=1) if len(frame) else np.zeros((0, 2))
-    result = frame[["engagement", "provider", "account", "period", "kpi"]].reset_index(drop=True)
-    result["label"] = np.array([k.label for k in scored], dtype=object)[at]
-    result["pillar"] = np.array([k.pillar for k in scored], dtype=object)[at]
-    result["value"] = frame["value"].to_numpy("float64")
+        if len(kept) else np.zeros(0, dtype=bool)
+    low, high = stats.wilson_interval(frame["numerator"].to_numpy("float64")[kept], denominator)
+    ends = np.sort(np.column_stack([score_of(low), score_of(high)]), axis=1) if len(kept) else np.zeros((0, 2))
+    # one take of the key columns, of the kept rows only (text columns copy slowly)
+    result = frame[["engagement", "provider", "account", "period", "kpi"]].take(kept).reset_index(drop=True)
+    if len(kept):  # text by one Arrow take of the registry's few labels (a str column, as from Python strings)
+        result["label"] = pd.Series([k.label for k in scored], dtype="str").take(at).array
+        result["pillar"] = pd.Series([k.pillar for k in scored], dtype="str").take(at).array
+    else:
+        result["label"] = np.array([k.label for k in scored], dtype=object)[at]
+        result["pillar"] = np.array([k.pillar for k in scored], dtype=object)[at]
+    result["value"] = value
     result["score"] = score
     result["responses"] = denominator
     result["score_low"] = np.where(is_rate, ends[:, 0], score)
@@ -152,13 +158,14 @@ def _relationship_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                                          register=query.table(REGISTER_VIEW)))
 
 
-def _sorted_codes(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _sorted_codes(*columns: pd.Series | tuple[np.ndarray, list]) -> tuple[np.ndarray, np.ndarray]:
     """Integer group ids of the rows by `columns`, numbered in the columns' sorted order, and the
-    position of each group's first row — what a sorted group-by on those columns numbers its groups."""
-    key = np.zeros(len(columns[0]), dtype="int64")
+    position of each group's first row — what a sorted group-by on those columns numbers its groups.
+    A column may be given as its `factorize_sorted` already."""
+    key = None
     for column in columns:
-        codes, uniques = pd.factorize(column, sort=True)
-        key = key * max(len(uniques), 1) + codes
+        codes, uniques = column if isinstance(column, tuple) else factorize_sorted(column)
+        key = codes.astype("int64") if key is None else key * max(len(uniques), 1) + codes
     _, first, ids = np.unique(key, return_index=True, return_inverse=True)
     return ids.reshape(-1), first
 
@@ -213,16 +220,18 @@ def health_scores(
                              for c in columns}).astype({"period": "datetime64[ns]"})
     # Group on integer codes numbered as the text sorts: pandas' Arrow-backed strings factorise slowly,
     # and a dozen group-bys on text or categories cost far more than the arithmetic on a few thousand rows.
-    # The sums and means below are still pandas' own, over the same rows in the same order.
-    ids, first = _sorted_codes(*(scores[k] for k in _KEYS))
+    # Each key column is coded once. The sums and means below are still pandas' own, over the same rows in
+    # the same order.
+    coded = {k: factorize_sorted(scores[k]) for k in (*_KEYS, "pillar", "kpi")}
+    ids, first = _sorted_codes(*(coded[k] for k in _KEYS))
     groups = len(first)
-    pillar_codes, pillar_names = pd.factorize(scores["pillar"], sort=True)
+    pillar_codes, pillar_names = coded["pillar"]
     pillar_weight = np.array([merged[p] for p in pillar_names], dtype="float64")[pillar_codes]
     # weight = w_p / W / n_p (see `_with_weights`): n_p per engagement × period × pillar, W over the
     # pillars present per engagement × period (summed over each pillar's first row, as drop_duplicates)
-    by_pillar, pillar_first = _sorted_codes(scores["engagement"], scores["period"], scores["pillar"])
+    by_pillar, pillar_first = _sorted_codes(coded["engagement"], coded["period"], coded["pillar"])
     n_pillar = np.bincount(by_pillar)[by_pillar]
-    by_period, _ = _sorted_codes(scores["engagement"], scores["period"])
+    by_period, _ = _sorted_codes(coded["engagement"], coded["period"])
     pillar_first = np.sort(pillar_first)  # in row order, as the sum runs
     total = _group_sum(pillar_weight[pillar_first], by_period[pillar_first])[by_period]
     weight = pillar_weight / np.where(total > 0, total, np.nan) / n_pillar
@@ -232,23 +241,23 @@ def health_scores(
     result["score_high"] = _group_sum(weight * scores["score_high"].to_numpy("float64"), ids)
     used = pillar_weight > 0
     registry_pillars, registry_kpis = list(kpis.PILLARS), [k.id for k in kpis.KPIS]
-    result["pillars_used"] = _bits_used(pd.Index(registry_pillars).get_indexer(scores["pillar"])[used], ids[used],
-                                        groups, registry_pillars)
-    result["kpis_used"] = _bits_used(pd.Index(registry_kpis).get_indexer(scores["kpi"])[used], ids[used], groups,
-                                     registry_kpis)
+    kpi_codes, kpi_names = coded["kpi"]
+    in_registry = [pd.Index(registry_pillars).get_indexer(pillar_names), pd.Index(registry_kpis).get_indexer(kpi_names)]
+    result["pillars_used"] = _bits_used(in_registry[0][pillar_codes][used], ids[used], groups, registry_pillars)
+    result["kpis_used"] = _bits_used(in_registry[1][kpi_codes][used], ids[used], groups, registry_kpis)
     by_group_pillar = ids * len(pillar_names) + pillar_codes
     means = _group_sum(scores["score"].to_numpy("float64"), by_group_pillar, mean=True)
     by_group_pillar = np.unique(by_group_pillar)
     pillar_scores = np.full((groups, len(pillar_names)), np.nan)
     pillar_scores[by_group_pillar // len(pillar_names), by_group_pillar % len(pillar_names)] = means
     for pillar in kpis.PILLARS:
-        at = pillar_names.get_loc(pillar) if pillar in pillar_names else None
-        result[pillar_column(pillar)] = np.nan if at is None else pillar_scores[:, at]
+        result[pillar_column(pillar)] = pillar_scores[:, pillar_names.index(pillar)] if pillar in pillar_names \
+            else np.nan
 
     # the previous period's score: the row before, when it is the same engagement's period just before
     # (rows are in engagement × period order)
     ordinal = period_ordinal(result["period"], grain).to_numpy()
-    engagement = result["engagement"].to_numpy()
+    engagement, period = coded["engagement"][0][first], coded["period"][0][first]
     score = result["score"].to_numpy()
     follows = np.zeros(groups, dtype=bool)
     follows[1:] = (engagement[1:] == engagement[:-1]) & (ordinal[1:] == ordinal[:-1] + 1)
@@ -258,10 +267,17 @@ def health_scores(
     edges = [(result["score_low"] < edge) & (result["score_high"] >= edge) for edge in (WATCH, HEALTHY)]
     result["borderline"] = (edges[0] | edges[1]).astype("bool")
     register = _relationship_models(con)
-    model_of = dict(zip(zip(register["provider"], register["account"]), register["relationship_model"]))
-    models = (model_of.get(key) for key in zip(result["provider"], result["account"]))
+    model_of = dict(zip(zip(register["provider"].tolist(), register["account"].tolist()),
+                        register["relationship_model"].tolist()))
+    models = (model_of.get(key) for key in zip(result["provider"].tolist(), result["account"].tolist()))
     result["relationship_model"] = pd.Series([m if isinstance(m, str) else None for m in models], dtype="object")
-    return result.sort_values(["engagement", "period"]).reset_index(drop=True)[columns]
+    # the groups are numbered in engagement, provider, account, period order: already in engagement × period
+    # order unless two provider/account pairs share a label (or a key is missing), when they are sorted
+    ordered = engagement.min(initial=0) >= 0 and period.min(initial=0) >= 0 and bool(np.all(
+        (engagement[1:] > engagement[:-1]) | ((engagement[1:] == engagement[:-1]) & (period[1:] > period[:-1]))))
+    if not ordered:
+        result = result.sort_values(["engagement", "period"]).reset_index(drop=True)
+    return result[columns]
 
 
 def health_overview(
