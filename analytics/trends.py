@@ -12,7 +12,7 @@ from analytics import kpis, query
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
 from analytics.filters import Filters
 from analytics.query import Sql
-from analytics.kpi_frames import PERIODS_PER_YEAR, kpi_frame, period_end, period_ordinal, shift_period
+from analytics.kpi_frames import PERIODS_PER_YEAR, kpi_frame, period_end, period_ordinal
 from analytics.thresholds import ANOMALY_MIN_POINTS, ANOMALY_THRESHOLD
 
 
@@ -168,23 +168,33 @@ def kpi_tiles(
     kpi_ids = list(kpi_ids)
     frame = kpi_frame(con, kpi_ids, filters, grain=grain)
     data_end = {source: _data_end(con, source, filters) for source in (INTERACTIONS, PERFORMANCE)}
+    # Plain arrays: one KPI's rows hold each of its periods once. Periods a whole number of periods apart
+    # are their ordinals that far apart, so "the period before" and "a year earlier" are ordinal lookups.
+    kpi_of = frame["kpi"].to_numpy(dtype=object)
+    starts = pd.DatetimeIndex(frame["period"])
+    ends = period_end(starts, grain).to_numpy()
+    starts, ordinals = starts.to_numpy(), period_ordinal(frame["period"], grain).to_numpy()
+    values = frame["value"].to_numpy(dtype="float64")
     rows = []
     for kpi_id in kpi_ids:
         k = kpis.kpi(kpi_id)
         row = {"kpi": k.id, "label": k.label, "fmt": k.fmt, "direction": k.direction,
                "period_start": pd.NaT, "period_end": pd.NaT, "value": np.nan, "prior_value": np.nan,
                "prior_change": np.nan, "last_year_value": np.nan, "yoy_change": np.nan, "available": False}
-        values = frame.loc[frame["kpi"] == kpi_id].set_index("period")["value"]
-        if not values.empty:
+        own = np.flatnonzero(kpi_of == kpi_id)
+        if len(own):
             end = data_end[k.source]
-            complete = values.index[period_end(values.index, grain) <= end + pd.Timedelta(days=1)] \
-                if end is not None else values.index[:0]
-            current = complete.max() if len(complete) else values.index.max()
-            prior = values.get(shift_period(current, grain, -1), np.nan)
-            last_year = values.get(shift_period(current, grain, -PERIODS_PER_YEAR[grain]), np.nan)
-            row.update(period_start=current, period_end=period_end(current, grain), value=values[current],
-                       prior_value=prior, prior_change=relative_change(values[current], prior),
-                       last_year_value=last_year, yoy_change=relative_change(values[current], last_year),
+            complete = own[ends[own] <= (end + pd.Timedelta(days=1)).to_datetime64()] if end is not None \
+                else own[:0]
+            chosen = complete if len(complete) else own
+            at = chosen[np.argmax(starts[chosen])]
+            by_ordinal = dict(zip(ordinals[own].tolist(), values[own]))
+            value, current = values[at], pd.Timestamp(starts[at])
+            prior = by_ordinal.get(int(ordinals[at]) - 1, np.nan)
+            last_year = by_ordinal.get(int(ordinals[at]) - PERIODS_PER_YEAR[grain], np.nan)
+            row.update(period_start=current, period_end=period_end(current, grain), value=value,
+                       prior_value=prior, prior_change=relative_change(value, prior),
+                       last_year_value=last_year, yoy_change=relative_change(value, last_year),
                        available=True)
         rows.append(row)
     tiles = pd.DataFrame(rows, columns=["kpi", "label", "fmt", "direction", "period_start", "period_end", "value",

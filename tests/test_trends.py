@@ -107,6 +107,38 @@ def test_tiles_use_the_latest_complete_period_with_its_prior_and_last_year(con):
     assert tile["available"] and tile["fmt"] == "pct" and tile["direction"] == 1
 
 
+@pytest.mark.parametrize("grain, current, prior, last_year", [
+    # data ends Mon 2024-11-18: the week of 11 Nov is the latest complete one (ends Sun 17th, a day before)
+    ("week", "2024-11-11", "2024-11-04", "2023-11-13"),
+    ("month", "2024-10-01", "2024-09-01", "2023-10-01"),
+    ("year", "2023-01-01", "2022-01-01", "2022-01-01"),
+])
+def test_tiles_at_every_grain_find_the_period_before_and_the_one_a_year_earlier(con, grain, current, prior,
+                                                                                   last_year):
+    # one contact a week, Mondays from 2022-01-03 to 2024-11-18, FCR yes on every third: each period's
+    # value is its own share, and a year earlier is 52 weeks, 12 months or the year before
+    days = pd.date_range("2022-01-03", "2024-11-18", freq="7D")
+    insert_rows(con, "interactions", [contact(day.strftime("%Y-%m-%d"), fcr=i % 3 == 0)
+                                      for i, day in enumerate(days)])
+    tile = kpi_tiles(con, ["fcr"], Filters(), grain=grain).iloc[0]
+    frame = kpi_frame(con, ["fcr"], Filters(), grain=grain).set_index("period")["value"]
+    assert tile["period_start"] == pd.Timestamp(current)
+    assert tile["value"] == frame[pd.Timestamp(current)]
+    assert tile["prior_value"] == frame[pd.Timestamp(prior)]
+    assert tile["last_year_value"] == frame[pd.Timestamp(last_year)]
+    np.testing.assert_equal(tile["yoy_change"],  # NaN for a base of 0
+                            relative_change(frame[pd.Timestamp(current)], frame[pd.Timestamp(last_year)]))
+
+
+def test_a_tile_whose_prior_period_has_no_data_shows_no_prior_value(con):
+    insert_rows(con, "interactions", [contact("2024-01-10", fcr=True), contact("2024-03-10", fcr=False),
+                                      contact("2024-04-02", fcr=True)])
+    tile = kpi_tiles(con, ["fcr"], Filters(), grain="month").iloc[0]
+    assert tile["period_start"] == pd.Timestamp("2024-03-01")  # April is not complete
+    assert tile["value"] == 0.0
+    assert np.isnan(tile["prior_value"]) and np.isnan(tile["last_year_value"])  # no February, no 2023
+
+
 def test_tiles_fall_back_to_the_latest_period_when_none_is_complete(con):
     insert_rows(con, "interactions", [contact("2024-10-02", fcr=True), contact("2024-10-20", fcr=False)])
     tile = kpi_tiles(con, ["fcr"], Filters(), grain="quarter").iloc[0]
