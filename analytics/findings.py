@@ -400,18 +400,41 @@ def attrition_dips(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Fin
 FINDER_THREADS = 2  # measured: 706 ms serial, 559 ms with 2, 646 ms with 4 (10 M rows, 2 cores)
 FINDERS = (channel_shift, reason_shift, partnership_premiums, quality_trajectory, at_risk_engagements,
            vendor_gaps, busiest_month, attrition_dips)
+# The finders that read only the data within the filters (the others can reuse what a page already computed).
+DATA_FINDERS = (channel_shift, reason_shift, vendor_gaps, busiest_month, attrition_dips)
+
+
+def _run_side_by_side(con: duckdb.DuckDBPyConnection, filters: Filters, finders: list) -> list[list[Finding]]:
+    """Each finder's findings, in the order given. The finders are independent: they run side by side, each on
+    its own cursor (a DuckDB connection must not be shared across threads); DuckDB releases the GIL while it
+    works."""
+    def run(finder) -> list[Finding]:
+        with con.cursor() as cur:
+            return finder(cur, filters)
+
+    with ThreadPoolExecutor(max_workers=FINDER_THREADS) as pool:
+        return list(pool.map(run, finders))
+
+
+def data_findings(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, list[Finding]]:
+    """What the finders that read only the data within the filters find (channel shift, reason shift, vendor
+    gaps, the busiest month, attrition dips): per finder name, its findings. `findings(..., data=...)` takes
+    it, so a page can start these reads before the analyses the other finders reuse are ready."""
+    return dict(zip((f.__name__ for f in DATA_FINDERS), _run_side_by_side(con, filters, list(DATA_FINDERS))))
 
 
 def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8,
              health: pd.DataFrame | None = None, health_latest: pd.DataFrame | None = None,
-             claims: pd.DataFrame | None = None, quality_values: pd.DataFrame | None = None) -> pd.DataFrame:
+             claims: pd.DataFrame | None = None, quality_values: pd.DataFrame | None = None,
+             data: dict[str, list[Finding]] | None = None) -> pd.DataFrame:
     """The most interesting statements the data supports, most interesting first.
 
     `health`: optionally the quarterly `health_scores(con, filters)` frame with default weights,
     already computed by the caller (the same findings, without scoring health a second time), and
     `health_latest`: `latest_health` of it (the Overview's health table);
     `claims`: `claim_check(con, filters)` and `quality_values`: `relationship_year_values(con,
-    "quality_score", filters)`, likewise (the Premium page reads both for the same filters).
+    "quality_score", filters)`, likewise (the Premium page reads both for the same filters);
+    `data`: `data_findings(con, filters)`, likewise.
 
     Returns at most `limit` rows with columns ``kind`` (channel_shift, reason_shift,
     partnership_premium, trajectory, at_risk, vendor_gap, seasonality, attrition_quality),
@@ -422,18 +445,14 @@ def findings(con: duckdb.DuckDBPyConnection, filters: Filters, *, limit: int = 8
     NaN when it states a count instead) and ``n`` (contacts, engagements, months or events behind it).
     An empty frame when nothing is supported.
     """
-    # The finders are independent: run them side by side, each on its own cursor (a DuckDB
-    # connection must not be shared across threads). DuckDB releases the GIL while it works.
-    def run(finder) -> list[Finding]:
-        with con.cursor() as cur:
-            return finder(cur, filters)
-
     given = {at_risk_engagements: {"health": health, "latest": health_latest},
              partnership_premiums: {"claims": claims}, quality_trajectory: {"values": quality_values}}
-    finders = [partial(f, **{k: v for k, v in given.get(f, {}).items() if v is not None}) for f in FINDERS]
-    with ThreadPoolExecutor(max_workers=FINDER_THREADS) as pool:
-        per_finder = list(pool.map(run, finders))
-    found = [f for results in per_finder for f in results]
+    known = data or {}
+    wanted = [f for f in FINDERS if f.__name__ not in known]
+    computed = dict(zip(wanted, _run_side_by_side(con, filters, [
+        partial(f, **{k: v for k, v in given.get(f, {}).items() if v is not None}) for f in wanted])))
+    found = [f for finder in FINDERS for f in (known[finder.__name__] if finder.__name__ in known
+                                                   else computed[finder])]
     frame = pd.DataFrame([asdict(f) for f in found], columns=[*COLUMNS, "interest"])
     frame = frame.sort_values("interest", ascending=False, kind="stable").head(limit)
     return frame[COLUMNS].astype({"value": "float64", "ci_low": "float64", "ci_high": "float64",

@@ -8,7 +8,8 @@ import pytest
 from analytics import db
 from analytics.claims import TRAJECTORY_CLAIM, claim_check
 from analytics.filters import Filters
-from analytics.findings import COLUMNS, busiest_month, channel_shift, findings, partnership_premiums, reason_shift
+from analytics.findings import (COLUMNS, DATA_FINDERS, busiest_month, channel_shift, data_findings, findings,
+                               partnership_premiums, reason_shift)
 from analytics.insight import channel_mix, reason_movers
 from analytics.premium import premium_by_relationship_year, trajectory
 from statsmodels.stats.proportion import confint_proportions_2indep
@@ -191,3 +192,30 @@ def test_skipping_model_comparisons_for_a_few_engagements_changes_no_finding(sam
         monkeypatch.undo()
         pd.testing.assert_frame_equal(fast, full)
         assert not fast.empty  # the engagement-level finders still speak
+
+
+
+def test_findings_given_what_the_data_finders_found_are_the_findings_computed_alone(sample_con, sample_findings,
+                                                                                     monkeypatch):
+    """The Overview starts the finders that read only the data early (`data_findings`) and hands their
+    findings over: the same frame, and those finders do not run again."""
+    import functools
+
+    from analytics import findings as module
+
+    data = data_findings(sample_con, Filters())
+    assert list(data) == [f.__name__ for f in DATA_FINDERS]
+    assert sum(map(len, data.values())) >= 3  # channel shift, reason shift, seasonality in the sample
+    ran: list[str] = []
+
+    def counted(finder):
+        @functools.wraps(finder)
+        def run(*args, **kwargs):
+            ran.append(finder.__name__)
+            return finder(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(module, "FINDERS", tuple(counted(f) for f in module.FINDERS))
+    given = findings(sample_con, Filters(), limit=20, data=data)
+    pd.testing.assert_frame_equal(given, sample_findings)
+    assert sorted(ran) == sorted(f.__name__ for f in module.FINDERS if f.__name__ not in data)

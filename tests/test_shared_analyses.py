@@ -5,6 +5,11 @@ On the sample portfolio (a small one: these tests compare two ways of computing,
 """
 from __future__ import annotations
 
+import functools
+import importlib
+import threading
+from collections import Counter
+
 import pandas as pd
 import pytest
 import streamlit as st
@@ -94,3 +99,69 @@ def test_the_overview_and_the_health_page_score_health_once(app_database, monkey
     assert healthy(health) and len(calls) == 1
     weighted = run("health", w_innovation="2.0")  # other weights are another result
     assert healthy(weighted) and len(calls) == 2
+
+
+def _ahead_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("rapport-ahead")]
+
+
+def test_the_overview_reads_each_analysis_once_with_some_started_ahead_on_threads(app_database, monkeypatch):
+    """The Overview starts its health scores, claim check and the findings' own reads on threads while it
+    reads its tiles: the threads and the page read the same cache entries, so each analysis still runs once
+    per filters, a second run computes nothing, and no thread outlives a run."""
+    calls: Counter = Counter()
+    shared = {"analytics.health": ("kpi_scores", "health_scores"), "analytics.premium": ("relationship_year_frames",),
+              "analytics.claims": ("claim_check",), "analytics.findings": ("data_findings", "findings"),
+              "analytics.trends": ("kpi_tiles",)}
+    for module_name, names in shared.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            def counted(*args, _real=getattr(module, name), _name=name, **kwargs):
+                calls[_name] += 1
+                return _real(*args, **kwargs)
+            # the same name and module: the same cache key as the real analysis
+            monkeypatch.setattr(module, name, functools.wraps(getattr(module, name))(counted))
+    every = {name: 1 for names in shared.values() for name in names}
+    overview = run("overview")
+    assert healthy(overview) and calls == every
+    assert _ahead_threads() == []
+    again = run("overview")
+    assert healthy(again) and calls == every
+    assert [m.value for m in again.markdown] == [m.value for m in overview.markdown]
+    assert len(overview.markdown) >= 3  # the findings were drawn
+
+
+def test_reading_ahead_fills_the_entries_the_page_then_reads_and_leaves_no_thread_behind(app_database):
+    from ui import cached
+
+    computed: list = []
+    started, release = threading.Event(), threading.Event()
+
+    def doubled(con, x):
+        computed.append(x)
+        return 2 * x
+
+    def gated(con):
+        started.set()
+        release.wait(timeout=600)
+        computed.append("gated")
+        return "done"
+
+    def failing(con):
+        raise ValueError("no data within these filters")
+
+    releaser = threading.Thread(target=release.set)
+    with cached.ahead(lambda read: read(doubled, 21), lambda read: read(failing), None, lambda read: read(gated)):
+        assert started.wait(timeout=600)  # a thread is computing `gated`: the page's call waits for that result
+        releaser.start()
+        assert cached.analysis(gated) == "done"
+        assert cached.analysis(doubled, 21) == 42
+    releaser.join()
+    assert computed.count("gated") == 1 and computed.count(21) == 1
+    with pytest.raises(ValueError, match="no data"):  # a thread's error: the page's own call raises it
+        cached.analysis(failing)
+    with pytest.raises(RuntimeError):
+        with cached.ahead(lambda read: read(doubled, 5)):
+            raise RuntimeError("the run stopped")
+    assert 5 in computed  # the thread was joined on the way out
+    assert _ahead_threads() == []

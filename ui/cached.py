@@ -8,7 +8,10 @@ bumps — so a new batch invalidates exactly what it should.
 """
 from __future__ import annotations
 
+import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, Callable
@@ -116,3 +119,40 @@ def analysis(fn: Callable[..., Any], *args: Any, given: dict[str, Any] | None = 
     except _NotExact:
         key = (name, path, version, args, packed)
     return _cached_call(_fn=fn, key=key, _args=args, _kwargs=unpacked, _given=given)
+
+
+_door = analysis  # what `ahead` hands its calls (see there)
+
+
+@contextmanager
+def ahead(*calls: Callable[[Callable[..., Any]], Any] | None) -> Iterator[None]:
+    """Start `calls` side by side, one thread each, while the page goes on; leave when they have all ended.
+
+    Each call reads analyses through the door it is handed, ``call(analysis)``, so its results land in the
+    same cache entries the page's own `analysis` calls (and the other pages') read: the page then finds them
+    computed, or waits for them — Streamlit computes an entry once, under a lock per key, and a second caller
+    of a key being computed waits for that result. So a page names the independent analyses it will need
+    (``None`` skips a slot), then reads them in its own order. DuckDB releases the GIL while it works, so a
+    thread's SQL runs beside the page's pandas work and the other threads' SQL.
+
+    The threads call no Streamlit command: `st.cache_data` (a global cache, not a session-scoped one) needs
+    no script run context. A call's error is dropped here: the page's own call of that analysis computes it
+    again and raises it where the page shows errors. The threads are joined on the way out, also when the
+    run stops early, so a run never leaves one behind. A call is handed this module's `analysis` itself, not
+    the name a caller may have wrapped (bench/pages.py times the script thread's calls through a wrapper).
+    """
+    def run(call: Callable[[Callable[..., Any]], Any]) -> None:
+        try:
+            call(_door)
+        except Exception:  # noqa: BLE001 — the page's own call raises it again where the page shows errors
+            pass
+
+    threads = [threading.Thread(target=run, args=(call,), name=f"rapport-ahead-{i}", daemon=True)
+               for i, call in enumerate(c for c in calls if c is not None)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        for thread in threads:
+            thread.join()
