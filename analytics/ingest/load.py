@@ -181,9 +181,10 @@ def _next_batch_id(cur: duckdb.DuckDBPyConnection) -> int:
             return int(candidate)
 
 
-def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -> bool:
+def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -> str:
     """rp_stage(_k, _line, c<i> for i in `used`) — every data record as text, only the columns the mapping
-    uses; ragged rows go to rp_reject_errors. True when rp_stage is a view over rp_raw, False when a table.
+    uses; ragged rows go to rp_reject_errors. Returns how: "lines" (a view over rp_raw, the k-th record on the k-th
+    line after the header), "mapped" (a view pairing rp_raw with the line map) or "counted" (a table).
 
     DuckDB parses every column, but each later statement costs time per column it carries (planning, not
     data: 50 rows of 2,000 columns took 3 s in one window statement), so the unused ones stop at the read."""
@@ -205,12 +206,12 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -
         # the k-th record is the k-th line after the header: a plain scan of rp_raw (DuckDB reads it on every
         # thread and keeps its order; pairing it with a line map is a positional join, which runs on one)
         _run(cur, _sql("stage_lines", header=str(int(layout.header_line))))
-        return True
+        return "lines"
     if lines:
         # rp_line_map gives every record's physical line, in record order: no record counting needed, and no copy
         # of the rows either — a view pairs the k-th staged row with the k-th mapped line
         _run(cur, _sql("stage_mapped", header=str(int(layout.header_line))))
-        return True
+        return "mapped"
     # The two reads disagree (quoting DuckDB read differently): count records. That needs the newlines inside
     # each record's quoted fields (any column's): read again for them, in the same order. One concat, not a sum
     # per column (DuckDB's expression depth limit).
@@ -222,7 +223,7 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -
     # one pass: the record counts (rp_line_map is empty here)
     _run(cur, _sql("stage_counted"), {"header": layout.header_line})
     _run(cur, "drop table rp_raw")
-    return False
+    return "counted"
 
 
 def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
@@ -344,7 +345,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     cur.execute(";\n".join(parse.MACROS))
     report(0.1, "Staging rows in DuckDB")
     used = sorted({layout.columns.index(c) for c in resolved.source_columns()})
-    stage_is_view = _stage(cur, readable, display, layout, used)
+    staging = _stage(cur, readable, display, layout, used)
     staged, ragged = cur.execute("select (select count(*) from rp_stage), (select count(*) from rp_bad)").fetchone()
     if staged + ragged == 0:
         raise IngestError("the file has a header row but no data rows; expected at least one row under "
@@ -493,7 +494,13 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                    row_failed=f"coalesce({' or '.join(row_failed) or 'false'}, false)",
                    final_columns=final_columns, key_columns=key_columns), params)
     failing = "(select _line from rp_checked where _fail)"
-    (fails,) = cur.execute("select count(*) from rp_checked where _fail").fetchone()
+    # and whether rp_checked kept the file's order: with one record per line its k-th row (rowid k - 1) is on line
+    # header + k. DuckDB keeps a parallel scan's order through a plain projection, never through a join; checked
+    # here rather than assumed, because the insert then pairs the rows with their repeat flags by position
+    (fails, out_of_order) = _run(
+        cur, "select count(*) filter (where _fail), count(*) filter (where _line <> $header + 1 + rowid) "
+             "from rp_checked", params).fetchone()
+    in_line_order = staging == "lines" and not resolved.event_log and out_of_order == 0
     if not fails:
         # the usual clean file: no record to word (an empty table, not a scan of every staged record)
         _run(cur, "create temp table rp_failed as select * from rp_parsed limit 0")
@@ -508,7 +515,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     # at once DuckDB spills them to its temp_directory, which costs more CPU than computing them.
     _run(cur, "drop table rp_failed")
     _run(cur, "drop table rp_parsed" if resolved.event_log else "drop view rp_parsed")
-    if stage_is_view:
+    if staging != "counted":
         _run(cur, "drop view rp_stage")
         _run(cur, "drop table rp_raw")
     else:
@@ -527,7 +534,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                    source_name=source_name, rows_read=int(staged + ragged), rows_collapsed=int(rows_collapsed),
                    collapse_note=collapse_note, problems=problems, specs=specs, csat_scale=csat_scale,
                    params=params, rows_rejected=int(rows_rejected), values_rejected=int(values_rejected),
-                   clean=int(clean), rejects=rejects)
+                   clean=int(clean), rejects=rejects, in_line_order=in_line_order)
 
 
 @dataclass(frozen=True)
@@ -553,6 +560,9 @@ class _Staged:
     values_rejected: int
     clean: int
     rejects: pd.DataFrame
+    # rp_checked holds the records in line order (checked in _load): rp_new, a plain scan of it, is paired with its
+    # repeat flags by position
+    in_line_order: bool = False
 
 
 def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> IngestResult:
@@ -603,7 +613,7 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
         # the new rows' repeat flags, computed with the stored rows' before the insert (which then writes them, no
         # update of a million fresh rows afterwards); stored rows whose flag the new ones change are updated here
         rollups.flag_new_rows(cur, "rp_new", skip_batch=batch_id)
-    _insert(cur, kind, batch_id, csat_scale)
+    _insert(cur, kind, batch_id, csat_scale, staged.in_line_order)
     _run(cur, "insert into rejects (batch_id, file_name, line, \"column\", value, reason, scope) "
               "select $batch_id, $file_name, line, \"column\", value, reason, scope from rp_rejects", params)
     facts, layout, resolved = staged.facts, staged.layout, staged.resolved
@@ -854,17 +864,25 @@ def _dedup_by_key(cur, kind: str) -> None:
             where not exists (select 1 from engagements e where e.provider = u.provider and e.account = u.account)""")
 
 
-def _insert(cur, kind: str, batch_id: int, csat_scale: int | None) -> None:
+def _insert(cur, kind: str, batch_id: int, csat_scale: int | None, in_line_order: bool = False) -> None:
     names = [n for n in contracts.field_names(kind) if n != "occurred_time"]
     columns = ", ".join(_ident(n) for n in names)
     if kind == INTERACTIONS:
-        # is_repeat from rollups.flag_new_rows (rp_new_flags, one row per new row), joined by line and written in line
-        # order. Never paired by position: a parallel scan does not keep rp_checked in line order (an IN list becomes
-        # a join, and a join's output order is not its input's), and the join and sort run on every thread where a
-        # positional join ran the whole insert on one.
-        cur.execute(f"insert into interactions (batch_id, {columns}, csat_scale, is_repeat) "
-                    f"select ?, {columns}, csat_scale, f.is_repeat from rp_new n "
-                    "join rp_new_flags f using (_line) order by _line", [batch_id])
+        # is_repeat from rollups.flag_new_rows (rp_new_flags, one row per new row). When rp_new is a plain scan of
+        # rp_checked (no later line in the file, no line matching a stored row: rp_keyed and rp_new hold no join) and
+        # rp_checked is in line order (checked in _load), rp_new is in line order, and the flags, sorted alone (two
+        # narrow columns), are paired with it by position: the wide rows are not sorted again (at 10 M rows that sort
+        # spilled to disk and cost a third more CPU). Otherwise the rows are joined to their flags by line and sorted.
+        plain = in_line_order and cur.execute(
+            "select not exists (select 1 from rp_later) and not exists (select 1 from rp_match)").fetchone()[0]
+        if plain:
+            cur.execute(f"insert into interactions (batch_id, {columns}, csat_scale, is_repeat) "
+                        f"select ?, {columns}, csat_scale, f._repeat from rp_new "
+                        "positional join (select is_repeat as _repeat from rp_new_flags order by _line) f", [batch_id])
+        else:
+            cur.execute(f"insert into interactions (batch_id, {columns}, csat_scale, is_repeat) "
+                        f"select ?, {columns}, csat_scale, f.is_repeat from rp_new n "
+                        "join rp_new_flags f using (_line) order by _line", [batch_id])
     else:
         cur.execute(f"insert into {_ident(kind)} (batch_id, {columns}) select ?, {columns} from rp_new "
                     "order by _line", [batch_id])

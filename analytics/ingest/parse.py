@@ -32,10 +32,13 @@ TIME_RE = r"^(\d{1,2})[:.](\d{2})([:.](\d{2}))?\s*([AaPp][Mm])?$"
 _NULLS = ", ".join(f"'{s}'" for s in NULL_SPELLINGS)
 # the null spellings, any case, as one regular expression (the empty one is nullif's)
 _NULL_RE = "^(?i:" + "|".join(re.escape(s) for s in NULL_SPELLINGS if s) + ")$"
-_TRUE = ", ".join(f"'{s}'" for s in TRUE_SPELLINGS)
-_FALSE = ", ".join(f"'{s}'" for s in FALSE_SPELLINGS)
-_PARTNER = ", ".join(f"'{s}'" for s in PARTNERSHIP_SPELLINGS)
-_TRANSACT = ", ".join(f"'{s}'" for s in TRANSACTIONAL_SPELLINGS)
+
+
+def _cases(spellings: tuple[str, ...], result: str) -> str:
+    """`when '<spelling>' then <result>` for each spelling (code constants, quotes doubled)."""
+    return " ".join("when '" + s.replace("'", "''") + f"' then {result}" for s in spellings)
+
+
 # one lookup in a constant map (a CASE with an IN list per channel lower-cased the value once per channel)
 _CHANNEL_MAP = "map {" + ", ".join(f"{spelling!r}: '{name}'" for name, spellings in contracts.CHANNELS.items()
                                    for spelling in spellings) + "}"
@@ -116,10 +119,13 @@ MACROS = [
     # fast path: printable ASCII words separated by single spaces are already normal (NFC, nothing to remove)
     r"create or replace temp macro rp_name(x) as case when regexp_full_match(x, '[!-~]+( [!-~]+)*') then x "
     r"else rp_name_any(x) end",
-    f"create or replace temp macro rp_bool(x) as case when upper(x) in ({_TRUE}) then true "
-    f"when upper(x) in ({_FALSE}) then false end",
-    f"create or replace temp macro rp_model(x) as case when lower(x) in ({_PARTNER}) then 'partnership' "
-    f"when lower(x) in ({_TRANSACT}) then 'transactional' end",
+    # spellings as a simple CASE, never an IN list: DuckDB plans an IN list of five or more constants as a join, which
+    # costs more and does not keep the rows in file order (load.py pairs rows with their flags by position when the
+    # parse kept that order)
+    f"create or replace temp macro rp_bool(x) as case upper(x) {_cases(TRUE_SPELLINGS, 'true')} "
+    f"{_cases(FALSE_SPELLINGS, 'false')} end",
+    f"create or replace temp macro rp_model(x) as case lower(x) {_cases(PARTNERSHIP_SPELLINGS, repr('partnership'))} "
+    f"{_cases(TRANSACTIONAL_SPELLINGS, repr('transactional'))} end",
     f"create or replace temp macro rp_channel(x) as coalesce({_CHANNEL_MAP}[lower(trim(x))], lower(trim(x)))",
 ]
 
