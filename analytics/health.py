@@ -349,15 +349,49 @@ def health_drivers(
     """
     merged = pillar_weights(weights)
     if scored is None:
-        scores = kpi_scores(con, filters.replace(engagements=(engagement,)), grain=grain)
-    else:
-        scores = scored[scored["engagement"] == engagement].reset_index(drop=True)
+        scored = kpi_scores(con, filters.replace(engagements=(engagement,)), grain=grain)
+    starts = {suffix: period_start(day, grain) for suffix, day in (("from", period_from), ("to", period_to))}
+    # this engagement's rows of the two periods only: the weights are per engagement and period, so they are
+    # the same from these rows (the same sums over the same rows in the same order) as from all of them
+    rows = (scored["engagement"] == engagement).to_numpy(dtype=bool, na_value=False) \
+        & scored["period"].isin(list(starts.values())).to_numpy(dtype=bool)
+    scores = scored.take(np.flatnonzero(rows)).reset_index(drop=True)
     weighted = _with_weights(scores, merged)
-    weighted["_part"] = weighted["weight"] * weighted["score"]
+    part = weighted["weight"].to_numpy("float64") * weighted["score"].to_numpy("float64")
+    if weighted.empty:
+        return _drivers_frame(weighted.assign(_part=part), starts)
+    # Each KPI's row of each side by its id (one row per engagement × period × KPI), the outer join of the
+    # two sides on it, and the order by |contribution| (largest first, NaN last) then KPI — what merging the
+    # sides and sorting them gives, on a few dozen rows without a frame per step.
+    kpi, period = weighted["kpi"].tolist(), weighted["period"].to_numpy()
+    label, pillar = weighted["label"].tolist(), weighted["pillar"].tolist()
+    value, score = weighted["value"].to_numpy("float64"), weighted["score"].to_numpy("float64")
+    at = {suffix: {kpi[i]: i for i in np.flatnonzero(period == np.datetime64(start, "ns"))}
+          for suffix, start in starts.items()}
+    ids = sorted(at["from"].keys() | at["to"].keys())
+    picked = {suffix: np.array([rows.get(k, -1) for k in ids], dtype="int64") for suffix, rows in at.items()}
+
+    def side(values: np.ndarray, suffix: str) -> np.ndarray:
+        return np.where(picked[suffix] >= 0, values[picked[suffix]], np.nan)
+
+    both_present = bool(at["from"]) and bool(at["to"])
+    parts = {suffix: side(part, suffix) for suffix in starts}
+    contribution = np.where(np.isnan(parts["to"]), 0.0, parts["to"]) - \
+        np.where(np.isnan(parts["from"]), 0.0, parts["from"]) if both_present else np.full(len(ids), np.nan)
+    size = np.abs(contribution)
+    order = np.lexsort((np.arange(len(ids)), np.where(np.isnan(size), 0.0, -size), np.isnan(size)))
+    first = np.where(picked["from"] >= 0, picked["from"], picked["to"])[order]
+    return pd.DataFrame({"kpi": [ids[i] for i in order], "label": [label[i] for i in first],
+                         "pillar": [pillar[i] for i in first], "value_from": side(value, "from")[order],
+                         "value_to": side(value, "to")[order], "score_from": side(score, "from")[order],
+                         "score_to": side(score, "to")[order], "contribution": contribution[order]})
+
+
+def _drivers_frame(weighted: pd.DataFrame, starts: dict) -> pd.DataFrame:
+    """`health_drivers`' frame by merging the two periods' rows (kept for the empty case: its column types)."""
     sides = []
-    for suffix, day in (("from", period_from), ("to", period_to)):
-        side = weighted.loc[weighted["period"] == period_start(day, grain), ["kpi", "label", "pillar", "value",
-                                                                               "score", "_part"]]
+    for suffix, start in starts.items():
+        side = weighted.loc[weighted["period"] == start, ["kpi", "label", "pillar", "value", "score", "_part"]]
         sides.append(side.rename(columns={"value": f"value_{suffix}", "score": f"score_{suffix}",
                                           "_part": f"_part_{suffix}"}))
     both_present = not sides[0].empty and not sides[1].empty
