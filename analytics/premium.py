@@ -36,7 +36,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from analytics import kpis, query, stats
-from analytics.contracts import INTERACTIONS, RELATIONSHIP_MODELS
+from analytics.contracts import INTERACTIONS, PERFORMANCE, RELATIONSHIP_MODELS
 from analytics.db import REGISTER_VIEW
 from analytics.filters import Filters
 from analytics.kpi_frames import kpi_frame
@@ -126,11 +126,15 @@ def _source_statement(source: str, chosen: list, filters: Filters) -> tuple[str,
                                          for part in ("numerator", "denominator")))
     sums = Sql(",\n        ".join(f"cast(sum({part}_{i}) as double) as {part}_{i}" for i in range(len(chosen))
                                   for part in ("numerator", "denominator")))
+    # the filters that name engagements (provider, account, engagement, model) also narrow the register: only
+    # the engagements the rows can belong to get their spans and day-read months built
+    register = query.source_for(filters.replace(start=None, end=None, channels=(), reasons=(), segments=()),
+                                PERFORMANCE, grain=None, alias="g", prefix="g")
     sql = query.render(query.load("marts/relationship_year_values"), month_table=src.relation, month_of=month_of,
                        day_table=day_table, day_part=day_part, anchor=anchor, volume=volume,
                        date_column=query.column(src.date_column), measures=measures, sums=sums,
-                       predicate=src.predicate)
-    return sql, src.params
+                       predicate=src.predicate, register_predicate=register.predicate)
+    return sql, {**src.params, **register.params}
 
 
 def _split_source(frame: pd.DataFrame, chosen: list) -> dict:

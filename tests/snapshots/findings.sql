@@ -32,19 +32,23 @@ select contact_reason, coalesce(sum(contacts) filter (where day between $recent_
 -- sums; t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
 -- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
--- for interactions, its month for monthly scorecards).
+-- for interactions, its month for monthly scorecards); true: the Filters' provider, account,
+-- engagement and model filters on the register (alias g), so only the engagements the rows can belong to are
+-- aligned (the rows are filtered by the same conditions).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
 -- where that boundary (or a model change) falls mid-month are read day by day; all others by month.
 -- Each date is attributed to the relationship model in force on it (engagement_models, else the register).
 with register as (
     select provider, account, relationship_model, contract_start
-    from engagement_register
-    where contract_start is not null
+    from engagement_register g
+    where contract_start is not null and true
 ),
 
 history as (
-    select provider, account, relationship_model, effective_from from engagement_models
+    -- an engagement's spans depend on its own history only: those of the engagements in the register
+    select m.provider, m.account, m.relationship_model, m.effective_from from engagement_models m
+    where exists (select 1 from register r where r.provider = m.provider and r.account = m.account)
     union all
     select r.provider, r.account, r.relationship_model, r.contract_start from register r
     where r.relationship_model is not null
@@ -52,11 +56,17 @@ history as (
 ),
 
 spans as (
+    -- each engagement's rows in date order, told apart by the engagement of the row before and after (one
+    -- ordered window: a window partitioned by engagement costs milliseconds more for a few hundred rows)
     select provider, account, relationship_model, effective_from,
-           case when row_number() over w = 1 then date '0001-01-01' else effective_from end as span_from,
-           coalesce(lead(effective_from) over w, date '9999-12-31')                       as span_to
+           case when lag(struct_pack(p := provider, a := account)) over w
+                     is distinct from struct_pack(p := provider, a := account)
+                then date '0001-01-01' else effective_from end                            as span_from,
+           case when lead(struct_pack(p := provider, a := account)) over w
+                     is not distinct from struct_pack(p := provider, a := account)
+                then lead(effective_from) over w else date '9999-12-31' end                as span_to
     from history
-    window w as (partition by provider, account order by effective_from)
+    window w as (order by provider, account, effective_from)
 ),
 
 anchored as (
@@ -162,19 +172,23 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- sums; t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
 -- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
--- for interactions, its month for monthly scorecards).
+-- for interactions, its month for monthly scorecards); true: the Filters' provider, account,
+-- engagement and model filters on the register (alias g), so only the engagements the rows can belong to are
+-- aligned (the rows are filtered by the same conditions).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
 -- where that boundary (or a model change) falls mid-month are read day by day; all others by month.
 -- Each date is attributed to the relationship model in force on it (engagement_models, else the register).
 with register as (
     select provider, account, relationship_model, contract_start
-    from engagement_register
-    where contract_start is not null
+    from engagement_register g
+    where contract_start is not null and true
 ),
 
 history as (
-    select provider, account, relationship_model, effective_from from engagement_models
+    -- an engagement's spans depend on its own history only: those of the engagements in the register
+    select m.provider, m.account, m.relationship_model, m.effective_from from engagement_models m
+    where exists (select 1 from register r where r.provider = m.provider and r.account = m.account)
     union all
     select r.provider, r.account, r.relationship_model, r.contract_start from register r
     where r.relationship_model is not null
@@ -182,11 +196,17 @@ history as (
 ),
 
 spans as (
+    -- each engagement's rows in date order, told apart by the engagement of the row before and after (one
+    -- ordered window: a window partitioned by engagement costs milliseconds more for a few hundred rows)
     select provider, account, relationship_model, effective_from,
-           case when row_number() over w = 1 then date '0001-01-01' else effective_from end as span_from,
-           coalesce(lead(effective_from) over w, date '9999-12-31')                       as span_to
+           case when lag(struct_pack(p := provider, a := account)) over w
+                     is distinct from struct_pack(p := provider, a := account)
+                then date '0001-01-01' else effective_from end                            as span_from,
+           case when lead(struct_pack(p := provider, a := account)) over w
+                     is not distinct from struct_pack(p := provider, a := account)
+                then lead(effective_from) over w else date '9999-12-31' end                as span_to
     from history
-    window w as (partition by provider, account order by effective_from)
+    window w as (order by provider, account, effective_from)
 ),
 
 anchored as (
@@ -292,19 +312,23 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- sums; t.day >= $f_start and t.day < $f_end + interval 1 day: the Filters
 -- predicate on the source, alias t; t."day": the month of a "rollup_monthly" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); contract_start: the day relationship years count from (the contract start
--- for interactions, its month for monthly scorecards).
+-- for interactions, its month for monthly scorecards); true: the Filters' provider, account,
+-- engagement and model filters on the register (alias g), so only the engagements the rows can belong to are
+-- aligned (the rows are filtered by the same conditions).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
 -- where that boundary (or a model change) falls mid-month are read day by day; all others by month.
 -- Each date is attributed to the relationship model in force on it (engagement_models, else the register).
 with register as (
     select provider, account, relationship_model, contract_start
-    from engagement_register
-    where contract_start is not null
+    from engagement_register g
+    where contract_start is not null and true
 ),
 
 history as (
-    select provider, account, relationship_model, effective_from from engagement_models
+    -- an engagement's spans depend on its own history only: those of the engagements in the register
+    select m.provider, m.account, m.relationship_model, m.effective_from from engagement_models m
+    where exists (select 1 from register r where r.provider = m.provider and r.account = m.account)
     union all
     select r.provider, r.account, r.relationship_model, r.contract_start from register r
     where r.relationship_model is not null
@@ -312,11 +336,17 @@ history as (
 ),
 
 spans as (
+    -- each engagement's rows in date order, told apart by the engagement of the row before and after (one
+    -- ordered window: a window partitioned by engagement costs milliseconds more for a few hundred rows)
     select provider, account, relationship_model, effective_from,
-           case when row_number() over w = 1 then date '0001-01-01' else effective_from end as span_from,
-           coalesce(lead(effective_from) over w, date '9999-12-31')                       as span_to
+           case when lag(struct_pack(p := provider, a := account)) over w
+                     is distinct from struct_pack(p := provider, a := account)
+                then date '0001-01-01' else effective_from end                            as span_from,
+           case when lead(struct_pack(p := provider, a := account)) over w
+                     is not distinct from struct_pack(p := provider, a := account)
+                then lead(effective_from) over w else date '9999-12-31' end                as span_to
     from history
-    window w as (partition by provider, account order by effective_from)
+    window w as (order by provider, account, effective_from)
 ),
 
 anchored as (
@@ -422,19 +452,23 @@ select * from final order by engagement, relationship_model, relationship_year;
 -- sums; t.period >= $f_start and t.period < $f_end + interval 1 day: the Filters
 -- predicate on the source, alias t; cast(date_trunc('month', t."period") as date): the month of a "performance" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); cast(date_trunc('month', contract_start) as date): the day relationship years count from (the contract start
--- for interactions, its month for monthly scorecards).
+-- for interactions, its month for monthly scorecards); true: the Filters' provider, account,
+-- engagement and model filters on the register (alias g), so only the engagements the rows can belong to are
+-- aligned (the rows are filtered by the same conditions).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
 -- 15 March, a contact on 10 March is before year 1 and one on 15 March next year is in year 2. The months
 -- where that boundary (or a model change) falls mid-month are read day by day; all others by month.
 -- Each date is attributed to the relationship model in force on it (engagement_models, else the register).
 with register as (
     select provider, account, relationship_model, contract_start
-    from engagement_register
-    where contract_start is not null
+    from engagement_register g
+    where contract_start is not null and true
 ),
 
 history as (
-    select provider, account, relationship_model, effective_from from engagement_models
+    -- an engagement's spans depend on its own history only: those of the engagements in the register
+    select m.provider, m.account, m.relationship_model, m.effective_from from engagement_models m
+    where exists (select 1 from register r where r.provider = m.provider and r.account = m.account)
     union all
     select r.provider, r.account, r.relationship_model, r.contract_start from register r
     where r.relationship_model is not null
@@ -442,11 +476,17 @@ history as (
 ),
 
 spans as (
+    -- each engagement's rows in date order, told apart by the engagement of the row before and after (one
+    -- ordered window: a window partitioned by engagement costs milliseconds more for a few hundred rows)
     select provider, account, relationship_model, effective_from,
-           case when row_number() over w = 1 then date '0001-01-01' else effective_from end as span_from,
-           coalesce(lead(effective_from) over w, date '9999-12-31')                       as span_to
+           case when lag(struct_pack(p := provider, a := account)) over w
+                     is distinct from struct_pack(p := provider, a := account)
+                then date '0001-01-01' else effective_from end                            as span_from,
+           case when lead(struct_pack(p := provider, a := account)) over w
+                     is not distinct from struct_pack(p := provider, a := account)
+                then lead(effective_from) over w else date '9999-12-31' end                as span_to
     from history
-    window w as (partition by provider, account order by effective_from)
+    window w as (order by provider, account, effective_from)
 ),
 
 anchored as (
