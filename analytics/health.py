@@ -235,49 +235,51 @@ def health_scores(
     pillar_first = np.sort(pillar_first)  # in row order, as the sum runs
     total = _group_sum(pillar_weight[pillar_first], by_period[pillar_first])[by_period]
     weight = pillar_weight / np.where(total > 0, total, np.nan) / n_pillar
-    result = scores[_KEYS].take(first).reset_index(drop=True)
-    result["score"] = _group_sum(weight * scores["score"].to_numpy("float64"), ids)
-    result["score_low"] = _group_sum(weight * scores["score_low"].to_numpy("float64"), ids)
-    result["score_high"] = _group_sum(weight * scores["score_high"].to_numpy("float64"), ids)
+    # the result's columns as arrays, one frame at the end (a column added to a frame costs more than its numbers)
+    out: dict[str, object] = {k: scores[k].array.take(first) for k in ("engagement", "provider", "account")}
+    out["period"] = scores["period"].to_numpy()[first]
+    for name in ("score", "score_low", "score_high"):
+        out[name] = _group_sum(weight * scores[name].to_numpy("float64"), ids)
     used = pillar_weight > 0
     registry_pillars, registry_kpis = list(kpis.PILLARS), [k.id for k in kpis.KPIS]
     kpi_codes, kpi_names = coded["kpi"]
     in_registry = [pd.Index(registry_pillars).get_indexer(pillar_names), pd.Index(registry_kpis).get_indexer(kpi_names)]
-    result["pillars_used"] = _bits_used(in_registry[0][pillar_codes][used], ids[used], groups, registry_pillars)
-    result["kpis_used"] = _bits_used(in_registry[1][kpi_codes][used], ids[used], groups, registry_kpis)
+    out["pillars_used"] = _bits_used(in_registry[0][pillar_codes][used], ids[used], groups, registry_pillars)
+    out["kpis_used"] = _bits_used(in_registry[1][kpi_codes][used], ids[used], groups, registry_kpis)
     by_group_pillar = ids * len(pillar_names) + pillar_codes
     means = _group_sum(scores["score"].to_numpy("float64"), by_group_pillar, mean=True)
     by_group_pillar = np.unique(by_group_pillar)
     pillar_scores = np.full((groups, len(pillar_names)), np.nan)
     pillar_scores[by_group_pillar // len(pillar_names), by_group_pillar % len(pillar_names)] = means
     for pillar in kpis.PILLARS:
-        result[pillar_column(pillar)] = pillar_scores[:, pillar_names.index(pillar)] if pillar in pillar_names \
-            else np.nan
+        out[pillar_column(pillar)] = pillar_scores[:, pillar_names.index(pillar)] if pillar in pillar_names \
+            else np.full(groups, np.nan)
 
     # the previous period's score: the row before, when it is the same engagement's period just before
     # (rows are in engagement × period order)
-    ordinal = period_ordinal(result["period"], grain).to_numpy()
+    ordinal = period_ordinal(pd.Series(out["period"]), grain).to_numpy()
     engagement, period = coded["engagement"][0][first], coded["period"][0][first]
-    score = result["score"].to_numpy()
+    score = out["score"]
     follows = np.zeros(groups, dtype=bool)
     follows[1:] = (engagement[1:] == engagement[:-1]) & (ordinal[1:] == ordinal[:-1] + 1)
-    result["trend"] = score - np.where(follows, np.roll(score, 1), np.nan)
-    result["band"] = result["score"].map(band)
-    result["n_kpis"] = result["kpis_used"].map(len).astype("int64")
-    edges = [(result["score_low"] < edge) & (result["score_high"] >= edge) for edge in (WATCH, HEALTHY)]
-    result["borderline"] = (edges[0] | edges[1]).astype("bool")
+    out["trend"] = score - np.where(follows, np.roll(score, 1), np.nan)
+    out["band"] = pd.Series(score).map(band)
+    out["n_kpis"] = np.array([len(used_ids) for used_ids in out["kpis_used"].tolist()], dtype="int64")
+    edges = [(out["score_low"] < edge) & (out["score_high"] >= edge) for edge in (WATCH, HEALTHY)]
+    out["borderline"] = (edges[0] | edges[1]).astype("bool")
     register = _relationship_models(con)
     model_of = dict(zip(zip(register["provider"].tolist(), register["account"].tolist()),
                         register["relationship_model"].tolist()))
-    models = (model_of.get(key) for key in zip(result["provider"].tolist(), result["account"].tolist()))
-    result["relationship_model"] = pd.Series([m if isinstance(m, str) else None for m in models], dtype="object")
+    models = (model_of.get(key) for key in zip(out["provider"].tolist(), out["account"].tolist()))
+    out["relationship_model"] = pd.Series([m if isinstance(m, str) else None for m in models], dtype="object")
+    result = pd.DataFrame({c: out[c] for c in columns})
     # the groups are numbered in engagement, provider, account, period order: already in engagement × period
     # order unless two provider/account pairs share a label (or a key is missing), when they are sorted
     ordered = engagement.min(initial=0) >= 0 and period.min(initial=0) >= 0 and bool(np.all(
         (engagement[1:] > engagement[:-1]) | ((engagement[1:] == engagement[:-1]) & (period[1:] > period[:-1]))))
     if not ordered:
         result = result.sort_values(["engagement", "period"]).reset_index(drop=True)
-    return result[columns]
+    return result
 
 
 def health_overview(
