@@ -121,18 +121,21 @@ def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str =
     ends = np.sort(np.column_stack([score_of(low), score_of(high)]), axis=1) if len(kept) else np.zeros((0, 2))
     # one take of the key columns, of the kept rows only (text columns copy slowly)
     result = frame[["engagement", "provider", "account", "period", "kpi"]].take(kept).reset_index(drop=True)
-    if len(kept):  # text by one Arrow take of the registry's few labels (a str column, as from Python strings)
-        result["label"] = pd.Series([k.label for k in scored], dtype="str").take(at).array
-        result["pillar"] = pd.Series([k.pillar for k in scored], dtype="str").take(at).array
-    else:
+    if not len(kept):  # the empty frame's column types, as they always were
         result["label"] = np.array([k.label for k in scored], dtype=object)[at]
         result["pillar"] = np.array([k.pillar for k in scored], dtype=object)[at]
-    result["value"] = value
-    result["score"] = score
-    result["responses"] = denominator
-    result["score_low"] = np.where(is_rate, ends[:, 0], score)
-    result["score_high"] = np.where(is_rate, ends[:, 1], score)
-    return result
+        result["value"], result["score"], result["responses"] = value, score, denominator
+        result["score_low"], result["score_high"] = score, score
+        return result
+    # one frame at the end (a column added to a frame costs more than its numbers); text by one Arrow take of
+    # the registry's few labels (a str column, as from Python strings)
+    out = {c: result[c] for c in result.columns}
+    out["label"] = pd.Series([k.label for k in scored], dtype="str").take(at).array
+    out["pillar"] = pd.Series([k.pillar for k in scored], dtype="str").take(at).array
+    out["value"], out["score"], out["responses"] = value, score, denominator
+    out["score_low"] = np.where(is_rate, ends[:, 0], score)
+    out["score_high"] = np.where(is_rate, ends[:, 1], score)
+    return pd.DataFrame(out, index=result.index)
 
 
 def _with_weights(scores: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:

@@ -240,12 +240,14 @@ def kpi_frame(
     ids = [k.id for k in chosen if k.id in rows_of]
     taken = np.concatenate([rows_of[i][0] + rows_of[i][1] for i in ids])
     frame = (pd.concat(keys, ignore_index=True) if len(keys) > 1 else keys[0]).take(taken).reset_index(drop=True)
-    frame["kpi"] = np.repeat(ids, [rows_of[i][1].size for i in ids])
-    for at, name in enumerate(("value", "numerator", "denominator")):
-        frame[name] = np.concatenate([parts[i][at] for i in ids])
+    out: dict[str, object] = {c: frame[c] for c in key_columns}  # Series: their types kept as they are
     if grain is not None:
-        frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
-    return frame[columns]
+        out["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
+    out["kpi"] = np.repeat(ids, [rows_of[i][1].size for i in ids])
+    for at, name in enumerate(("value", "numerator", "denominator")):
+        out[name] = np.concatenate([parts[i][at] for i in ids])
+    # one frame at the end: a column added to a frame costs more than its numbers
+    return pd.DataFrame(out, index=frame.index, columns=columns)
 
 
 def _sorted_long(wides: list[pd.DataFrame], read: list[list[kpis.Kpi]], chosen: list[kpis.Kpi],
