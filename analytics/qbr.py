@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from analytics import kpis, premium, query
-from analytics.contracts import RELATIONSHIP_MODELS
-from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, engagement_label
+from analytics.contracts import INTERACTIONS, PERFORMANCE, RELATIONSHIP_MODELS
+from analytics.filters import ENGAGEMENT_SEPARATOR, Filters, engagement_label, engagement_pairs
 from analytics.formatting import format_change, format_value
 from analytics.periods import format_period, quarter_bounds
 from analytics.periods import quarter_text as quarter_text  # re-exported: pages and reports use qbr.quarter_text
@@ -319,6 +319,56 @@ def own_baseline_values(con: duckdb.DuckDBPyConnection, provider: str, account: 
     """The engagement's own `premium.relationship_year_values` of one KPI up to the quarter's end (what
     `baseline_comparison` sets against the baselines)."""
     return premium.relationship_year_values(con, kpi_id, engagement_scope(filters, provider, account, quarter))
+
+
+def own_year_values(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,
+                    filters: Filters = Filters(), kpi_ids=BASELINE_KPIS) -> dict[str, pd.DataFrame] | None:
+    """{KPI: the rows of `own_baseline_values` in the relationship year at the quarter's end (the year
+    `baseline_comparison` sets against the baselines), columns ``relationship_model``, ``relationship_year``,
+    ``value``, ``numerator`` and ``denominator``}, from one statement over this engagement's rows of the
+    last twelve months alone (sql/marts/qbr_own_year.sql) instead of the portfolio query narrowed to it.
+    Sums are DuckDB's double sums of the same rows (equal to the last bits). None when the engagement's
+    label also reads as another provider × account (its rows would be summed with theirs):
+    `own_baseline_values` then."""
+    scoped = engagement_scope(filters, provider, account, quarter)
+    if engagement_pairs(scoped.engagements)[0] != [provider]:
+        return None
+    unscoped = scoped.replace(engagements=())  # the engagement is the statement's own provider = and account =
+    day_src = query.source_for(unscoped, INTERACTIONS, grain="day", alias="t", prefix="d")
+    month_src = query.source_for(unscoped, PERFORMANCE, grain="month", alias="t", prefix="m")
+    chosen = [kpis.kpi(i) for i in dict.fromkeys(kpi_ids)]
+    slots = {}
+    for source, name in ((INTERACTIONS, "day"), (PERFORMANCE, "month")):
+        mine = [(i, k) for i, k in enumerate(chosen) if k.source == source]
+        # a source without KPIs still gives its statement a column to sum
+        slots[f"{name}_measures"] = Sql(",\n           ".join(
+            f"{query.measure(k, part)} as {part}_{i}" for i, k in mine for part in ("numerator", "denominator"))
+            or "null as no_kpi")
+        slots[f"{name}_sums"] = Sql(",\n           ".join(
+            f"cast(sum({part}_{i}) as double) as {part}_{i}" for i, _ in mine for part in ("numerator", "denominator"))
+            or "null as no_kpi")
+    sql = query.render(query.load("marts/qbr_own_year"), day_predicate=day_src.predicate,
+                       month_predicate=month_src.predicate, **slots)
+    end = parse_quarter(quarter)[1]
+    # the year at `end` starts in its month or one of the 11 before it (from the contract's start day or month)
+    months = end.year * 12 + end.month - 1 - 11
+    since = date(months // 12, months % 12 + 1, 1)
+    frame = query.frame(con, sql, {"provider": provider, "account": account, "at": end, "since": since,
+                                   **day_src.params, **month_src.params})
+    out = {}
+    for i, k in enumerate(chosen):
+        rows = frame[(frame["source"] == k.source).to_numpy()]
+        numerator = rows[f"numerator_{i}"].to_numpy(dtype="float64")
+        denominator = rows[f"denominator_{i}"].to_numpy(dtype="float64")
+        # as premium's `_split_source`: NaN where the denominator is 0, rows without a value or a model left out
+        value = (numerator * k.scale if k.denominator is None else
+                 numerator / np.where(denominator != 0, denominator, np.nan) * k.scale)
+        kept = np.flatnonzero(rows["relationship_model"].isin(RELATIONSHIP_MODELS).to_numpy() & ~np.isnan(value))
+        out[k.id] = pd.DataFrame({
+            "relationship_model": rows["relationship_model"].to_numpy(dtype=object)[kept],
+            "relationship_year": rows["relationship_year"].to_numpy(dtype="int64")[kept],
+            "value": value[kept], "numerator": numerator[kept], "denominator": denominator[kept]})
+    return out
 
 
 def baseline_comparison(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str,

@@ -4,7 +4,9 @@ year, the gain-share ledger, and the portfolio's partnership premium.
 Each takes a tidy, already aggregated frame and returns an Altair chart sized for a slide. Every
 piece of chart text is at least 14 px (`MIN_FONT_PX`) so it stays readable on a screen-share.
 `theme` is "light" or "dark": it is applied as chart-level config so an exported PNG/SVG looks
-the same as the chart on the page.
+the same as the chart on the page. The QBR's builders carry `datasets(frame)`: the frames the chart
+holds, in its order, from the same function the builder draws them with (reports/qbr_build.py swaps
+them into an earlier spec without building the chart again).
 """
 from __future__ import annotations
 
@@ -86,14 +88,24 @@ def build_health_trend_chart(frame: pd.DataFrame, *, theme: str = "light", heigh
     points = base.mark_point(size=140, filled=True, opacity=1).encode(
         color=alt.Color("band:N", title="Band", scale=alt.Scale(domain=BAND_DOMAIN, range=BAND_RANGE)),
     )
-    marks = pd.DataFrame({"y": [50, 70], "label": ["watch from 50", "healthy from 70"]})
+    data, marks, _ = _health_trend_datasets(frame)
     # labels at the plot's right edge as drawn (the page stretches the chart), not at the export's WIDTH
     rules = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color=p["rule"]).encode(y=alt.Y("y:Q"))
     labels = alt.Chart(marks).mark_text(align="right", baseline="bottom", dx=-2, dy=-2, color=p["muted"],
                                         fontSize=MIN_FONT_PX).encode(y=alt.Y("y:Q"), x=alt.XValue(alt.ExprRef("width")),
                                                                      text=alt.Text("label:N"))
-    layers = alt.layer(rules, labels, line, points, data=frame[["quarter", "score", "band"]])
+    layers = alt.layer(rules, labels, line, points, data=data)
     return _styled(layers, theme, "Relationship health by quarter", height=height)
+
+
+def _health_trend_datasets(frame: pd.DataFrame, **_) -> list[pd.DataFrame]:
+    """The health trend's frames in the chart's order (its own, then its layers'): the scores and, twice,
+    the band thresholds (rules and labels)."""
+    marks = pd.DataFrame({"y": [50, 70], "label": ["watch from 50", "healthy from 70"]})
+    return [frame[["quarter", "score", "band"]], marks, marks]
+
+
+build_health_trend_chart.datasets = _health_trend_datasets
 
 
 @_unchecked_build
@@ -127,7 +139,15 @@ def build_baseline_chart(frame: pd.DataFrame, *, kpi_title: str, value_format: s
         x=alt.X("value:Q"), text=alt.Text("value:Q", format=value_format))
     title = alt.TitleParams(f"{kpi_title}: relationship year {relationship_year}",
                             subtitle=["Bars: the baseline's 95 % interval over engagements."])
-    return _styled(alt.layer(interval, points, text, data=frame), theme, title, height=height)
+    return _styled(alt.layer(interval, points, text, data=_baseline_datasets(frame)[0]), theme, title, height=height)
+
+
+def _baseline_datasets(frame: pd.DataFrame, **_) -> list[pd.DataFrame]:
+    """The baseline chart's one frame: `frame` itself."""
+    return [frame]
+
+
+build_baseline_chart.datasets = _baseline_datasets
 
 
 @_unchecked_build
@@ -138,7 +158,8 @@ def build_ledger_chart(frame: pd.DataFrame, *, theme: str = "light", height: int
     ``amount`` (currency; negative = the cost rose above the baseline).
     """
     p = _palette(theme)
-    bars = alt.Chart(frame).mark_bar().encode(
+    data, zero_line = _ledger_datasets(frame)
+    bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("quarter:O", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("series:N", sort=list(LEDGER_SERIES)),
         y=alt.Y("amount:Q", title="Savings ($)", axis=alt.Axis(format="$,.0f", tickCount=5)),
@@ -147,8 +168,16 @@ def build_ledger_chart(frame: pd.DataFrame, *, theme: str = "light", height: int
         tooltip=[alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("series:N", title="Figure"),
                  alt.Tooltip("amount:Q", title="Amount", format="$,.0f")],
     )
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=p["rule"]).encode(y=alt.Y("y:Q"))
+    zero = alt.Chart(zero_line).mark_rule(color=p["rule"]).encode(y=alt.Y("y:Q"))
     return _styled(alt.layer(bars, zero), theme, "Gain-share savings by quarter", height=height)
+
+
+def _ledger_datasets(frame: pd.DataFrame, **_) -> list[pd.DataFrame]:
+    """The ledger chart's frames in the chart's order: the bars' (`frame`), then the zero line's."""
+    return [frame, pd.DataFrame({"y": [0]})]
+
+
+build_ledger_chart.datasets = _ledger_datasets
 
 
 @_unchecked_build

@@ -56,8 +56,9 @@ def _spec(chart) -> dict:
     return chart.to_dict(validate=False)
 
 
-# Specs made before, per builder and arguments other than the data: (spec, [(frame, dataset name)]).
-_SPECS: OrderedDict[tuple, tuple[dict, list[tuple[pd.DataFrame, str]]]] = OrderedDict()
+# Specs made before, per builder and arguments other than the data: (spec, [(frame, dataset name)], whether
+# the builder's `datasets` gave the chart's frames).
+_SPECS: OrderedDict[tuple, tuple[dict, list[tuple[pd.DataFrame, str]], bool]] = OrderedDict()
 _SPECS_KEPT = 64
 _SPECS_LOCK = threading.Lock()
 
@@ -106,19 +107,26 @@ def _chart_spec(build, frame: pd.DataFrame, **kwargs) -> dict:
     other data, by swapping its inline datasets: turning an Altair chart into a dict walks and copies every
     schema object (20–25 ms a QBR chart), and a QBR chart's spec differs from one engagement to the next
     only in its data. Only where every dataset is an inline frame and Altair's dataset names are
-    reproduced; otherwise (and the first time) the spec is made in full. tests/test_app_qbr.py checks the
+    reproduced; otherwise (and the first time) the spec is made in full. A builder that says which frames
+    its chart holds (`build.datasets(frame, **kwargs)`, charts/qbr.py) is not even run for a swap: making
+    the chart costs 10–20 ms more, and the frames it would hold are known. tests/test_reports.py checks the
     swap against Altair's own spec."""
-    chart = build(frame, **kwargs)
     key = (build.__module__, build.__qualname__, tuple(sorted(kwargs.items())), alt.theme.active,
            alt.data_transformers.active)
     with _SPECS_LOCK:
         earlier = _SPECS.get(key)
         if earlier is not None:
             _SPECS.move_to_end(key)
+    datasets = getattr(build, "datasets", None)
+    if earlier is not None and datasets is not None and earlier[2]:
+        spec = _swapped(earlier[:2], datasets(frame, **kwargs))
+        if spec is not None:
+            return spec
+    chart = build(frame, **kwargs)
     try:
         frames = _frames_of(chart)
         if earlier is not None:
-            spec = _swapped(earlier, frames)
+            spec = _swapped(earlier[:2], frames)
             if spec is not None:
                 return spec
         spec = _spec(chart)
@@ -126,11 +134,17 @@ def _chart_spec(build, frame: pd.DataFrame, **kwargs) -> dict:
     except _NotFrames:
         return _spec(chart)
     if set(names) == set(spec.get("datasets", {})):  # Altair named them as we do: later calls can swap
+        # the builder's own account of its frames is used only where it matches the chart's
+        told = datasets is not None and _same_frames(datasets(frame, **kwargs), frames)
         with _SPECS_LOCK:
-            _SPECS[key] = (spec, list(zip(frames, names)))
+            _SPECS[key] = (spec, list(zip(frames, names)), told)
             while len(_SPECS) > _SPECS_KEPT:
                 _SPECS.popitem(last=False)
     return copy.deepcopy(spec)
+
+
+def _same_frames(told: list[pd.DataFrame], frames: list[pd.DataFrame]) -> bool:
+    return len(told) == len(frames) and all(_same_frame(a, b) for a, b in zip(told, frames))
 
 
 def _swapped(earlier: tuple[dict, list[tuple[pd.DataFrame, str]]], frames: list[pd.DataFrame]) -> dict | None:
@@ -330,6 +344,15 @@ def changes_table(changes: pd.DataFrame) -> pd.DataFrame:
                                        "Better or worse", "Statement"])
 
 
+def _own_values(cur: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str, filters: Filters,
+                scoped: Filters) -> dict[str, pd.DataFrame]:
+    """{KPI: `qbr.own_baseline_values`} of the baseline KPIs, as far as `qbr.baseline_comparison` reads them
+    (the relationship year at the quarter's end): from the engagement's own rows (`qbr.own_year_values`),
+    else from the portfolio's statement narrowed to the engagement."""
+    own = qbr.own_year_values(cur, provider, account, quarter, filters)
+    return own if own is not None else premium.relationship_year_frames(cur, qbr.BASELINE_KPIS, scoped)
+
+
 def build_qbr_report(
     con: duckdb.DuckDBPyConnection,
     provider: str,
@@ -374,8 +397,8 @@ def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: s
     # health scores (`scoped` is the quarters' `qbr.engagement_scope`).
     quarters_read = read(qbr.engagement_quarters, provider, account, quarter, filters, QUARTER_KPIS)
     year_read = read(qbr.relationship_year_at, provider, account, quarter_end)
-    # `qbr.own_baseline_values` of every baseline KPI, one statement per source
-    own_read = read(premium.relationship_year_frames, qbr.BASELINE_KPIS, scoped)
+    # `qbr.own_baseline_values` of every baseline KPI in the quarter's relationship year
+    own_read = read(_own_values, provider, account, quarter, filters, scoped)
     scorecard_read = read(qbr.scorecard_quarter, provider, account, quarter)
     ledger_read = read(gainshare.gainshare_ledger, provider, account, quarter_end)
     agenda_read = read(actions.agenda, provider, account, quarter)

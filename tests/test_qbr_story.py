@@ -172,3 +172,37 @@ def test_a_qbr_opens_on_the_latest_quarter_the_engagements_own_data_covers(con):
     # one month inside Q3 only: no complete quarter, so the quarter holding it
     assert qbr.default_quarter(con, "Brief", "C", quarters) == "2025-Q3"
     assert qbr.default_quarter(con, "Nobody", "Z", quarters) == "2025-Q4"
+
+
+def test_the_engagements_own_year_read_on_its_rows_alone_is_the_portfolio_querys(con):
+    """qbr.own_year_values (what the QBR reads) gives the rows of qbr.own_baseline_values in the relationship
+    year at the quarter's end: a contract starting mid-month (its anniversary months split by day), a model
+    change mid-month, scorecard months, a channel filter and a date filter that cuts a month."""
+    from analytics.model_history import record_model_change
+
+    insert_rows(con, ENGAGEMENTS, [{"provider": P, "account": A, "relationship_model": "transactional",
+                                    "contract_start": date(2022, 3, 15)}])
+    days = pd.date_range("2022-01-01", "2025-06-30", freq="9D")
+    insert_rows(con, INTERACTIONS, [
+        {"interaction_id": f"i{n}", "occurred_at": day.to_pydatetime(), "provider": P, "account": A,
+         "channel": ("phone", "chat")[n % 2], "csat": 1 + n % 5, "cost": 3.0 + (n % 7) * 0.37,
+         "resolved_first_contact": n % 3 != 0} for n, day in enumerate(days)], batch_id=2)
+    insert_rows(con, PERFORMANCE, [{"period": month.date(), "provider": P, "account": A,
+                                    "quality_score": 80.0 + (n % 9) * 1.1}
+                                   for n, month in enumerate(pd.date_range("2022-01-01", "2025-06-01", freq="MS"))],
+                batch_id=3)
+    record_model_change(con, P, A, "partnership", date(2024, 5, 20))
+    for filters in (Filters(), Filters(channels=("chat",)), Filters(start=date(2023, 2, 10))):
+        for quarter in ("2025-Q2", "2024-Q2", "2023-Q1", "2022-Q1"):
+            year = qbr.relationship_year_at(con, P, A, qbr.parse_quarter(quarter)[1])[1]
+            own = qbr.own_year_values(con, P, A, quarter, filters)
+            for kpi_id in qbr.BASELINE_KPIS:
+                expected = qbr.own_baseline_values(con, P, A, quarter, filters, kpi_id)
+                expected = expected[expected["relationship_year"] == year]
+                got = own[kpi_id]
+                assert list(got["relationship_model"]) == list(expected["relationship_model"])
+                assert list(got["relationship_year"]) == list(expected["relationship_year"])
+                for column in ("value", "numerator", "denominator"):
+                    assert got[column].to_numpy() == pytest.approx(expected[column].to_numpy(), rel=1e-12)
+            if quarter == "2024-Q2":  # the year of the model change holds both models
+                assert list(own["csat_pct"]["relationship_model"]) == ["partnership", "transactional"]
