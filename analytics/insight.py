@@ -33,25 +33,29 @@ def _period_shares(con: duckdb.DuckDBPyConnection, filters: Filters, column: str
     _check_grain(grain)
     src = query.source_for(filters, INTERACTIONS, grain=grain)
     params = {**src.params, "grain": grain, "not_recorded": NOT_RECORDED}
+    # contacts per day (per month on the monthly rollup) × value first, then per period: the period's expression
+    # is computed over those few rows, not per rollup row; each period's total and the shares on arrays (the
+    # rows come ordered by period), not in a window over the result
     sql = query.render(
         """
-        with counted as (
-            select cast(date_trunc($grain, day) as date) as period,
-                   coalesce({col}, $not_recorded) as {col},
-                   sum(contacts) as contacts
-            from {relation} where {predicate}
-            group by all
+        with daily as (
+            select day, {col}, sum(contacts) as contacts from {relation} where {predicate} group by all
         )
-        select period, {col}, contacts,
-               contacts / sum(contacts) over (partition by period) as share
-        from counted
+        select cast(date_trunc($grain, day) as date) as period,
+               coalesce({col}, $not_recorded) as {col},
+               sum(contacts) as contacts
+        from daily
+        group by all
         order by period, contacts desc, {col}
         """,
         col=query.column(column), relation=src.relation, predicate=src.predicate)
     frame = query.frame(con, sql, params)
     frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
-    frame["contacts"] = frame["contacts"].astype("int64")
-    frame["share"] = frame["share"].astype("float64")
+    contacts = frame["contacts"].to_numpy(dtype="int64")
+    frame["contacts"] = contacts
+    starts, ends = _runs(frame["period"].to_numpy())
+    totals = np.repeat(np.add.reduceat(contacts, starts), ends - starts) if len(starts) else contacts
+    frame["share"] = (contacts / totals).astype("float64")
     return frame.reset_index(drop=True)
 
 
@@ -273,10 +277,13 @@ def seasonality(con: duckdb.DuckDBPyConnection, filters: Filters, *, kpi_id: str
     src = query.source_for(filters, k.source, grain="month")
     # the KPI per month as `kpi_frame` computes it (numerator / denominator, scaled; months without a
     # value left out), on arrays: the frame is a year's months at most a few dozen times
+    # the monthly rollup's day is its month's first day already (no date_trunc per row there)
+    month = (Sql("day") if src.relation_name == "rollup_monthly"
+             else Sql(f"cast(date_trunc('month', {query.column(src.date_column)}) as date)"))
     sql = query.render(
-        "select cast(date_trunc('month', {date}) as date) as period, cast({numerator} as double) as n,"
+        "select {month} as period, cast({numerator} as double) as n,"
         " cast({denominator} as double) as d from {relation} where {predicate} group by all order by period",
-        date=query.column(src.date_column), numerator=query.measure(k, "numerator"),
+        month=month, numerator=query.measure(k, "numerator"),
         denominator=query.measure(k, "denominator"), relation=src.relation, predicate=src.predicate)
     monthly = query.frame(con, sql, src.params)
     numerator = monthly["n"].to_numpy(dtype="float64", na_value=np.nan)

@@ -58,32 +58,38 @@ def _compared(con: duckdb.DuckDBPyConnection, filters: Filters, limits: dict[str
     reported = query.source_for(filters, PERFORMANCE, grain="month", prefix="p")
     recomputed = query.source_for(filters, INTERACTIONS, grain="month", prefix="i")
     params = {**reported.params, **recomputed.params}
-    means, parts, rows = [], [], []
+    means, parts, reported_values, recomputed_values = [], [], [], []
     for i, (kpi_id, column) in enumerate(REPORTED_COLUMNS.items()):
         k = kpi(kpi_id)
         means.append(f"avg({query.column(column)}) as reported_{i}")
         parts.append(f"cast({query.measure(k, 'numerator')} as double) as n_{i}, "
                      f"cast({query.measure(k, 'denominator')} as double) as d_{i}")
-        params[f"kpi_{i}"], params[f"tolerance_{i}"] = kpi_id, limits[kpi_id]
-        rows.append(f"select engagement, provider, account, period, $kpi_{i} as kpi, {i} as kpi_order,"
-                    f" reported_{i} as reported, case when d_{i} <> 0 then n_{i} / d_{i} * {float(k.scale)!r} end"
-                    f" as recomputed, $tolerance_{i} as tolerance from pairs")
+        reported_values.append(f"reported_{i}")
+        recomputed_values.append(f"case when d_{i} <> 0 then n_{i} / d_{i} * {float(k.scale)!r} end")
+    params["kpis"] = list(REPORTED_COLUMNS)
+    params["tolerances"] = [limits[kpi_id] for kpi_id in REPORTED_COLUMNS]
     sql = query.render(
         "with reported as (select provider, account, cast(date_trunc('month', period) as date) as period, {means}"
         " from {reported} where {reported_predicate} group by all),"
-        " recomputed as (select provider, account, cast(date_trunc('month', day) as date) as period, {parts}"
+        " recomputed as (select provider, account, {month} as period, {parts}"
         " from {recomputed} where {recomputed_predicate} group by all),"
-        " pairs as (select {label}(r.provider, r.account) as engagement, r.*, c.* exclude (provider, account, period)"
+        # one row per KPI from each joined engagement × month: parallel lists unnested side by side (not a
+        # union of one select per KPI over a materialized join)
+        " compared as (select {label}(r.provider, r.account) as engagement, r.provider, r.account, r.period,"
+        " unnest($kpis) as kpi, unnest({orders}) as kpi_order, unnest([{reported_values}]) as reported,"
+        " unnest([{recomputed_values}]) as recomputed, unnest($tolerances) as tolerance"
         " from reported r join recomputed c on {label}(r.provider, r.account) = {label}(c.provider, c.account)"
-        " and r.period = c.period),"
-        " compared as ({rows})"
+        " and r.period = c.period)"
         " select engagement, provider, account, period, kpi, reported, recomputed, reported - recomputed as gap,"
         " abs(reported - recomputed) > tolerance as flagged from compared"
         " where reported is not null and recomputed is not null{flagged}"
         " order by engagement, period, kpi_order",
         means=Sql(", ".join(means)), reported=reported.relation, reported_predicate=reported.predicate,
+        # the monthly rollup's day is its month's first day already (no date_trunc per row there)
+        month=Sql("day" if recomputed.relation_name == "rollup_monthly" else "cast(date_trunc('month', day) as date)"),
         parts=Sql(", ".join(parts)), recomputed=recomputed.relation, recomputed_predicate=recomputed.predicate,
-        label=Sql(LABEL_MACRO), rows=Sql(" union all ".join(rows)),
+        label=Sql(LABEL_MACRO), orders=Sql(repr(list(range(len(REPORTED_COLUMNS))))),
+        reported_values=Sql(", ".join(reported_values)), recomputed_values=Sql(", ".join(recomputed_values)),
         flagged=Sql(" and abs(reported - recomputed) > tolerance" if flagged_only else ""))
     both = query.frame(con, sql, params)
     both["period"] = pd.to_datetime(both["period"]).astype("datetime64[ns]")

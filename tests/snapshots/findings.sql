@@ -1,15 +1,13 @@
 -- statement 1
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1), grain='quarter', not_recorded='Not recorded'
-with counted as (
-            select cast(date_trunc($grain, day) as date) as period,
-                   coalesce("channel", $not_recorded) as "channel",
-                   sum(contacts) as contacts
-            from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day
-            group by all
+with daily as (
+            select day, "channel", sum(contacts) as contacts from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day group by all
         )
-        select period, "channel", contacts,
-               contacts / sum(contacts) over (partition by period) as share
-        from counted
+        select cast(date_trunc($grain, day) as date) as period,
+               coalesce("channel", $not_recorded) as "channel",
+               sum(contacts) as contacts
+        from daily
+        group by all
         order by period, contacts desc, "channel";
 
 -- statement 2
@@ -593,12 +591,12 @@ with src as (select t.* from "performance" t where t.period >= $f_start and t.pe
 select provider, account, relationship_model from "engagement_register";
 
 -- statement 11
--- params: i_end=datetime.date(2025, 6, 30), i_start=datetime.date(2023, 1, 1), kpi_0='fcr', kpi_1='aht_seconds', kpi_2='csat_pct', p_end=datetime.date(2025, 6, 30), p_start=datetime.date(2023, 1, 1), tolerance_0=0.03, tolerance_1=20.0, tolerance_2=0.03
-with reported as (select provider, account, cast(date_trunc('month', period) as date) as period, avg("reported_fcr") as reported_0, avg("reported_aht_seconds") as reported_1, avg("reported_csat_pct") as reported_2 from "performance" where period >= $p_start and period < $p_end + interval 1 day group by all), recomputed as (select provider, account, cast(date_trunc('month', day) as date) as period, cast(sum(fcr_yes) as double) as n_0, cast(sum(fcr_n) as double) as d_0, cast(sum(handle_sum) as double) as n_1, cast(sum(handle_n) as double) as d_1, cast(sum(csat_sat) as double) as n_2, cast(sum(csat_n) as double) as d_2 from "rollup_monthly" where day >= $i_start and day < $i_end + interval 1 day group by all), pairs as (select engagement_label(r.provider, r.account) as engagement, r.*, c.* exclude (provider, account, period) from reported r join recomputed c on engagement_label(r.provider, r.account) = engagement_label(c.provider, c.account) and r.period = c.period), compared as (select engagement, provider, account, period, $kpi_0 as kpi, 0 as kpi_order, reported_0 as reported, case when d_0 <> 0 then n_0 / d_0 * 1.0 end as recomputed, $tolerance_0 as tolerance from pairs union all select engagement, provider, account, period, $kpi_1 as kpi, 1 as kpi_order, reported_1 as reported, case when d_1 <> 0 then n_1 / d_1 * 1.0 end as recomputed, $tolerance_1 as tolerance from pairs union all select engagement, provider, account, period, $kpi_2 as kpi, 2 as kpi_order, reported_2 as reported, case when d_2 <> 0 then n_2 / d_2 * 1.0 end as recomputed, $tolerance_2 as tolerance from pairs) select engagement, provider, account, period, kpi, reported, recomputed, reported - recomputed as gap, abs(reported - recomputed) > tolerance as flagged from compared where reported is not null and recomputed is not null and abs(reported - recomputed) > tolerance order by engagement, period, kpi_order;
+-- params: i_end=datetime.date(2025, 6, 30), i_start=datetime.date(2023, 1, 1), kpis=['fcr', 'aht_seconds', 'csat_pct'], p_end=datetime.date(2025, 6, 30), p_start=datetime.date(2023, 1, 1), tolerances=[0.03, 20.0, 0.03]
+with reported as (select provider, account, cast(date_trunc('month', period) as date) as period, avg("reported_fcr") as reported_0, avg("reported_aht_seconds") as reported_1, avg("reported_csat_pct") as reported_2 from "performance" where period >= $p_start and period < $p_end + interval 1 day group by all), recomputed as (select provider, account, day as period, cast(sum(fcr_yes) as double) as n_0, cast(sum(fcr_n) as double) as d_0, cast(sum(handle_sum) as double) as n_1, cast(sum(handle_n) as double) as d_1, cast(sum(csat_sat) as double) as n_2, cast(sum(csat_n) as double) as d_2 from "rollup_monthly" where day >= $i_start and day < $i_end + interval 1 day group by all), compared as (select engagement_label(r.provider, r.account) as engagement, r.provider, r.account, r.period, unnest($kpis) as kpi, unnest([0, 1, 2]) as kpi_order, unnest([reported_0, reported_1, reported_2]) as reported, unnest([case when d_0 <> 0 then n_0 / d_0 * 1.0 end, case when d_1 <> 0 then n_1 / d_1 * 1.0 end, case when d_2 <> 0 then n_2 / d_2 * 1.0 end]) as recomputed, unnest($tolerances) as tolerance from reported r join recomputed c on engagement_label(r.provider, r.account) = engagement_label(c.provider, c.account) and r.period = c.period) select engagement, provider, account, period, kpi, reported, recomputed, reported - recomputed as gap, abs(reported - recomputed) > tolerance as flagged from compared where reported is not null and recomputed is not null and abs(reported - recomputed) > tolerance order by engagement, period, kpi_order;
 
 -- statement 12
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)
-select cast(date_trunc('month', "day") as date) as period, cast(sum(contacts) as double) as n, cast(null as double) as d from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day group by all order by period;
+select day as period, cast(sum(contacts) as double) as n, cast(null as double) as d from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day group by all order by period;
 
 -- statement 13
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)

@@ -1,29 +1,25 @@
 -- statement 1
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1), grain='quarter', not_recorded='Not recorded'
-with counted as (
-            select cast(date_trunc($grain, day) as date) as period,
-                   coalesce("channel", $not_recorded) as "channel",
-                   sum(contacts) as contacts
-            from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day
-            group by all
+with daily as (
+            select day, "channel", sum(contacts) as contacts from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day group by all
         )
-        select period, "channel", contacts,
-               contacts / sum(contacts) over (partition by period) as share
-        from counted
+        select cast(date_trunc($grain, day) as date) as period,
+               coalesce("channel", $not_recorded) as "channel",
+               sum(contacts) as contacts
+        from daily
+        group by all
         order by period, contacts desc, "channel";
 
 -- statement 2
 -- params: f_channels=['phone'], f_end=datetime.date(2025, 6, 30), f_models=['partnership', 'transactional'], f_providers=['P1', 'T1'], f_start=datetime.date(2023, 1, 15), grain='year', not_recorded='Not recorded'
-with counted as (
-            select cast(date_trunc($grain, day) as date) as period,
-                   coalesce("customer_segment", $not_recorded) as "customer_segment",
-                   sum(contacts) as contacts
-            from "rollup_daily" where day >= $f_start and day < $f_end + interval 1 day and provider = any($f_providers) and channel = any($f_channels) and (provider, account) in (select (provider, account) from engagements where relationship_model = any($f_models))
-            group by all
+with daily as (
+            select day, "customer_segment", sum(contacts) as contacts from "rollup_daily" where day >= $f_start and day < $f_end + interval 1 day and provider = any($f_providers) and channel = any($f_channels) and (provider, account) in (select (provider, account) from engagements where relationship_model = any($f_models)) group by all
         )
-        select period, "customer_segment", contacts,
-               contacts / sum(contacts) over (partition by period) as share
-        from counted
+        select cast(date_trunc($grain, day) as date) as period,
+               coalesce("customer_segment", $not_recorded) as "customer_segment",
+               sum(contacts) as contacts
+        from daily
+        group by all
         order by period, contacts desc, "customer_segment";
 
 -- statement 3
