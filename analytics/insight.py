@@ -193,10 +193,10 @@ def reason_movers_by_window(
     compare 6 and 12 months)."""
     for window_months in windows:
         _window(None, window_months)
-    span = _data_span(con, filters)
+    span, months = _span_and_reason_months(con, filters)
     chosen = {w: _window(span, w) for w in dict.fromkeys(windows)}
     read = [w for w, window in chosen.items() if window is not None]
-    counts = _reason_counts(con, filters, [chosen[w] for w in read]) if read else None
+    counts = _reason_counts(months, [chosen[w] for w in read]) if read else None
     out = {}
     for w, window in chosen.items():
         if window is None:
@@ -208,28 +208,54 @@ def reason_movers_by_window(
     return out
 
 
-def _reason_counts(con: duckdb.DuckDBPyConnection, filters: Filters, windows: list[tuple]) -> pd.DataFrame:
-    """Contacts per reason in each window's recent and prior months: columns contact_reason, recent_<i>,
-    prior_<i> (int64), one pair per window in `windows`' order."""
-    src = query.source_for(filters, INTERACTIONS, grain="month")
-    params = dict(src.params)
-    sums, ranges = [], []
-    for i, (recent_start, recent_end, prior_start, prior_end) in enumerate(windows):
-        params.update({f"recent_start_{i}": recent_start.date(), f"recent_end_{i}": recent_end.date(),
-                       f"prior_start_{i}": prior_start.date(), f"prior_end_{i}": prior_end.date()})
-        for side in ("recent", "prior"):
-            between = f"day between ${side}_start_{i} and ${side}_end_{i}"
-            sums.append(f"coalesce(sum(contacts) filter (where {between}), 0) as {side}_{i}")
-            ranges.append(between)
+def _span_and_reason_months(con: duckdb.DuckDBPyConnection, filters: Filters
+                            ) -> tuple[tuple[pd.Timestamp, pd.Timestamp] | None, pd.DataFrame]:
+    """`_data_span` and the contacts per reason × month within the filters, from one statement: the months are
+    counted once (every reason, the rows without one too: their first and last month are the span's), and the
+    daily rollup is read from the last month on for the last day. Returns (span, frame of contact_reason, month
+    (datetime64), contacts (int64) for the rows with a reason)."""
+    monthly = query.source_for(filters, INTERACTIONS, grain="month")
+    daily = query.source_for(filters, INTERACTIONS, grain="day")
+    month = (Sql("day") if monthly.relation_name == "rollup_monthly"
+             else Sql("cast(date_trunc('month', day) as date)"))
     sql = query.render(
-        "select contact_reason, {sums} from {relation}"
-        " where {predicate} and contact_reason is not null and ({ranges}) group by contact_reason",
-        sums=Sql(", ".join(sums)), relation=src.relation, predicate=src.predicate,
-        ranges=Sql(" or ".join(ranges)))
-    frame = query.frame(con, sql, params)
-    counted = [c for c in frame.columns if c != "contact_reason"]
-    frame[counted] = frame[counted].astype("int64")
-    return frame
+        "with counted as (select contact_reason, {month} as month, sum(contacts) as contacts"
+        " from {monthly} where {monthly_predicate} group by all),"
+        " span as (select (select min(month) from counted) as first_month, max(day) as last_day from {daily}"
+        " where {daily_predicate} and day >= (select max(month) from counted))"
+        " select s.first_month, s.last_day, c.contact_reason, c.month, c.contacts"
+        " from span s left join counted c on c.contact_reason is not null",
+        month=month, monthly=monthly.relation, monthly_predicate=monthly.predicate, daily=daily.relation,
+        daily_predicate=daily.predicate)
+    frame = query.frame(con, sql, {**monthly.params, **daily.params})
+    first, last = frame["first_month"].iloc[0], frame["last_day"].iloc[0]
+    span = None if pd.isna(last) else (pd.Timestamp(first).replace(day=1), pd.Timestamp(last))
+    counted = frame[frame["contact_reason"].notna()]
+    return span, pd.DataFrame({
+        "contact_reason": counted["contact_reason"].reset_index(drop=True),
+        "month": pd.to_datetime(counted["month"]).to_numpy(dtype="datetime64[D]"),
+        "contacts": counted["contacts"].to_numpy(dtype="int64")})
+
+
+def _reason_counts(months: pd.DataFrame, windows: list[tuple]) -> pd.DataFrame:
+    """Contacts per reason in each window's recent and prior months, summed from the reason × month counts (the
+    windows are whole months): columns contact_reason, recent_<i>, prior_<i> (int64), one pair per window in
+    `windows`' order."""
+    reasons, at = np.unique(months["contact_reason"].to_numpy(dtype=object), return_inverse=True)
+    month, contacts = months["month"].to_numpy(), months["contacts"].to_numpy()
+    columns = {}
+    present = np.zeros(len(reasons), dtype=bool)  # reasons with contacts in some window (the others are left out)
+    for i, (recent_start, recent_end, prior_start, prior_end) in enumerate(windows):
+        for side, start, end in (("recent", recent_start, recent_end), ("prior", prior_start, prior_end)):
+            inside = (month >= np.datetime64(start.date(), "D")) & (month <= np.datetime64(end.date(), "D"))
+            summed = np.zeros(len(reasons), dtype="int64")
+            np.add.at(summed, at[inside], contacts[inside])
+            present[at[inside]] = True
+            columns[f"{side}_{i}"] = summed
+    # text as DuckDB returns it: str, or object when no reason has contacts in the windows (an empty result)
+    dtype = months["contact_reason"].dtype if present.any() else object
+    return pd.DataFrame({"contact_reason": pd.array(reasons[present], dtype=dtype),
+                         **{name: summed[present] for name, summed in columns.items()}})
 
 
 def _movers(counts: pd.DataFrame, recent_column: str, prior_column: str, window: tuple, top: int) -> pd.DataFrame:

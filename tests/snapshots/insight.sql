@@ -24,13 +24,9 @@ with daily as (
 
 -- statement 3
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1)
-with months as (select min(day) as first_month, max(day) as last_month from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day) select (select first_month from months), max(day) from "rollup_daily" where day >= $f_start and day < $f_end + interval 1 day and day >= (select last_month from months);
+with counted as (select contact_reason, day as month, sum(contacts) as contacts from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day group by all), span as (select (select min(month) from counted) as first_month, max(day) as last_day from "rollup_daily" where day >= $f_start and day < $f_end + interval 1 day and day >= (select max(month) from counted)) select s.first_month, s.last_day, c.contact_reason, c.month, c.contacts from span s left join counted c on c.contact_reason is not null;
 
 -- statement 4
--- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1), prior_end_0=datetime.date(2024, 5, 31), prior_start_0=datetime.date(2023, 12, 1), recent_end_0=datetime.date(2025, 5, 31), recent_start_0=datetime.date(2024, 12, 1)
-select contact_reason, coalesce(sum(contacts) filter (where day between $recent_start_0 and $recent_end_0), 0) as recent_0, coalesce(sum(contacts) filter (where day between $prior_start_0 and $prior_end_0), 0) as prior_0 from "rollup_monthly" where day >= $f_start and day < $f_end + interval 1 day and contact_reason is not null and (day between $recent_start_0 and $recent_end_0 or day between $prior_start_0 and $prior_end_0) group by contact_reason;
-
--- statement 5
 -- params: days=30, f_channels=['phone'], f_end=datetime.date(2025, 6, 30), f_models=['partnership', 'transactional'], f_providers=['P1', 'T1'], f_start=datetime.date(2023, 1, 15), grain='month', lookback_start=Timestamp('2022-12-16 00:00:00')
 -- repeat_contacts: one row per period (date_trunc($grain)) with the contacts that carry a customer id
 -- and pass the filters, and how many of them came within $days days after an earlier contact of the
