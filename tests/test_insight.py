@@ -86,6 +86,30 @@ def test_reason_movers_are_empty_when_history_does_not_reach_a_year_back(con):
     assert movers.empty and "change_pct" in movers.columns
 
 
+def test_reason_movers_with_a_date_filter_off_month_boundaries_count_the_days_within_it(con):
+    # a start mid-month reads the daily rollup: the span's first month is the first day's month, and only the
+    # days from the start on count (the 2023-07-05 contacts fall before it)
+    rows = ([contact("2023-07-05", reason="Billing")] * 5 + [contact("2023-07-20", reason="Billing")] * 2
+            + [contact("2024-07-20", reason="Billing")] * 6 + [contact("2024-12-31", reason="Setup")])
+    insert_rows(con, "interactions", rows)
+    filters = Filters(start=date(2023, 7, 10))
+    assert movers_window(con, filters, window_months=6) == (
+        pd.Timestamp("2024-07-01"), pd.Timestamp("2024-12-31"), pd.Timestamp("2023-07-01"), pd.Timestamp("2023-12-31"))
+    movers = reason_movers(con, filters, window_months=6).set_index("contact_reason")
+    assert movers.loc["Billing", ["recent_contacts", "prior_contacts"]].tolist() == [6, 2]
+    assert movers.loc["Setup", ["recent_contacts", "prior_contacts"]].tolist() == [1, 0]
+
+
+def test_reason_movers_are_empty_when_the_windows_hold_no_reasons(con):
+    # reasons only before the prior window, contacts without one in both windows: the span is there, no movers
+    rows = ([contact("2023-01-10", reason="Billing")] * 3 + [contact("2023-08-10")] * 2
+            + [contact("2024-08-10")] * 4 + [contact("2024-12-31")])
+    insert_rows(con, "interactions", rows)
+    assert movers_window(con, Filters(), window_months=6) is not None
+    movers = reason_movers(con, Filters(), window_months=6)
+    assert movers.empty and list(movers.columns)[:3] == ["contact_reason", "recent_contacts", "prior_contacts"]
+
+
 def test_segment_share_change_is_in_points_against_the_previous_year(con):
     rows = ([contact("2023-05-01", segment="Gold")] * 1 + [contact("2023-05-01", segment="Basic")] * 3
             + [contact("2024-05-01", segment="Gold")] * 1 + [contact("2024-05-01", segment="Basic")] * 1
