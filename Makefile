@@ -34,7 +34,8 @@ run: seed
 	RAPPORT_DB=$(DB) $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 # Two workers (pytest-xdist); each test file runs whole on one worker, handed out in collection order
-# (tests/conftest.py puts the costliest files first).
+# (tests/conftest.py puts the costliest files first, and hands the four browser files that share the
+# sample server to one worker together).
 TEST_WORKERS ?= 2
 
 test: install-dev browser
