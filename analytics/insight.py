@@ -6,6 +6,8 @@ and the seasonal profile read the rollups (monthly when whole months answer); re
 """
 from __future__ import annotations
 
+import calendar
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -126,11 +128,15 @@ def _window(span: tuple[pd.Timestamp, pd.Timestamp] | None, window_months: int
     if span is None:
         return None
     first_month, last = span
-    month_end = last + pd.offsets.MonthEnd(0)
-    recent_end = month_end if last == month_end else last.replace(day=1) - pd.Timedelta(days=1)
-    recent_start = (recent_end.replace(day=1) - pd.DateOffset(months=window_months - 1)).normalize()
-    prior_start = recent_start - pd.DateOffset(years=1)
-    prior_end = recent_end.replace(day=1) - pd.DateOffset(years=1) + pd.offsets.MonthEnd(0)
+    # month arithmetic on (year, month) numbers: the figures pd.DateOffset / MonthEnd give, without their cost
+    # (≈ 0.5 ms a window); a time of day on `last` stays on recent_end and prior_end as it did with the offsets
+    recent_end = (last if last.day == calendar.monthrange(last.year, last.month)[1]
+                  else last.replace(day=1) - pd.Timedelta(days=1))
+    start = recent_end.year * 12 + recent_end.month - 1 - (window_months - 1)
+    recent_start = pd.Timestamp(start // 12, start % 12 + 1, 1)
+    prior_start = pd.Timestamp(start // 12 - 1, start % 12 + 1, 1)
+    prior_year = recent_end.year - 1
+    prior_end = recent_end.replace(year=prior_year, day=calendar.monthrange(prior_year, recent_end.month)[1])
     if first_month > prior_start:
         return None
     return recent_start, recent_end, prior_start, prior_end
