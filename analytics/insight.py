@@ -202,7 +202,7 @@ def reason_movers_by_window(
     span, months = _span_and_reason_months(con, filters)
     chosen = {w: _window(span, w) for w in dict.fromkeys(windows)}
     read = [w for w, window in chosen.items() if window is not None]
-    counts = _reason_counts(months, [chosen[w] for w in read]) if read else None
+    reasons, dtype, counts = _reason_counts(months, [chosen[w] for w in read]) if read else (None, None, None)
     out = {}
     for w, window in chosen.items():
         if window is None:
@@ -210,7 +210,7 @@ def reason_movers_by_window(
                                    for c in MOVERS_COLUMNS})
         else:
             i = read.index(w)
-            out[w] = _movers(counts, f"recent_{i}", f"prior_{i}", window, top)
+            out[w] = _movers(reasons, dtype, counts[f"recent_{i}"], counts[f"prior_{i}"], window, top)
     return out
 
 
@@ -233,22 +233,23 @@ def _span_and_reason_months(con: duckdb.DuckDBPyConnection, filters: Filters
         " from span s left join counted c on c.contact_reason is not null",
         month=month, monthly=monthly.relation, monthly_predicate=monthly.predicate, daily=daily.relation,
         daily_predicate=daily.predicate)
-    frame = query.frame(con, sql, {**monthly.params, **daily.params})
-    first, last = frame["first_month"].iloc[0], frame["last_day"].iloc[0]
-    span = None if pd.isna(last) else (pd.Timestamp(first).replace(day=1), pd.Timestamp(last))
-    counted = frame[frame["contact_reason"].notna()]
-    return span, pd.DataFrame({
-        "contact_reason": counted["contact_reason"].reset_index(drop=True),
-        "month": pd.to_datetime(counted["month"]).to_numpy(dtype="datetime64[D]"),
-        "contacts": counted["contacts"].to_numpy(dtype="int64")})
+    # plain rows: a few per reason × month, and a frame would cost more than the statement on small data
+    rows = query.rows(con, sql, {**monthly.params, **daily.params})
+    first, last = rows[0][0], rows[0][1]
+    span = None if last is None else (pd.Timestamp(first).replace(day=1), pd.Timestamp(last))
+    counted = [r for r in rows if r[2] is not None]
+    return span, (np.array([r[2] for r in counted], dtype=object),
+                  np.array([r[3] for r in counted], dtype="datetime64[D]"),
+                  np.array([r[4] for r in counted], dtype="int64"))
 
 
-def _reason_counts(months: pd.DataFrame, windows: list[tuple]) -> pd.DataFrame:
+def _reason_counts(months: tuple[np.ndarray, np.ndarray, np.ndarray], windows: list[tuple]
+                   ) -> tuple[np.ndarray, object, dict[str, np.ndarray]]:
     """Contacts per reason in each window's recent and prior months, summed from the reason × month counts (the
-    windows are whole months): columns contact_reason, recent_<i>, prior_<i> (int64), one pair per window in
-    `windows`' order."""
-    reasons, at = np.unique(months["contact_reason"].to_numpy(dtype=object), return_inverse=True)
-    month, contacts = months["month"].to_numpy(), months["contacts"].to_numpy()
+    windows are whole months): (the reasons with contacts in some window, the text dtype of their column, the
+    counts as recent_<i>, prior_<i> int64 arrays, one pair per window in `windows`' order)."""
+    reason, month, contacts = months
+    reasons, at = np.unique(reason, return_inverse=True)
     columns = {}
     present = np.zeros(len(reasons), dtype=bool)  # reasons with contacts in some window (the others are left out)
     for i, (recent_start, recent_end, prior_start, prior_end) in enumerate(windows):
@@ -258,19 +259,17 @@ def _reason_counts(months: pd.DataFrame, windows: list[tuple]) -> pd.DataFrame:
             np.add.at(summed, at[inside], contacts[inside])
             present[at[inside]] = True
             columns[f"{side}_{i}"] = summed
-    # text as DuckDB returns it: str, or object when no reason has contacts in the windows (an empty result)
-    dtype = months["contact_reason"].dtype if present.any() else object
-    return pd.DataFrame({"contact_reason": pd.array(reasons[present], dtype=dtype),
-                         **{name: summed[present] for name, summed in columns.items()}})
+    # text as DuckDB returns it to a frame: str, or object when no reason has contacts in the windows (no rows)
+    dtype = pd.StringDtype(na_value=np.nan) if present.any() else np.dtype(object)
+    return reasons[present], dtype, {name: summed[present] for name, summed in columns.items()}
 
 
-def _movers(counts: pd.DataFrame, recent_column: str, prior_column: str, window: tuple, top: int) -> pd.DataFrame:
-    """One window's movers from its two count columns, on numpy arrays (the frame is built once)."""
-    recent = counts[recent_column].to_numpy()
-    prior = counts[prior_column].to_numpy()
+def _movers(reasons: np.ndarray, dtype, recent: np.ndarray, prior: np.ndarray, window: tuple, top: int
+            ) -> pd.DataFrame:
+    """One window's movers from its two count arrays, on numpy arrays (the frame is built once)."""
     kept = (recent != 0) | (prior != 0)  # reasons with contacts in this window (the others are another's)
     recent, prior = recent[kept], prior[kept]
-    reasons = counts["contact_reason"].to_numpy(dtype=object)[kept]
+    reasons = reasons[kept]
     change = recent - prior
     prior_float = prior.astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -285,8 +284,7 @@ def _movers(counts: pd.DataFrame, recent_column: str, prior_column: str, window:
     rows = np.array(rising + falling, dtype="int64")
     recent_start, recent_end, prior_start, prior_end = (np.full(len(rows), np.datetime64(t, "ns")) for t in window)
     return pd.DataFrame({
-        "contact_reason": pd.array(reasons[rows], dtype=counts["contact_reason"].dtype)
-        if len(rows) else counts["contact_reason"].iloc[:0].reset_index(drop=True),
+        "contact_reason": pd.array(reasons[rows], dtype=dtype) if len(rows) else pd.Series([], dtype=dtype),
         "recent_contacts": recent[rows], "prior_contacts": prior[rows], "change": change[rows],
         "change_pct": change_pct[rows],
         "direction": pd.array(["rising"] * len(rising) + ["falling"] * len(falling), dtype="str"),
