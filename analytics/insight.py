@@ -315,16 +315,17 @@ def seasonality(con: duckdb.DuckDBPyConnection, filters: Filters, *, kpi_id: str
         " cast({denominator} as double) as d from {relation} where {predicate} group by all order by period",
         month=month, numerator=query.measure(k, "numerator"),
         denominator=query.measure(k, "denominator"), relation=src.relation, predicate=src.predicate)
-    monthly = query.frame(con, sql, src.params)
-    numerator = monthly["n"].to_numpy(dtype="float64", na_value=np.nan)
+    # plain rows into arrays (a NULL sum becomes NaN): a frame would cost more than these few dozen rows
+    monthly = query.rows(con, sql, src.params)
+    numerator = np.array([r[1] for r in monthly], dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         if k.denominator is None:
             value = numerator * k.scale
         else:
-            denominator = monthly["d"].to_numpy(dtype="float64", na_value=np.nan)
+            denominator = np.array([r[2] for r in monthly], dtype="float64")
             value = np.where(denominator != 0, numerator / denominator, np.nan) * k.scale
     kept = ~np.isnan(value)
-    months = pd.to_datetime(monthly["period"]).to_numpy(dtype="datetime64[M]")[kept]
+    months = np.array([r[0] for r in monthly], dtype="datetime64[D]").astype("datetime64[M]")[kept]
     years = months.astype("datetime64[Y]")
     year = years.astype("int64") + 1970
     value = value[kept]
