@@ -51,14 +51,17 @@ def _period_shares(con: duckdb.DuckDBPyConnection, filters: Filters, column: str
         order by period, contacts desc, {col}
         """,
         col=query.column(column), relation=src.relation, predicate=src.predicate)
-    frame = query.frame(con, sql, params)
-    frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
-    contacts = frame["contacts"].to_numpy(dtype="int64")
-    frame["contacts"] = contacts
-    starts, ends = _runs(frame["period"].to_numpy())
+    # plain rows into arrays, one frame built at the end (the text column as DuckDB's frame gives it: str, object
+    # when there are no rows)
+    rows = query.rows(con, sql, params)
+    period = np.array([r[0] for r in rows], dtype="datetime64[D]").astype("datetime64[ns]")
+    contacts = np.array([r[2] for r in rows], dtype="int64")
+    starts, ends = _runs(period)
     totals = np.repeat(np.add.reduceat(contacts, starts), ends - starts) if len(starts) else contacts
-    frame["share"] = (contacts / totals).astype("float64")
-    return frame.reset_index(drop=True)
+    values = (pd.array([r[1] for r in rows], dtype=pd.StringDtype(na_value=np.nan)) if rows
+              else np.array([], dtype=object))
+    return pd.DataFrame({"period": period, column: values, "contacts": contacts,
+                         "share": (contacts / totals).astype("float64")})
 
 
 def channel_mix(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str = "quarter") -> pd.DataFrame:
