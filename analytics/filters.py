@@ -23,6 +23,9 @@ DIMENSIONS = {
     "segments": "customer_segment",
 }
 INTERACTION_ONLY = ("channels", "reasons", "segments")
+# At most this many values of a dimension are bound one by one as an IN list (DuckDB plans an IN list of five or more
+# constants as a join, like `= any($list)`, which the longer lists use)
+SCAN_FILTER_VALUES = 4
 
 
 @dataclass(frozen=True)
@@ -109,13 +112,25 @@ def where_clause(
         values = getattr(filters, attr)
         if not values or (attr in INTERACTION_ONLY and source != INTERACTIONS):
             continue
-        parts.append(f"{col(column)} = any(${prefix}_{attr})")
-        params[f"{prefix}_{attr}"] = list(values)
+        if len(values) <= SCAN_FILTER_VALUES:
+            # an IN list of a few bound values is a filter DuckDB pushes into the scan, where row groups whose min/max
+            # rule the values out are skipped (the rollups are stored in provider, account order); `= any($list)` is
+            # planned as a join with the unnested list, so every row group is read (≈ 1.5 ms more per statement)
+            names = [f"{prefix}_{attr}_{i}" for i in range(len(values))]
+            parts.append(f"{col(column)} in ({', '.join('$' + n for n in names)})")
+            params.update(zip(names, values))
+        else:
+            parts.append(f"{col(column)} = any(${prefix}_{attr})")
+            params[f"{prefix}_{attr}"] = list(values)
     if filters.engagements:
         # A semi-join on (provider, account) — not a concatenation per row, which cost 145 ms
         # instead of 19 ms on 2.9 M rollup rows.
         providers, accounts = engagement_pairs(filters.engagements)
-        if providers:
+        if len(providers) == 1:
+            # one engagement (a QBR, a drill-down): two equalities, pushed into the scan like the filters above
+            parts.append(f"{col('provider')} = ${prefix}_eng_provider and {col('account')} = ${prefix}_eng_account")
+            params[f"{prefix}_eng_provider"], params[f"{prefix}_eng_account"] = providers[0], accounts[0]
+        elif providers:
             parts.append(f"({col('provider')}, {col('account')}) in "
                          f"(select unnest(${prefix}_eng_providers), unnest(${prefix}_eng_accounts))")
             params[f"{prefix}_eng_providers"], params[f"{prefix}_eng_accounts"] = providers, accounts

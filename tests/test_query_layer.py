@@ -271,8 +271,26 @@ def test_scorecards_and_raw_rows_have_their_own_date_column():
     assert "channel" not in perf.predicate  # interaction-only filters do not apply to scorecards
     raw = query.source_for(filters, INTERACTIONS, grain="month", raw=True, alias="i", prefix="g")
     assert (raw.relation_name, raw.date_column) == (INTERACTIONS, "occurred_at")
-    assert raw.predicate == "i.occurred_at >= $g_start and i.channel = any($g_channels)"
-    assert raw.params == {"g_start": date(2024, 1, 1), "g_channels": ["phone"]}
+    assert raw.predicate == "i.occurred_at >= $g_start and i.channel in ($g_channels_0)"
+    assert raw.params == {"g_start": date(2024, 1, 1), "g_channels_0": "phone"}
+
+
+def test_a_few_filter_values_are_bound_one_by_one_into_the_scan_and_many_as_one_list(con):
+    # up to four values (and one engagement) are a filter DuckDB pushes into the scan, so row groups whose
+    # min/max rule them out are skipped; `= any(list)` is planned as a join. Same rows either way.
+    insert_rows(con, INTERACTIONS, [dict(provider=f"P{k}", account=f"A{k % 2}", channel="phone",
+                                         occurred_at=f"2024-01-0{1 + k % 9} 09:00") for k in range(7)])
+    for n in range(1, 7):
+        providers = tuple(f"P{k}" for k in range(n))
+        source = query.source_for(Filters(providers=providers), INTERACTIONS, grain="month", raw=True)
+        sql = f"select count(*) from {source.relation_name} where {source.predicate}"
+        assert query.value(con, sql, source.params) == n
+        plan = con.execute("explain " + sql, source.params).fetchall()[0][1].upper()
+        assert ("JOIN" in plan) == (n > 4), (n, source.predicate)
+    one = query.source_for(Filters(engagements=("P3 · A1",)), INTERACTIONS, grain="month", raw=True)
+    sql = f"select count(*) from {one.relation_name} where {one.predicate}"
+    assert query.value(con, sql, one.params) == 1
+    assert "JOIN" not in con.execute("explain " + sql, one.params).fetchall()[0][1].upper()
 
 
 def test_unknown_grains_and_sources_are_refused():

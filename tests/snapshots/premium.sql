@@ -1,5 +1,5 @@
 -- statement 1
--- params: f_channels=['phone'], f_end=datetime.date(2025, 6, 30), f_models=['partnership', 'transactional'], f_providers=['P1', 'T1'], f_start=datetime.date(2023, 1, 15), g_models=['partnership', 'transactional'], g_providers=['P1', 'T1']
+-- params: f_channels_0='phone', f_end=datetime.date(2025, 6, 30), f_models=['partnership', 'transactional'], f_providers_0='P1', f_providers_1='T1', f_start=datetime.date(2023, 1, 15), g_models=['partnership', 'transactional'], g_providers_0='P1', g_providers_1='T1'
 -- relationship_year_values: one row per engagement × relationship model in force × relationship year
 -- (year 1 = the contract's first 12 months), with each KPI's numerator and denominator summed over it.
 -- "rollup_daily": where whole months are read (rollup_monthly, or rollup_daily when the date filter cuts
@@ -7,10 +7,10 @@
 -- day (true = true for interaction KPIs, false for scorecards); "day", sum(contacts): the source's
 -- date column and contact count; the measures slot: each KPI's registry aggregates as numerator_<i>,
 -- denominator_<i> (the KPIs of one source are read together), the sums slot: their relationship-year
--- sums; t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider = any($f_providers) and t.channel = any($f_channels) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models)): the Filters
+-- sums; t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider in ($f_providers_0, $f_providers_1) and t.channel in ($f_channels_0) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models)): the Filters
 -- predicate on the source, alias t; cast(date_trunc('month', t."day") as date): the month of a "rollup_daily" row (its date column as it is
 -- on rollup_monthly, whose dates are month starts; truncated elsewhere); contract_start: the day relationship years count from (the contract start
--- for interactions, its month for monthly scorecards); g.provider = any($g_providers) and (g.provider, g.account) in (select (provider, account) from engagements where relationship_model = any($g_models)): the Filters' provider, account,
+-- for interactions, its month for monthly scorecards); g.provider in ($g_providers_0, $g_providers_1) and (g.provider, g.account) in (select (provider, account) from engagements where relationship_model = any($g_models)): the Filters' provider, account,
 -- engagement and model filters on the register (alias g), so only the engagements the rows can belong to are
 -- aligned (the rows are filtered by the same conditions).
 -- Relationship years count whole months from the contract start *day*: with a contract starting
@@ -20,7 +20,7 @@
 with register as (
     select provider, account, relationship_model, contract_start
     from engagement_register g
-    where contract_start is not null and g.provider = any($g_providers) and (g.provider, g.account) in (select (provider, account) from engagements where relationship_model = any($g_models))
+    where contract_start is not null and g.provider in ($g_providers_0, $g_providers_1) and (g.provider, g.account) in (select (provider, account) from engagements where relationship_model = any($g_models))
 ),
 
 history as (
@@ -70,7 +70,7 @@ month_sums as (
            sum(fcr_n) as denominator_0,
            sum(contacts)                                          as volume
     from "rollup_daily" t
-    where t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider = any($f_providers) and t.channel = any($f_channels) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models))
+    where t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider in ($f_providers_0, $f_providers_1) and t.channel in ($f_channels_0) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models))
     group by all
 ),
 
@@ -92,7 +92,7 @@ by_day as (
     join day_months dm
       on dm.provider = t.provider and dm.account = t.account
      and dm.month = cast(date_trunc('month', t."day") as date)
-    where true and t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider = any($f_providers) and t.channel = any($f_channels) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models))
+    where true and t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider in ($f_providers_0, $f_providers_1) and t.channel in ($f_channels_0) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models))
     group by all
 ),
 
