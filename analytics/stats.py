@@ -120,8 +120,9 @@ def wilson_interval(successes, trials, *, confidence: float = CONFIDENCE) -> tup
 
 def newcombe_difference(k1, n1, k2, n2, *, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
     """Interval of p1 − p2 from the two Wilson intervals (Newcombe's method 10), vectorised."""
-    p1 = np.asarray(k1, dtype="float64") / np.asarray(n1, dtype="float64")
-    p2 = np.asarray(k2, dtype="float64") / np.asarray(n2, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):  # no trials: NaN, as the Wilson bounds are
+        p1 = np.asarray(k1, dtype="float64") / np.asarray(n1, dtype="float64")
+        p2 = np.asarray(k2, dtype="float64") / np.asarray(n2, dtype="float64")
     l1, u1 = wilson_interval(k1, n1, confidence=confidence)
     l2, u2 = wilson_interval(k2, n2, confidence=confidence)
     d = p1 - p2
