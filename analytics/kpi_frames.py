@@ -143,21 +143,30 @@ def _long_form(wide: pd.DataFrame, chosen: list[kpis.Kpi], key_columns: list[str
     return keys
 
 
+def arrow_sorted_codes(column: pd.Series) -> tuple[np.ndarray, list] | None:
+    """For an Arrow text column without missing values, what `pd.factorize(column, sort=True)` gives — the codes
+    and the sorted distinct values — from one Arrow dictionary encoding and a sort of its few distinct values
+    (pandas' own factorising of Arrow strings costs a millisecond or more per column of a few thousand rows);
+    Arrow sorts UTF-8 bytewise, which is the code point order Python sorts text in. None for any other column."""
+    if not (len(column) and isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
+            and not column.hasnans):
+        return None
+    array = pa.array(column)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    order = np.asarray(pc.array_sort_indices(encoded.dictionary), dtype="int64")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank[np.asarray(encoded.indices, dtype="int64")], encoded.dictionary.take(pa.array(order)).to_pylist()
+
+
 def factorize_sorted(column: pd.Series) -> tuple[np.ndarray, list]:
-    """`pd.factorize(column, sort=True)`: the codes (−1 for a missing value) and the sorted distinct values.
-    A text column without missing values is coded from one Arrow dictionary encoding and a sort of its few
-    distinct values (pandas' own factorising of Arrow strings costs a millisecond or more per column of a few
-    thousand rows); Arrow sorts UTF-8 bytewise, which is the code point order Python sorts text in."""
-    if len(column) and isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow" \
-            and not column.hasnans:
-        array = pa.array(column)
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
-        encoded = pc.dictionary_encode(array)
-        order = np.asarray(pc.array_sort_indices(encoded.dictionary), dtype="int64")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.size)
-        return rank[np.asarray(encoded.indices, dtype="int64")], encoded.dictionary.take(pa.array(order)).to_pylist()
+    """`pd.factorize(column, sort=True)`: the codes (−1 for a missing value) and the sorted distinct values
+    (`arrow_sorted_codes` for an Arrow text column without missing values)."""
+    coded = arrow_sorted_codes(column)
+    if coded is not None:
+        return coded
     codes, uniques = pd.factorize(column, sort=True)
     return codes, list(uniques)
 

@@ -30,8 +30,6 @@ import warnings
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
@@ -39,7 +37,7 @@ from analytics import kpis, query, stats
 from analytics.contracts import INTERACTIONS, PERFORMANCE, RELATIONSHIP_MODELS
 from analytics.db import REGISTER_VIEW
 from analytics.filters import Filters
-from analytics.kpi_frames import kpi_frame
+from analytics.kpi_frames import arrow_sorted_codes, kpi_frame
 from analytics.query import Sql
 from analytics.thresholds import MIN_UNITS
 
@@ -187,19 +185,11 @@ def cluster_labels(side: np.ndarray, provider: np.ndarray, account: np.ndarray) 
 
 def sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, labels) with labels sorted and codes[i] the rank of row i's label — what
-    `pd.factorize(sort=True)` gives, from one Arrow dictionary encoding for string columns (pandas'
-    own factorising of Arrow strings, or turning them into Python objects, costs milliseconds for a
-    thousand rows)."""
-    if len(column) and isinstance(column.dtype, pd.StringDtype) and not column.isna().any():
-        array = pa.array(column)
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
-        encoded = pc.dictionary_encode(array)
-        order = np.asarray(pc.array_sort_indices(encoded.dictionary), dtype="int64")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.size)
-        labels = np.asarray(encoded.dictionary.take(pa.array(order)).to_pylist(), dtype=object)
-        return rank[np.asarray(encoded.indices, dtype="int64")], labels
+    `pd.factorize(sort=True)` gives, from one Arrow dictionary encoding for Arrow text columns
+    (`kpi_frames.arrow_sorted_codes`); a missing value is a label of its own."""
+    coded = arrow_sorted_codes(column)
+    if coded is not None:
+        return coded[0], np.asarray(coded[1], dtype=object)
     codes, labels = pd.factorize(column.to_numpy(dtype=object), sort=True, use_na_sentinel=False)
     return codes.astype("int64"), np.asarray(labels, dtype=object)
 
