@@ -202,12 +202,12 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -
     _run(cur, _sql("ragged_counts"))
     _run(cur, _sql("ragged_before"))
     lines = _physical_lines(cur, readable, layout)
-    if lines == "one per line":
+    if lines == "lines":
         # the k-th record is the k-th line after the header: a plain scan of rp_raw (DuckDB reads it on every
         # thread and keeps its order; pairing it with a line map is a positional join, which runs on one)
         _run(cur, _sql("stage_lines", header=str(int(layout.header_line))))
         return "lines"
-    if lines:
+    if lines == "mapped":
         # rp_line_map gives every record's physical line, in record order: no record counting needed, and no copy
         # of the rows either — a view pairs the k-th staged row with the k-th mapped line
         _run(cur, _sql("stage_mapped", header=str(int(layout.header_line))))
@@ -250,7 +250,7 @@ def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
     return layout.header_line
 
 
-def _physical_lines(cur, readable: Path, layout: Layout) -> bool | str:
+def _physical_lines(cur, readable: Path, layout: Layout) -> str | None:
     """Correct `_line` to the physical line whatever the blank lines, set-based.
 
     DuckDB skips blank lines and does not count the newlines inside quoted fields, so the record counts
@@ -259,22 +259,22 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool | str:
     `line` counts "logical" lines (blank ones included, quoted newlines not), so the ragged records are
     found among those; the rest, in order, are the staged rows `_k` = 1, 2, … When the two views disagree
     (quoting DuckDB read differently, e.g. a stray quote inside a field) the record counts are kept.
-    Fills rp_line_map(_k, pn) and rp_ragged_line(r, line) when the mapping holds (and returns True); both
-    stay empty otherwise. Returns "one per line" (both empty) when every physical line is one whole record —
-    no blank line, no quote left open, no ragged record: the k-th record is then the k-th line.
+Returns "mapped" when the mapping holds, having filled rp_line_map(_k, pn) and rp_ragged_line(r, line);
+    "lines" (both empty) when every physical line is one whole record — no blank line, no quote left open, no
+    ragged record: the k-th record is then the k-th line; None (both empty) when the two views disagree.
     """
     _run(cur, "create temp table rp_ragged_line (r bigint, line bigint)")
     _run(cur, "create temp table rp_line_map (_k bigint, pn bigint)")
     try:
         _run(cur, _sql("physical_lines"), {"path": str(readable), "skip": layout.header_line})
     except duckdb.Error:
-        return False
+        return None
     (odd, blank, lines, staged, ragged) = cur.execute(
         "select count(*) filter (where q % 2 = 1), count(*) filter (where blank), count(*), "
         "(select count(*) from rp_raw), (select count(*) from rp_bad) from rp_phys").fetchone()
     if odd == 0 and blank == 0 and ragged == 0 and staged == lines:
         _run(cur, "drop table rp_phys")
-        return "one per line"
+        return "lines"
     if odd == 0:
         # no line leaves a quote open (the usual file): every non-blank line starts a record, and the windows
         # below — slow on millions of (blank) lines — are not needed. A temp table's rowid is its insertion order.
@@ -286,14 +286,14 @@ def _physical_lines(cur, readable: Path, layout: Layout) -> bool | str:
         "select (select count(*) from rp_raw), (select count(*) from rp_logical where not ragged), "
         "(select count(*) from rp_bad), (select count(*) from rp_logical where ragged)").fetchone()
     if staged != mapped or ragged != found:
-        return False
+        return None
     # ordered: rp_stage pairs rp_raw and rp_line_map row by row (a table keeps its insertion order). Numbered by pn,
     # never by rp_logical's rowid: its ragged flag is a join, and a parallel join does not keep the scan's order.
     _run(cur, "insert into rp_line_map select row_number() over (order by pn), pn from rp_logical "
               "where not ragged order by pn")
     _run(cur, "insert into rp_ragged_line select r, $header + pn from rp_logical where ragged",
          {"header": layout.header_line})
-    return True
+    return "mapped"
 
 
 def _literals(sql: str, params: dict) -> str:
@@ -494,13 +494,12 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                    row_failed=f"coalesce({' or '.join(row_failed) or 'false'}, false)",
                    final_columns=final_columns, key_columns=key_columns), params)
     failing = "(select _line from rp_checked where _fail)"
-    # and whether rp_checked kept the file's order: with one record per line its k-th row (rowid k - 1) is on line
+    # and whether rp_checked holds the records in line order, one per line: its k-th row (rowid k - 1) on line
     # header + k. DuckDB keeps a parallel scan's order through a plain projection, never through a join; checked
     # here rather than assumed, because the insert then pairs the rows with their repeat flags by position
     (fails, out_of_order) = _run(
         cur, "select count(*) filter (where _fail), count(*) filter (where _line <> $header + 1 + rowid) "
              "from rp_checked", params).fetchone()
-    in_line_order = staging == "lines" and not resolved.event_log and out_of_order == 0
     if not fails:
         # the usual clean file: no record to word (an empty table, not a scan of every staged record)
         _run(cur, "create temp table rp_failed as select * from rp_parsed limit 0")
@@ -534,7 +533,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                    source_name=source_name, rows_read=int(staged + ragged), rows_collapsed=int(rows_collapsed),
                    collapse_note=collapse_note, problems=problems, specs=specs, csat_scale=csat_scale,
                    params=params, rows_rejected=int(rows_rejected), values_rejected=int(values_rejected),
-                   clean=int(clean), rejects=rejects, in_line_order=in_line_order)
+                   clean=int(clean), rejects=rejects, in_line_order=out_of_order == 0)
 
 
 @dataclass(frozen=True)
