@@ -133,16 +133,6 @@ def read_mapping(path: str) -> Mapping:
         raise CliError(f"{path}: {exc}.") from None
 
 
-def _date_notes(path: Path, kind: str | None, mapping: Mapping | None) -> list[str]:
-    """The day/month ambiguity notes the Data page shows for this file (empty when unreadable)."""
-    from analytics.ingest import sniff_file
-
-    try:
-        return list(sniff_file(path, kind=kind, mapping=mapping).ambiguities)
-    except Exception:  # noqa: BLE001 — the load itself reports why the file cannot be read
-        return []
-
-
 def _open_for_dry_run(target: str | None) -> duckdb.DuckDBPyConnection:
     """A dry run never writes: the database read-only, or an empty in-memory one when none exists yet."""
     path = db.database_path(target)
@@ -173,7 +163,6 @@ def _ingest(args) -> int:
                 problem = "is a folder, not a CSV file" if path.is_dir() else "does not exist"
                 failed(name, f"{name} {problem}; check the path.")
                 continue
-            notes = _date_notes(path, args.kind, mapping)
             try:
                 result = ingest_file(con, path, kind=args.kind, mapping=mapping, dry_run=args.dry_run,
                                      progress=None if args.json else _progress)
@@ -183,11 +172,11 @@ def _ingest(args) -> int:
                 if isinstance(exc, duckdb.Error):
                     broken = "the database failed on an earlier file in this command"
                 continue
-            outcome = {**result.to_dict(), "notes": notes}
+            outcome = result.to_dict()
             results.append(outcome)
             if not args.json:
                 say(result.message)
-                for note in notes:
+                for note in result.date_notes:
                     say(f"  note: {note}")
                 if len(result.rejects):
                     say(frame_text(result.rejects.head(10)))
