@@ -313,6 +313,13 @@ def latest_health(scores: pd.DataFrame, *, history: int = 8) -> pd.DataFrame:
                "history", "n_kpis", "score_low", "score_high", "borderline", "ranked"]
     if scores.empty:
         return scores.reindex(columns=columns)
+    fast = _latest_rows(scores, history)
+    if fast is not None:
+        rows, histories, ranked = fast
+        latest = scores.take(rows).reset_index(drop=True)
+        latest["history"] = pd.Series(histories, dtype="object")
+        latest["ranked"] = ranked
+        return latest.reindex(columns=columns)
     ordered = scores.sort_values(["engagement", "period"])
     # each engagement's rows are consecutive: its last row is the latest, the `history` before it its trend
     engagement, values = ordered["engagement"].to_numpy(), ordered["score"].to_numpy("float64")
@@ -324,6 +331,29 @@ def latest_health(scores: pd.DataFrame, *, history: int = 8) -> pd.DataFrame:
     latest["ranked"] = latest["period"] == latest["period"].max()
     return latest.sort_values(["ranked", "score", "engagement"], ascending=[False, True, True],
                               na_position="last").reset_index(drop=True).reindex(columns=columns)
+
+
+def _latest_rows(scores: pd.DataFrame, history: int) -> tuple[np.ndarray, list, np.ndarray] | None:
+    """`latest_health`'s rows on integer codes: the positions in `scores` of each engagement's latest row, in the
+    order `latest_health` sorts them (ranked first, then score with missing ones last, then engagement), their
+    histories and their ``ranked`` flags — what its sorts of the text columns give, without them. None when an
+    engagement or a period is missing (the sorts place those; this does not)."""
+    engagement_codes, _ = factorize_sorted(scores["engagement"])
+    periods = scores["period"].to_numpy("datetime64[ns]")
+    if (engagement_codes < 0).any() or np.isnat(periods).any():
+        return None
+    order = np.lexsort((periods.view("int64"), engagement_codes))  # stable, as sort_values on two columns
+    engagement, values = engagement_codes[order], scores["score"].to_numpy("float64")[order]
+    ends = np.flatnonzero(np.append(engagement[1:] != engagement[:-1], True))
+    starts = np.append(0, ends[:-1] + 1)
+    histories = [[float(v) for v in values[max(start, end + 1 - history):end + 1]] for start, end in zip(starts, ends)]
+    latest_period, score = periods[order][ends], values[ends]
+    ranked = latest_period == latest_period.max()
+    known = ~np.isnan(score)
+    score_rank = np.full(score.size, score.size, dtype="int64")  # missing scores last
+    score_rank[known] = np.unique(score[known], return_inverse=True)[1].reshape(-1)
+    final = np.lexsort((engagement[ends], score_rank, ~ranked))
+    return order[ends][final], [histories[i] for i in final], ranked[final]
 
 
 def health_drivers(
