@@ -93,10 +93,11 @@ MACROS = [
     f"when regexp_matches(x, '{DAY_MONTH_YEAR_RE}') then try_strptime(x, "
     "['%d-%b-%y', '%d %b %y', '%d-%b-%Y', '%d %b %Y', '%d-%B-%y', '%d %B %y', '%d-%B-%Y', '%d %B %Y']) end",
     # fast path first: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or with `T`, read by an exact format (no offset fits
-    # those lengths); every other spelling, and any value the fast path cannot read, takes the regular expressions
+    # those lengths); every other spelling, and any value the fast path cannot read, takes the regular expressions.
+    # `like '____-%'` (LIKE's _ is one character, as x[5] is) tests the fifth character without cutting a substring
     "create or replace temp macro rp_ts(x, dayfirst, tz) as coalesce(case "
-    "when strlen(x) = 19 and x[5] = '-' then try_strptime(x, ['%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']) "
-    "when strlen(x) = 10 and x[5] = '-' then try_strptime(x, '%Y-%m-%d') end, rp_ts_any(x, dayfirst, tz))",
+    "when strlen(x) = 19 and x like '____-%' then try_strptime(x, ['%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']) "
+    "when strlen(x) = 10 and x like '____-%' then try_strptime(x, '%Y-%m-%d') end, rp_ts_any(x, dayfirst, tz))",
     f"create or replace temp macro rp_tod_parts(st) as case when cast(st.mi as integer) < 60 "
     "and cast(coalesce(nullif(st.s, ''), '0') as integer) < 60 and rp_hour(st.h, st.p) < 24 "
     "then rp_hour(st.h, st.p) * 3600 + cast(st.mi as integer) * 60 + cast(coalesce(nullif(st.s, ''), '0') as integer) end",
@@ -104,10 +105,18 @@ MACROS = [
     f"create or replace temp macro rp_tod(x) as case when regexp_matches(x, '{TIME_RE}') then "
     f"list_transform([regexp_extract(x, '{TIME_RE}', ['h', 'mi', 'ss', 's', 'p'])], "
     "lambda st: rp_tod_parts(st))[1] end",
-    # a value without a colon is a number (no regular expression); mm:ss is split at its one colon
+    # a value without a colon is a number (no regular expression); mm:ss is split at its one colon.
+    # Fast paths (a glob, no regular expression) for m:ss, mm:ss, h:mm:ss and hh:mm:ss with whole seconds: read as a
+    # TIME (mm:ss as hh:mm, so its seconds are the TIME's minutes); the values a TIME cannot hold (60 minutes or
+    # more in an mm:ss value, 25 hours…) take the arithmetic the regular expressions below apply to the same text
     r"create or replace temp macro rp_dur(x, fraction, dec_comma) as case "
     r"when not contains(x, ':') then (case when fraction then round(rp_num(x, dec_comma) * 86400) "
     r"else rp_num(x, dec_comma) end) "
+    r"when x glob '[0-9]:[0-9][0-9]' or x glob '[0-9][0-9]:[0-9][0-9]' then coalesce(epoch(try_cast(x as time)) / 60, "
+    r"cast(left(x, strlen(x) - 3) as double) * 60 + cast(right(x, 2) as double)) "
+    r"when x glob '[0-9]:[0-9][0-9]:[0-9][0-9]' or x glob '[0-9][0-9]:[0-9][0-9]:[0-9][0-9]' then "
+    r"coalesce(epoch(try_cast(x as time)), cast(split_part(x, ':', 1) as double) * 3600 "
+    r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double)) "
     r"when regexp_matches(x, '^\d+:\d{1,2}(\.\d+)?$') then cast(left(x, position(':' in x) - 1) as double) * 60 "
     r"+ cast(substr(x, position(':' in x) + 1) as double) "
     r"when regexp_matches(x, '^\d+:\d{1,2}:\d{1,2}(\.\d+)?$') then cast(split_part(x, ':', 1) as double) * 3600 "
@@ -116,8 +125,12 @@ MACROS = [
     # "Acme\u200b BPO" and "Acme  BPO" are the same provider as "Acme BPO"
     r"create or replace temp macro rp_name_any(x) as nullif(trim(regexp_replace(regexp_replace(nfc_normalize(x), "
     r"'[\x{200B}-\x{200D}\x{2060}\x{FEFF}\x00-\x08\x0B\x0C\x0E-\x1F\x7F]', '', 'g'), '[\s\x{00A0}\x{202F}]+', ' ', 'g')), '')",
-    # fast path: printable ASCII words separated by single spaces are already normal (NFC, nothing to remove)
-    r"create or replace temp macro rp_name(x) as case when regexp_full_match(x, '[!-~]+( [!-~]+)*') then x "
+    # fast path: printable ASCII words separated by single spaces are already normal (NFC, nothing to remove).
+    # Decided without a regular expression (RE2's per-value cost was most of the macro's): a BLOB cast to text
+    # spells every byte outside printable ASCII — and \ ' " — as an escape \xNN, so an unchanged length means
+    # printable ASCII only; the values with one of those three characters take the slow path, which keeps them.
+    r"create or replace temp macro rp_name(x) as case when strlen(cast(encode(x) as varchar)) = strlen(x) "
+    r"and x <> '' and not starts_with(x, ' ') and not ends_with(x, ' ') and not contains(x, '  ') then x "
     r"else rp_name_any(x) end",
     # spellings as a simple CASE, never an IN list: DuckDB plans an IN list of five or more constants as a join, which
     # costs more and does not keep the rows in file order (load.py pairs rows with their flags by position when the
@@ -126,7 +139,11 @@ MACROS = [
     f"{_cases(FALSE_SPELLINGS, 'false')} end",
     f"create or replace temp macro rp_model(x) as case lower(x) {_cases(PARTNERSHIP_SPELLINGS, repr('partnership'))} "
     f"{_cases(TRANSACTIONAL_SPELLINGS, repr('transactional'))} end",
-    f"create or replace temp macro rp_channel(x) as coalesce({_CHANNEL_MAP}[lower(trim(x))], lower(trim(x)))",
+    # trim() tests every character's Unicode category: skipped for an ASCII value with no space at either end
+    # (only ' ' is a space separator in ASCII), which trim() would return unchanged
+    f"create or replace temp macro rp_channel_of(v) as coalesce({_CHANNEL_MAP}[v], v)",
+    "create or replace temp macro rp_channel(x) as rp_channel_of(case when strlen(x) = length(x) "
+    "and not starts_with(x, ' ') and not ends_with(x, ' ') then lower(x) else lower(trim(x)) end)",
 ]
 
 
