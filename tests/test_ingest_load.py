@@ -222,6 +222,48 @@ def test_rows_are_stored_in_file_order_with_their_own_repeat_flags(con, tmp_path
     assert dict(stored) == _reference_repeats(rows)
 
 
+STORED = {"interactions": "select * from interactions order by rowid",
+          "rejects": "select line, \"column\", value, reason, scope from rejects order by all",
+          "batches": "select rows_read, rows_loaded, rows_rejected, rows_duplicate, values_rejected from batches"}
+
+
+@pytest.mark.parametrize("case", ["one record per line", "a ragged record"])
+def test_a_file_read_in_place_loads_exactly_as_one_staged_as_text(schema_template, tmp_path, monkeypatch, case):
+    """A file whose every line is one record is parsed straight from the file (staging "direct"), keeping only the
+    failing records' raw text; one with a ragged record falls back to staging the text. Either way the database
+    ends exactly as when the file is staged as text first."""
+    from functools import partial
+
+    from analytics.ingest import load
+    from tests.builders import empty_database
+
+    text = CALLS + ("C5,2024-01-22 09:00,Acme,Bank,K1,120,4.7.2\n" # csat 4.7.2: a value rejected, the row loads
+                    "C6,yesterday,Acme,Bank,K3,100,4\n"            # no time: the row is rejected
+                    "C2,2024-01-03 10:00,Acme,Bank,K1,240,4\n")    # the same id again: a duplicate
+    if case == "a ragged record":
+        text += "C7,2024-01-23 09:00,Acme\n"
+    path = write(tmp_path, "calls.csv", text)
+    stagings: list[str] = []
+    stage = load._stage
+    monkeypatch.setattr(load, "_stage", lambda *a, **k: stagings.append(stage(*a, **k)) or stagings[-1])
+    read_in_place, staged_as_text = empty_database(schema_template), empty_database(schema_template)
+    try:
+        first = ingest_file(read_in_place, path)
+        assert stagings == (["direct"] if case == "one record per line" else ["direct", "mapped"])
+        monkeypatch.setattr(load, "_load", partial(load._load, direct=False))
+        second = ingest_file(staged_as_text, path)
+        assert stagings[-1] in ("lines", "mapped")
+        assert (first.rows_loaded, first.rows_rejected, first.values_rejected, first.rows_duplicate) == \
+            (5, 1 + (case == "a ragged record"), 1, 1)
+        for name, sql in STORED.items():
+            assert read_in_place.execute(sql).fetchall() == staged_as_text.execute(sql).fetchall(), name
+        assert first.rejects.equals(second.rejects)
+        assert {"4.7.2", "yesterday"} <= set(first.rejects["value"])
+    finally:
+        read_in_place.close()
+        staged_as_text.close()
+
+
 def test_dry_run_reports_counts_and_writes_nothing(con, tmp_path):
     result = ingest_file(con, write(tmp_path, "a.csv", CALLS + "C9,never,Acme,Bank,K,1,1\n"), dry_run=True)
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("dry-run", 5, 4, 1)

@@ -14,9 +14,10 @@ import dataclasses
 import json
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
 import pandas as pd
@@ -145,9 +146,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
             params_tz = contracts.reporting_time_zone()
         except ValueError as exc:
             raise IngestError(str(exc), file=display) from exc
-        # One cursor for the whole load: its TEMP tables are the staging area, and closing it drops them.
-        with utf8_copy(path, facts.encoding, display) as readable, con.cursor() as cur:
-            staged = _load(cur, readable, display, facts, layout, resolved, source_name, report, params_tz)
+        with utf8_copy(path, facts.encoding, display) as readable, \
+                _staged_cursor(con, readable, display, facts, layout, resolved, source_name, report,
+                               params_tz) as (cur, staged):
             if dry_run:
                 return _finish(cur, staged, None, report)
             report(0.65, "Waiting for the database")
@@ -162,6 +163,24 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
             return dataclasses.replace(result, lock_seconds=time.perf_counter() - taken)
     except IngestError as exc:
         return IngestResult(display, chosen, None, "failed", message=str(exc))
+
+
+@contextmanager
+def _staged_cursor(con: duckdb.DuckDBPyConnection, *load_args) -> Iterator[tuple[duckdb.DuckDBPyConnection, "_Staged"]]:
+    """(cursor, staged): one cursor for the whole load — its TEMP tables are the staging area, and closing it
+    drops them. A file read directly that turns out to hold a ragged record is staged again, the usual way, on a
+    fresh cursor (so nothing of the first attempt is left)."""
+    cur = con.cursor()
+    try:
+        try:
+            staged = _load(cur, *load_args)
+        except _Ragged:
+            cur.close()
+            cur = con.cursor()
+            staged = _load(cur, *load_args, direct=False)
+        yield cur, staged
+    finally:
+        cur.close()
 
 
 def _known_file(cur: duckdb.DuckDBPyConnection, sha256: str) -> tuple | None:
@@ -185,10 +204,12 @@ def _next_batch_id(cur: duckdb.DuckDBPyConnection) -> int:
             return int(candidate)
 
 
-def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -> str:
+def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int], direct: bool) -> str:
     """rp_stage(_k, _line, c<i> for i in `used`) — every data record as text, only the columns the mapping
-    uses; ragged rows go to rp_reject_errors. Returns how: "lines" (a view over rp_raw, the k-th record on the k-th
-    line after the header), "mapped" (a view pairing rp_raw with the line map) or "counted" (a table).
+    uses; ragged rows go to rp_reject_errors. Returns how: "direct" (only when `direct` is allowed: a view reading
+    the file itself, when every physical line after the header is one whole record — _load then checks that no
+    record was ragged, else the load is staged again the usual way), "lines" (a view over rp_raw, the k-th record
+    on the k-th line after the header), "mapped" (a view pairing rp_raw with the line map) or "counted" (a table).
 
     DuckDB parses every column, but each later statement costs time per column it carries (planning, not
     data: 50 rows of 2,000 columns took 3 s in one window statement), so the unused ones stop at the read."""
@@ -197,6 +218,16 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -
     struct = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     skip = _record_skip(cur, readable, layout, struct)
     where = {"path": str(readable), "skip": skip, "delim": layout.delimiter}
+    lines_read = _read_physical_lines(cur, readable, layout)
+    if direct and lines_read:
+        (odd, blank, lines) = cur.execute("select count(*) filter (where q % 2 = 1), count(*) filter (where blank), "
+                                          "count(*) from rp_phys").fetchone()
+        if odd == 0 and blank == 0 and lines > 0:
+            # no record spans two lines and none is blank: the file is read where it is, by every statement that
+            # needs the records (storing a million records as text cost more than reading them again)
+            _run(cur, _literals(_sql("stage_direct", columns=", ".join(f"c{i}" for i in used or [0]),
+                                     struct=struct), where))
+            return "direct"
     try:
         _run(cur, _sql("stage_raw", columns=", ".join(f"c{i}" for i in used or [0]), struct=struct), where)
     except duckdb.Error as exc:
@@ -205,7 +236,7 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int]) -
     _run(cur, _sql("ragged_records"), {"skip": skip})
     _run(cur, _sql("ragged_counts"))
     _run(cur, _sql("ragged_before"))
-    lines = _physical_lines(cur, readable, layout)
+    lines = _physical_lines(cur, layout) if lines_read else None
     if lines == "lines":
         # the k-th record is the k-th line after the header: a plain scan of rp_raw (DuckDB reads it on every
         # thread and keeps its order; pairing it with a line map is a positional join, which runs on one)
@@ -254,11 +285,22 @@ def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
     return layout.header_line
 
 
-def _physical_lines(cur, readable: Path, layout: Layout) -> str | None:
+def _read_physical_lines(cur, readable: Path, layout: Layout) -> bool:
+    """rp_phys: the file read once more as plain physical lines (see _physical_lines); False when DuckDB cannot."""
+    _run(cur, "create temp table rp_ragged_line (r bigint, line bigint)")
+    _run(cur, "create temp table rp_line_map (_k bigint, pn bigint)")
+    try:
+        _run(cur, _sql("physical_lines"), {"path": str(readable), "skip": layout.header_line})
+    except duckdb.Error:
+        return False
+    return True
+
+
+def _physical_lines(cur, layout: Layout) -> str | None:
     """Correct `_line` to the physical line whatever the blank lines, set-based.
 
     DuckDB skips blank lines and does not count the newlines inside quoted fields, so the record counts
-    above drift after blank lines. Here the file is read once more as plain physical lines (blank = NULL);
+    above drift after blank lines. rp_phys holds the file read once more as plain physical lines (blank = NULL);
     a line starts a record when it is not blank and the quotes before it are balanced. DuckDB's reject
     `line` counts "logical" lines (blank ones included, quoted newlines not), so the ragged records are
     found among those; the rest, in order, are the staged rows `_k` = 1, 2, … When the two views disagree
@@ -267,12 +309,6 @@ Returns "mapped" when the mapping holds, having filled rp_line_map(_k, pn) and r
     "lines" (both empty) when every physical line is one whole record — no blank line, no quote left open, no
     ragged record: the k-th record is then the k-th line; None (both empty) when the two views disagree.
     """
-    _run(cur, "create temp table rp_ragged_line (r bigint, line bigint)")
-    _run(cur, "create temp table rp_line_map (_k bigint, pn bigint)")
-    try:
-        _run(cur, _sql("physical_lines"), {"path": str(readable), "skip": layout.header_line})
-    except duckdb.Error:
-        return None
     (odd, blank, lines, staged, ragged) = cur.execute(
         "select count(*) filter (where q % 2 = 1), count(*) filter (where blank), count(*), "
         "(select count(*) from rp_raw), (select count(*) from rp_bad) from rp_phys").fetchone()
@@ -340,21 +376,34 @@ def _recoded(ref: str, name: str, recode: dict[str, str], params: dict) -> str:
     return f"rp_null(case upper(trim({ref})) {' '.join(cases)} else {ref} end)"
 
 
+class _Ragged(Exception):
+    """A file read directly (staging "direct") held a ragged record: it is staged again the usual way."""
+
+
 def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, resolved: Mapping,
-          source_name: str | None, report: Progress, tz: str) -> "_Staged":
+          source_name: str | None, report: Progress, tz: str, direct: bool = True) -> "_Staged":
     """Stage, parse and validate the file into TEMP tables on `cur` — rp_checked (every record's contract values,
-    checked once; rp_clean is its view of the records no row-level check rejected) and rp_rejects: no lock needed."""
+    checked once; rp_clean is its view of the records no row-level check rejected) and rp_rejects: no lock needed.
+
+    With `direct` (and not an event log) a file whose every physical line is one whole record is not staged as
+    text: rp_checked is written from the file itself, with the raw text of only the records that fail a check
+    (to word their rejects). Raises _Ragged when such a file turns out to hold a ragged record."""
     kind = resolved.kind
     # one call for all the macros: a statement costs ≈ 1–2 ms of fixed CPU, and hundreds of tests load tiny files
     cur.execute(";\n".join(parse.MACROS))
     report(0.1, "Staging rows in DuckDB")
     used = sorted({layout.columns.index(c) for c in resolved.source_columns()})
-    staging = _stage(cur, readable, display, layout, used)
-    staged, ragged = cur.execute("select (select count(*) from rp_stage), (select count(*) from rp_bad)").fetchone()
+    staging = _stage(cur, readable, display, layout, used, direct and not resolved.event_log)
+    if staging == "direct":
+        # every line after the header is a record (rp_checked confirms that none was ragged)
+        (staged,), ragged = cur.execute("select count(*) from rp_phys").fetchone(), 0
+    else:
+        staged, ragged = cur.execute("select (select count(*) from rp_stage), (select count(*) from rp_bad)"
+                                     ).fetchone()
     if staged + ragged == 0:
         raise IngestError("the file has a header row but no data rows; expected at least one row under "
                           f"the headers {', '.join(repr(c) for c in layout.columns)}", file=display)
-    unterminated = _run(
+    unterminated = staging != "direct" and _run(
         cur, "select coalesce(g.line, $header + b.r) from rp_bad b left join rp_ragged_line g using (r) "
         "where b.error_message ilike '%unterminated quote%' and position(chr(10) in trim(b.csv_line, chr(10) || "
         "chr(13))) > 0 order by 1 limit 1", {"header": layout.header_line}).fetchone()
@@ -376,9 +425,19 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                            + " from rp_stage").fetchall()
         small = {i: [row[2 * k] for row in rows if row[2 * k + 1]] for k, i in enumerate(used)}
 
+    elif staging == "direct" and used:
+        # read directly, each sample would read the file's first buffer again: the first records are kept once
+        _run(cur, f"create temp table rp_head as select * from rp_stage limit {4 * SPEC_SAMPLE}")
+
     def sample(index: int) -> list[str]:
         if index in small:
             return small[index]
+        if staging == "direct":
+            # the first SPEC_SAMPLE present values are in the head when it holds that many
+            head = [v for (v,) in cur.execute(
+                f"select c{index} from rp_head where rp_null(c{index}) is not null limit {SPEC_SAMPLE}").fetchall()]
+            if len(head) == SPEC_SAMPLE:
+                return head
         return [v for (v,) in cur.execute(
             f"select c{index} from rp_stage where rp_null(c{index}) is not null limit {SPEC_SAMPLE}").fetchall()]
 
@@ -486,29 +545,55 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                         f"$rwhy_{i} as reason, 'row' as scope, '{name}' as field from rp_failed where {condition}")
         failed.append(f"({condition})")
         row_failed.append(f"({condition})")
-    rule_sql.append(_ragged_rejects_sql())
+    if staging != "direct":
+        rule_sql.append(_ragged_rejects_sql())
 
     # Every check once, over every record: the contract's values (rp_checked) and which records fail. Only the
     # failing records are parsed again, with their raw text, to word the rejects (rp_failed, usually tiny).
     final_columns = _final_columns(kind, specs, value_conditions, set(resolved.derived))
     key_columns = ("* replace (coalesce(interaction_id, " + _row_hash() + ") as interaction_id), "
                    "interaction_id is null as _hashed") if kind == INTERACTIONS else "*"
+    kept_raw = ", ".join(f"case when _fail then {_ident('r_' + name)} end as {_ident('_r_' + name)}"
+                         for name in raw_refs)
+    if staging == "direct":
+        # rp_checked_t, in file order: a record's line is its row number. The raw text is kept for the failing
+        # records only, to word their rejects (every other row's is NULL)
+        final_columns += ", " + kept_raw
+        key_columns = key_columns.replace("*", "* exclude (_line)", 1)
     # a check on an empty value is NULL, not false: coalesced, so that only a check that holds counts (as in `where`)
     _run(cur, _sql("checked", failed=f"coalesce({' or '.join(failed) or 'false'}, false)",
                    row_failed=f"coalesce({' or '.join(row_failed) or 'false'}, false)",
                    final_columns=final_columns, key_columns=key_columns), params)
+    if staging == "direct":
+        _run(cur, "alter table rp_checked rename to rp_checked_t")
+        (checked, ragged_found) = cur.execute("select (select count(*) from rp_checked_t), "
+                                              "(select count(*) from rp_reject_errors)").fetchone()
+        if ragged_found or checked != staged:
+            raise _Ragged()
+        kept = ", ".join(_ident("_r_" + name) for name in raw_refs)
+        _run(cur, f"create temp view rp_checked as select $header + 1 + rowid as _line, * exclude ({kept}) "
+                  "from rp_checked_t".replace("$header", str(int(layout.header_line))))
     failing = "(select _line from rp_checked where _fail)"
     # and whether rp_checked holds the records in line order, one per line: its k-th row (rowid k - 1) on line
     # header + k. DuckDB keeps a parallel scan's order through a plain projection, never through a join; checked
-    # here rather than assumed, because the insert then pairs the rows with their repeat flags by position
+    # here rather than assumed, because the insert then pairs the rows with their repeat flags by position.
+    # Read directly, the line is the row number.
     (fails, out_of_order) = _run(
-        cur, "select count(*) filter (where _fail), count(*) filter (where _line <> $header + 1 + rowid) "
-             "from rp_checked", params).fetchone()
+        cur, "select count(*) filter (where _fail), "
+             + ("0" if staging == "direct" else "count(*) filter (where _line <> $header + 1 + rowid)")
+             + " from " + ("rp_checked_t" if staging == "direct" else "rp_checked"), params).fetchone()
     if not fails:
         # the usual clean file: no record to word (an empty table, not a scan of every staged record)
         _run(cur, "create temp table rp_failed as select * from rp_parsed limit 0")
     elif resolved.event_log:
         _run(cur, f"create temp table rp_failed as select * from rp_parsed where _line in {failing} order by _line")
+    elif staging == "direct":
+        # parsed again from the raw text kept with the failing records
+        raw_kept = ", ".join(f"{_ident('_r_' + name)} as {_ident('r_' + name)}" for name in raw_refs)
+        _run(cur, "create temp table rp_failed as "
+                  + _sql("parsed", raw_columns=raw_kept, parsed_columns=parsed_cols, derived_columns=derived_cols,
+                         source=f"(select {int(layout.header_line)} + 1 + rowid as _line, * from rp_checked_t "
+                                "where _fail)") + "\norder by _line", params)
     else:
         _run(cur, "create temp table rp_failed as "
                   + parsed_select(f"(select * from rp_stage where _line in {failing})") + "\norder by _line", params)
@@ -518,7 +603,11 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     # at once DuckDB spills them to its temp_directory, which costs more CPU than computing them.
     _run(cur, "drop table rp_failed")
     _run(cur, "drop table rp_parsed" if resolved.event_log else "drop view rp_parsed")
-    if staging != "counted":
+    if staging == "direct":
+        _run(cur, "drop view rp_stage")
+        _run(cur, "drop table rp_phys")
+        _run(cur, "drop table if exists rp_head")
+    elif staging != "counted":
         _run(cur, "drop view rp_stage")
         _run(cur, "drop table rp_raw")
     else:
