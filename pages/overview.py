@@ -11,7 +11,7 @@ from analytics.health import health_scores, kpi_scores, latest_health
 from analytics.premium import relationship_year_frames
 from analytics.trends import data_freshness, kpi_tiles
 from ui import coverage, drill, filters, state, tables
-from ui.cached import ahead, analysis
+from ui.cached import Later, ahead, analysis
 from ui.markdown import plain
 
 state.open_page()  # first: runs this page inside app.py's frame when Streamlit ran it on its own
@@ -31,9 +31,10 @@ st.caption(plain(" · ".join(current.describe())))  # filter values are user tex
 
 def scores_of(read):
     # The same cache entry as the Health page's scores at default weights; findings reuse it too.
-    # The KPI scores are a cache entry of their own: the Health page's drivers read them too.
+    # The KPI scores are a cache entry of their own: the Health page's drivers read them too (read only
+    # when the health scores are computed: the page's second read finds those cached).
     return read(health_scores, current, grain="quarter", weights=None,
-                given={"scored": read(kpi_scores, current, grain="quarter")})
+                given={"scored": Later(read, kpi_scores, current, grain="quarter")})
 
 
 def claims_of(read):

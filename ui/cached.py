@@ -70,8 +70,23 @@ def _cached_call(*, _fn: Callable[..., Any], key: Any, _args: tuple, _kwargs: di
                  _given: dict[str, Any] | None = None) -> Any:
     """`_fn(cursor, *_args, **_kwargs, **_given)`, cached on `key` alone (see `analysis`). Called with keywords
     only: Streamlit looks a positional argument's name up in the function's signature, per argument, per call."""
+    given = {k: v.value() if isinstance(v, Later) else v for k, v in (_given or {}).items()}
     with connection().cursor() as cur:
-        return _fn(cur, *_args, **_kwargs, **(_given or {}))
+        return _fn(cur, *_args, **_kwargs, **given)
+
+
+class Later:
+    """A `given` value read only if the analysis is computed, not when its result comes from the cache:
+    ``given={"scored": Later(analysis, kpi_scores, filters)}`` reads the KPI scores (through the cache) only
+    when the health scores are not there yet — on a cache hit a result read for nothing still costs its
+    unpickling."""
+
+    def __init__(self, read: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self._call = (read, args, kwargs)
+
+    def value(self) -> Any:
+        read, args, kwargs = self._call
+        return read(*args, **kwargs)
 
 
 class _NotExact(Exception):
@@ -106,7 +121,8 @@ def analysis(fn: Callable[..., Any], *args: Any, given: dict[str, Any] | None = 
 
     `given`: keyword arguments that are other analyses' results for the same data and filters
     (e.g. ``{"health": scores}``), which `fn` reuses instead of computing them again. They are
-    derived from the key's own values, so they stay out of the key (and are never hashed).
+    derived from the key's own values, so they stay out of the key (and are never hashed). A value
+    may be a `Later`: read only when `fn` runs (a cache miss).
     """
     name = f"{fn.__module__}.{fn.__qualname__}"
     packed = tuple(sorted(
