@@ -162,36 +162,60 @@ class ColumnSpec:
     day_fraction: bool = False
 
 
+# The spec detection runs every sample value through these (5,000 per column, twice per CLI load): compiled once,
+# not looked up in `re`'s cache per call.
+_NULL_SET = frozenset(NULL_SPELLINGS)
+_NULL_LONGEST = max(map(len, NULL_SPELLINGS))
+_NUMERIC_DATE = re.compile(NUMERIC_DATE_RE)
+_ISO_OR_YEAR_MONTH = re.compile(f"(?:{ISO_RE})|(?:{YEAR_MONTH_RE})")
+_MONTH_YEAR = re.compile(MONTH_YEAR_RE)
+_DAY_MONTH_YEAR = re.compile(DAY_MONTH_YEAR_RE)
+_COMMA_DECIMALS = re.compile(r"\d,(\d{1,2}|\d{4,})$")
+_DOT_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3}){2,}")
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$")
+_NUMBER_NOISE = re.compile(r"[\s$€£¥'’]")
+
+
 def _clean(values: list[str]) -> list[str]:
+    """The present values, stripped: None and the null spellings (any case) left out."""
     out = []
+    append = out.append
     for value in values:
-        text = str(value).strip() if value is not None else ""
-        if text.upper() not in NULL_SPELLINGS:
-            out.append(text)
+        if value is None:  # str(None) would be "", a null spelling
+            continue
+        text = value.strip() if type(value) is str else str(value).strip()
+        # upper() never shortens a string, so a value longer than every null spelling is not one
+        if len(text) > _NULL_LONGEST or text.upper() not in _NULL_SET:
+            append(text)
     return out
 
 
 def _decimal_comma(values: list[str]) -> bool:
+    """Whether commas are the decimal mark: the first value holding both marks decides (the later one is the
+    decimal); else a comma followed by other than three digits at the end, or dots as thousands separators
+    (`1.234.567`: two or more groups of three)."""
+    found = False
     for value in values:
-        if "," in value and "." in value:
-            return value.rfind(",") > value.rfind(".")
-    # `1.234.567`: dots as thousands separators (two or more groups of three), so commas are decimal
-    return any(re.search(r"\d,(\d{1,2}|\d{4,})$", v) or re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}", v)
-               for v in values)
+        if "," in value:
+            if "." in value:
+                return value.rfind(",") > value.rfind(".")
+            found = found or _COMMA_DECIMALS.search(value) is not None
+        elif not found and "." in value:  # the dotted pattern needs a dot, the comma one a comma
+            found = _DOT_THOUSANDS.fullmatch(value) is not None
+    return found
 
 
 def _date_spec(values: list[str], date_order: str | None) -> tuple[bool, str | None, bool]:
     """(day_first, label, ambiguous) for a date or timestamp column."""
     first_big = second_big = 0
     shapes: list[str] = []
-    iso = month_year = day_month_year = False
-    numeric = [m for m in (re.match(NUMERIC_DATE_RE, v) for v in values) if m]
+    numeric = [m for m in map(_NUMERIC_DATE.match, values) if m]
     for m in numeric:
         first_big += int(m.group(1)) > 12
         second_big += int(m.group(3)) > 12
-    iso = any(re.match(ISO_RE, v) or re.match(YEAR_MONTH_RE, v) for v in values)
-    month_year = any(re.match(MONTH_YEAR_RE, v) for v in values)
-    day_month_year = any(re.match(DAY_MONTH_YEAR_RE, v) for v in values)
+    iso = any(map(_ISO_OR_YEAR_MONTH.match, values))
+    month_year = any(map(_MONTH_YEAR.match, values))
+    day_month_year = any(map(_DAY_MONTH_YEAR.match, values))
     ambiguous = bool(numeric) and first_big == 0 and second_big == 0
     if date_order is not None:
         day_first = date_order == "dmy"
@@ -199,11 +223,12 @@ def _date_spec(values: list[str], date_order: str | None) -> tuple[bool, str | N
         day_first = first_big >= second_big
     else:
         day_first = False
+    a, b = ("DD", "MM") if day_first else ("MM", "DD")
     for m in numeric:
-        a, b = ("DD", "MM") if day_first else ("MM", "DD")
-        label = f"{a}{m.group(2)}{b}{m.group(2)}{'YYYY' if len(m.group(4)) == 4 else 'YY'}"
-        if m.group(5):
-            label += " HH:MM" + (":SS" if m.group(8) else "") + (" AM/PM" if m.group(10) else "")
+        separator, year, time, seconds, half = m.group(2, 4, 5, 8, 10)
+        label = f"{a}{separator}{b}{separator}{'YYYY' if len(year) == 4 else 'YY'}"
+        if time:
+            label += " HH:MM" + (":SS" if seconds else "") + (" AM/PM" if half else "")
         if label not in shapes:
             shapes.append(label)
     if iso:
@@ -215,6 +240,22 @@ def _date_spec(values: list[str], date_order: str | None) -> tuple[bool, str | N
     return day_first, (" | ".join(shapes[:4]) or None), ambiguous and date_order is None
 
 
+def _day_fraction(values: list[str], decimal_comma: bool) -> bool:
+    """Whether a duration column's plain numbers (no colon) are all in [0, 1) and not all zero: Excel day
+    fractions. Stops at the first number outside [0, 1)."""
+    positive = seen = False
+    for value in values:
+        if ":" in value:
+            continue
+        n = _to_float(value, decimal_comma)
+        if n is None:
+            continue
+        if not 0 <= n < 1:
+            return False
+        seen, positive = True, positive or n > 0
+    return seen and positive
+
+
 def detect_spec(f: contracts.Field, source: str, values: list[str], date_order: str | None = None) -> ColumnSpec:
     """Decide how to read column `source` into field `f` from a sample of its raw values."""
     sample = _clean(values)
@@ -223,20 +264,25 @@ def detect_spec(f: contracts.Field, source: str, values: list[str], date_order: 
         return ColumnSpec(f.name, f.parser, source, day_first=day_first, date_label=label, ambiguous=ambiguous)
     decimal_comma = _decimal_comma(sample)
     if f.parser == "percent":
-        numbers = [_to_float(v.replace("%", ""), decimal_comma) for v in sample]
-        hundred = any("%" in v for v in sample) or any(n is not None and n > 1 for n in numbers)
+        # on a 0–100 scale when a value has a % sign or a number above 1 (read only until one is found)
+        hundred = any("%" in v for v in sample) or any(
+            n is not None and n > 1 for n in (_to_float(v.replace("%", ""), decimal_comma) for v in sample))
         return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma,
                           percent_divisor=100.0 if hundred else 1.0)
     if f.parser == "duration":
-        numbers = [n for n in (_to_float(v, decimal_comma) for v in sample if ":" not in v) if n is not None]
-        fraction = bool(numbers) and all(0 <= n < 1 for n in numbers) and any(n > 0 for n in numbers)
-        return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma, day_fraction=fraction)
+        return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma,
+                          day_fraction=_day_fraction(sample, decimal_comma))
     return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma)
 
 
 def _to_float(text: str, decimal_comma: bool) -> float | None:
-    cleaned = re.sub(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$", "", text)
-    cleaned = re.sub(r"[\s$€£¥'’]", "", cleaned)
+    if text.isdigit():  # digits only: nothing for the clean-up below to remove or replace
+        try:
+            return float(text)
+        except ValueError:  # a digit float() does not read, such as ²
+            return None
+    cleaned = _CURRENCY_CODE.sub("", text)
+    cleaned = _NUMBER_NOISE.sub("", cleaned)
     cleaned = cleaned.replace(".", "").replace(",", ".") if decimal_comma else cleaned.replace(",", "")
     try:
         return float(cleaned)
