@@ -106,14 +106,18 @@ def _source_statement(
     for i, k in enumerate(chosen):
         measures.append(f"cast({_summed_as_double(query.measure(k, 'numerator'), source)} as double) as n_{i}")
         measures.append(f"cast({_summed_as_double(query.measure(k, 'denominator'), source)} as double) as d_{i}")
-    # the src CTE lets registry aggregates (`sum(fcr_yes)`) and keys use plain column names
+    # the src CTE lets registry aggregates (`sum(fcr_yes)`) and keys use plain column names; the rows come
+    # sorted by period and split values, missing ones last (`kpi_frame`'s order; the keys are unique per row,
+    # so no two rows tie), which DuckDB does on the few aggregated rows for less than coding the keys in pandas
+    order = (["period"] if grain is not None else []) + [c if c == "engagement" else str(query.column(c)) for c in dims]
     sql = query.render(
         "with src as (select t.*{model} from {relation} t{join} where {predicate}), "
-        "agg as (select {select} from src{group}) select *{label} from agg",
+        "agg as (select {select} from src{group}) select *{label} from agg{order}",
         model=Sql(", e.relationship_model" if join else ""), relation=src.relation, join=join,
         predicate=src.predicate, select=Sql(", ".join(keys + measures)),
         group=Sql(" group by all" if keys else ""),
-        label=Sql(f", {LABEL_MACRO}(provider, account) as engagement" if "engagement" in dims else ""))
+        label=Sql(f", {LABEL_MACRO}(provider, account) as engagement" if "engagement" in dims else ""),
+        order=Sql(" order by " + ", ".join(f"{c} nulls last" for c in order) if order else ""))
     return sql, params
 
 
@@ -225,38 +229,43 @@ def kpi_frame(
     columns = key_columns + ["kpi", "value", "numerator", "denominator"]
     if len({k.id for k in chosen}) != len(chosen):
         return _sorted_long(wides, read, chosen, key_columns, columns, grain)
-    # Each source's rows sorted once by period and split values (missing last, stably), then every KPI's rows
-    # taken in that order: the rows, order and types of concatenating all KPIs' rows and sorting them stably
-    # by the KPI's place in `kpi_ids`, period and split values, at a fraction of the cost (the sort runs on
-    # the few aggregated rows, and the text key columns are copied once).
+    # Each source's rows come sorted by period and split values (missing last: the statement's order by), and
+    # every KPI's rows are taken in that order: the rows, order and types of concatenating all KPIs' rows and
+    # sorting them stably by the KPI's place in `kpi_ids`, period and split values, at a fraction of the cost
+    # (each text key column is copied once, by one Arrow take).
     rows_of: dict[str, tuple[int, np.ndarray]] = {}
     parts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     keys, offset = [], 0
     for of_source, wide in zip(read, wides):
         value, numerator, denominator = _parts(wide, of_source)
-        order = np.lexsort(_sort_codes(wide, key_columns)[::-1]) if key_columns else np.arange(len(wide))
-        kept = ~np.isnan(value[:, order])
+        kept = ~np.isnan(value)
         if not kept.any():
             continue
         for i, k in enumerate(of_source):
-            rows = order[kept[i]]
+            rows = np.flatnonzero(kept[i])
             rows_of[k.id] = (offset, rows)
             parts[k.id] = (value[i, rows], numerator[i, rows], denominator[i, rows])
-        keys.append(wide[key_columns])
+        keys.append(wide)
         offset += len(wide)
     if not keys:
         return _empty_frame(columns, grain)
     ids = [k.id for k in chosen if k.id in rows_of]
     taken = np.concatenate([rows_of[i][0] + rows_of[i][1] for i in ids])
-    frame = (pd.concat(keys, ignore_index=True) if len(keys) > 1 else keys[0]).take(taken).reset_index(drop=True)
-    out: dict[str, object] = {c: frame[c] for c in key_columns}  # Series: their types kept as they are
+    out: dict[str, object] = {c: _taken(keys, c, taken) for c in key_columns}  # their types kept as they are
     if grain is not None:
-        out["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
+        out["period"] = pd.to_datetime(out["period"]).astype("datetime64[ns]")
     out["kpi"] = np.repeat(ids, [rows_of[i][1].size for i in ids])
     for at, name in enumerate(("value", "numerator", "denominator")):
         out[name] = np.concatenate([parts[i][at] for i in ids])
     # one frame at the end: a column added to a frame costs more than its numbers
-    return pd.DataFrame(out, index=frame.index, columns=columns)
+    return pd.DataFrame(out, index=pd.RangeIndex(taken.size), columns=columns)
+
+
+def _taken(frames: list[pd.DataFrame], column: str, rows: np.ndarray) -> pd.Series:
+    """The `rows` (positions in the frames' rows one after another) of `column`, as a Series with a fresh range
+    index: what `pd.concat(frames).take(rows)[column]` holds, without taking the other columns."""
+    series = pd.concat([f[column] for f in frames], ignore_index=True) if len(frames) > 1 else frames[0][column]
+    return series.take(rows).reset_index(drop=True)
 
 
 def _sorted_long(wides: list[pd.DataFrame], read: list[list[kpis.Kpi]], chosen: list[kpis.Kpi],

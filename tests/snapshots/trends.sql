@@ -1,14 +1,14 @@
 -- statement 1
 -- params: f_channels_0='phone', f_end=datetime.date(2025, 6, 30), f_models=['partnership', 'transactional'], f_providers_0='P1', f_providers_1='T1', f_start=datetime.date(2023, 1, 15), grain='month'
-with src as (select t.* from "rollup_daily" t where t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider in ($f_providers_0, $f_providers_1) and t.channel in ($f_channels_0) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models))), agg as (select cast(date_trunc($grain, "day") as date) as period, "channel", cast(sum(cast(csat_sat as double)) as double) as n_0, cast(sum(cast(csat_n as double)) as double) as d_0 from src group by all) select * from agg;
+with src as (select t.* from "rollup_daily" t where t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider in ($f_providers_0, $f_providers_1) and t.channel in ($f_channels_0) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models))), agg as (select cast(date_trunc($grain, "day") as date) as period, "channel", cast(sum(cast(csat_sat as double)) as double) as n_0, cast(sum(cast(csat_n as double)) as double) as d_0 from src group by all) select * from agg order by period nulls last, "channel" nulls last;
 
 -- statement 2
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1), grain='quarter'
-with src as (select t.* from "rollup_monthly" t where t.day >= $f_start and t.day < $f_end + interval 1 day), agg as (select cast(date_trunc($grain, "day") as date) as period, cast(sum(cast(contacts as double)) as double) as n_0, cast(null as double) as d_0 from src group by all) select * from agg;
+with src as (select t.* from "rollup_monthly" t where t.day >= $f_start and t.day < $f_end + interval 1 day), agg as (select cast(date_trunc($grain, "day") as date) as period, cast(sum(cast(contacts as double)) as double) as n_0, cast(null as double) as d_0 from src group by all) select * from agg order by period nulls last;
 
 -- statement 3
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1), grain='quarter'
-with src as (select t.* from "performance" t where t.period >= $f_start and t.period < $f_end + interval 1 day), agg as (select cast(date_trunc($grain, "period") as date) as period, cast(sum(quality_score) as double) as n_0, cast(count(quality_score) as double) as d_0 from src group by all) select * from agg;
+with src as (select t.* from "performance" t where t.period >= $f_start and t.period < $f_end + interval 1 day), agg as (select cast(date_trunc($grain, "period") as date) as period, cast(sum(quality_score) as double) as n_0, cast(count(quality_score) as double) as d_0 from src group by all) select * from agg order by period nulls last;
 
 -- statement 4
 -- params: f_end=datetime.date(2025, 6, 30), f_start=datetime.date(2023, 1, 1), g_end=datetime.date(2025, 6, 30)
