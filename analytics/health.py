@@ -156,9 +156,11 @@ def _with_weights(scores: pd.DataFrame, weights: dict[str, float]) -> pd.DataFra
     return frame
 
 
-def _relationship_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return query.frame(con, query.render("select provider, account, relationship_model from {register}",
-                                         register=query.table(REGISTER_VIEW)))
+def _relationship_models(con: duckdb.DuckDBPyConnection) -> dict[tuple, str | None]:
+    """(provider, account) → the register's relationship model (None when it has none): plain rows, no frame."""
+    rows = query.rows(con, query.render("select provider, account, relationship_model from {register}",
+                                        register=query.table(REGISTER_VIEW)))
+    return {(provider, account): model for provider, account, model in rows}
 
 
 def _sorted_codes(*columns: pd.Series | tuple[np.ndarray, list]) -> tuple[np.ndarray, np.ndarray]:
@@ -270,9 +272,7 @@ def health_scores(
     out["n_kpis"] = np.array([len(used_ids) for used_ids in out["kpis_used"].tolist()], dtype="int64")
     edges = [(out["score_low"] < edge) & (out["score_high"] >= edge) for edge in (WATCH, HEALTHY)]
     out["borderline"] = (edges[0] | edges[1]).astype("bool")
-    register = _relationship_models(con)
-    model_of = dict(zip(zip(register["provider"].tolist(), register["account"].tolist()),
-                        register["relationship_model"].tolist()))
+    model_of = _relationship_models(con)
     models = (model_of.get(key) for key in zip(out["provider"].tolist(), out["account"].tolist()))
     out["relationship_model"] = pd.Series([m if isinstance(m, str) else None for m in models], dtype="object")
     result = pd.DataFrame({c: out[c] for c in columns})
