@@ -236,15 +236,24 @@ def at_risk_engagements(con: duckdb.DuckDBPyConnection, filters: Filters, *,
     if overview.empty:
         return []
     latest = overview["period"].max()
-    below = overview[(overview["period"] == latest) & (overview["band"] == "at risk")
-                     & (overview["history"].map(len) >= MIN_HEALTH_QUARTERS)].sort_values("score")
+    # the rows as arrays: the latest period's engagements in the 'at risk' band with enough history, lowest
+    # score first (the sort `sort_values("score")` makes: quicksort of the scores, missing ones last)
+    candidate = np.flatnonzero(
+        (overview["period"] == latest).to_numpy(dtype=bool, na_value=False)
+        & (overview["band"].to_numpy(dtype=object) == "at risk")
+        & (np.fromiter(map(len, overview["history"].tolist()), dtype="int64", count=len(overview))
+           >= MIN_HEALTH_QUARTERS))
+    score = overview["score"].to_numpy("float64")[candidate]
+    known = ~np.isnan(score)
+    below = np.concatenate([candidate[known][score[known].argsort(kind="quicksort")], candidate[~known]])
     # "at risk" only when the whole score interval is below 50; the others are borderline
-    risky = below[below["score_high"] < 50]
+    risky = below[overview["score_high"].to_numpy("float64")[below] < 50]
     borderline = len(below) - len(risky)
-    if risky.empty:
+    if not len(risky):
         return []
     shown = [f"{e} ({format_band_value(s)} on {n} KPIs)"
-             for e, s, n in zip(risky["engagement"], risky["score"], risky["n_kpis"])][:MAX_NAMED]
+             for e, s, n in zip(*(overview[c].take(risky).tolist() for c in ("engagement", "score", "n_kpis")))
+             ][:MAX_NAMED]
     names = ", ".join(shown) + (f" and {len(risky) - len(shown)} more" if len(risky) > len(shown) else "")
     count = len(risky)
     noun = "engagement is" if count == 1 else "engagements are"
