@@ -553,12 +553,12 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
     final_columns = _final_columns(kind, specs, value_conditions, set(resolved.derived))
     key_columns = ("* replace (coalesce(interaction_id, " + _row_hash() + ") as interaction_id), "
                    "interaction_id is null as _hashed") if kind == INTERACTIONS else "*"
-    kept_raw = ", ".join(f"case when _fail then {_ident('r_' + name)} end as {_ident('_r_' + name)}"
-                         for name in raw_refs)
     if staging == "direct":
         # rp_checked_t, in file order: a record's line is its row number. The raw text is kept for the failing
-        # records only, to word their rejects (every other row's is NULL)
-        final_columns += ", " + kept_raw
+        # records only, to word their rejects: one list per record, NULL for every other row (as a NULL column per
+        # field it cost ≈ 5 bytes per row each, 0.6 GB at 10 M rows)
+        final_columns += ", case when _fail then [" + ", ".join(_ident("r_" + name) for name in raw_refs) \
+            + "] end as _raw"
         key_columns = key_columns.replace("*", "* exclude (_line)", 1)
     # a check on an empty value is NULL, not false: coalesced, so that only a check that holds counts (as in `where`)
     _run(cur, _sql("checked", failed=f"coalesce({' or '.join(failed) or 'false'}, false)",
@@ -570,9 +570,8 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
                                               "(select count(*) from rp_reject_errors)").fetchone()
         if ragged_found or checked != staged:
             raise _Ragged()
-        kept = ", ".join(_ident("_r_" + name) for name in raw_refs)
-        _run(cur, f"create temp view rp_checked as select $header + 1 + rowid as _line, * exclude ({kept}) "
-                  "from rp_checked_t".replace("$header", str(int(layout.header_line))))
+        _run(cur, f"create temp view rp_checked as select {int(layout.header_line)} + 1 + rowid as _line, "
+                  "* exclude (_raw) from rp_checked_t")
     failing = "(select _line from rp_checked where _fail)"
     # and whether rp_checked holds the records in line order, one per line: its k-th row (rowid k - 1) on line
     # header + k. DuckDB keeps a parallel scan's order through a plain projection, never through a join; checked
@@ -589,7 +588,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
         _run(cur, f"create temp table rp_failed as select * from rp_parsed where _line in {failing} order by _line")
     elif staging == "direct":
         # parsed again from the raw text kept with the failing records
-        raw_kept = ", ".join(f"{_ident('_r_' + name)} as {_ident('r_' + name)}" for name in raw_refs)
+        raw_kept = ", ".join(f"_raw[{k}] as {_ident('r_' + name)}" for k, name in enumerate(raw_refs, 1))
         _run(cur, "create temp table rp_failed as "
                   + _sql("parsed", raw_columns=raw_kept, parsed_columns=parsed_cols, derived_columns=derived_cols,
                          source=f"(select {int(layout.header_line)} + 1 + rowid as _line, * from rp_checked_t "
