@@ -42,12 +42,34 @@ def _cases(spellings: tuple[str, ...], result: str) -> str:
 # one lookup in a constant map (a CASE with an IN list per channel lower-cased the value once per channel)
 _CHANNEL_MAP = "map {" + ", ".join(f"{spelling!r}: '{name}'" for name, spellings in contracts.CHANNELS.items()
                                    for spelling in spellings) + "}"
+_CHANNEL_KEY = ("case when strlen(x) = length(x) and not starts_with(x, ' ') and not ends_with(x, ' ') then lower(x) "
+                "else lower(trim(x)) end")
 
 # A numeric date with a four-digit year, optionally a space and a 24-hour hh:mm or hh:mm:ss: a shape NUMERIC_DATE_RE
 # reads too, and rp_ts_numeric's strptime formats read it exactly as rp_numts does (no two-digit year: %y's century
 # differs from rp_year's)
 _NUMERIC_DATE_FAST_RE = r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}( \d{2}:\d{2}(:\d{2})?)?"
 
+
+
+# a number's clean-up: a currency code at either end, then spaces, currency signs and apostrophes (thousands marks);
+# then with a decimal point the commas dropped, with a decimal comma the dots dropped and the comma made a point
+_NUMBER_CLEANUP = (r"regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''), "
+                   r"'[\s\x{00A0}\x{202F}$€£¥''’]', '', 'g')")
+_NUMBER_POINT = f"replace({_NUMBER_CLEANUP}, ',', '')"
+_NUMBER_COMMA = f"replace(replace({_NUMBER_CLEANUP}, '.', ''), ',', '.')"
+# rp_dur's branches for a value with a colon (x)
+_CLOCK_DURATIONS = (
+    r"when x glob '[0-9]:[0-9][0-9]' or x glob '[0-9][0-9]:[0-9][0-9]' then "
+    r"coalesce(epoch(try_cast(x as time)) / 60, cast(left(x, strlen(x) - 3) as double) * 60 "
+    r"+ cast(right(x, 2) as double)) "
+    r"when x glob '[0-9]:[0-9][0-9]:[0-9][0-9]' or x glob '[0-9][0-9]:[0-9][0-9]:[0-9][0-9]' then "
+    r"coalesce(epoch(try_cast(x as time)), cast(split_part(x, ':', 1) as double) * 3600 "
+    r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double)) "
+    r"when regexp_matches(x, '^\d+:\d{1,2}(\.\d+)?$') then cast(left(x, position(':' in x) - 1) as double) * 60 "
+    r"+ cast(substr(x, position(':' in x) + 1) as double) "
+    r"when regexp_matches(x, '^\d+:\d{1,2}:\d{1,2}(\.\d+)?$') then cast(split_part(x, ':', 1) as double) * 3600 "
+    r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double)")
 
 
 # Created as TEMP macros on the ingest cursor; the patterns are code constants, not user input.
@@ -62,15 +84,19 @@ MACROS = [
     f"when strlen(x) = length(x) and not starts_with(x, ' ') and not ends_with(x, ' ') "
     f"and (strlen(x) > 4 or x >= '0' and x < ':' or strlen(x) = 1 and x <> '?' and x <> '-') then x "
     f"else nullif(regexp_replace(trim(x), '{_NULL_RE}', ''), '') end",
-    r"create or replace temp macro rp_num_any(x, dec_comma) as try_cast(("
-    r" case when dec_comma then replace(replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
-    r" '[\s\x{00A0}\x{202F}$€£¥''’]', '', 'g'), '.', ''), ',', '.')"
-    r" else replace(regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''),"
-    r" '[\s\x{00A0}\x{202F}$€£¥''’]', '', 'g'), ',', '') end) as double)",
+    # rp_num and rp_dur have a one-argument overload, the usual column (decimal point; seconds), which value_sql
+    # names: a CASE on a constant flag still binds every branch, and binding (the regular expressions above all) is
+    # much of a small file's parse. The flagged forms read every column (and are what the rest use). Overloads, not
+    # more macros: each CREATE is a statement of its own (≈ 1 ms), and an overload cannot call its siblings.
+    f"create or replace temp macro rp_num_any(x, dec_comma) as try_cast((case when dec_comma then {_NUMBER_COMMA} "
+    f"else {_NUMBER_POINT} end) as double)",
     # inf, Infinity and 1e309 are not readings of anything: unreadable, like any other non-number.
     # Fast path: a plain number DuckDB casts as it is (the clean-up above would leave it unchanged — with decimal
     # commas only when it has no dot, a thousands separator there); everything else takes the clean-up
-    "create or replace temp macro rp_num(x, dec_comma) as "
+    "create or replace temp macro rp_num(x) as "
+    "case when isfinite(try_cast(x as double)) then try_cast(x as double) "
+    f"when isfinite(try_cast({_NUMBER_POINT} as double)) then try_cast({_NUMBER_POINT} as double) end, "
+    "(x, dec_comma) as "
     "case when isfinite(try_cast(x as double)) and (not dec_comma or not contains(x, '.')) then try_cast(x as double) "
     "when isfinite(rp_num_any(x, dec_comma)) then rp_num_any(x, dec_comma) end",
     "create or replace temp macro rp_year(y) as case when length(y) = 2 then "
@@ -99,13 +125,11 @@ MACROS = [
     "['%b-%y', '%b %y', '%b-%Y', '%b %Y', '%B-%y', '%B %y', '%B-%Y', '%B %Y']) "
     f"when regexp_matches(x, '{DAY_MONTH_YEAR_RE}') then try_strptime(x, "
     "['%d-%b-%y', '%d %b %y', '%d-%b-%Y', '%d %b %Y', '%d-%B-%y', '%d %B %y', '%d-%B-%Y', '%d %B %Y']) end",
-    # x, a numeric date NUMERIC_DATE_RE reads, with its separators made dashes (v) — NUMERIC_DATE_RE takes any of the
-    # three, mixed too — read by the one format its shape names: a format that fails costs a µs (its error message)
-    "create or replace temp macro rp_ts_numeric(x, v, dayfirst) as case when dayfirst then (case "
-    "when x like '% __:__:__' then try_strptime(v, '%d-%m-%Y %H:%M:%S') "
-    "when x like '% __:__' then try_strptime(v, '%d-%m-%Y %H:%M') else try_strptime(v, '%d-%m-%Y') end) else (case "
-    "when x like '% __:__:__' then try_strptime(v, '%m-%d-%Y %H:%M:%S') "
-    "when x like '% __:__' then try_strptime(v, '%m-%d-%Y %H:%M') else try_strptime(v, '%m-%d-%Y') end) end",
+    # v: a numeric date NUMERIC_DATE_RE reads, its separators made dashes (NUMERIC_DATE_RE takes any of the three,
+    # mixed too) and its clock completed to hh:mm:ss, read by the one format: a format that fails costs a µs (its
+    # error message), and every strptime call binds its format
+    "create or replace temp macro rp_ts_numeric(v, dayfirst) as case when dayfirst "
+    "then try_strptime(v, '%d-%m-%Y %H:%M:%S') else try_strptime(v, '%m-%d-%Y %H:%M:%S') end",
     # fast path first: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or with `T`, read by an exact format (no offset fits
     # those lengths); every other spelling, and any value the fast path cannot read, takes the regular expressions.
     # `like '____-%'` (LIKE's _ is one character, as x[5] is) tests the fifth character without cutting a substring
@@ -116,7 +140,8 @@ MACROS = [
     "when strlen(x) = 19 and x like '____-%' then try_strptime(x, ['%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']) "
     "when strlen(x) = 10 and x like '____-%' then try_strptime(x, '%Y-%m-%d') "
     f"when regexp_full_match(x, '{_NUMERIC_DATE_FAST_RE}') then "
-    "rp_ts_numeric(x, replace(replace(x, '/', '-'), '.', '-'), dayfirst) end, rp_ts_any(x, dayfirst, tz))",
+    "rp_ts_numeric(replace(replace(x, '/', '-'), '.', '-') || case when x like '% __:__:__' then '' "
+    "when x like '% __:__' then ':00' else ' 00:00:00' end, dayfirst) end, rp_ts_any(x, dayfirst, tz))",
     f"create or replace temp macro rp_tod_parts(st) as case when cast(st.mi as integer) < 60 "
     "and cast(coalesce(nullif(st.s, ''), '0') as integer) < 60 and rp_hour(st.h, st.p) < 24 "
     "then rp_hour(st.h, st.p) * 3600 + cast(st.mi as integer) * 60 + cast(coalesce(nullif(st.s, ''), '0') as integer) end",
@@ -128,22 +153,13 @@ MACROS = [
     f"when regexp_matches(x, '{TIME_RE}') then "
     f"list_transform([regexp_extract(x, '{TIME_RE}', ['h', 'mi', 'ss', 's', 'p'])], "
     "lambda st: rp_tod_parts(st))[1] end",
-    # a value without a colon is a number (no regular expression); mm:ss is split at its one colon.
-    # Fast paths (a glob, no regular expression) for m:ss, mm:ss, h:mm:ss and hh:mm:ss with whole seconds: read as a
-    # TIME (mm:ss as hh:mm, so its seconds are the TIME's minutes); the values a TIME cannot hold (60 minutes or
-    # more in an mm:ss value, 25 hours…) take the arithmetic the regular expressions below apply to the same text
-    r"create or replace temp macro rp_dur(x, fraction, dec_comma) as case "
-    r"when not contains(x, ':') then (case when fraction then round(rp_num(x, dec_comma) * 86400) "
-    r"else rp_num(x, dec_comma) end) "
-    r"when x glob '[0-9]:[0-9][0-9]' or x glob '[0-9][0-9]:[0-9][0-9]' then coalesce(epoch(try_cast(x as time)) / 60, "
-    r"cast(left(x, strlen(x) - 3) as double) * 60 + cast(right(x, 2) as double)) "
-    r"when x glob '[0-9]:[0-9][0-9]:[0-9][0-9]' or x glob '[0-9][0-9]:[0-9][0-9]:[0-9][0-9]' then "
-    r"coalesce(epoch(try_cast(x as time)), cast(split_part(x, ':', 1) as double) * 3600 "
-    r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double)) "
-    r"when regexp_matches(x, '^\d+:\d{1,2}(\.\d+)?$') then cast(left(x, position(':' in x) - 1) as double) * 60 "
-    r"+ cast(substr(x, position(':' in x) + 1) as double) "
-    r"when regexp_matches(x, '^\d+:\d{1,2}:\d{1,2}(\.\d+)?$') then cast(split_part(x, ':', 1) as double) * 3600 "
-    r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double) end",
+    # a value without a colon is a number (no regular expression); mm:ss is split at its one colon. Fast paths (a glob,
+    # no regular expression) for m:ss, mm:ss, h:mm:ss and hh:mm:ss with whole seconds: read as a TIME (mm:ss as hh:mm,
+    # so its seconds are the TIME's minutes); the values a TIME cannot hold (60 minutes or more in an mm:ss value,
+    # 25 hours…) take the arithmetic the regular expressions apply to the same text. rp_dur(x): seconds, decimal point.
+    f"create or replace temp macro rp_dur(x) as case when not contains(x, ':') then rp_num(x) {_CLOCK_DURATIONS} end, "
+    "(x, fraction, dec_comma) as case when not contains(x, ':') then (case when fraction then "
+    f"round(rp_num(x, dec_comma) * 86400) else rp_num(x, dec_comma) end) {_CLOCK_DURATIONS} end",
     # identity text: Unicode NFC, zero-width and control characters removed, whitespace runs collapsed, so
     # "Acme\u200b BPO" and "Acme  BPO" are the same provider as "Acme BPO"
     r"create or replace temp macro rp_name_any(x) as nullif(trim(regexp_replace(regexp_replace(nfc_normalize(x), "
@@ -165,9 +181,7 @@ MACROS = [
     f"{_cases(TRANSACTIONAL_SPELLINGS, repr('transactional'))} end",
     # trim() tests every character's Unicode category: skipped for an ASCII value with no space at either end
     # (only ' ' is a space separator in ASCII), which trim() would return unchanged
-    f"create or replace temp macro rp_channel_of(v) as coalesce({_CHANNEL_MAP}[v], v)",
-    "create or replace temp macro rp_channel(x) as rp_channel_of(case when strlen(x) = length(x) "
-    "and not starts_with(x, ' ') and not ends_with(x, ' ') then lower(x) else lower(trim(x)) end)",
+    f"create or replace temp macro rp_channel(x) as coalesce({_CHANNEL_MAP}[{_CHANNEL_KEY}], {_CHANNEL_KEY})",
 ]
 
 
@@ -320,7 +334,8 @@ def _bool(flag: bool) -> str:
 
 def value_sql(spec: ColumnSpec, ref: str) -> str:
     """SQL expression reading the (null-normalised) raw column `ref` per `spec`."""
-    dec = _bool(spec.decimal_comma)
+    # with a decimal comma, the flagged forms of rp_num and rp_dur (see MACROS)
+    flags = ", true" if spec.decimal_comma else ""
     if spec.parser in ("timestamp", "date"):
         expr = f"rp_ts({ref}, {_bool(spec.day_first)}, $tz)"
         if spec.field == "period":
@@ -329,16 +344,18 @@ def value_sql(spec: ColumnSpec, ref: str) -> str:
     if spec.parser == "time":
         return f"rp_tod({ref})"
     if spec.parser == "duration":
-        return f"rp_dur({ref}, {_bool(spec.day_fraction)}, {dec})"
+        if spec.day_fraction or spec.decimal_comma:
+            return f"rp_dur({ref}, {_bool(spec.day_fraction)}, {_bool(spec.decimal_comma)})"
+        return f"rp_dur({ref})"
     if spec.parser == "bool" and spec.field == "reopened":
         # a reopen count (0, 1, 2 …) says whether the ticket was reopened
         return f"coalesce(rp_bool({ref}), case when try_cast({ref} as bigint) >= 0 then try_cast({ref} as bigint) > 0 end)"
     if spec.parser == "bool":
         return f"rp_bool({ref})"
     if spec.parser == "percent":
-        return f"rp_num(replace({ref}, '%', ''), {dec}) / {spec.percent_divisor!r}"
+        return f"rp_num(replace({ref}, '%', ''){flags}) / {spec.percent_divisor!r}"
     if spec.parser in ("number", "count", "score"):
-        return f"rp_num({ref}, {dec})"
+        return f"rp_num({ref}{flags})"
     if spec.parser == "model":
         return f"rp_model({ref})"
     if spec.parser == "channel":
