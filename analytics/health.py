@@ -119,8 +119,10 @@ def kpi_scores(con: duckdb.DuckDBPyConnection, filters: Filters, *, grain: str =
         if len(kept) else np.zeros(0, dtype=bool)
     low, high = stats.wilson_interval(frame["numerator"].to_numpy("float64")[kept], denominator)
     ends = np.sort(np.column_stack([score_of(low), score_of(high)]), axis=1) if len(kept) else np.zeros((0, 2))
-    # one take of the key columns, of the kept rows only (text columns copy slowly)
-    result = frame[["engagement", "provider", "account", "period", "kpi"]].take(kept).reset_index(drop=True)
+    # one take of the key columns, of the kept rows only (text columns copy slowly); none when every row is kept
+    result = frame[["engagement", "provider", "account", "period", "kpi"]]
+    if kept.size != len(frame) or not result.index.equals(pd.RangeIndex(len(frame))):
+        result = result.take(kept).reset_index(drop=True)
     if not len(kept):  # the empty frame's column types, as they always were
         result["label"] = np.array([k.label for k in scored], dtype=object)[at]
         result["pillar"] = np.array([k.pillar for k in scored], dtype=object)[at]
