@@ -216,16 +216,12 @@ _NUMBER_NOISE = re.compile(r"[\s$€£¥'’]")
 
 def _clean(values: list[str]) -> list[str]:
     """The present values, stripped: None and the null spellings (any case) left out."""
-    out = []
-    append = out.append
-    for value in values:
-        if value is None:  # str(None) would be "", a null spelling
-            continue
-        text = value.strip() if type(value) is str else str(value).strip()
-        # upper() never shortens a string, so a value longer than every null spelling is not one
-        if len(text) > _NULL_LONGEST or text.upper() not in _NULL_SET:
-            append(text)
-    return out
+    try:
+        texts = list(map(str.strip, values))  # the usual sample: all text
+    except TypeError:  # a None (str(None) would be "", a null spelling) or a non-text value
+        texts = ["" if value is None else str(value).strip() for value in values]
+    # upper() never shortens a string, so a value longer than every null spelling is not one
+    return [text for text in texts if len(text) > _NULL_LONGEST or text.upper() not in _NULL_SET]
 
 
 def _decimal_comma(values: list[str]) -> bool:
