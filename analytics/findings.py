@@ -26,7 +26,7 @@ from analytics.formatting import format_band_value, format_delta
 from analytics.periods import format_period
 from analytics.health import health_overview, latest_health
 from analytics.insight import channel_mix, reason_movers_by_window, seasonality, window_label
-from analytics.premium import PARTNERSHIP, TRANSACTIONAL, trajectory
+from analytics.premium import PARTNERSHIP, TRANSACTIONAL, relationship_year_values, trajectory_parts
 from analytics.query import Sql
 from analytics.reconcile import flagged_gaps
 from analytics.thresholds import (MIN_CONTACTS, MIN_DIP_POINTS, MIN_FLAGGED_MONTHS, MIN_HEALTH_QUARTERS,
@@ -203,10 +203,14 @@ def quality_trajectory(con: duckdb.DuckDBPyConnection, filters: Filters, *,
     `values`: `relationship_year_values(con, "quality_score", filters)` when the caller already has it."""
     if _too_few_engagements(filters, MIN_UNITS):
         return []
-    traj = trajectory(con, "quality_score", filters, after_year=3, values=values).set_index("relationship_model")
-    if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj.index) or traj["units"].min() < MIN_UNITS:
+    # `trajectory`'s rows as the records it builds its frame from, by model: the same figures, without a frame
+    # and its row lookups (they cost more than the slopes on an Overview change)
+    values = relationship_year_values(con, "quality_score", filters) if values is None else values
+    rows, _ = trajectory_parts(values, kpis.kpi("quality_score"), after_year=3, plateau_margin_pct=2.0)
+    traj = {row["relationship_model"]: row for row in rows}
+    if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj) or min(row["units"] for row in rows) < MIN_UNITS:
         return []
-    t, p = traj.loc[TRANSACTIONAL], traj.loc[PARTNERSHIP]
+    t, p = traj[TRANSACTIONAL], traj[PARTNERSHIP]
     regressing = t["ci_high"] < 0
     # said only when shown: a plateau by equivalence (90 % interval inside ±2 %/yr) or a regression
     # (95 % interval below 0), while partnerships improve (95 % interval above 0)
