@@ -191,16 +191,17 @@ def _trajectory_row(con: duckdb.DuckDBPyConnection, filters: Filters, values_of=
     values, coded = (values_of or _values_reader(con, filters))(k.id)
     rows, per_unit = premium.trajectory_parts(values, k, after_year=TRAJECTORY_AFTER_YEAR,
                                               plateau_margin_pct=PLATEAU_PCT, coded=coded)
-    traj = premium.trajectory_frame(rows).set_index("relationship_model")
+    # the rows by model, as `premium.trajectory_frame` would hold them (the records, without the frame's lookups)
+    traj = {r["relationship_model"]: r for r in rows}
     for model, column in ((PARTNERSHIP, "n_partnership"), (TRANSACTIONAL, "n_transactional")):
-        if model in traj.index:
-            row[column] = int(traj.loc[model, "n_engagements"])
-    if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj.index) or traj["units"].min() < MIN_UNITS:
+        if model in traj:
+            row[column] = int(traj[model]["n_engagements"])
+    if not {PARTNERSHIP, TRANSACTIONAL} <= set(traj) or min(r["units"] for r in rows) < MIN_UNITS:
         return {**row, "detail": (f"Too few to estimate: needs at least {MIN_UNITS} independent provider/account "
                                   f"groups of each model with {k.label.lower()} in 2 or more relationship years "
                                   f"after year {TRAJECTORY_AFTER_YEAR}; found {row['n_partnership']} partnership "
                                   f"and {row['n_transactional']} transactional engagements.")}
-    t, p = traj.loc[TRANSACTIONAL], traj.loc[PARTNERSHIP]
+    t, p = traj[TRANSACTIONAL], traj[PARTNERSHIP]
     gap = stats.welch_difference(per_unit[PARTNERSHIP], per_unit[TRANSACTIONAL])
     row.update(measured=float(t["slope_pct_per_year"]), ci_low=float(t["ci90_low"]), ci_high=float(t["ci90_high"]),
                p_value=gap.p_value, partnership_improving=bool(p["improving"]))
