@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from analytics import db
@@ -249,6 +249,9 @@ def based(workdir):
 
 
 @BYTES_SETTINGS
+# found by this test: a file DuckDB cannot read in place (its parser's "invalid state") must be refused in words
+@example(data=b"\t     &&Call Start,Vendor\t    ,AHT\n ,\x01\t\r                                ,,                         #",
+         encoding="as-is")
 @given(data=st.one_of(
     st.binary(max_size=3000),
     st.text(max_size=2000).map(lambda t: t.encode("utf-8")),

@@ -174,7 +174,7 @@ def _staged_cursor(con: duckdb.DuckDBPyConnection, *load_args) -> Iterator[tuple
     try:
         try:
             staged = _load(cur, *load_args)
-        except _Ragged:
+        except _NotInPlace:
             cur.close()
             cur = con.cursor()
             staged = _load(cur, *load_args, direct=False)
@@ -376,8 +376,9 @@ def _recoded(ref: str, name: str, recode: dict[str, str], params: dict) -> str:
     return f"rp_null(case upper(trim({ref})) {' '.join(cases)} else {ref} end)"
 
 
-class _Ragged(Exception):
-    """A file read directly (staging "direct") held a ragged record: it is staged again the usual way."""
+class _NotInPlace(Exception):
+    """A file read in place (staging "direct") held a ragged record, or DuckDB could not read it that way: it is
+    staged again the usual way, which words what is wrong with it."""
 
 
 def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, resolved: Mapping,
@@ -387,13 +388,25 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
 
     With `direct` (and not an event log) a file whose every physical line is one whole record is not staged as
     text: rp_checked is written from the file itself, with the raw text of only the records that fail a check
-    (to word their rejects). Raises _Ragged when such a file turns out to hold a ragged record."""
-    kind = resolved.kind
+    (to word their rejects). Raises _NotInPlace when such a file turns out to hold a ragged record, or when reading
+    it in place fails (the usual staging then reads it again and says why)."""
     # one call for all the macros: a statement costs ≈ 1–2 ms of fixed CPU, and hundreds of tests load tiny files
     cur.execute(";\n".join(parse.MACROS))
     report(0.1, "Staging rows in DuckDB")
     used = sorted({layout.columns.index(c) for c in resolved.source_columns()})
     staging = _stage(cur, readable, display, layout, used, direct and not resolved.event_log)
+    try:
+        return _load_staged(cur, staging, used, display, facts, layout, resolved, source_name, report, tz)
+    except duckdb.Error as exc:
+        if staging == "direct":
+            raise _NotInPlace() from exc
+        raise
+
+
+def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFacts, layout: Layout,
+                 resolved: Mapping, source_name: str | None, report: Progress, tz: str) -> "_Staged":
+    """_load's parse and checks over rp_stage, staged as `staging`."""
+    kind = resolved.kind
     if staging == "direct":
         # every line after the header is a record (rp_checked confirms that none was ragged)
         (staged,), ragged = cur.execute("select count(*) from rp_phys").fetchone(), 0
@@ -569,7 +582,7 @@ def _load(cur, readable: Path, display: str, facts: FileFacts, layout: Layout, r
         (checked, ragged_found) = cur.execute("select (select count(*) from rp_checked_t), "
                                               "(select count(*) from rp_reject_errors)").fetchone()
         if ragged_found or checked != staged:
-            raise _Ragged()
+            raise _NotInPlace()
         _run(cur, f"create temp view rp_checked as select {int(layout.header_line)} + 1 + rowid as _line, "
                   "* exclude (_raw) from rp_checked_t")
     failing = "(select _line from rp_checked where _fail)"
