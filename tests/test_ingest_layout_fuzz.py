@@ -64,6 +64,10 @@ def empty():
 @SETTINGS
 # found by this test: a quoted two-field preamble and two short rows tied the table's width and won the header
 @example(pieces=["ragged_less", "ragged_less"], preamble="quoted", unterminated=None)
+# found by this test: rows with an extra field outnumbering the well-formed ones made a data row the header
+@example(pieces=["ragged_more"] * 3, preamble="none", unterminated=None)
+@example(pieces=["ragged_more"] * 7 + ["good"], preamble="title", unterminated=None)
+@example(pieces=["ragged_less"] * 3, preamble="quoted", unterminated=None)
 @given(pieces=st.lists(st.sampled_from(PIECES), min_size=1, max_size=25),
        preamble=st.sampled_from(sorted(PREAMBLES)), unterminated=st.one_of(st.none(), st.integers(0, 24)))
 def test_every_data_record_is_accounted_for_whatever_the_layout(tmp_path_factory, empty, pieces, preamble,

@@ -111,12 +111,37 @@ def sniff_layout(path: Path, encoding: str, display: str) -> Layout:
     # before any per-column work (header names, kind scores, the preview frame): a 20,000-column file is
     # refused here, on the Data page's preview path and the load alike
     limits.check_columns(width, display)
-    header_at = next(i for i, (_, fields) in enumerate(records) if len(fields) == width)
+    header_at = _header_at(records, width)
     header_line, header = records[header_at]
     header_line += sum(removed for after, removed in cuts if header_line > after)
     sample = _records(text, delimiter, header_at + 1 + SAMPLE_ROWS)[header_at + 1:]
     columns, notes = unique_headers(header)
     return Layout(delimiter, header_line, ending, columns, [fields for _, fields in sample], notes)
+
+
+# a value that only data has: a number, a date or a time of day (a header names its columns in words)
+_DATA_VALUE = re.compile(r"\s*[-+(]?[$€£¥]?\d[\d.,' ]*%?\)?\s*|.*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*|.*\b\d{1,2}:\d{2}\b.*")
+
+
+def _looks_like_header(fields: list[str]) -> bool:
+    return not any(_DATA_VALUE.fullmatch(value) for value in fields)
+
+
+def _header_at(records: list[tuple[int, list[str]]], width: int) -> int:
+    """The index of the header record: the first record of the table's `width` (the most common field count) —
+    unless the record just before the first data record (one holding a number, a date or a time) names columns in
+    words, has that data record's width and is the first record of it. That record is the header even when rows of
+    another width outnumber its own (ragged rows with a field too many or too few, a title or preamble with as many
+    fields as those): its rows load, the others are rejected as ragged."""
+    first = next(i for i, (_, fields) in enumerate(records) if len(fields) == width)
+    data = next((i for i, (_, fields) in enumerate(records) if len(fields) > 1 and not _looks_like_header(fields)),
+                None)
+    if data:
+        header = records[data - 1][1]
+        if len(header) == len(records[data][1]) and _looks_like_header(header) \
+                and all(len(fields) != len(header) for _, fields in records[:data - 1]):
+            return data - 1
+    return first
 
 
 # 130 line-break characters: at least 65 line breaks, LF or CRLF (one character class: a fast scan in `re`)
