@@ -174,10 +174,13 @@ def partnership_premiums(con: duckdb.DuckDBPyConnection, filters: Filters, *,
     `claims`: `claim_check(con, filters)` when the caller already has it (the Premium page shows it)."""
     if _too_few_engagements(filters, MIN_UNITS):
         return []
-    checked = (claim_check(con, filters) if claims is None else claims).set_index("claim")
+    checked = claim_check(con, filters) if claims is None else claims
+    # each claim's figures as plain values (a frame row looked up with .loc costs more than the few figures)
+    columns = ("verdict", "ci_low", "ci_high", "kpi", "measured", "n_partnership", "n_transactional")
+    values, at = {c: checked[c].tolist() for c in columns}, {c: i for i, c in enumerate(checked["claim"].tolist())}
     out = []
     for claim in PREMIUM_CLAIMS:
-        row = checked.loc[claim.claim]
+        row = {c: values[c][at[claim.claim]] for c in columns}
         if row["verdict"] == "insufficient data" or not np.isfinite(row["ci_low"]) \
                 or row["ci_low"] <= 0 <= row["ci_high"]:
             continue  # too few engagements, or the interval includes no difference
