@@ -50,8 +50,6 @@ _CHANNEL_KEY = ("case when strlen(x) = length(x) and not starts_with(x, ' ') and
 # differs from rp_year's)
 _NUMERIC_DATE_FAST_RE = r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}( \d{2}:\d{2}(:\d{2})?)?"
 
-
-
 # a number's clean-up: a currency code at either end, then spaces, currency signs and apostrophes (thousands marks);
 # then with a decimal point the commas dropped, with a decimal comma the dots dropped and the comma made a point
 _NUMBER_CLEANUP = (r"regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$', ''), "
@@ -85,7 +83,7 @@ MACROS = [
     f"and (strlen(x) > 4 or x >= '0' and x < ':' or strlen(x) = 1 and x <> '?' and x <> '-') then x "
     f"else nullif(regexp_replace(trim(x), '{_NULL_RE}', ''), '') end",
     # rp_num and rp_dur have a one-argument overload, the usual column (decimal point; seconds), which value_sql
-    # names: a CASE on a constant flag still binds every branch, and binding (the regular expressions above all) is
+    # names: a CASE on a constant flag still binds every branch, and binding (the regular expressions most of all) is
     # much of a small file's parse. The flagged forms read every column (and are what the rest use). Overloads, not
     # more macros: each CREATE is a statement of its own (≈ 1 ms), and an overload cannot call its siblings.
     f"create or replace temp macro rp_num_any(x, dec_comma) as try_cast((case when dec_comma then {_NUMBER_COMMA} "
@@ -132,10 +130,11 @@ MACROS = [
     "then try_strptime(v, '%d-%m-%Y %H:%M:%S') else try_strptime(v, '%m-%d-%Y %H:%M:%S') end",
     # fast path first: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or with `T`, read by an exact format (no offset fits
     # those lengths); every other spelling, and any value the fast path cannot read, takes the regular expressions.
-    # `like '____-%'` (LIKE's _ is one character, as x[5] is) tests the fifth character without cutting a substring
-    # A numeric date with a four-digit year (and a 24-hour time), the usual spreadsheet export, is read by exact
-    # formats too: one pattern test instead of rp_ts_any's four and its parts extracted (≈ 3 µs a value). A value a
-    # format cannot read (an hour 24, 31 February…) still takes rp_ts_any, which decides as before.
+    # `like '____-%'` (LIKE's _ is one character, as x[5] is) tests the fifth character without cutting a substring.
+    # A numeric date with a four-digit year (and a 24-hour time), the usual spreadsheet export, is read by an exact
+    # format too (rp_ts_numeric): one pattern test instead of rp_ts_any's four and its parts extracted (≈ 3 µs a
+    # value). A value the format cannot read (an hour 24, 31 February…) still takes rp_ts_any, which decides as
+    # before.
     "create or replace temp macro rp_ts(x, dayfirst, tz) as coalesce(case "
     "when strlen(x) = 19 and x like '____-%' then try_strptime(x, ['%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']) "
     "when strlen(x) = 10 and x like '____-%' then try_strptime(x, '%Y-%m-%d') "
@@ -145,8 +144,8 @@ MACROS = [
     f"create or replace temp macro rp_tod_parts(st) as case when cast(st.mi as integer) < 60 "
     "and cast(coalesce(nullif(st.s, ''), '0') as integer) < 60 and rp_hour(st.h, st.p) < 24 "
     "then rp_hour(st.h, st.p) * 3600 + cast(st.mi as integer) * 60 + cast(coalesce(nullif(st.s, ''), '0') as integer) end",
-    # the parts extracted once, through a lambda (as in rp_ts_any). Fast path: h:mm, hh:mm, h:mm:ss and hh:mm:ss (24-hour)
-    # read as a TIME, whose range is rp_tod_parts' (under 24 h, 60 min, 60 s) but for 24:00:00, left out
+    # the parts extracted once, through a lambda (as in rp_ts_any). Fast path: h:mm, hh:mm, h:mm:ss and hh:mm:ss
+    # (24-hour) read as a TIME, whose range is rp_tod_parts' (under 24 h, 60 min, 60 s) but for 24:00:00, left out
     "create or replace temp macro rp_tod(x) as case when x glob '[0-9][0-9]:[0-9][0-9]:[0-9][0-9]' "
     "or x glob '[0-9]:[0-9][0-9]:[0-9][0-9]' or x glob '[0-9][0-9]:[0-9][0-9]' or x glob '[0-9]:[0-9][0-9]' then "
     "(case when try_cast(x as time) < time '24:00:00' then cast(epoch(try_cast(x as time)) as integer) end) "
@@ -156,7 +155,8 @@ MACROS = [
     # a value without a colon is a number (no regular expression); mm:ss is split at its one colon. Fast paths (a glob,
     # no regular expression) for m:ss, mm:ss, h:mm:ss and hh:mm:ss with whole seconds: read as a TIME (mm:ss as hh:mm,
     # so its seconds are the TIME's minutes); the values a TIME cannot hold (60 minutes or more in an mm:ss value,
-    # 25 hours…) take the arithmetic the regular expressions apply to the same text. rp_dur(x): seconds, decimal point.
+    # 25 hours…) take the arithmetic the regular expressions apply to the same text. rp_dur(x): seconds, decimal
+    # point.
     f"create or replace temp macro rp_dur(x) as case when not contains(x, ':') then rp_num(x) {_CLOCK_DURATIONS} end, "
     "(x, fraction, dec_comma) as case when not contains(x, ':') then (case when fraction then "
     f"round(rp_num(x, dec_comma) * 86400) else rp_num(x, dec_comma) end) {_CLOCK_DURATIONS} end",
@@ -259,9 +259,9 @@ def _date_spec(values: list[str], date_order: str | None) -> tuple[bool, str | N
         day_first = False
     a, b = ("DD", "MM") if day_first else ("MM", "DD")
     for m in numeric:
-        separator, year, time, seconds, half = m.group(2, 4, 5, 8, 10)
+        separator, year, clock, seconds, half = m.group(2, 4, 5, 8, 10)
         label = f"{a}{separator}{b}{separator}{'YYYY' if len(year) == 4 else 'YY'}"
-        if time:
+        if clock:
             label += " HH:MM" + (":SS" if seconds else "") + (" AM/PM" if half else "")
         if label not in shapes:
             shapes.append(label)
