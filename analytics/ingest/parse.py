@@ -56,14 +56,15 @@ _NUMBER_CLEANUP = (r"regexp_replace(regexp_replace(x, '^[A-Z]{3}\s*|\s*[A-Z]{3}$
                    r"'[\s\x{00A0}\x{202F}$€£¥''’]', '', 'g')")
 _NUMBER_POINT = f"replace({_NUMBER_CLEANUP}, ',', '')"
 _NUMBER_COMMA = f"replace(replace({_NUMBER_CLEANUP}, '.', ''), ',', '.')"
-# rp_dur's branches for a value with a colon (x)
-_CLOCK_DURATIONS = (
+# rp_dur's branches for a value with a colon (x): the fast paths (rp_dur(x) only), then the general shapes
+_CLOCK_FAST = (
     r"when x glob '[0-9]:[0-9][0-9]' or x glob '[0-9][0-9]:[0-9][0-9]' then "
     r"coalesce(epoch(try_cast(x as time)) / 60, cast(left(x, strlen(x) - 3) as double) * 60 "
     r"+ cast(right(x, 2) as double)) "
     r"when x glob '[0-9]:[0-9][0-9]:[0-9][0-9]' or x glob '[0-9][0-9]:[0-9][0-9]:[0-9][0-9]' then "
     r"coalesce(epoch(try_cast(x as time)), cast(split_part(x, ':', 1) as double) * 3600 "
-    r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double)) "
+    r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double))")
+_CLOCK_DURATIONS = (
     r"when regexp_matches(x, '^\d+:\d{1,2}(\.\d+)?$') then cast(left(x, position(':' in x) - 1) as double) * 60 "
     r"+ cast(substr(x, position(':' in x) + 1) as double) "
     r"when regexp_matches(x, '^\d+:\d{1,2}:\d{1,2}(\.\d+)?$') then cast(split_part(x, ':', 1) as double) * 3600 "
@@ -152,14 +153,15 @@ MACROS = [
     f"when regexp_matches(x, '{TIME_RE}') then "
     f"list_transform([regexp_extract(x, '{TIME_RE}', ['h', 'mi', 'ss', 's', 'p'])], "
     "lambda st: rp_tod_parts(st))[1] end",
-    # a value without a colon is a number (no regular expression); mm:ss is split at its one colon. Fast paths (a glob,
-    # no regular expression) for m:ss, mm:ss, h:mm:ss and hh:mm:ss with whole seconds: read as a TIME (mm:ss as hh:mm,
-    # so its seconds are the TIME's minutes); the values a TIME cannot hold (60 minutes or more in an mm:ss value,
-    # 25 hours…) take the arithmetic the regular expressions apply to the same text. rp_dur(x): seconds, decimal
-    # point.
-    f"create or replace temp macro rp_dur(x) as case when not contains(x, ':') then rp_num(x) {_CLOCK_DURATIONS} end, "
-    "(x, fraction, dec_comma) as case when not contains(x, ':') then (case when fraction then "
-    f"round(rp_num(x, dec_comma) * 86400) else rp_num(x, dec_comma) end) {_CLOCK_DURATIONS} end",
+    # a value without a colon is a number (no regular expression); mm:ss is split at its one colon. rp_dur(x), seconds
+    # with a decimal point (the usual column), has fast paths for m:ss, mm:ss, h:mm:ss and hh:mm:ss with whole seconds
+    # (a glob, no regular expression): read as a TIME (mm:ss as hh:mm, so its seconds are the TIME's minutes); the
+    # values a TIME cannot hold (60 minutes or more in an mm:ss value, 25 hours…) take the arithmetic the regular
+    # expressions apply to the same text. The flagged form (day fractions, decimal commas) takes the regular
+    # expressions only: a shorter macro to create and bind, for the rarer columns.
+    f"create or replace temp macro rp_dur(x) as case when not contains(x, ':') then rp_num(x) {_CLOCK_FAST} "
+    f"{_CLOCK_DURATIONS} end, (x, fraction, dec_comma) as case when not contains(x, ':') then (case when fraction "
+    f"then round(rp_num(x, dec_comma) * 86400) else rp_num(x, dec_comma) end) {_CLOCK_DURATIONS} end",
     # identity text: Unicode NFC, zero-width and control characters removed, whitespace runs collapsed, so
     # "Acme\u200b BPO" and "Acme  BPO" are the same provider as "Acme BPO"
     r"create or replace temp macro rp_name_any(x) as nullif(trim(regexp_replace(regexp_replace(nfc_normalize(x), "
