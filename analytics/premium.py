@@ -136,11 +136,14 @@ def _source_statement(source: str, chosen: list, filters: Filters) -> tuple[str,
 
 
 def _split_source(frame: pd.DataFrame, chosen: list) -> dict:
-    frame["relationship_year"] = frame["relationship_year"].astype("int64")
-    frame["reachable_year"] = frame["reachable_year"].astype("int64")
-    frame["volume"] = frame["volume"].astype("float64")
+    # Each KPI's frame is built from plain arrays, each column read from the statement's frame once: pandas'
+    # column reads, takes and frame checks cost more than the few hundred rows themselves.
+    shared = {c: frame[c].array for c in ("engagement", "provider", "account", "relationship_model", "contract_start")}
+    for column, dtype in (("relationship_year", "int64"), ("reachable_year", "int64"), ("volume", "float64")):
+        series = frame[column]  # a safe cast (int32 years) as an array; any other (NULL years: floats) as pandas would
+        safe = isinstance(series.dtype, np.dtype) and np.can_cast(series.dtype, dtype, casting="safe")
+        shared[column] = series.to_numpy().astype(dtype) if safe else series.astype(dtype).to_numpy()
     modelled = frame["relationship_model"].isin(RELATIONSHIP_MODELS).to_numpy()
-    base = frame[[c for c in _VALUE_COLUMNS if c not in ("value", "numerator", "denominator")]]
     out = {}
     for i, k in enumerate(chosen):
         numerator = frame[f"numerator_{i}"].to_numpy(dtype="float64")
@@ -149,10 +152,11 @@ def _split_source(frame: pd.DataFrame, chosen: list) -> dict:
         value = (numerator * k.scale if k.denominator is None else
                  numerator / np.where(denominator != 0, denominator, np.nan) * k.scale)
         rows = np.flatnonzero(modelled & ~np.isnan(value))
-        kept = base.take(rows).reset_index(drop=True)
-        out[k.id] = pd.DataFrame({c: kept[c] if c in kept.columns else
-                                  {"value": value, "numerator": numerator, "denominator": denominator}[c][rows]
-                                  for c in _VALUE_COLUMNS}, columns=_VALUE_COLUMNS)
+        # every array is this KPI's own (a take, fancy indexing), so the frame holds them without copying again
+        own = {"value": value[rows], "numerator": numerator[rows], "denominator": denominator[rows],
+               **{c: array[rows] if isinstance(array, np.ndarray) else array.take(rows)
+                  for c, array in shared.items()}}
+        out[k.id] = pd.DataFrame({c: own[c] for c in _VALUE_COLUMNS}, copy=False)
     return out
 
 
