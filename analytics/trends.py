@@ -145,6 +145,11 @@ def _data_end(con: duckdb.DuckDBPyConnection, source: str, filters: Filters) -> 
     return period_end(last, "month") if source == PERFORMANCE else last
 
 
+_NAT = np.datetime64("NaT", "ns")
+_TILE_COLUMNS = ["kpi", "label", "fmt", "direction", "period_start", "period_end", "value", "prior_value",
+                 "prior_change", "last_year_value", "yoy_change", "available"]
+
+
 def kpi_tiles(
     con: duckdb.DuckDBPyConnection,
     kpi_ids: Iterable[str],
@@ -175,11 +180,11 @@ def kpi_tiles(
     ends = period_end(starts, grain).to_numpy()
     starts, ordinals = starts.to_numpy(), period_ordinal(frame["period"], grain).to_numpy()
     values = frame["value"].to_numpy(dtype="float64")
-    rows = []
+    columns = {c: [] for c in _TILE_COLUMNS}
     for kpi_id in kpi_ids:
         k = kpis.kpi(kpi_id)
         row = {"kpi": k.id, "label": k.label, "fmt": k.fmt, "direction": k.direction,
-               "period_start": pd.NaT, "period_end": pd.NaT, "value": np.nan, "prior_value": np.nan,
+               "period_start": _NAT, "period_end": _NAT, "value": np.nan, "prior_value": np.nan,
                "prior_change": np.nan, "last_year_value": np.nan, "yoy_change": np.nan, "available": False}
         own = np.flatnonzero(kpi_of == kpi_id)
         if len(own):
@@ -189,19 +194,21 @@ def kpi_tiles(
             chosen = complete if len(complete) else own
             at = chosen[np.argmax(starts[chosen])]
             by_ordinal = dict(zip(ordinals[own].tolist(), values[own]))
-            value, current = values[at], pd.Timestamp(starts[at])
+            value = values[at]
             prior = by_ordinal.get(int(ordinals[at]) - 1, np.nan)
             last_year = by_ordinal.get(int(ordinals[at]) - PERIODS_PER_YEAR[grain], np.nan)
-            row.update(period_start=current, period_end=period_end(current, grain), value=value,
+            # the period and its last day as the datetime64[ns] values of the columns computed above
+            row.update(period_start=starts[at], period_end=ends[at], value=value,
                        prior_value=prior, prior_change=relative_change(value, prior),
                        last_year_value=last_year, yoy_change=relative_change(value, last_year),
                        available=True)
-        rows.append(row)
-    tiles = pd.DataFrame(rows, columns=["kpi", "label", "fmt", "direction", "period_start", "period_end", "value",
-                                        "prior_value", "prior_change", "last_year_value", "yoy_change",
-                                        "available"])
+        for c in _TILE_COLUMNS:
+            columns[c].append(row[c])
+    # built column by column (what the frame of the rows infers, without pandas reading the rows as records),
+    # the periods straight as datetime64[ns] columns
+    tiles = pd.DataFrame(columns if kpi_ids else [], columns=_TILE_COLUMNS)  # (no KPIs: object columns, as ever)
     for column in ("period_start", "period_end"):
-        tiles[column] = pd.to_datetime(tiles[column]).astype("datetime64[ns]")
+        tiles[column] = np.array(columns[column], dtype="datetime64[ns]")
     return tiles
 
 
