@@ -137,15 +137,7 @@ def _coded(values: pd.DataFrame, known: list[tuple[pd.DataFrame, premium.Coded]]
     for frame, done in known:
         if done.frame is not None and len(frame) == len(values) and all(
                 frame[c].dtype == values[c].dtype and frame[c].equals(values[c]) for c in _TEXT_KEYS):
-            out = done.take(np.arange(len(values)))
-            out.frame = values
-            out.year = values["relationship_year"].to_numpy()
-            out.value = values["value"].to_numpy(dtype="float64")
-            out.numerator = values["numerator"].to_numpy(dtype="float64")
-            out.denominator = values["denominator"].to_numpy(dtype="float64")
-            out.reachable = (values["reachable_year"].to_numpy() if "reachable_year" in values.columns
-                             else np.zeros(len(values), dtype="int64"))
-            return out
+            return done.take(np.arange(len(values))).read_values(values)
     return premium.Coded(values)
 
 

@@ -209,12 +209,19 @@ class Coded:
         self.provider, _ = sorted_codes(values["provider"])
         self.account, _ = sorted_codes(values["account"])
         self.model, self.model_labels = sorted_codes(values["relationship_model"])
+        self.read_values(values)
+
+    def read_values(self, values: pd.DataFrame) -> "Coded":
+        """Point at `values` — its frame and its numbers — keeping the codes (the caller vouches that its text
+        columns are the coded ones, row for row)."""
+        self.frame = values
         self.year = values["relationship_year"].to_numpy()
         self.value = values["value"].to_numpy(dtype="float64")
         self.numerator = values["numerator"].to_numpy(dtype="float64")
         self.denominator = values["denominator"].to_numpy(dtype="float64")
         self.reachable = (values["reachable_year"].to_numpy() if "reachable_year" in values.columns
                           else np.zeros(len(values), dtype="int64"))
+        return self
 
     def take(self, rows: np.ndarray) -> "Coded":
         """These rows only, keeping the codes (still sorted and distinct, so every grouping on them
