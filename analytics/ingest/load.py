@@ -588,12 +588,14 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
     failing = "(select _line from rp_checked where _fail)"
     # and whether rp_checked holds the records in line order, one per line: its k-th row (rowid k - 1) on line
     # header + k. DuckDB keeps a parallel scan's order through a plain projection, never through a join; checked
-    # here rather than assumed, because the insert then pairs the rows with their repeat flags by position.
-    # Read directly, the line is the row number.
-    (fails, out_of_order) = _run(
-        cur, "select count(*) filter (where _fail), "
-             + ("0" if staging == "direct" else "count(*) filter (where _line <> $header + 1 + rowid)")
-             + " from " + ("rp_checked_t" if staging == "direct" else "rp_checked"), params).fetchone()
+    # here rather than assumed, because the insert then writes the rows as scanned, unsorted. Read directly, the
+    # line is the row number.
+    if staging == "direct":
+        (fails,), out_of_order = cur.execute("select count(*) filter (where _fail) from rp_checked_t").fetchone(), 0
+    else:
+        (fails, out_of_order) = _run(
+            cur, "select count(*) filter (where _fail), count(*) filter (where _line <> $header + 1 + rowid) "
+                 "from rp_checked", params).fetchone()
     if not fails:
         # the usual clean file: no record to word (an empty table, not a scan of every staged record)
         _run(cur, "create temp table rp_failed as select * from rp_parsed limit 0")
@@ -664,8 +666,8 @@ class _Staged:
     values_rejected: int
     clean: int
     rejects: pd.DataFrame
-    # rp_checked holds the records in line order (checked in _load): rp_new, a plain scan of it, is paired with its
-    # repeat flags by position
+    # rp_checked holds the records in line order (checked in _load): rp_new, a plain scan of it, is inserted as
+    # scanned, without a sort
     in_line_order: bool = False
 
 
