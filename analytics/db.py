@@ -54,6 +54,15 @@ def memory_limit() -> str:
     return raw.replace(" ", "")
 
 
+def memory_limit_bytes() -> int:
+    """memory_limit() in bytes (KB/MB/GB/TB as DuckDB reads them: powers of 1000; KiB… powers of 1024)."""
+    text = memory_limit().upper()
+    number = float(re.match(r"[\d.]+", text).group())
+    unit = text[len(re.match(r"[\d.]+", text).group()):]
+    base = 1024 if "I" in unit else 1000
+    return int(number * base ** ("KMGT".index(unit[0]) + 1))
+
+
 def connection_config(target: str) -> dict:
     """Bounded memory: memory_limit, and a temp_directory next to the database file for what spills."""
     config = {"memory_limit": memory_limit()}

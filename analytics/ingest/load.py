@@ -226,10 +226,11 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int], d
             # no record spans two lines and none is blank: the file is read where it is, by every statement that
             # needs the records (storing a million records as text cost more than reading them again)
             _run(cur, _literals(_sql("stage_direct", columns=", ".join(f"c{i}" for i in used or [0]),
-                                     struct=struct), where))
+                                     struct=struct, buffer=str(_read_buffer())), where))
             return "direct"
     try:
-        _run(cur, _sql("stage_raw", columns=", ".join(f"c{i}" for i in used or [0]), struct=struct), where)
+        _run(cur, _sql("stage_raw", columns=", ".join(f"c{i}" for i in used or [0]), struct=struct,
+                       buffer=str(_read_buffer())), where)
     except duckdb.Error as exc:
         raise IngestError(f"DuckDB could not read the file as {DELIMITER_NAMES[layout.delimiter]}-delimited "
                           f"text ({str(exc).splitlines()[0]})", file=display) from exc
@@ -250,7 +251,7 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int], d
     # The two reads disagree (quoting DuckDB read differently): count records. That needs the newlines inside
     # each record's quoted fields (any column's): read again for them, in the same order. One concat, not a sum
     # per column (DuckDB's expression depth limit).
-    _run(cur, _sql("record_newlines", columns=", ".join(names), struct=struct), where)
+    _run(cur, _sql("record_newlines", columns=", ".join(names), struct=struct, buffer=str(_read_buffer())), where)
     _run(cur, "create temp table rp_raw_nl as select * from rp_raw positional join rp_nl")
     _run(cur, "drop table rp_raw")
     _run(cur, "drop table rp_nl")
@@ -259,6 +260,16 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int], d
     _run(cur, _sql("stage_counted"), {"header": layout.header_line})
     _run(cur, "drop table rp_raw")
     return "counted"
+
+
+def _read_buffer() -> int:
+    """read_csv's buffer_size for the full reads of a file: a quarter of memory_limit, within 64–256 MiB.
+
+    It must exceed max_line_size (32 MiB). DuckDB's default, 16 × the longest line (512 MiB), ran a file larger
+    than one buffer out of a 1 GB memory_limit. Each buffer is a batch of the insert, whose last row group is
+    usually partial: with 64 MiB buffers a 1 M-row file was stored in 10 row groups where 9 hold it, and the
+    checkpoint then merged them again (0.7 s of 1 M rows, 7 s of 10 M) — 256 MiB buffers left nothing to merge."""
+    return max(64 << 20, min(256 << 20, db.memory_limit_bytes() // 4))
 
 
 def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
