@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
 from analytics.contracts import INTERACTIONS
-from analytics.periods import format_date
 
 ENGAGEMENT_SEPARATOR = " · "
 
@@ -51,6 +50,8 @@ class Filters:
         lines = []
         if self.start or self.end:
             # dates as people read them everywhere else ("31 Dec 2025"), not ISO
+            from analytics.periods import format_date  # pandas, which the CLI's load never needs otherwise
+
             lines.append(f"Dates: {format_date(self.start) if self.start else 'start'} to "
                          f"{format_date(self.end) if self.end else 'latest'}")
         for name, label in (("providers", "Providers"), ("accounts", "Accounts"),

@@ -29,15 +29,17 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 import duckdb
-import pandas as pd
 
 from analytics import kpis, rollups
 from analytics.contracts import ENGAGEMENTS, FIELDS, INTERACTIONS, PERFORMANCE
 from analytics.db import REGISTER_VIEW, quote_ident
 from analytics.filters import Filters, where_clause
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SQL_DIR = Path(__file__).parent / "sql"
 SIDE_BY_SIDE = 2  # threads for `frames` (2 cores)

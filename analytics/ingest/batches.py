@@ -1,12 +1,16 @@
 """The batch register: list loaded files, their rejected rows, and undo one."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas as pd
 
 from analytics import db, rollups
 from analytics.contracts import KINDS
 from analytics.ingest.errors import IngestError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def list_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

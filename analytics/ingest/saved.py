@@ -1,11 +1,15 @@
 """Saved column mappings, one per source (e.g. "Acme BPO monthly export")."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas as pd
 
 from analytics import db
 from analytics.ingest.mapping import Mapping
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def save_mapping(con: duckdb.DuckDBPyConnection, source_name: str, mapping: Mapping) -> None:
