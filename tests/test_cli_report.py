@@ -66,3 +66,23 @@ def test_a_missing_database_is_a_clear_error_and_none_is_created(tmp_path, capsy
     err = capsys.readouterr().err
     assert f"There is no database at {missing}" in err and "Traceback" not in err
     assert not missing.parent.exists()
+
+
+def test_the_grain_and_split_choices_are_kpi_frames_own():
+    from analytics import kpi_frames
+    from analytics.cli import report
+
+    assert report.GRAINS == kpi_frames.GRAINS
+    assert report.SPLITS == tuple(kpi_frames.SPLITS)
+
+
+def test_building_the_parser_loads_no_pandas():
+    # every command's parser is built at start-up: what they import there every command pays for
+    import subprocess
+    import sys
+
+    code = ("import sys; from analytics.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'analytics.ingest', 'analytics.query') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -3,21 +3,24 @@
 Failures raise (CliError, IngestError, … — all RapportErrors) and `failures.run_command` turns them
 into one sentence; `--db` and `--json` are added to every command by `analytics.cli.build_parser`.
 Commands that only read (`batches`, `rejects`, `ingest --dry-run`) never create a database.
+Each command imports what it runs (analytics.ingest, query, export): start-up and `--help` load none of it, and
+an `ingest` never loads export's pandas.
 """
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from analytics import db, query
+from analytics import db
 from analytics.cli.failures import EXIT_PROBLEMS, CliError, describe_failure
 from analytics.cli.output import frame_text, say, write_output
-from analytics.export import csv_bytes
-from analytics.ingest import IngestError, Mapping, drop_batch, ingest_file, list_batches, rejected_rows
-from analytics.ingest.mapping import DATE_ORDERS
+
+if TYPE_CHECKING:
+    from analytics.ingest import Mapping
 
 COUNTS = ("rows_read", "rows_loaded", "rows_updated", "rows_rejected", "rows_duplicate")
 MAX_SAMPLE_INTERACTIONS = 50_000_000
@@ -94,6 +97,9 @@ def _locate(text: str, key: str) -> str:
 
 def read_mapping(path: str) -> Mapping:
     """The mapping in the JSON file `path`, validated shape first so every mistake is one sentence."""
+    from analytics.ingest import IngestError, Mapping
+    from analytics.ingest.mapping import DATE_ORDERS
+
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -143,6 +149,8 @@ def _open_for_dry_run(target: str | None) -> duckdb.DuckDBPyConnection:
 
 
 def _ingest(args) -> int:
+    from analytics.ingest import ingest_file
+
     mapping = read_mapping(args.mapping) if args.mapping else None
     con = _open_for_dry_run(args.db) if args.dry_run else db.connect(args.db)
     results: list[dict] = []
@@ -196,6 +204,8 @@ def _failed(name: str, kind: str | None, message: str) -> dict:
 
 
 def _batches(args) -> int:
+    from analytics.ingest import list_batches
+
     with db.connect(args.db, read_only=True) as con:
         frame = list_batches(con)
     if args.json:
@@ -208,6 +218,8 @@ def _batches(args) -> int:
 
 
 def _drop(args) -> int:
+    from analytics.ingest import drop_batch
+
     if not db.database_path(args.db).exists():  # nothing to drop: never create a database at a mistyped path
         raise CliError(f"There is no database at {db.database_path(args.db)}; check the --db path or RAPPORT_DB.")
     with db.connect(args.db) as con:
@@ -222,6 +234,10 @@ def _drop(args) -> int:
 
 
 def _rejects(args) -> int:
+    from analytics import query
+    from analytics.export import csv_bytes
+    from analytics.ingest import rejected_rows
+
     with db.connect(args.db, read_only=True) as con:
         known = query.one(con, "select 1 from batches where batch_id = ?", [args.batch_id])
         if not known:
@@ -244,7 +260,7 @@ def _rejects(args) -> int:
 
 
 def _sample(args) -> int:
-    from analytics import sample
+    from analytics import query, sample
 
     with db.connect(args.db) as con:
         held = [b for (b,) in query.rows(

@@ -3,13 +3,14 @@
 `--db` and `--json` come from `analytics.cli.build_parser`; failures are turned into one sentence by
 `failures.run_command`. `check` and `backup` only read: they open the file read-only and never
 create one.
+`analytics.maintenance` (and pandas with it) is imported by the commands, not at start-up.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from analytics import db, maintenance
+from analytics import db
 from analytics.cli.failures import EXIT_PROBLEMS, CliError
 from analytics.cli.output import frame_text, say
 
@@ -30,6 +31,8 @@ def register(subparsers) -> None:
 
 
 def _existing(target: str | None) -> Path:
+    from analytics import maintenance
+
     path = db.database_path(target)
     if not path.exists():
         raise maintenance.MaintenanceError(f"there is no database at {path}; pass --db or set RAPPORT_DB")
@@ -37,6 +40,8 @@ def _existing(target: str | None) -> Path:
 
 
 def _check(args) -> int:
+    from analytics import maintenance
+
     path = _existing(args.db)
     try:
         con = db.connect(path, read_only=not args.repair)
@@ -67,6 +72,8 @@ def _check(args) -> int:
 
 
 def _backup(args) -> int:
+    from analytics import maintenance
+
     path = _existing(args.db)
     try:
         con = db.connect(path, read_only=True)
@@ -88,6 +95,8 @@ def _backup(args) -> int:
 
 
 def _restore(args) -> int:
+    from analytics import maintenance
+
     if not args.db:  # never restore into $RAPPORT_DB or the default database by accident
         raise CliError("restore needs --db NEW.duckdb, the new database file to create; it never restores into "
                        "$RAPPORT_DB or the default database.")

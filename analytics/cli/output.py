@@ -4,6 +4,8 @@ Every line a command prints goes through `say` (or `frame_text` for a table), so
 or a rejected value carrying ANSI escapes, BEL or a bidi override is shown as a visible escape
 (`\\x1b`) instead of reaching the terminal. Files go through `write_output`: replaced whole, never
 half-written, and refused with one sentence when the target is a folder or its folder is missing.
+pandas is imported by `frame_text` alone: a command that prints no table (an `ingest` of a clean file)
+never loads it.
 """
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.cli.failures import CliError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # C0 controls except newline, DEL, C1 controls, and the bidirectional overrides that can reorder a
 # terminal line ("Trojan source"). Tab is kept out of table cells too: it shifts columns.
@@ -43,6 +47,8 @@ def say(text: object = "", *, err: bool = False) -> None:
 
 def frame_text(frame: pd.DataFrame) -> str:
     """A frame as an aligned text table whose cells and headers cannot carry control characters."""
+    import pandas as pd  # here, not at the top: ~0.5 s that commands printing no table never pay
+
     safe = frame.copy()
     safe.columns = [terminal_safe(c, keep_newlines=False) for c in safe.columns]
     for i in range(safe.shape[1]):

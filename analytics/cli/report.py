@@ -9,19 +9,25 @@ import argparse
 import importlib
 import json
 from datetime import date
-from typing import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable
 
 from analytics import db
 from analytics.cli.failures import CliError
 from analytics.cli.output import frame_text, say, write_output
-from analytics.export import csv_bytes
-from analytics.filters import Filters
 from analytics.kpis import kpi_ids
-from analytics.kpi_frames import GRAINS, SPLITS
 
-Report = Callable[[object, argparse.Namespace, Filters], pd.DataFrame]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analytics.filters import Filters
+
+Report = Callable[[object, argparse.Namespace, "Filters"], "pd.DataFrame"]
+# The --grain and --split choices: analytics.kpi_frames.GRAINS and SPLITS, written out because the parser of
+# every command is built at start-up and kpi_frames loads pandas and pyarrow (~0.7 s); tests/test_cli_report.py
+# checks they are the same.
+GRAINS = ("week", "month", "quarter", "year")
+SPLITS = ("provider", "account", "engagement", "channel", "contact_reason", "customer_segment",
+          "relationship_model")
 
 
 class _Analysis:
@@ -66,7 +72,7 @@ REPORTS: dict[str, dict[str, Report]] = {
 }
 # Views whose --json is a richer contract than the frame's records (docs/METHODS.md): the premium per
 # relationship year with its `adjusted` and `balanced` estimates nested, the claims with their verdicts.
-JSON_REPORTS: dict[tuple[str, str], Callable[[object, argparse.Namespace, Filters], list]] = {
+JSON_REPORTS: dict[tuple[str, str], Callable[[object, argparse.Namespace, "Filters"], list]] = {
     ("premium", "premium"): lambda con, a, f: premium.premium_report(con, a.kpi, f),
     ("claims", "claims"): lambda con, a, f: claims.claims_report(con, f),
 }
@@ -101,6 +107,8 @@ def register(subparsers) -> None:
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
+    from analytics.filters import Filters
+
     return Filters(
         start=args.start, end=args.end, providers=tuple(args.provider), accounts=tuple(args.account),
         engagements=tuple(args.engagement), channels=tuple(args.channel), reasons=tuple(args.reason),
@@ -109,6 +117,8 @@ def filters_from(args: argparse.Namespace) -> Filters:
 
 
 def run(args: argparse.Namespace) -> int:
+    from analytics.export import csv_bytes
+
     views = REPORTS[args.name]
     view = args.view or next(iter(views))
     if view not in views:
