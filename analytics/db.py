@@ -365,8 +365,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
     A file whose stored fingerprint equals schema_fingerprint() skips the statements (all `if not
     exists`, so they would do nothing); only the monthly backfill is checked, because a restore can
-    bring back daily rollups without monthly ones. Any other file runs every statement, then stores
-    the fingerprint last: a crash before that just runs them again at the next open.
+    bring back daily rollups without monthly ones. Any other file runs the statements in one transaction,
+    then stores the fingerprint last: a crash before that just runs them again at the next open. A new file
+    (no tables yet) skips migration_sql: its `create table`s already have every column those ALTERs add.
     """
     fingerprint = schema_fingerprint()
     probe = _up_to_date_probe(con)
@@ -374,17 +375,38 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         if probe[1]:
             rollups.backfill_monthly(con)
         return
-    before = _rollup_measures_present(con)
-    for statement in schema_sql() + migration_sql() + view_sql():
-        con.execute(statement)
-    rollups.backfill_monthly(con)
-    if before is not None and set(rollups.measure_names()) - before:
-        # rollup_daily.sql gained a measure since this file was last opened: its new columns are null for
-        # the batches already loaded, so recompute those batches' rollups once (imported ones have no raw rows)
-        with write_transaction(con) as cur:
-            rollups.rebuild(cur)
-    with WRITE_LOCK:  # an ALTER of meta: never alongside this process's write transactions (they bump meta)
+    # WRITE_LOCK: never alongside this process's write transactions, nor another connection's schema
+    # transaction on the same file (both would create the same catalog entries: a write-write conflict)
+    with WRITE_LOCK:
+        tables = _main_tables(con)
+        before = _rollup_measures_present(con) if "rollup_daily" in tables else None
+        statements = schema_sql() + (migration_sql() if tables else []) + view_sql()
+        con.execute("begin transaction")
+        try:
+            for statement in statements:
+                con.execute(statement)
+            rollups.backfill_monthly(con)
+            con.execute("commit")
+        except BaseException:
+            try:
+                con.execute("rollback")
+            except duckdb.Error:
+                pass  # the failure already ended the transaction: keep its error
+            raise
+        if before is not None and set(rollups.measure_names()) - before:
+            # rollup_daily.sql gained a measure since this file was last opened: its new columns are null for
+            # the batches already loaded, so recompute those batches' rollups once (imported ones have no raw
+            # rows)
+            with write_transaction(con) as cur:
+                rollups.rebuild(cur)
         con.execute(f"comment on table meta is '{fingerprint}'")
+
+
+def _main_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The tables of this file's main schema (none: a new file)."""
+    return {name for (name,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'main'"
+    ).fetchall()}
 
 
 def _rollup_measures_present(con: duckdb.DuckDBPyConnection) -> set[str] | None:

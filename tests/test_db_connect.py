@@ -110,3 +110,33 @@ def test_the_fingerprint_follows_the_statements_and_the_rollup_measures(monkeypa
     measure = rollups.RollupColumn("extra_sum", "BIGINT", True, False, "sum(1)")
     monkeypatch.setattr(rollups, "columns", lambda: rollups.columns_of(rollups._SQL) + (measure,))
     assert db.schema_fingerprint() != base
+
+
+def _catalog(path) -> dict:
+    with duckdb.connect(str(path)) as raw:
+        def rows(sql: str) -> list:
+            return raw.execute(sql).fetchall()
+        return {
+            "columns": rows("select table_name, column_name, column_index, data_type, column_default, is_nullable "
+                            "from duckdb_columns() where schema_name = 'main' order by 1, 3"),
+            "tables": rows("select table_name, comment, sql from duckdb_tables() order by 1"),
+            "views": rows("select view_name, sql from duckdb_views() where not internal order by 1"),
+            "macros": rows("select function_name, macro_definition from duckdb_functions() "
+                           "where function_type = 'macro' and not internal order by 1"),
+            "constraints": rows("select table_name, constraint_type, constraint_text from duckdb_constraints() "
+                                "order by all"),
+            "sequences": rows("select sequence_name, start_value from duckdb_sequences() order by 1"),
+            "meta": rows("select * from meta order by 1"),
+        }
+
+
+def test_a_new_file_skips_the_migrations_and_gets_the_same_schema_as_running_them_all(tmp_path):
+    """A new file runs schema_sql and view_sql only: its `create table`s already hold every column
+    migration_sql adds, in the same order, types and defaults."""
+    path = _new_file(tmp_path)
+    long_way = tmp_path / "all.duckdb"
+    with duckdb.connect(str(long_way)) as raw:
+        for statement in db.schema_sql() + db.migration_sql() + db.view_sql():
+            raw.execute(statement)
+        raw.execute(f"comment on table meta is '{db.schema_fingerprint()}'")
+    assert _catalog(path) == _catalog(long_way)
