@@ -149,3 +149,31 @@ def test_reading_is_the_first_step_and_imports_no_later_one():
     from_sniff = {alias.name for node in ast.walk(load_tree)
                   if isinstance(node, ast.ImportFrom) and node.module == "analytics.ingest.sniff" for alias in node.names}
     assert not from_sniff & {"file_facts", "utf8_copy", "FileFacts"}, from_sniff
+
+
+def _ascii_table(rows: int) -> bytes:
+    return b"id,provider,day,value\n" + b"".join(b"id%07d,Provider A,2024-01-01,%d\n" % (i, i % 7)
+                                                   for i in range(rows))
+
+
+def test_the_ascii_fast_path_keeps_every_utf8_verdict_at_chunk_boundaries(tmp_path):
+    """file_facts skips the strict decode of an ASCII chunk only when no character is pending from the last
+    one: a character split across a chunk boundary is still UTF-8, a lead byte or a stray byte next to an
+    ASCII chunk and a sequence cut short at the end still are not."""
+    table = _ascii_table(60_000)  # past the 64 KB head and one 1 MB chunk after it
+    for boundary in (65_536, 65_536 + 1024 * 1024):
+        def at(insert: bytes, back: int = 0) -> bytes:
+            return table[:boundary - back] + insert + table[boundary - back:]
+
+        cases = {"split_2": (at("é".encode(), 1), "utf-8"), "split_4": (at("😀".encode(), 3), "utf-8"),
+                 "lead_then_ascii": (at(b"\xc3", 1), "cp1252"), "stray_after_ascii": (at(b"\xe9"), "cp1252"),
+                 "lone_continuation": (at(b"\xa9"), "cp1252")}
+        for name, (data, expected) in cases.items():
+            for suffix, payload in ((".csv", data), (".csv.gz", gzip.compress(data))):
+                path = tmp_path / f"{name}_{boundary}{suffix}"
+                path.write_bytes(payload)
+                assert read.file_facts(path, path.name).encoding == expected, path.name
+    for name, tail, expected in (("cut_short", b"x\xe2\x82", "cp1252"), ("whole", "é€\n".encode(), "utf-8")):
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(table + tail)
+        assert read.file_facts(path, path.name).encoding == expected, name
