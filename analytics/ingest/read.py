@@ -44,7 +44,8 @@ MIXED_UTF8 = "utf-8+cp1252"
 STRAY_ERRORS = "rapport-stray-cp1252"
 # Rows of a Parquet file written out for sniffing (the layout sample); the whole file is written by utf8_copy.
 PARQUET_SAMPLE_ROWS = 6000
-_UTF8_CHAR = re.compile("[\u0080-\udc7f\udd00-\U0010ffff]")
+# compiled on first use by re's cache (only a file that is not UTF-8 needs it): compiling costs ~20 ms, every load
+_UTF8_CHAR = "[\u0080-\udc7f\udd00-\U0010ffff]"
 
 
 def _stray_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -188,7 +189,7 @@ def _single_byte_encoding(path: Path, display: str) -> str:
         while chunk := _read(handle, _CHUNK, display):
             text = tolerant.decode(chunk)
             # a character above U+007F that is not an escaped stray byte (U+DC80…U+DCFF)
-            utf8_chars = utf8_chars or bool(_UTF8_CHAR.search(text))
+            utf8_chars = utf8_chars or bool(re.search(_UTF8_CHAR, text))
             if cp1252_ok:
                 try:
                     strict.decode(chunk)
