@@ -76,3 +76,27 @@ def test_0_to_100_csat_and_off_scale_nps_in_one_file_refuse_the_file_for_nps(con
     csat_only = "call id,date,provider,csat\n1,2024-01-01,A,80\n2,2024-01-02,A,95\n3,2024-01-03,A,60\n4,2024-01-04,A,75\n"
     loaded = ingest_file(con, write(tmp_path, "csat.csv", csat_only))
     assert (loaded.rows_loaded, loaded.values_rejected, loaded.column_problems) == (4, 0, ())
+
+
+def test_the_csat_scale_is_decided_by_every_rating_not_only_the_first_ones(con, tmp_path):
+    # The first 20,000 ratings are all 1–5, then 2,000 eights: 20,000 of 22,000 (91 %) are ≤ 5, under the 95 % a
+    # 1–5 file needs, and all are ≤ 10, so the file is on 1–10 and no eight is rejected. Read in place (every line
+    # one record) and staged (a blank line), since both guess the scale from the head and must correct it.
+    head, tail = [1 + i % 5 for i in range(20_000)], [8] * 2_000
+    assert sum(v <= 5 for v in head + tail) / len(head + tail) < contracts.CSAT_FIVE_SHARE
+    for layout, end in (("in place", ""), ("staged", "\n")):
+        text = "call id,date,provider,csat\n" + "".join(f"{layout}-{i},2024-01-{1 + i % 28:02d},{layout},{v}\n"
+                                                       for i, v in enumerate(head + tail, 1)) + end
+        result = ingest_file(con, write(tmp_path, f"{layout}.csv", text))
+        assert (result.rows_loaded, result.values_rejected) == (22_000, 0), layout
+        assert con.execute("select distinct csat_scale, count(*) filter (where csat = 8) from interactions "
+                           "where provider = ? group by all", [layout]).fetchall() == [(10, 2_000)], layout
+
+
+def test_a_tail_of_off_scale_ratings_does_not_rescale_a_1_to_5_file(con, tmp_path):
+    # 21,000 ratings 1–5 then 100 sevens: 99.5 % are ≤ 5, so the scale stays 1–5 and only the sevens are rejected
+    values = [1 + i % 5 for i in range(21_000)] + [7] * 100
+    result = ingest_file(con, write(tmp_path, "c.csv", csat_file(values)))
+    assert (result.rows_loaded, result.values_rejected) == (21_100, 100)
+    assert con.execute("select distinct csat_scale from interactions").fetchall() == [(5,)]
+    assert set(result.rejects["value"]) == {"7"} and len(result.rejects) == 100

@@ -39,6 +39,7 @@ Progress = Callable[[float, str], None]
 REJECTS_SAMPLE = 200
 REJECT_COLUMNS = ("line", "column", "value", "reason", "scope")
 SPEC_SAMPLE = 5000
+CSAT_HEAD = 4 * SPEC_SAMPLE  # the records the CSAT scale is guessed from (rp_head: the first records kept once)
 
 
 @dataclass(frozen=True)
@@ -462,7 +463,7 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
 
     elif staging == "direct" and used:
         # read directly, each sample would read the file's first buffer again: the first records are kept once
-        _run(cur, f"create temp table rp_head as select * from rp_stage limit {4 * SPEC_SAMPLE}")
+        _run(cur, f"create temp table rp_head as select * from rp_stage limit {CSAT_HEAD}")
 
     def sample(index: int) -> list[str]:
         if index in small:
@@ -529,84 +530,120 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
         # and the mapping's recodes and constants, never a value of the file — are written in as literals.
         _run(cur, "create temp view rp_parsed as " + _literals(parsed_select("rp_stage"), params))
 
-    csat_scale = None
+    def _checked(cur, csat_scale: int | None, band: bool, nps_out: bool) -> list[str]:
+        """rp_checked with the CSAT checks of `csat_scale` (and, with `band`, every rating's band; with `nps_out`,
+        whether each NPS answer is outside 0–10); returns the rejects' rules (selects over rp_failed)."""
+        params["csat_scale"] = csat_scale
+        rule_sql: list[str] = []
+        value_conditions: dict[str, list[str]] = {}
+        failed: list[str] = []
+        row_failed: list[str] = []
+        all_checks: list[tuple[str, parse.Check]] = []
+        for name, spec in specs.items():
+            if spec.source == "(constant)":
+                (ok,) = _run(cur, f"select {parse.value_sql(spec, raw_refs[name])} is not null "
+                                  f"or {raw_refs[name]} is null", params).fetchone()
+                if not ok:
+                    raise IngestError(f"the constant {resolved.constants[name]!r} given for {name} cannot be read "
+                                      f"as {parse.PARSER_NAMES.get(spec.parser, spec.parser)}", file=display)
+                continue
+            all_checks += [(name, c) for c in parse.checks(spec, _ident("r_" + name), _ident("p_" + name), csat_scale,
+                                                           nul=facts.nul)]
+        for name, ends in resolved.derived.items():
+            duration = parse.ColumnSpec(name, "duration", f"{ends['from']} → {ends['to']}")
+            for end in ("from", "to"):
+                spec = extra[f"_{end}_{name}"]
+                unreadable = parse.checks(spec, _ident(f"r__{end}_{name}"), _ident(f"p__{end}_{name}"))[0]
+                all_checks.append((name, parse.Check(name, spec.source, unreadable.raw_ref, unreadable.condition,
+                                                     f"could not read the value as a date/time for {name} "
+                                                     f"(derived from {ends['from']} → {ends['to']})", "value")))
+            negative = parse.checks(duration, _ident(f"r__to_{name}"), _ident("p_" + name))[1]
+            all_checks.append((name, parse.Check(name, duration.source, negative.raw_ref, negative.condition,
+                                                 f"{name} is negative: {ends['to']} is before {ends['from']}", "value")))
+        for i, (name, check) in enumerate(all_checks):
+            params[f"col_{i}"], params[f"why_{i}"], params[f"fld_{i}"] = check.source, check.reason, name
+            rule_sql.append(f"select _line as line, $col_{i} as \"column\", {check.raw_ref} as value, "
+                            f"$why_{i} as reason, '{check.scope}' as scope, $fld_{i} as field "
+                            f"from rp_failed where {check.condition}")
+            failed.append(f"({check.condition})")
+            if check.scope == "value":
+                value_conditions.setdefault(name, []).append(f"({check.condition})")
+            else:
+                row_failed.append(f"({check.condition})")
+        for i, (name, condition, reason) in enumerate(_row_rules(kind, specs)):
+            params[f"rcol_{i}"] = specs[name].source if name in specs else name
+            params[f"rwhy_{i}"] = reason
+            value = _ident("r_" + name) if name in specs else "null"
+            rule_sql.append(f"select _line as line, $rcol_{i} as \"column\", {value} as value, "
+                            f"$rwhy_{i} as reason, 'row' as scope, '{name}' as field from rp_failed where {condition}")
+            failed.append(f"({condition})")
+            row_failed.append(f"({condition})")
+        if staging != "direct":
+            rule_sql.append(_ragged_rejects_sql())
+
+        # Every check once, over every record: the contract's values (rp_checked) and which records fail. Only the
+        # failing records are parsed again, with their raw text, to word the rejects (rp_failed, usually tiny).
+        final_columns = _final_columns(kind, specs, value_conditions, set(resolved.derived))
+        key_columns = ("* replace (coalesce(interaction_id, " + _row_hash() + ") as interaction_id), "
+                       "interaction_id is null as _hashed") if kind == INTERACTIONS else "*"
+        if staging == "direct":
+            # rp_checked_t, in file order: a record's line is its row number. The raw text is kept for the failing
+            # records only, to word their rejects: one list per record, NULL for every other row (as a NULL column per
+            # field it cost ≈ 5 bytes per row each, 0.6 GB at 10 M rows)
+            final_columns += ", case when _fail then [" + ", ".join(_ident("r_" + name) for name in raw_refs) \
+                + "] end as _raw"
+            key_columns = key_columns.replace("*", "* exclude (_line)", 1)
+        # a check on an empty value is NULL, not false: coalesced, so that only a check that holds counts (as in `where`)
+        if band:
+            # every rating's band, to confirm the scale guessed from the head: 0 none, 1 at most 5, 2 at most 10, 3 more
+            final_columns += (", case when p_csat is null then 0 when p_csat <= 5 then 1 when p_csat <= 10 then 2 "
+                              "else 3 end as _csat_band")
+        if nps_out:
+            final_columns += ", p_nps < 0 or p_nps > 10 as _nps_out"
+        _run(cur, _sql("checked", failed=f"coalesce({' or '.join(failed) or 'false'}, false)",
+                       row_failed=f"coalesce({' or '.join(row_failed) or 'false'}, false)",
+                       final_columns=final_columns, key_columns=key_columns), params)
+        if staging == "direct":
+            _run(cur, "alter table rp_checked rename to rp_checked_t")
+            (checked, ragged_found) = cur.execute("select (select count(*) from rp_checked_t), "
+                                                  "(select count(*) from rp_reject_errors)").fetchone()
+            if ragged_found or checked != staged:
+                raise _NotInPlace()
+            _run(cur, f"create temp view rp_checked as select {int(layout.header_line)} + 1 + rowid as _line, "
+                      "* exclude (_raw) from rp_checked_t")
+        return rule_sql
+
+    csat_scale, guessed = None, False
     if kind == INTERACTIONS and "csat" in specs:
-        csat_scale = resolved.csat_scale or _detect_csat_scale(cur)
-    if kind == INTERACTIONS and "nps" in specs:
+        csat_scale = resolved.csat_scale
+        if not csat_scale and not resolved.event_log and staged > CSAT_HEAD:
+            # The scale is decided from every rating, but a count over the whole file would read it once more: it
+            # is guessed from the first records and confirmed from the band rp_checked keeps of every rating (the
+            # checks run again, once, in the rare file whose later ratings change the verdict)
+            head = "rp_head" if staging == "direct" else f"(select * from rp_stage limit {CSAT_HEAD})"
+            csat_scale = _detect_csat_scale(cur, f"({_literals(parsed_select(head), params)})")
+            guessed = True
+        elif not csat_scale:
+            csat_scale = _detect_csat_scale(cur, "rp_parsed")
+    # whether the NPS column is 0–10 answers: counted from rp_checked, which keeps each answer's verdict, rather
+    # than by reading the file once more (an event log's rp_parsed is a table: counted there)
+    nps_out = kind == INTERACTIONS and "nps" in specs and specs["nps"].source != "(constant)" and not resolved.event_log
+    if kind == INTERACTIONS and "nps" in specs and not nps_out:
         _refuse_off_scale_nps(cur, specs["nps"], display)
-    params["csat_scale"] = csat_scale
-
-    rule_sql: list[str] = []
-    value_conditions: dict[str, list[str]] = {}
-    failed: list[str] = []
-    row_failed: list[str] = []
-    all_checks: list[tuple[str, parse.Check]] = []
-    for name, spec in specs.items():
-        if spec.source == "(constant)":
-            (ok,) = _run(cur, f"select {parse.value_sql(spec, raw_refs[name])} is not null "
-                              f"or {raw_refs[name]} is null", params).fetchone()
-            if not ok:
-                raise IngestError(f"the constant {resolved.constants[name]!r} given for {name} cannot be read "
-                                  f"as {parse.PARSER_NAMES.get(spec.parser, spec.parser)}", file=display)
-            continue
-        all_checks += [(name, c) for c in parse.checks(spec, _ident("r_" + name), _ident("p_" + name), csat_scale,
-                                                       nul=facts.nul)]
-    for name, ends in resolved.derived.items():
-        duration = parse.ColumnSpec(name, "duration", f"{ends['from']} → {ends['to']}")
-        for end in ("from", "to"):
-            spec = extra[f"_{end}_{name}"]
-            unreadable = parse.checks(spec, _ident(f"r__{end}_{name}"), _ident(f"p__{end}_{name}"))[0]
-            all_checks.append((name, parse.Check(name, spec.source, unreadable.raw_ref, unreadable.condition,
-                                                 f"could not read the value as a date/time for {name} "
-                                                 f"(derived from {ends['from']} → {ends['to']})", "value")))
-        negative = parse.checks(duration, _ident(f"r__to_{name}"), _ident("p_" + name))[1]
-        all_checks.append((name, parse.Check(name, duration.source, negative.raw_ref, negative.condition,
-                                             f"{name} is negative: {ends['to']} is before {ends['from']}", "value")))
-    for i, (name, check) in enumerate(all_checks):
-        params[f"col_{i}"], params[f"why_{i}"], params[f"fld_{i}"] = check.source, check.reason, name
-        rule_sql.append(f"select _line as line, $col_{i} as \"column\", {check.raw_ref} as value, "
-                        f"$why_{i} as reason, '{check.scope}' as scope, $fld_{i} as field "
-                        f"from rp_failed where {check.condition}")
-        failed.append(f"({check.condition})")
-        if check.scope == "value":
-            value_conditions.setdefault(name, []).append(f"({check.condition})")
-        else:
-            row_failed.append(f"({check.condition})")
-    for i, (name, condition, reason) in enumerate(_row_rules(kind, specs)):
-        params[f"rcol_{i}"] = specs[name].source if name in specs else name
-        params[f"rwhy_{i}"] = reason
-        value = _ident("r_" + name) if name in specs else "null"
-        rule_sql.append(f"select _line as line, $rcol_{i} as \"column\", {value} as value, "
-                        f"$rwhy_{i} as reason, 'row' as scope, '{name}' as field from rp_failed where {condition}")
-        failed.append(f"({condition})")
-        row_failed.append(f"({condition})")
-    if staging != "direct":
-        rule_sql.append(_ragged_rejects_sql())
-
-    # Every check once, over every record: the contract's values (rp_checked) and which records fail. Only the
-    # failing records are parsed again, with their raw text, to word the rejects (rp_failed, usually tiny).
-    final_columns = _final_columns(kind, specs, value_conditions, set(resolved.derived))
-    key_columns = ("* replace (coalesce(interaction_id, " + _row_hash() + ") as interaction_id), "
-                   "interaction_id is null as _hashed") if kind == INTERACTIONS else "*"
-    if staging == "direct":
-        # rp_checked_t, in file order: a record's line is its row number. The raw text is kept for the failing
-        # records only, to word their rejects: one list per record, NULL for every other row (as a NULL column per
-        # field it cost ≈ 5 bytes per row each, 0.6 GB at 10 M rows)
-        final_columns += ", case when _fail then [" + ", ".join(_ident("r_" + name) for name in raw_refs) \
-            + "] end as _raw"
-        key_columns = key_columns.replace("*", "* exclude (_line)", 1)
-    # a check on an empty value is NULL, not false: coalesced, so that only a check that holds counts (as in `where`)
-    _run(cur, _sql("checked", failed=f"coalesce({' or '.join(failed) or 'false'}, false)",
-                   row_failed=f"coalesce({' or '.join(row_failed) or 'false'}, false)",
-                   final_columns=final_columns, key_columns=key_columns), params)
-    if staging == "direct":
-        _run(cur, "alter table rp_checked rename to rp_checked_t")
-        (checked, ragged_found) = cur.execute("select (select count(*) from rp_checked_t), "
-                                              "(select count(*) from rp_reject_errors)").fetchone()
-        if ragged_found or checked != staged:
-            raise _NotInPlace()
-        _run(cur, f"create temp view rp_checked as select {int(layout.header_line)} + 1 + rowid as _line, "
-                  "* exclude (_raw) from rp_checked_t")
+    rule_sql = _checked(cur, csat_scale, guessed, nps_out)
+    if nps_out:
+        (outside, present) = cur.execute("select count(*) filter (where _nps_out), count(_nps_out) from rp_checked"
+                                         ).fetchone()
+        if present and outside >= contracts.NPS_OFF_SCALE_SHARE * present:
+            _refuse_off_scale_nps(cur, specs["nps"], display)  # counts again, with the range, and refuses
+    if guessed:
+        counts = cur.execute("select count(*) filter (where _csat_band = 1), count(*) filter (where _csat_band "
+                             "between 1 and 2), count(*) filter (where _csat_band > 0) from rp_checked").fetchone()
+        if _csat_scale(*counts) != csat_scale:
+            _run(cur, "drop view rp_checked" if staging == "direct" else "drop table rp_checked")
+            _run(cur, "drop table if exists rp_checked_t")
+            csat_scale, guessed = _csat_scale(*counts), False
+            rule_sql = _checked(cur, csat_scale, False, nps_out)
     failing = "(select _line from rp_checked where _fail)"
     # and whether rp_checked holds the records in line order, one per line: its k-th row (rowid k - 1) on line
     # header + k. DuckDB keeps a parallel scan's order through a plain projection, never through a join; checked
@@ -649,7 +686,8 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
     else:
         _run(cur, "drop table rp_stage")
     # rp_clean: the records no row-level check rejected (a view: rp_later, the dedup and the insert read it)
-    _run(cur, "create temp view rp_clean as select * exclude (_fail, _rowbad) from rp_checked where not _rowbad")
+    kept = ["_fail", "_rowbad"] + ["_csat_band"] * guessed + ["_nps_out"] * nps_out  # flags, not contract columns
+    _run(cur, f"create temp view rp_clean as select * exclude ({', '.join(kept)}) from rp_checked where not _rowbad")
     _unique_in_file(cur, kind)
     rows_rejected, values_rejected, clean = cur.execute(
         "select (select count(distinct line) from rp_rejects where scope = 'row'), "
@@ -760,12 +798,16 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
                         message=message, date_notes=ambiguities)
 
 
-def _detect_csat_scale(cur) -> int:
-    """1–5 when at least CSAT_FIVE_SHARE of the readable ratings are ≤ 5, else 1–10 when at least CSAT_TEN_SHARE
-    are ≤ 10, else a 0–100 score: stray values never rescale a file (they are rejected one by one), and a 0–100
-    column, where most values exceed 10, is never half-read as 1–10."""
-    five, ten, total = cur.execute("select count(*) filter (where p_csat <= 5), count(*) filter (where p_csat <= 10),"
-                                   " count(p_csat) from rp_parsed").fetchone()
+def _detect_csat_scale(cur, source: str) -> int:
+    """_csat_scale of the ratings p_csat in `source` (rp_parsed, or a select of it)."""
+    return _csat_scale(*cur.execute("select count(*) filter (where p_csat <= 5), count(*) filter (where p_csat <= "
+                                    f"10), count(p_csat) from {source}").fetchone())
+
+
+def _csat_scale(five: int, ten: int, total: int) -> int:
+    """1–5 when at least CSAT_FIVE_SHARE of the `total` readable ratings are ≤ 5 (`five` of them), else 1–10 when at
+    least CSAT_TEN_SHARE are ≤ 10 (`ten`), else a 0–100 score: stray values never rescale a file (they are rejected
+    one by one), and a 0–100 column, where most values exceed 10, is never half-read as 1–10."""
     if total == 0 or five >= contracts.CSAT_FIVE_SHARE * total:
         return 5
     return 10 if ten >= contracts.CSAT_TEN_SHARE * total else 100
