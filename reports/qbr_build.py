@@ -83,8 +83,49 @@ def _frames_of(chart) -> list[pd.DataFrame]:
     return found
 
 
+_PLAIN_ROWS = 5000  # Altair's default transformer refuses more rows (limit_rows); such frames take its own path
+
+
+def _plain_values(frame: pd.DataFrame) -> list | None:
+    """The records Altair's default data transformer makes of `frame` (`sanitize_pandas_dataframe`, then
+    ``to_dict(orient="records")``), made from the columns' arrays in about a twentieth of its time (4–5 ms
+    a QBR chart frame, of copies, astype and where per column), for frames of string, float64, int64 and
+    bool columns only; None for anything else (Altair's own path then). As there: text and numbers become
+    Python str, float, int and bool, missing text and NaN/±inf None. tests/test_reports.py checks it
+    against Altair's."""
+    columns = frame.columns
+    if (len(frame) > _PLAIN_ROWS or type(columns) is not pd.Index or isinstance(frame.index, pd.MultiIndex)
+            or any(type(c) is not str for c in columns) or not columns.is_unique):
+        return None
+    lists = []
+    for name, dtype in frame.dtypes.items():
+        kind = str(dtype)
+        column = frame[name]
+        if kind in ("str", "string"):
+            array = column.to_numpy(dtype=object)
+            bad = pd.isna(array)
+        elif kind == "float64":
+            array = column.to_numpy()
+            bad = ~np.isfinite(array)
+        elif kind in ("int64", "bool"):
+            array, bad = column.to_numpy(), None
+        else:
+            return None
+        values = array.tolist()
+        if bad is not None and bad.any():
+            for i in np.flatnonzero(bad).tolist():
+                values[i] = None
+        lists.append(values)
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*lists)] if lists else [{} for _ in range(len(frame))]
+
+
 def _values(frame: pd.DataFrame) -> list:
     """The rows Altair writes for `frame` (its active data transformer: sanitised records)."""
+    if alt.data_transformers.active == "default" and not alt.data_transformers.options:
+        plain = _plain_values(frame)
+        if plain is not None:
+            return plain
     converted = alt.data_transformers.get()(frame)
     if not isinstance(converted, dict) or set(converted) != {"values"}:
         raise _NotFrames

@@ -190,3 +190,29 @@ def test_a_report_chart_spec_made_by_swapping_data_is_altairs_own_spec():
             for frame in frames:
                 expected = build(frame, theme=theme, **kwargs).to_dict(validate=False)
                 assert json.dumps(_chart_spec(build, frame, theme=theme, **kwargs)) == json.dumps(expected)
+
+
+def test_report_chart_rows_are_the_records_altairs_transformer_writes():
+    """reports.qbr_build._plain_values (the chart data a swapped spec carries) gives exactly the records of
+    Altair's default data transformer: text, NaN/±inf, missing text, ints and bools, and None (Altair's own
+    path) for the dtypes it does not handle."""
+    import altair as alt
+    import numpy as np
+    import pandas as pd
+
+    from reports.qbr_build import _plain_values
+
+    frames = [
+        pd.DataFrame({"quarter": ["Q1 2025", None, "Q3 2025"], "score": [61.5, np.nan, np.inf],
+                      "band": pd.array(["watch", "healthy", None], dtype="string"), "n": [1, 2, 3],
+                      "flag": [True, False, True]}, index=[7, 3, 5]),
+        pd.DataFrame({"amount": [-np.inf, 0.0, -0.0, 1e300, 5e-324]}),
+        pd.DataFrame({"group": pd.Series([], dtype="str"), "value": pd.Series([], dtype="float64")}),
+    ]
+    for frame in frames:
+        assert _plain_values(frame) == alt.data_transformers.get()(frame)["values"]
+        assert [list(r) for r in _plain_values(frame)] == [list(r) for r in alt.data_transformers.get()(frame)["values"]]
+    for other in (pd.DataFrame({"period": pd.to_datetime(["2025-01-01"])}),
+                  pd.DataFrame({"n": pd.array([1, None], dtype="Int64")}), pd.DataFrame({0: [1.0]}),
+                  pd.DataFrame(index=range(2)), pd.DataFrame({"x": ["a"]}).astype("category"), pd.DataFrame({"x": [1.0] * 5001})):
+        assert _plain_values(other) is None
