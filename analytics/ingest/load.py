@@ -586,20 +586,31 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
         final_columns = _final_columns(kind, specs, value_conditions, set(resolved.derived))
         key_columns = ("* replace (coalesce(interaction_id, " + _row_hash() + ") as interaction_id), "
                        "interaction_id is null as _hashed") if kind == INTERACTIONS else "*"
-        if staging == "direct":
-            # rp_checked_t, in file order: a record's line is its row number. The raw text is kept for the failing
-            # records only, to word their rejects: one list per record, NULL for every other row (as a NULL column per
-            # field it cost ≈ 5 bytes per row each, 0.6 GB at 10 M rows)
-            final_columns += ", case when _fail then [" + ", ".join(_ident("r_" + name) for name in raw_refs) \
-                + "] end as _raw"
-            key_columns = key_columns.replace("*", "* exclude (_line)", 1)
-        # a check on an empty value is NULL, not false: coalesced, so that only a check that holds counts (as in `where`)
+        # flags kept beside the values: every rating's band, to confirm the scale guessed from the head (0 none,
+        # 1 at most 5, 2 at most 10, 3 more), and whether each NPS answer is outside 0–10
+        flags = (["_csat_band"] if band else []) + (["_nps_out"] if nps_out else [])
         if band:
-            # every rating's band, to confirm the scale guessed from the head: 0 none, 1 at most 5, 2 at most 10, 3 more
             final_columns += (", case when p_csat is null then 0 when p_csat <= 5 then 1 when p_csat <= 10 then 2 "
                               "else 3 end as _csat_band")
         if nps_out:
             final_columns += ", p_nps < 0 or p_nps > 10 as _nps_out"
+        constant: dict[str, str] = {}
+        if staging == "direct":
+            # rp_checked_t, in file order: a record's line is its row number. The raw text is kept for the failing
+            # records only, to word their rejects: one list per record, NULL for every other row (as a NULL column per
+            # field it cost ≈ 5 bytes per row each, 0.6 GB at 10 M rows). Nor does it store what is the same on every
+            # row — the fields the file lacks (NULL) and the CSAT scale: the view over it adds them as constants
+            # (stored, seven NULL columns took 8 bytes a row each, and spilled at 10 M rows).
+            final_columns += ", case when _fail then [" + ", ".join(_ident("r_" + name) for name in raw_refs) \
+                + "] end as _raw"
+            if kind == INTERACTIONS:
+                constant = {f.name: f"cast(null as {f.sql_type})" for f in contracts.FIELDS[kind]
+                            if f.name not in specs and f.name not in resolved.derived
+                            and f.name not in ("occurred_time", "provider", "account")}
+                constant["csat_scale"] = f"cast({'null' if csat_scale is None else int(csat_scale)} as smallint)"
+            key_columns = key_columns.replace("*", "* exclude (" + ", ".join(["_line", *map(_ident, constant)]) + ")",
+                                              1)
+        # a check on an empty value is NULL, not false: coalesced, so that only a check that holds counts (as in `where`)
         _run(cur, _sql("checked", failed=f"coalesce({' or '.join(failed) or 'false'}, false)",
                        row_failed=f"coalesce({' or '.join(row_failed) or 'false'}, false)",
                        final_columns=final_columns, key_columns=key_columns), params)
@@ -609,8 +620,13 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
                                                   "(select count(*) from rp_reject_errors)").fetchone()
             if ragged_found or checked != staged:
                 raise _NotInPlace()
+            # the columns of rp_checked as the usual staging writes them, in the same order
+            names = ["_fail", "_rowbad", *(n for n in contracts.field_names(kind) if n != "occurred_time"),
+                     *(["csat_scale"] if kind == INTERACTIONS else []), *flags,
+                     *(["_hashed"] if kind == INTERACTIONS else [])]
+            select = ", ".join(f"{constant[n]} as {_ident(n)}" if n in constant else _ident(n) for n in names)
             _run(cur, f"create temp view rp_checked as select {int(layout.header_line)} + 1 + rowid as _line, "
-                      "* exclude (_raw) from rp_checked_t")
+                      f"{select} from rp_checked_t")
         return rule_sql
 
     csat_scale, guessed = None, False
