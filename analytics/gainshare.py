@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics import db, query
@@ -100,10 +101,14 @@ def _contract_start(con: duckdb.DuckDBPyConnection, provider: str, account: str)
 
 def baseline_cost(con: duckdb.DuckDBPyConnection, t: GainShareTerms) -> tuple[float | None, str]:
     """(baseline cost per resolution, how it was set) for the terms; (None, why) when it cannot be set."""
+    return _baseline_cost(con, t, None if t.baseline_method == VALUE else _contract_start(con, t.provider, t.account))
+
+
+def _baseline_cost(con: duckdb.DuckDBPyConnection, t: GainShareTerms, start: date | None) -> tuple[float | None, str]:
+    """`baseline_cost` given the engagement's contract start (`_contract_start`)."""
     if t.baseline_method == VALUE:
         as_of = f" as of {format_date(t.baseline_date)}" if t.baseline_date else ""
         return t.baseline_cost, f"the contract's figure{as_of}"
-    start = _contract_start(con, t.provider, t.account)
     if start is None:
         return None, "the register has no contract start for this engagement"
     row = query.one(con,
@@ -140,30 +145,37 @@ def gainshare_ledger(con: duckdb.DuckDBPyConnection, provider: str, account: str
     ``buyer_to_date``, ``provider_to_date``, ``reported_to_date``.
     """
     t = terms(con, provider, account)
-    baseline, how = (None, "no gain-share terms recorded") if t is None else baseline_cost(con, t)
-    start = _contract_start(con, provider, account)
+    start = _contract_start(con, provider, account)  # read once: the baseline of the first 6 months needs it too
+    baseline, how = (None, "no gain-share terms recorded") if t is None else _baseline_cost(con, t, start)
     first_quarter = pd.Timestamp(start or date(1900, 1, 1)).to_period("Q").start_time.date()
     frame = query.frame(con, _LEDGER_SQL, {"provider": provider, "account": account, "end": quarter_end,
                                            "from": first_quarter})
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in LEDGER_COLUMNS}), t, baseline, how
-    for column in ("resolutions", "cost_per_resolution", "reported"):
-        frame[column] = frame[column].astype("float64")
-    frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
-    frame["quarter"] = frame["period"].map(format_period)
-    frame["baseline"] = float("nan") if baseline is None else baseline
-    frame["savings"] = (frame["baseline"] - frame["cost_per_resolution"]) * frame["resolutions"]
+    # on the columns' arrays (the same elementwise arithmetic as pandas' column operations, without a frame
+    # assignment, alignment and copy per step), the frame built once at the end
+    resolutions = frame["resolutions"].to_numpy(dtype="float64")
+    cost = frame["cost_per_resolution"].to_numpy(dtype="float64")
+    reported = frame["reported"].to_numpy(dtype="float64")
+    period = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
+    base = np.full(len(frame), np.nan if baseline is None else baseline, dtype="float64")
+    savings = (base - cost) * resolutions
     share = float("nan") if t is None else t.buyer_share
-    frame["buyer_savings"] = frame["savings"] * share
-    frame["provider_savings"] = frame["savings"] * (1.0 - share)
-    frame["gap"] = frame["reported"] - frame["savings"]
-    scale = frame["savings"].abs().where(frame["savings"].abs() > 0, frame["reported"].abs())
-    frame["gap_flag"] = (frame["gap"].abs() > GAP_TOLERANCE * scale).fillna(False).astype("bool") & \
-        frame["reported"].notna() & frame["savings"].notna()
+    buyer, provider_part = savings * share, savings * (1.0 - share)
+    gap = reported - savings
+    with np.errstate(invalid="ignore"):  # NaN compares false, as in pandas
+        scale = np.where(np.abs(savings) > 0, np.abs(savings), np.abs(reported))
+        flag = (np.abs(gap) > GAP_TOLERANCE * scale) & ~np.isnan(reported) & ~np.isnan(savings)
+    columns = {"quarter": period.map(format_period), "period": period,
+               "source": frame["source"], "resolutions": resolutions, "cost_per_resolution": cost,
+               "baseline": base, "savings": savings, "buyer_savings": buyer, "provider_savings": provider_part,
+               "reported": reported, "gap": gap, "gap_flag": flag}
     for column, total in (("savings", "savings_to_date"), ("buyer_savings", "buyer_to_date"),
                           ("provider_savings", "provider_to_date"), ("reported", "reported_to_date")):
-        frame[total] = frame[column].fillna(0.0).cumsum().where(frame[column].notna().cummax())
-    return frame[LEDGER_COLUMNS].reset_index(drop=True), t, baseline, how
+        values = columns[column]
+        known = ~np.isnan(values)
+        columns[total] = np.where(np.maximum.accumulate(known), np.cumsum(np.where(known, values, 0.0)), np.nan)
+    return pd.DataFrame({c: columns[c] for c in LEDGER_COLUMNS}), t, baseline, how
 
 
 def terms_from_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

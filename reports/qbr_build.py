@@ -323,23 +323,32 @@ def _ledger_section(read: tuple, quarter: str, theme: str
                          f"{_money(abs(row['gap']))} {'more' if row['gap'] > 0 else 'less'} than the terms give")
         notes.append(f"{row['resolutions']:,.0f} resolutions at ${row['cost_per_resolution']:,.2f} each against "
                      f"the ${baseline:,.2f} baseline.")
-    recent = ledger.tail(LEDGER_ROWS)
+    # the table and the chart's rows from the columns' values (a Series map per column, a concat, dropna and
+    # isin cost several times more on these few rows)
+    quarters = ledger["quarter"].tolist()
+    savings, reported = ledger["savings"].to_numpy(), ledger["reported"].to_numpy()
+    recent = slice(max(len(ledger) - LEDGER_ROWS, 0), None)
+
+    def money_texts(column: str) -> list[str]:
+        return [_money(v) for v in ledger[column].tolist()[recent]]
+
     table = pd.DataFrame({
-        "Quarter": recent["quarter"],
-        "Resolutions": recent["resolutions"].map(lambda v: "—" if v != v else f"{v:,.0f}"),
-        "Cost per resolution": recent["cost_per_resolution"].map(lambda v: "—" if v != v else f"${v:,.2f}"),
-        "Savings": recent["savings"].map(_money),
-        "Buyer": recent["buyer_savings"].map(_money),
-        "Provider": recent["provider_savings"].map(_money),
-        "Reported by provider": recent["reported"].map(_money),
-        "Check": recent["gap_flag"].map({True: "gap", False: ""}),
-    }).reset_index(drop=True)
-    long = pd.concat([
-        pd.DataFrame({"quarter": ledger["quarter"], "series": LEDGER_SERIES[0], "amount": ledger["savings"]}),
-        pd.DataFrame({"quarter": ledger["quarter"], "series": LEDGER_SERIES[1], "amount": ledger["reported"]}),
-    ], ignore_index=True).dropna(subset=["amount"])
-    recent_quarters = set(ledger["quarter"].tail(HEALTH_HISTORY))
-    long = long[long["quarter"].isin(recent_quarters)].reset_index(drop=True)
+        "Quarter": quarters[recent],
+        "Resolutions": ["—" if v != v else f"{v:,.0f}" for v in ledger["resolutions"].tolist()[recent]],
+        "Cost per resolution": ["—" if v != v else f"${v:,.2f}"
+                                for v in ledger["cost_per_resolution"].tolist()[recent]],
+        "Savings": money_texts("savings"),
+        "Buyer": money_texts("buyer_savings"),
+        "Provider": money_texts("provider_savings"),
+        "Reported by provider": money_texts("reported"),
+        "Check": ["gap" if v else "" for v in ledger["gap_flag"].tolist()[recent]],
+    })
+    recent_quarters = set(quarters[-HEALTH_HISTORY:])
+    shown = [q in recent_quarters for q in quarters]
+    rows = [(q, series, amount) for series, amounts in zip(LEDGER_SERIES, (savings, reported))
+            for q, amount, keep in zip(quarters, amounts.tolist(), shown) if keep and amount == amount]
+    long = pd.DataFrame({"quarter": [r[0] for r in rows], "series": [r[1] for r in rows],
+                         "amount": np.array([r[2] for r in rows], dtype="float64")})
     chart = None
     # a chart of nothing (no terms, and the scorecards report zero) would only show an empty axis
     if not long.empty and (terms is not None or (long["amount"] != 0).any()):
