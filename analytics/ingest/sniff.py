@@ -68,6 +68,8 @@ def _pandas():
 
 
 def _line_ending(text: str) -> str:
+    if "\r" not in text:  # one memchr-quick scan answers most files
+        return "LF"
     crlf = text.count("\r\n")
     lf = text.count("\n") - crlf
     if crlf and lf:
@@ -163,8 +165,8 @@ def _squeeze_blank_runs(text: str) -> tuple[str, list[tuple[int, int]]]:
     cost a Python step each in every `_records` pass (3 M took minutes); only the header line number is kept
     from these records, so it alone is mapped back. A cut inside a quoted value shortens that sampled value."""
     # a run of 4+ line-break characters holds "\n\n" or "\r\r", or alternates and holds "\r\n\r": without all
-    # three (most files) there is none, and three substring searches are ~50x quicker than the regex's scan
-    if "\n\n" not in text and "\r\r" not in text and "\r\n\r" not in text:
+    # three (most files) there is none, and these substring searches are ~20x quicker than the regex's scan
+    if "\n\n" not in text and ("\r" not in text or ("\r\r" not in text and "\r\n\r" not in text)):
         return text, []
     out: list[str] = []
     cuts: list[tuple[int, int]] = []
