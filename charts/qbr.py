@@ -148,6 +148,9 @@ def _baseline_datasets(frame: pd.DataFrame, **_) -> list[pd.DataFrame]:
 
 
 build_baseline_chart.datasets = _baseline_datasets
+# arguments that reach the spec only as text inside its strings, verbatim (reports/qbr_build.py fills them
+# into one spec made for every KPI and relationship year)
+build_baseline_chart.text_only = ("kpi_title", "value_format", "relationship_year")
 
 
 @_unchecked_build

@@ -144,6 +144,61 @@ def _same_frame(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 
 def _chart_spec(build, frame: pd.DataFrame, **kwargs) -> dict:
+    """`_spec(build(frame, **kwargs))`. Arguments a builder names in `build.text_only` (charts/qbr.py: they
+    reach the spec only as text inside its strings, verbatim, e.g. an axis title or a number format) are
+    given to it as placeholders and written into the spec afterwards, so one spec serves every KPI and
+    relationship year of the baseline chart (otherwise nearly every engagement's baseline chart was made in
+    full: 40-60 ms). tests/test_reports.py checks the result against Altair's own spec."""
+    texts = {name: kwargs[name] for name in getattr(build, "text_only", ()) if name in kwargs}
+    if texts:
+        marks = {name: f"\ue000{name}\ue000" for name in texts}
+        filled = _filled(_template_spec(build, frame, **{**kwargs, **marks}),
+                         {marks[name]: value for name, value in texts.items()})
+        if filled is not None:
+            return filled
+    return _template_spec(build, frame, **kwargs)
+
+
+_MARK = "\ue000"  # a private-use character: starts and ends a placeholder
+
+
+def _filled(spec, values: dict[str, object]):
+    """`spec` with every placeholder (a key of `values`) inside its strings replaced by the text of its value;
+    None when a placeholder stands alone for a value that is not text (the builder used it as itself), or
+    sits in a key, or a value's text holds the placeholder mark."""
+    texts = {mark: str(value) for mark, value in values.items()}
+    if any(_MARK in text for text in texts.values()):
+        return None
+
+    class _NotText(Exception):
+        pass
+
+    def fill(part):
+        if isinstance(part, str):
+            if _MARK not in part:
+                return part
+            if part in values and not isinstance(values[part], str):
+                raise _NotText
+            for mark, text in texts.items():
+                part = part.replace(mark, text)
+            return part
+        if isinstance(part, dict):
+            out = {}
+            for k, v in part.items():
+                if isinstance(k, str) and _MARK in k:
+                    raise _NotText
+                out[k] = fill(v)
+            return out
+        if isinstance(part, list):
+            return [fill(v) for v in part]
+        return part
+    try:
+        return fill(spec)
+    except _NotText:
+        return None
+
+
+def _template_spec(build, frame: pd.DataFrame, **kwargs) -> dict:
     """`_spec(build(frame, **kwargs))`, made from the spec of an earlier call with the same arguments but
     other data, by swapping its inline datasets: turning an Altair chart into a dict walks and copies every
     schema object (20–25 ms a QBR chart), and a QBR chart's spec differs from one engagement to the next

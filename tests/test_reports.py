@@ -216,3 +216,26 @@ def test_report_chart_rows_are_the_records_altairs_transformer_writes():
                   pd.DataFrame({"n": pd.array([1, None], dtype="Int64")}), pd.DataFrame({0: [1.0]}),
                   pd.DataFrame(index=range(2)), pd.DataFrame({"x": ["a"]}).astype("category"), pd.DataFrame({"x": [1.0] * 5001})):
         assert _plain_values(other) is None
+
+
+def test_a_baseline_chart_spec_filled_with_another_kpi_and_year_is_altairs_own_spec():
+    """The baseline chart's KPI title, number format and relationship year reach its spec as text only
+    (charts.qbr's `text_only`): reports.qbr_build._chart_spec fills them into one spec for every KPI and year,
+    byte for byte what Altair makes (the first call and the later ones, both themes)."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from charts.qbr import BASELINE_GROUPS, build_baseline_chart
+    from reports.qbr_build import _chart_spec
+
+    frame = pd.DataFrame({"group": list(BASELINE_GROUPS), "value": [80.0, 78.5, 75.0], "low": [np.nan, 77.0, 73.5],
+                          "high": [np.nan, 80.0, 76.5], "n": [1, 4, 6]})
+    arguments = [("CSAT (%)", ",.1f", 2), ("Cost per resolution ($)", "$,.2f", 11),
+                 ('Quality "score" <b> & \\ {x}', ",.0f", 1), ("CSAT (%)", ",.1f", 2), ("NPS (points)", "+,.1f", 3)]
+    for theme in ("light", "dark"):
+        for title, value_format, year in arguments:
+            kwargs = {"kpi_title": title, "value_format": value_format, "relationship_year": year, "theme": theme}
+            expected = build_baseline_chart(frame, **kwargs).to_dict(validate=False)
+            assert json.dumps(_chart_spec(build_baseline_chart, frame, **kwargs)) == json.dumps(expected)
