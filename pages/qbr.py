@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import qbr
+from analytics import actions, qbr
 from analytics.filters import ENGAGEMENT_SEPARATOR
 from analytics.options import filter_options
 from analytics.periods import quarter_text
@@ -18,7 +18,7 @@ from reports.qbr import available_quarters
 from reports.qbr_build import build_qbr_report
 from ui import exports, state
 from ui import filters as shared_filters
-from ui.cached import analysis, data_version
+from ui.cached import Later, ahead, analysis, data_version
 from ui.markdown import plain
 from ui.qbr_view import PRESENT_CSS, SECTION_TABS, SECTIONS, show_sections
 
@@ -99,11 +99,13 @@ if present:
     st.html(PRESENT_CSS)
 
 provider, account = _engagement(eng)
-with state.section("the QBR"):
+# The agenda editor's read, started now: the report takes the same cache entry instead of reading it again.
+with state.section("the QBR"), ahead(lambda door: door(actions.agenda, provider, account, quarter)):
     # The baselines depend on neither the engagement nor the quarter: read once for all of them.
     baselines = analysis(qbr.baseline_values, qbr.portfolio_scope(filters))
     report = analysis(build_qbr_report, provider, account, quarter, filters, theme=theme,
-                      given={"portfolio": baselines})
+                      given={"portfolio": baselines, "agenda": Later(analysis, actions.agenda, provider, account,
+                                                                      quarter)})
     st.title(plain(report.title))
     st.caption(plain(report.subtitle) + " · Filters applied: " + plain("; ".join(report.filters)))
     for note in report.notes:

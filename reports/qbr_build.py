@@ -467,6 +467,7 @@ def build_qbr_report(
     *,
     theme: str = "light",
     portfolio: dict[str, pd.DataFrame] | None = None,
+    agenda: pd.DataFrame | None = None,
 ) -> QbrReport:
     """Everything a QBR shows for one engagement and quarter, as sections in presentation order.
 
@@ -476,15 +477,18 @@ def build_qbr_report(
     agenda (`analytics.actions`). Charts: health trend, baseline, gain-share.
 
     `portfolio`: `analytics.qbr.baseline_values(con, filters)` when the caller already has it (it
-    depends on neither the engagement nor the quarter, so the page reads it once for all of them).
+    depends on neither the engagement nor the quarter, so the page reads it once for all of them);
+    `agenda`: `analytics.actions.agenda(con, provider, account, quarter)` when the caller already has it (the
+    page's agenda editor reads it too).
     """
     scoped = qbr_filters(filters, provider, account, quarter)
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        return _build(con, pool, provider, account, quarter, filters, scoped, theme, portfolio)
+        return _build(con, pool, provider, account, quarter, filters, scoped, theme, portfolio, agenda)
 
 
 def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: str, account: str, quarter: str,
-           filters: Filters, scoped: Filters, theme: str, portfolio: dict[str, pd.DataFrame] | None) -> QbrReport:
+           filters: Filters, scoped: Filters, theme: str, portfolio: dict[str, pd.DataFrame] | None,
+           agenda: pd.DataFrame | None = None) -> QbrReport:
     def read(fn, *args, **kwargs) -> Future:
         """`fn(cursor, ...)` started on the pool, on its own cursor (a DuckDB connection must not be shared
         across threads), in this context (so `query.recording` sees its statements)."""
@@ -506,7 +510,7 @@ def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: s
     own_read = read(_own_values, provider, account, quarter, filters, scoped)
     scorecard_read = read(qbr.scorecard_quarter, provider, account, quarter)
     ledger_read = read(gainshare.gainshare_ledger, provider, account, quarter_end)
-    agenda_read = read(actions.agenda, provider, account, quarter)
+    agenda_read = read(actions.agenda, provider, account, quarter) if agenda is None else None
 
     start = pd.Timestamp(first_day)
     period = format_period(start)
@@ -577,7 +581,7 @@ def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: s
         empty="The provider's scorecards carry no innovations, governance meetings or gain-share savings "
               "for this engagement."))
 
-    agenda_lines, agenda_table = _agenda_section(agenda_read.result(), quarter)
+    agenda_lines, agenda_table = _agenda_section(agenda if agenda_read is None else agenda_read.result(), quarter)
     sections.append(Section("agenda", SECTION_TITLES["agenda"], tuple(agenda_lines), (), table=agenda_table,
                             empty="No notes or actions yet for this quarter."))
 
