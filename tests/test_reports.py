@@ -211,10 +211,12 @@ def test_report_chart_rows_are_the_records_altairs_transformer_writes():
     ]
     for frame in frames:
         assert _plain_values(frame) == alt.data_transformers.get()(frame)["values"]
-        assert [list(r) for r in _plain_values(frame)] == [list(r) for r in alt.data_transformers.get()(frame)["values"]]
+        altair_rows = alt.data_transformers.get()(frame)["values"]
+        assert [list(r) for r in _plain_values(frame)] == [list(r) for r in altair_rows]  # key order too
     for other in (pd.DataFrame({"period": pd.to_datetime(["2025-01-01"])}),
                   pd.DataFrame({"n": pd.array([1, None], dtype="Int64")}), pd.DataFrame({0: [1.0]}),
-                  pd.DataFrame(index=range(2)), pd.DataFrame({"x": ["a"]}).astype("category"), pd.DataFrame({"x": [1.0] * 5001})):
+                  pd.DataFrame(index=range(2)), pd.DataFrame({"x": ["a"]}).astype("category"),
+                  pd.DataFrame({"x": [1.0] * 5001})):
         assert _plain_values(other) is None
 
 
@@ -233,7 +235,8 @@ def test_a_baseline_chart_spec_filled_with_another_kpi_and_year_is_altairs_own_s
     frame = pd.DataFrame({"group": list(BASELINE_GROUPS), "value": [80.0, 78.5, 75.0], "low": [np.nan, 77.0, 73.5],
                           "high": [np.nan, 80.0, 76.5], "n": [1, 4, 6]})
     arguments = [("CSAT (%)", ",.1f", 2), ("Cost per resolution ($)", "$,.2f", 11),
-                 ('Quality "score" <b> & \\ {x}', ",.0f", 1), ("CSAT (%)", ",.1f", 2), ("NPS (points)", "+,.1f", 3)]
+                 ('Quality "score" <b> & \\ {x}', ",.0f", 1), ("CSAT (%)", ",.1f", 2),
+                 ("NPS (points)", "+,.1f", 3)]
     for theme in ("light", "dark"):
         for title, value_format, year in arguments:
             kwargs = {"kpi_title": title, "value_format": value_format, "relationship_year": year, "theme": theme}
