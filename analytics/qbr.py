@@ -287,13 +287,30 @@ def relationship_year_at(con: duckdb.DuckDBPyConnection, provider: str, account:
     The same alignment as `premium.relationship_year_values`: floor(months since the contract-start
     month / 12) + 1; None before the contract started or when the register lacks the engagement.
     """
-    row = query.one(con, "select relationship_model, contract_start from engagement_register"
-                         " where provider = ? and account = ?", [provider, account])
+    return _year_at(register_row(con, provider, account), day)
+
+
+def register_row(con: duckdb.DuckDBPyConnection, provider: str, account: str) -> tuple | None:
+    """(relationship model, contract start) of the engagement in the register; None when it is not there."""
+    return query.one(con, "select relationship_model, contract_start from engagement_register"
+                          " where provider = ? and account = ?", [provider, account])
+
+
+def _year_at(row: tuple | None, day: date) -> tuple[str | None, int | None]:
+    """`relationship_year_at` from the engagement's `register_row`."""
     if row is None or row[1] is None:
         return (row[0] if row else None), None
     model, start = row
     months = (day.year - start.year) * 12 + day.month - start.month
     return model, (months // 12 + 1 if months >= 0 else None)
+
+
+def year_and_scorecard(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str
+                       ) -> tuple[tuple[str | None, int | None], pd.DataFrame]:
+    """(`relationship_year_at` the quarter's end, `scorecard_quarter`) from one read of the register row."""
+    row = register_row(con, provider, account)
+    return (_year_at(row, parse_quarter(quarter)[1]),
+            scorecard_quarter(con, provider, account, quarter, register=row))
 
 
 def _mean_and_interval(values: np.ndarray, seed) -> tuple[float, float, float]:
@@ -520,7 +537,8 @@ def baseline_comparison(con: duckdb.DuckDBPyConnection, provider: str, account: 
     return frame
 
 
-def scorecard_quarter(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str) -> pd.DataFrame:
+def scorecard_quarter(con: duckdb.DuckDBPyConnection, provider: str, account: str, quarter: str, *,
+                      register: tuple | None | bool = False) -> pd.DataFrame:
     """Innovations, governance meetings and gain-share savings from the scorecards: this quarter and to date.
 
     To date = from the contract start (all scorecard months when the register has none) to the
@@ -528,11 +546,12 @@ def scorecard_quarter(con: duckdb.DuckDBPyConnection, provider: str, account: st
 
     Returns columns ``measure`` (performance column), ``label``, ``quarter_total``,
     ``to_date_total``, ``months`` (scorecard months with the figure this quarter), ``sentence``.
+    `register`: the engagement's `register_row` when the caller already read it.
     """
     start, end = parse_quarter(quarter)
-    row = query.one(con, "select contract_start from engagement_register where provider = ? and account = ?",
-                    [provider, account])
-    since = row[0] if row and row[0] else date(1900, 1, 1)
+    if register is False:
+        register = register_row(con, provider, account)
+    since = register[1] if register and register[1] else date(1900, 1, 1)
     rows = []
     # every measure's three figures in one statement: this quarter's sum and months, and the sum to date
     figures = Sql(", ".join(f"sum({c}) filter (where period >= $start), count({c}) filter (where period >= $start), "

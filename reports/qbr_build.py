@@ -505,10 +505,10 @@ def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: s
     # One read of the engagement's quarters serves the tiles, what changed, what needs attention and the
     # health scores (`scoped` is the quarters' `qbr.engagement_scope`).
     quarters_read = read(qbr.engagement_quarters, provider, account, quarter, filters, QUARTER_KPIS)
-    year_read = read(qbr.relationship_year_at, provider, account, quarter_end)
+    # the relationship year at the quarter's end and the scorecard's figures share one read of the register row
+    year_read = read(qbr.year_and_scorecard, provider, account, quarter)
     # `qbr.own_baseline_values` of every baseline KPI in the quarter's relationship year
     own_read = read(_own_values, provider, account, quarter, filters, scoped)
-    scorecard_read = read(qbr.scorecard_quarter, provider, account, quarter)
     ledger_read = read(gainshare.gainshare_ledger, provider, account, quarter_end)
     agenda_read = read(actions.agenda, provider, account, quarter) if agenda is None else None
 
@@ -556,7 +556,7 @@ def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: s
         tones=tuple(attention["status"].head(MAX_ATTENTION)),  # below target | outside the band
         empty="Every KPI with a target met it this quarter."))
 
-    model, year = year_read.result()
+    (model, year), scorecard = year_read.result()
     baseline = qbr.baseline_comparison(con, provider, account, quarter, filters, portfolio=portfolio,
                                        own=own_read.result(), year_at=(model, year))
     chart = _baseline_chart(baseline, theme)
@@ -571,7 +571,6 @@ def _build(con: duckdb.DuckDBPyConnection, pool: ThreadPoolExecutor, provider: s
               "same relationship year." if year is None else
               "No other engagement has data for this relationship year."))
 
-    scorecard = scorecard_read.result()
     ledger_lines, ledger_notes, ledger_table, ledger_chart = _ledger_section(ledger_read.result(), quarter, theme)
     if ledger_chart:
         charts.append(ledger_chart)
