@@ -237,8 +237,9 @@ def _stage(cur, readable: Path, display: str, layout: Layout, used: list[int], d
         if odd == 0 and blank == 0 and lines > 0:
             # no record spans two lines and none is blank: the file is read where it is, by every statement that
             # needs the records (storing a million records as text cost more than reading them again)
-            _run(cur, _literals(_sql("stage_direct", columns=", ".join(f"c{i}" for i in used or [0]),
-                                     struct=struct, buffer=str(_read_buffer())), where))
+            for view, buffer in (("rp_stage", _read_buffer()), ("rp_stage_head", _HEAD_BUFFER)):
+                _run(cur, _literals(_sql("stage_direct", view=view, columns=", ".join(f"c{i}" for i in used or [0]),
+                                         struct=struct, buffer=str(buffer)), where))
             return "direct"
     try:
         _run(cur, _sql("stage_raw", columns=", ".join(f"c{i}" for i in used or [0]), struct=struct,
@@ -282,6 +283,11 @@ def _read_buffer() -> int:
     usually partial: with 64 MiB buffers a 1 M-row file was stored in 10 row groups where 9 hold it, and the
     checkpoint then merged them again (0.7 s of 1 M rows, 7 s of 10 M) — 256 MiB buffers left nothing to merge."""
     return max(64 << 20, min(256 << 20, db.memory_limit_bytes() // 4))
+
+
+# read_csv's buffer for the first records alone (rp_head): a full buffer is read however few records are wanted, and
+# it must exceed max_line_size (32 MiB)
+_HEAD_BUFFER = 33 << 20
 
 
 def _record_skip(cur, readable: Path, layout: Layout, struct: str) -> int:
@@ -463,7 +469,7 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
 
     elif staging == "direct" and used:
         # read directly, each sample would read the file's first buffer again: the first records are kept once
-        _run(cur, f"create temp table rp_head as select * from rp_stage limit {CSAT_HEAD}")
+        _run(cur, f"create temp table rp_head as select * from rp_stage_head limit {CSAT_HEAD}")
 
     def sample(index: int) -> list[str]:
         if index in small:
@@ -694,6 +700,7 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
     _run(cur, "drop table rp_parsed" if resolved.event_log else "drop view rp_parsed")
     if staging == "direct":
         _run(cur, "drop view rp_stage")
+        _run(cur, "drop view rp_stage_head")
         _run(cur, "drop table rp_phys")
         _run(cur, "drop table if exists rp_head")
     elif staging != "counted":
