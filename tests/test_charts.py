@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from datetime import date
 
 import altair as alt
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from analytics import kpis
 from charts import theme
@@ -341,3 +344,131 @@ def test_reason_movers_axis_title_ends_at_the_axis_end():
                            "recent_contacts": [30], "prior_contacts": [42], "change_pct": [-28.6]})
     axis = build_reason_movers_chart(movers).to_dict()["encoding"]["x"]["axis"]
     assert (axis["titleAnchor"], axis["titleAlign"]) == ("end", "right")
+
+
+# ---- a spec made from an earlier one of the same shape (ui.charts._spec_by_shape) --------------------------------
+
+def spec_json(spec: dict) -> str:
+    return json.dumps(spec, sort_keys=True)
+
+
+@pytest.fixture
+def by_shape(monkeypatch):
+    """`check(build, *args, **kwargs)`: the page's spec of `build(...)` (ui.charts, templates kept across calls of
+    one test) equals Altair's own, byte for byte and in its datasets' order; `.swaps` counts the specs that were
+    made by swapping a template's rows."""
+    from ui import charts as page_charts
+
+    monkeypatch.setattr(page_charts, "_TEMPLATES", OrderedDict())
+    swapped = page_charts._swapped
+
+    def counting(template, frames):
+        spec = swapped(template, frames)
+        check.swaps += spec is not None
+        return spec
+    monkeypatch.setattr(page_charts, "_swapped", counting)
+
+    def check(build, *args, **kwargs) -> dict:
+        with page_charts._fast_altair():
+            full = page_charts._spec_of(build(*args, **kwargs))
+            mine = page_charts._spec_by_shape(build(*args, **kwargs))
+        assert spec_json(mine) == spec_json(full)
+        assert list(mine.get("datasets", {})) == list(full.get("datasets", {}))
+        return mine
+    check.swaps = 0
+    yield check
+    theme.enable()
+
+
+def test_premium_charts_made_from_an_earlier_spec_equal_altairs_own_over_filters_kpis_and_themes(con, by_shape):
+    from analytics import sample
+    from analytics.filters import Filters
+    from analytics.premium import NO_RELATIVE, calendar_yoy, model_curves, premium_by_relationship_year, trajectory
+
+    sample.generate(con, interactions=10_000)
+    providers = [r[0] for r in con.execute("SELECT DISTINCT provider FROM engagements ORDER BY 1").fetchall()]
+    every = [Filters(), Filters(providers=tuple(providers[1:3])), Filters(start=date(2023, 1, 1))]
+    drawn = 0
+    for name in (theme.NAME, "default"):
+        alt.theme.enable(name)
+        for filters in every:
+            for kpi_id in ("quality_score", "aht_seconds"):
+                k = kpis.kpi(kpi_id)
+                by_shape(build_model_curves_chart, model_curves(con, kpi_id, filters), k)
+                premium = premium_by_relationship_year(con, kpi_id, filters)
+                if not premium.empty:
+                    absolute = k.unit == "fraction" or kpi_id in NO_RELATIVE
+                    unit = "points" if absolute and k.unit in ("fraction", "points") else premium["diff_unit"].iloc[0]
+                    by_shape(build_premium_chart, premium, measure="absolute" if absolute else "relative", unit=unit)
+                by_shape(build_calendar_yoy_chart, calendar_yoy(con, kpi_id, filters))
+                path = trajectory(con, kpi_id, filters)
+                if not path.empty:
+                    by_shape(build_trajectory_chart, path)
+                drawn += 1
+    assert by_shape.swaps > drawn  # most of them swapped rows into a template
+
+
+def test_other_pages_charts_made_from_an_earlier_spec_equal_altairs_own(by_shape):
+    k = kpis.kpi("fcr")
+    for scale in (1.0, 0.5):
+        by_shape(build_trend_chart, trend_frame().assign(value=lambda f: f["value"] * scale), k, grain="month")
+        by_shape(build_trend_chart, trend_frame().assign(value=lambda f: f["value"] * scale), k, grain="quarter")
+        drivers = pd.DataFrame({"label": ["CSAT", "AHT", "FCR"], "contribution": [4.0 * scale, -1.5, 2.5]})
+        by_shape(build_drivers_waterfall, drivers, score_from=60.0, label_from="2023 Q4", label_to="2024 Q4")
+        row = pd.DataFrame({"engagement": ["A · B"], "score_efficiency": [50.0 * scale], "score_innovation": [80.0]})
+        by_shape(build_pillar_chart, row, {"score_efficiency": "efficiency", "score_innovation": "innovation"})
+        health = pd.DataFrame({"period": pd.to_datetime(["2024-01-01", "2024-04-01"]), "engagement": "A · B",
+                               "score": [55.0 * scale, 72.0], "band": ["watch", "healthy"]})
+        by_shape(build_health_trend_chart, health)
+        mix = pd.DataFrame({"period": pd.to_datetime(["2024-01-01"] * 2), "channel": ["phone", "chat"],
+                            "contacts": [60, 40], "share": [0.6 * scale, 0.4]})
+        by_shape(build_channel_mix_chart, mix)
+        season = pd.DataFrame({"year": [2023, 2024], "month": [1, 1], "value": [100.0 * scale, 120.0],
+                               "index": [0.9, 1.1]})
+        by_shape(build_seasonality_chart, season)
+    assert by_shape.swaps == 5  # the trend charts' axis ranges come from the data: made in full
+
+
+def test_a_spec_is_made_in_full_where_its_shape_is_not_provably_the_same(by_shape):
+    """Datasets Altair merges or splits differently, a type Altair infers from values, a number's sign, a
+    selection, a value of a type the shape does not describe: each still gives Altair's own spec."""
+    import numpy as np
+
+    def two_layers(a: pd.DataFrame, b: pd.DataFrame) -> alt.LayerChart:
+        return alt.layer(alt.Chart(a).mark_line().encode(x="x:Q", y="y:Q"),
+                         alt.Chart(b).mark_point().encode(x="x:Q", y="y:Q"))
+    one = pd.DataFrame({"x": [1, 2], "y": [3.0, 4.0]})
+    other = pd.DataFrame({"x": [1, 2], "y": [5.0, 6.0]})
+    by_shape(two_layers, one, one.copy())      # one dataset
+    by_shape(two_layers, one, other)           # now two
+    by_shape(two_layers, other, other.copy())  # one again
+    by_shape(two_layers, one, other)
+
+    def untyped(frame: pd.DataFrame) -> alt.Chart:  # the type of "c" comes from its values
+        return alt.Chart(frame).mark_bar().encode(x="c", y="y:Q")
+    by_shape(untyped, pd.DataFrame({"c": pd.Series(["a", "b"], dtype=object), "y": [1.0, 2.0]}))
+    by_shape(untyped, pd.DataFrame({"c": pd.Series([1, 2], dtype=object), "y": [1.0, 2.0]}))
+    by_shape(untyped, pd.DataFrame({"c": pd.Series([1.5, "b"], dtype=object), "y": [1.0, 2.0]}))
+    by_shape(untyped, pd.DataFrame({"c": [1, 2], "y": [1.0, 2.0]}))
+    by_shape(untyped, pd.DataFrame({"c": [1.0, 2.0], "y": [1.0, 2.0]}))
+
+    def offset(frame: pd.DataFrame, dx) -> alt.Chart:
+        return alt.Chart(frame).mark_text(dx=dx).encode(x="x:Q", text="y:Q")
+    by_shape(offset, one, 0.0)
+    by_shape(offset, other, -0.0)
+    by_shape(offset, one, 0)
+    by_shape(offset, other, np.float64(1.0))   # not described: made in full
+    by_shape(offset, one, np.float64(1.0))
+
+    pick = alt.selection_point(name="pick")
+
+    def selectable(frame: pd.DataFrame) -> alt.Chart:  # view names hash the data
+        return alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q").add_params(pick)
+    by_shape(selectable, one)
+    by_shape(selectable, other)
+
+    def empty_frame(frame: pd.DataFrame) -> alt.Chart:
+        return alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q")
+    by_shape(empty_frame, one.iloc[:0])
+    by_shape(empty_frame, one)
+    by_shape(empty_frame, one.iloc[:0])

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import pickle
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -13,7 +15,9 @@ import narwhals.stable.v1 as nw
 import numpy as np
 import pandas as pd
 import streamlit as st
-from altair.utils.core import sanitize_pandas_dataframe
+from altair.utils.core import infer_vegalite_type_for_pandas, sanitize_pandas_dataframe
+from altair.utils.schemapi import SchemaBase, Undefined
+from altair.vegalite.v6.schema import core
 from altair.vegalite.data import default_data_transformer
 from streamlit import dataframe_util
 
@@ -151,11 +155,162 @@ def _with_arrow_datasets(spec: dict) -> dict:
     return spec
 
 
+class _NotProvable(Exception):
+    """The chart holds something whose effect on its spec the shape below does not capture."""
+
+
+_UNSET = object()
+
+
+def _frame_shape(frame: pd.DataFrame) -> tuple:
+    """What of a frame, besides its rows, reaches its chart's spec: its columns and their dtypes, which is where
+    Altair infers an encoding's type from when a shorthand names none (`parse_shorthand`); for a column of
+    Python objects it looks at the values, so their inferred type is part of the shape too."""
+    columns = frame.columns
+    if type(columns) is not pd.Index or any(type(c) is not str for c in columns) or not columns.is_unique:
+        raise _NotProvable
+    inferred = []
+    for name, dtype in frame.dtypes.items():
+        if isinstance(dtype, np.dtype) and dtype.kind == "O":
+            kind = infer_vegalite_type_for_pandas(frame[name])
+            if not isinstance(kind, str):
+                raise _NotProvable
+            inferred.append((name, kind))
+    return tuple(columns), tuple(frame.dtypes), type(frame.index), tuple(inferred)
+
+
+def _shape(part: Any, frames: list[pd.DataFrame]) -> Any:
+    """`part` of an Altair chart as a hashable value that determines its spec except for the rows of its
+    frames, which are replaced by their `_frame_shape` and collected in `frames` (in walking order). Two charts
+    of equal shape give equal specs once their datasets are swapped (tests/test_charts.py checks it against
+    Altair). Raises `_NotProvable` for anything else: a type not listed here (a NumPy scalar, a date, an
+    object of the builder's own), and parameters (selections), whose view names Altair makes from a hash of
+    the chart's data."""
+    kind = type(part)
+    if kind is str or kind is int or kind is bool or part is None:
+        return kind, part
+    if kind is float:
+        return kind, repr(part)  # -0.0 and 0.0 differ in the spec; NaN equals NaN here as in the output
+    if isinstance(part, SchemaBase):
+        kwds = part._kwds
+        if kwds.get("params", Undefined) is not Undefined or isinstance(part, (alt.Parameter, core.VariableParameter,
+                                                                             core.SelectionParameter)):
+            raise _NotProvable
+        # `_cached_hash` (Altair's hash of a layer's data, kept for naming views with parameters) never
+        # reaches the spec
+        return (kind, tuple(_shape(a, frames) for a in part._args),
+                tuple((k, _shape(v, frames)) for k, v in kwds.items() if v is not Undefined and k != "_cached_hash"))
+    if part is Undefined:
+        return _UNSET
+    if kind is pd.DataFrame:
+        frames.append(part)
+        return "__frame__", _frame_shape(part)
+    if kind is list or kind is tuple:
+        return kind, tuple(_shape(v, frames) for v in part)
+    if kind is dict:
+        if any(type(k) is not str for k in part):
+            raise _NotProvable
+        return kind, tuple((k, _shape(v, frames)) for k, v in part.items())
+    raise _NotProvable
+
+
+# Specs made in full before, per chart shape: (spec, the dataset name of each of its frames in walking order).
+_TEMPLATES: OrderedDict[tuple, tuple[dict, list[str]]] = OrderedDict()
+_TEMPLATES_KEPT = 64
+_TEMPLATES_LOCK = threading.Lock()
+
+
+def _rows(frame: pd.DataFrame) -> list:
+    """The rows `_spec_of` writes for a frame (the active transformer is `_inline_values`)."""
+    converted = _inline_values(frame)
+    if not isinstance(converted, dict) or set(converted) != {"values"} or not isinstance(converted["values"], list):
+        raise _NotProvable
+    return converted["values"]
+
+
+def _dataset_name(values: list) -> str:
+    """The name Altair gives an inline dataset (`altair.vegalite.v6.api._dataset_name`; a spec is kept as a
+    template only where every name made here is one Altair gave)."""
+    if values == [{}]:
+        return "empty"
+    return "data-" + hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _copy(part: Any, renamed: dict[str, str]) -> Any:
+    """A copy of a spec's dicts and lists, each `{"data": {"name": old}}` naming `renamed[old]` instead."""
+    if type(part) is dict:
+        out = {}
+        for k, v in part.items():
+            if k == "data" and type(v) is dict and v.get("name") in renamed:
+                v = {**v, "name": renamed[v["name"]]}
+            out[k] = _copy(v, renamed)
+        return out
+    if type(part) is list:
+        return [_copy(v, renamed) for v in part]
+    return part
+
+
+def _swapped(template: tuple[dict, list[str]], frames: list[pd.DataFrame]) -> dict | None:
+    """The template's spec with `frames`' rows in place of the ones it was made from; None where Altair would
+    have merged or split its datasets differently (two frames with equal rows share one dataset)."""
+    spec, names = template
+    renamed: dict[str, str] = {}
+    rows: dict[str, list] = {}
+    for old, frame in zip(names, frames):
+        values = _rows(frame)
+        new = _dataset_name(values)
+        if renamed.setdefault(old, new) != new:
+            return None  # one dataset of the template is two now
+        rows[new] = values
+    if len(set(renamed.values())) != len(renamed):
+        return None  # two datasets of the template are one now
+    result = _copy({k: v for k, v in spec.items() if k != "datasets"}, renamed)
+    if "datasets" in spec:  # in the template's order, which is the order Altair meets them in
+        result["datasets"] = {renamed[name]: rows[renamed[name]] for name in spec["datasets"]}
+    return result
+
+
+def _spec_by_shape(chart: alt.TopLevelMixin) -> dict:
+    """`_spec_of(chart)`, made from the spec of an earlier chart of the same shape (`_shape`: every part of
+    the chart but its frames' rows, with the active theme and data settings) by swapping its datasets:
+    turning a chart into a dict walks and copies every schema object (5–15 ms a page's chart), and a filter
+    change changes only the charts' rows. The first chart of a shape is made in full, and kept as the
+    template only where Altair named its datasets as `_dataset_name` does; anything `_shape` cannot
+    describe is made in full every time."""
+    frames: list[pd.DataFrame] = []
+    try:
+        # the theme's config is merged into every spec (charts/theme.py's is a constant)
+        shape = (_shape(chart, frames), alt.theme.active, alt.theme.get(), alt.data_transformers.consolidate_datasets)
+        hash(shape)
+    except (_NotProvable, TypeError, ValueError):
+        return _spec_of(chart)
+    with _TEMPLATES_LOCK:
+        template = _TEMPLATES.get(shape)
+        if template is not None:
+            _TEMPLATES.move_to_end(shape)
+    try:
+        if template is not None:
+            spec = _swapped(template, frames)
+            if spec is not None:
+                return spec
+        spec = _spec_of(chart)
+        names = [_dataset_name(_rows(f)) for f in frames]
+    except _NotProvable:
+        return _spec_of(chart)
+    datasets = spec.get("datasets", {})
+    if set(names) == set(datasets) and all(type(rows) is list for rows in datasets.values()):
+        with _TEMPLATES_LOCK:
+            _TEMPLATES[shape] = (_copy(spec, {}), names)
+            while len(_TEMPLATES) > _TEMPLATES_KEPT:
+                _TEMPLATES.popitem(last=False)
+    return spec
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def _cached_spec(_build: Callable[..., alt.TopLevelMixin], name: str, theme_name: str, key: tuple, _args: tuple,
                  _kwargs: dict[str, Any]) -> dict:
     with _fast_altair():
-        spec = _spec_of(_build(*_args, **_kwargs))
+        spec = _spec_by_shape(_build(*_args, **_kwargs))
     return _with_arrow_datasets(spec)
 
 
@@ -166,7 +321,9 @@ def draw_chart(build: Callable[..., alt.TopLevelMixin], *args: Any, **kwargs: An
     checks its objects at every step), paid on every rerun for the same cached data; the spec is a
     plain dict a cache hit returns in about a millisecond. The key holds every argument's exact value
     (a frame's full content, see `_key_part`), so a different frame, KPI, split or grain is a different
-    spec; the active Altair theme's name is part of the key too (its config is in the spec)."""
+    spec; the active Altair theme's name is part of the key too (its config is in the spec). On a miss (a
+    filter change) the chart is still built, but its spec is made from an earlier one of the same shape where
+    there is one (`_spec_by_shape`)."""
     name = f"{build.__module__}.{build.__qualname__}"
     try:
         key = (tuple(_key_part(a) for a in args), tuple(sorted((k, _key_part(v)) for k, v in kwargs.items())))
