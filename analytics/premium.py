@@ -205,6 +205,12 @@ class _Register:
         later = np.ones(self.owner.size, dtype=bool)
         later[self.first[self.first >= 0]] = False
         self.changes = (self.owner[later], self.since[later])  # spans after the first: model changes
+        # each engagement's place in the order of its label, then provider and account
+        labels, providers, accounts = (frame[c].to_numpy(dtype=object)[self.rows]
+                                       for c in ("engagement", "provider", "account"))
+        self.rank = np.empty(n, dtype="int64")
+        self.rank[sorted(range(n), key=lambda i: (labels[i], providers[i], accounts[i]))] = np.arange(n)
+        self._day_months = None
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """Each engagement key's register position, -1 when it is not there."""
@@ -227,13 +233,15 @@ class _Register:
         """Keys (engagement × _MONTH_KEY + month number) of the months read by day: the contract's anniversary
         months when it starts after the 1st (80 years of them, as the old statement), and model changes not on
         the 1st."""
-        year, month, day = _ymd(self.start)
-        mid = np.flatnonzero(day != 1)
-        anniversaries = (mid[:, None] * _MONTH_KEY + (year[mid, None] + np.arange(80)) * 12 + month[mid, None] - 1)
-        owner, since = self.changes
-        c_year, c_month, c_day = _ymd(since)
-        changes = (owner * _MONTH_KEY + c_year * 12 + c_month - 1)[c_day != 1]
-        return np.unique(np.concatenate([anniversaries.ravel(), changes]))
+        if self._day_months is None:
+            year, month, day = _ymd(self.start)
+            mid = np.flatnonzero(day != 1)
+            anniversaries = mid[:, None] * _MONTH_KEY + (year[mid, None] + np.arange(80)) * 12 + month[mid, None] - 1
+            owner, since = self.changes
+            c_year, c_month, c_day = _ymd(since)
+            changes = (owner * _MONTH_KEY + c_year * 12 + c_month - 1)[c_day != 1]
+            self._day_months = np.unique(np.concatenate([anniversaries.ravel(), changes]))
+        return self._day_months
 
 
 def _aligned(register: _Register, source: str, parts: list[pd.DataFrame], n_kpis: int) -> dict:
@@ -268,13 +276,8 @@ def _aligned(register: _Register, source: str, parts: list[pd.DataFrame], n_kpis
     span_ok[span_ok] = register.modelled[span[span_ok]]
     keep = np.flatnonzero((owner >= 0) & span_ok & (relationship_month >= 0))
     owner, model_row, r_year = owner[keep], register.model_row[span[keep]], relationship_month[keep] // 12 + 1
-    frame = register.frame
+    frame, rank = register.frame, register.rank
     # groups: engagement (by its label, then provider and account), model and year
-    labels = frame["engagement"].to_numpy(dtype=object)[register.rows]
-    providers = frame["provider"].to_numpy(dtype=object)[register.rows]
-    accounts = frame["account"].to_numpy(dtype=object)[register.rows]
-    rank = np.empty(labels.size, dtype="int64")
-    rank[sorted(range(labels.size), key=lambda i: (labels[i], providers[i], accounts[i]))] = np.arange(labels.size)
     model_text = frame["relationship_model"].to_numpy(dtype=object)[model_row]
     model_codes, model_labels = pd.factorize(model_text, sort=True)
     years = int(r_year.max()) + 1 if r_year.size else 1

@@ -25,9 +25,9 @@ group by t.provider, t.account, d;
 -- statement 3
 -- params: f_channels_0='phone', f_end=datetime.date(2025, 6, 30), f_models=['partnership', 'transactional'], f_providers_0='P1', f_providers_1='T1', f_start=datetime.date(2023, 1, 15)
 -- relationship_year_days: one row per engagement × day of the months `relationship_year_values` reads day by day (contract anniversaries not on the 1st, model changes), each KPI's numerator and denominator summed over it.
--- The months are every engagement's contract anniversary months (start not on the 1st) and the months of its
--- model changes not on the 1st — a superset of the months read by day (it does not apply the Filters to the
--- register, nor leave out an engagement's first history row): `premium.relationship_year_frames` keeps the
+-- The days read are those in the calendar months of every engagement's contract starts not on the 1st and of its
+-- model changes not on the 1st, in any year — a superset of the months read by day (the Filters not applied to
+-- the register, an engagement's first history row not left out): `premium.relationship_year_frames` keeps the
 -- days of the months it reads by day. The measures and volume slots: as in marts/relationship_year_values.sql;
 -- predicate: the month source's Filters predicate, alias t (on rollup_daily as it is on the month source).
 select hash(t.provider, t.account) as e,
@@ -37,16 +37,16 @@ select hash(t.provider, t.account) as e,
        sum(contacts)              as volume
 from rollup_daily t
 semi join (
-    select provider, account,
-           cast(date_trunc('month', contract_start + to_years(cast(k as integer))) as date) as month
-    from engagement_register, range(0, 80) as years(k)
+    -- by calendar month, from every register row: a superset of the anniversary months (any year) and of the
+    -- months of model changes
+    select provider, account, month(contract_start) as calendar_month
+    from engagements
     where day(contract_start) <> 1
     union all
-    select provider, account, cast(date_trunc('month', effective_from) as date)
+    select provider, account, month(effective_from)
     from engagement_models
     where day(effective_from) <> 1
-) dm on dm.provider = t.provider and dm.account = t.account
-     and dm.month = cast(date_trunc('month', t.day) as date)
+) dm on dm.provider = t.provider and dm.account = t.account and dm.calendar_month = month(t.day)
 where t.day >= $f_start and t.day < $f_end + interval 1 day and t.provider in ($f_providers_0, $f_providers_1) and t.channel in ($f_channels_0) and (t.provider, t.account) in (select (provider, account) from engagements where relationship_model = any($f_models))
 group by t.provider, t.account, d;
 
