@@ -472,3 +472,18 @@ def test_a_spec_is_made_in_full_where_its_shape_is_not_provably_the_same(by_shap
     by_shape(empty_frame, one.iloc[:0])
     by_shape(empty_frame, one)
     by_shape(empty_frame, one.iloc[:0])
+
+
+def test_a_column_of_python_str_objects_is_written_as_altairs_default_transformer_writes_it():
+    import numpy as np
+    from altair.vegalite.data import default_data_transformer
+
+    from ui.charts import _inline_values
+
+    def typed(values):
+        return [[(k, type(v).__name__, v) for k, v in row.items()] for row in values["values"]]
+    for column in (["partnership", "transactional", "ü", ""], ["a", None, "b", "c"], ["a", np.str_("b"), "c", "d"],
+                   ["a", float("nan"), "b", "c"], ["a", 1, "b", "c"]):
+        frame = pd.DataFrame({"model": pd.Series(column, dtype=object), "n": [1, 2, 3, 4]})
+        for shown in (frame, frame.iloc[::-1], frame.iloc[:0]):
+            assert typed(_inline_values(shown)) == typed(default_data_transformer(shown, max_rows=None))

@@ -15,10 +15,11 @@ import narwhals.stable.v1 as nw
 import numpy as np
 import pandas as pd
 import streamlit as st
-from altair.utils.core import infer_vegalite_type_for_pandas, sanitize_pandas_dataframe
+from altair.utils.core import sanitize_pandas_dataframe
 from altair.utils.schemapi import SchemaBase, Undefined
 from altair.vegalite.v6.schema import core
 from altair.vegalite.data import default_data_transformer
+from pandas.api.types import infer_dtype
 from streamlit import dataframe_util
 
 from charts import theme
@@ -32,8 +33,9 @@ def _column_values(column: pd.Series) -> list:
     frame copy and the per-column pandas passes (most of a chart's spec time for frames of ~100 rows).
 
     Floats: Python floats, NaN and ±inf as None; integers and booleans: Python ints and bools; text: str,
-    missing as None; datetimes: full ISO strings, NaT as "". Every other type goes through Altair's own
-    code, one column at a time (what it does to a column never depends on the other columns)."""
+    missing as None; datetimes: full ISO strings, NaT as ""; Python objects that are all str: those. Every
+    other type goes through Altair's own code, one column at a time (what it does to a column never depends
+    on the other columns)."""
     dtype = column.dtype
     if isinstance(dtype, np.dtype):
         if dtype.kind == "f":
@@ -46,7 +48,15 @@ def _column_values(column: pd.Series) -> list:
             return column.to_numpy().tolist()
         if dtype.kind == "M":
             return ["" if text == "NaT" else text for text in (x.isoformat() for x in column)]
+        if dtype.kind == "O":  # text kept as Python objects (e.g. a model or KPI name): Altair keeps each str
+            values = column.tolist()
+            if all(type(v) is str for v in values):
+                return values
     elif str(dtype) in ("str", "string"):  # a text column holds str or a missing value (NaN or NA)
+        array = column.array
+        if getattr(dtype, "storage", None) == "pyarrow" and hasattr(array, "__arrow_array__"):
+            # Arrow's own list: str and None, ~50x faster than pandas' element-by-element `tolist`
+            return array.__arrow_array__().to_pylist()
         return [v if isinstance(v, str) else None for v in column.tolist()]
     one = column.to_frame()
     return [row[column.name] for row in sanitize_pandas_dataframe(one).to_dict(orient="records")]
@@ -165,17 +175,16 @@ _UNSET = object()
 def _frame_shape(frame: pd.DataFrame) -> tuple:
     """What of a frame, besides its rows, reaches its chart's spec: its columns and their dtypes, which is where
     Altair infers an encoding's type from when a shorthand names none (`parse_shorthand`); for a column of
-    Python objects it looks at the values, so their inferred type is part of the shape too."""
+    Python objects it looks at the values (`infer_vegalite_type_for_pandas`: a function of pandas' `infer_dtype`
+    of the column, which is taken here without its warning for a kind it does not know), so that is part of
+    the shape too."""
     columns = frame.columns
     if type(columns) is not pd.Index or any(type(c) is not str for c in columns) or not columns.is_unique:
         raise _NotProvable
     inferred = []
     for name, dtype in frame.dtypes.items():
         if isinstance(dtype, np.dtype) and dtype.kind == "O":
-            kind = infer_vegalite_type_for_pandas(frame[name])
-            if not isinstance(kind, str):
-                raise _NotProvable
-            inferred.append((name, kind))
+            inferred.append((name, infer_dtype(frame[name], skipna=False)))
     return tuple(columns), tuple(frame.dtypes), type(frame.index), tuple(inferred)
 
 
