@@ -8,7 +8,7 @@ history rows has the register's model for its whole life.
 Recording the first change of an engagement first writes the seed row — the register's model
 from the contract start — so the history is complete, then the change; the register's model is
 then set to the model in force on the latest date, so filters and other pages see today's model.
-The premium (sql/relationship_year_values.sql) attributes every month or day to the model in
+The premium (premium.relationship_year_frames) attributes every month or day to the model in
 force on that date.
 """
 from __future__ import annotations

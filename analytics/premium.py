@@ -83,8 +83,9 @@ def relationship_year_values(con: duckdb.DuckDBPyConnection, kpi_id: str, filter
     """One KPI per engagement, model in force and relationship year.
 
     The KPI's numerator and denominator (interaction KPIs from the rollups, scorecard KPIs from
-    ``performance``) are summed over each relationship year and divided last
-    (sql/relationship_year_values.sql). An engagement that changed model has rows under both.
+    ``performance``) are summed over each relationship year and divided last (the months and days of
+    sql/marts/relationship_year_values.sql and relationship_year_days.sql, aligned in
+    `relationship_year_frames`). An engagement that changed model has rows under both.
 
     Returns one row per engagement × relationship_model × relationship year with data, columns
     ``engagement``, ``provider``, ``account``, ``relationship_model`` (in force), ``relationship_year``
