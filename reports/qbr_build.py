@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import contextvars
 import copy
-import hashlib
-import json
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +17,7 @@ from analytics.filters import Filters
 from analytics.formatting import (delta_number, delta_unit, display_value, format_band, format_change, format_value,
                                   label_with_unit, value_decimals)
 from analytics.periods import format_date, format_period
+from charts.datasets import column_values, dataset_name
 from charts.qbr import BASELINE_GROUPS, LEDGER_SERIES, build_baseline_chart, build_health_trend_chart, \
     build_ledger_chart
 from reports.qbr import QbrReport, ReportChart, Section, Tile
@@ -84,39 +83,22 @@ def _frames_of(chart) -> list[pd.DataFrame]:
 
 
 _PLAIN_ROWS = 5000  # Altair's default transformer refuses more rows (limit_rows); such frames take its own path
+_PLAIN_DTYPES = ("str", "string", "float64", "int64", "bool")
 
 
 def _plain_values(frame: pd.DataFrame) -> list | None:
     """The records Altair's default data transformer makes of `frame` (`sanitize_pandas_dataframe`, then
-    ``to_dict(orient="records")``), made from the columns' arrays in about a twentieth of its time (4–5 ms
-    a QBR chart frame, of copies, astype and where per column), for frames of string, float64, int64 and
-    bool columns only; None for anything else (Altair's own path then). As there: text and numbers become
-    Python str, float, int and bool, missing text and NaN/±inf None. tests/test_reports.py checks it
-    against Altair's."""
+    ``to_dict(orient="records")``), made from the columns' arrays (`charts.datasets.column_values`) in about a
+    twentieth of its time (4–5 ms a QBR chart frame), for frames of string, float64, int64 and bool columns of at
+    most _PLAIN_ROWS rows only; None for anything else (Altair's own path then, with its row cap).
+    tests/test_reports.py checks it against Altair's."""
     columns = frame.columns
     if (len(frame) > _PLAIN_ROWS or type(columns) is not pd.Index or isinstance(frame.index, pd.MultiIndex)
-            or any(type(c) is not str for c in columns) or not columns.is_unique):
+            or any(type(c) is not str for c in columns) or not columns.is_unique
+            or any(str(dtype) not in _PLAIN_DTYPES for dtype in frame.dtypes)):
         return None
-    lists = []
-    for name, dtype in frame.dtypes.items():
-        kind = str(dtype)
-        column = frame[name]
-        if kind in ("str", "string"):
-            array = column.to_numpy(dtype=object)
-            bad = pd.isna(array)
-        elif kind == "float64":
-            array = column.to_numpy()
-            bad = ~np.isfinite(array)
-        elif kind in ("int64", "bool"):
-            array, bad = column.to_numpy(), None
-        else:
-            return None
-        values = array.tolist()
-        if bad is not None and bad.any():
-            for i in np.flatnonzero(bad).tolist():
-                values[i] = None
-        lists.append(values)
     names = list(columns)
+    lists = [column_values(frame[name]) for name in names]
     return [dict(zip(names, row)) for row in zip(*lists)] if lists else [{} for _ in range(len(frame))]
 
 
@@ -130,13 +112,6 @@ def _values(frame: pd.DataFrame) -> list:
     if not isinstance(converted, dict) or set(converted) != {"values"}:
         raise _NotFrames
     return converted["values"]
-
-
-def _dataset_name(values: list) -> str:
-    """The name Altair gives an inline dataset (checked against Altair's own on every first spec)."""
-    if values == [{}]:
-        return "empty"
-    return "data-" + hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
 def _same_frame(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -226,7 +201,7 @@ def _template_spec(build, frame: pd.DataFrame, **kwargs) -> dict:
             if spec is not None:
                 return spec
         spec = _spec(chart)
-        names = [_dataset_name(_values(f)) for f in frames]
+        names = [dataset_name(_values(f)) for f in frames]
     except _NotFrames:
         return _spec(chart)
     if set(names) == set(spec.get("datasets", {})):  # Altair named them as we do: later calls can swap
@@ -253,7 +228,7 @@ def _swapped(earlier: tuple[dict, list[tuple[pd.DataFrame, str]]], frames: list[
             new = (old_name, None)
         else:
             values = _values(new_frame)
-            new = (_dataset_name(values), values)
+            new = (dataset_name(values), values)
         if renamed.setdefault(old_name, new)[0] != new[0]:
             return None  # one dataset of the earlier spec now two
     targets = [name for name, _ in renamed.values()]

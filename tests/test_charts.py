@@ -478,7 +478,7 @@ def test_a_column_of_python_str_objects_is_written_as_altairs_default_transforme
     import numpy as np
     from altair.vegalite.data import default_data_transformer
 
-    from ui.charts import _inline_values
+    from charts.datasets import inline_values as _inline_values
 
     def typed(values):
         return [[(k, type(v).__name__, v) for k, v in row.items()] for row in values["values"]]

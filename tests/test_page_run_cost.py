@@ -93,13 +93,13 @@ def _typed(value):
 
 
 def test_the_pages_chart_data_is_written_as_altairs_default_transformer_writes_it():
-    """ui.charts._inline_values is Altair's default data transformer made faster: the same records, value for
+    """charts.datasets.inline_values is Altair's default data transformer made faster: the same records, value for
     value and type for type, for every kind of column (NaN, ±inf, NaT and missing text included)."""
     import numpy as np
     import pandas as pd
     from altair.vegalite.data import default_data_transformer
 
-    from ui.charts import _inline_values
+    from charts.datasets import inline_values as _inline_values
 
     n = 12
     floats = np.linspace(-2, 2, n)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import pickle
 import threading
 from collections import OrderedDict
@@ -11,72 +10,21 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import altair as alt
-import narwhals.stable.v1 as nw
 import numpy as np
 import pandas as pd
 import streamlit as st
-from altair.utils.core import sanitize_pandas_dataframe
 from altair.utils.schemapi import SchemaBase, Undefined
 from altair.vegalite.v6.schema import core
-from altair.vegalite.data import default_data_transformer
 from pandas.api.types import infer_dtype
 from streamlit import dataframe_util
 
 from charts import theme
+from charts.datasets import dataset_name, inline_values
 
 _INLINE = "rapport_inline"  # the data transformer `_spec_of` uses
 
 
-def _column_values(column: pd.Series) -> list:
-    """One column's values as Altair's default data transformer writes them into a spec: its
-    `sanitize_pandas_dataframe` and then `DataFrame.to_dict(orient="records")`, made without the
-    frame copy and the per-column pandas passes (most of a chart's spec time for frames of ~100 rows).
-
-    Floats: Python floats, NaN and ±inf as None; integers and booleans: Python ints and bools; text: str,
-    missing as None; datetimes: full ISO strings, NaT as ""; Python objects that are all str: those. Every
-    other type goes through Altair's own code, one column at a time (what it does to a column never depends
-    on the other columns)."""
-    dtype = column.dtype
-    if isinstance(dtype, np.dtype):
-        if dtype.kind == "f":
-            values = column.to_numpy()
-            out = values.tolist()
-            for i in np.flatnonzero(~np.isfinite(values)).tolist():
-                out[i] = None
-            return out
-        if dtype.kind in "iub":
-            return column.to_numpy().tolist()
-        if dtype.kind == "M":
-            return ["" if text == "NaT" else text for text in (x.isoformat() for x in column)]
-        if dtype.kind == "O":  # text kept as Python objects (e.g. a model or KPI name): Altair keeps each str
-            values = column.tolist()
-            if all(type(v) is str for v in values):
-                return values
-    elif str(dtype) in ("str", "string"):  # a text column holds str or a missing value (NaN or NA)
-        array = column.array
-        if getattr(dtype, "storage", None) == "pyarrow" and hasattr(array, "__arrow_array__"):
-            # Arrow's own list: str and None, ~50x faster than pandas' element-by-element `tolist`
-            return array.__arrow_array__().to_pylist()
-        return [v if isinstance(v, str) else None for v in column.tolist()]
-    one = column.to_frame()
-    return [row[column.name] for row in sanitize_pandas_dataframe(one).to_dict(orient="records")]
-
-
-def _inline_values(data: Any) -> Any:
-    """Altair's default data transformer without its row cap (`disable_max_rows`), faster for frames:
-    the same `{"values": records}`, value for value and type for type (tests/test_page_run_cost.py checks it)."""
-    data = nw.to_native(data, pass_through=True)
-    columns = getattr(data, "columns", None)
-    if (not isinstance(data, pd.DataFrame) or isinstance(columns, (pd.MultiIndex, pd.RangeIndex))
-            or isinstance(data.index, pd.MultiIndex) or not all(isinstance(c, str) for c in columns)
-            or not columns.is_unique or len(columns) == 0):
-        return default_data_transformer(data, max_rows=None)  # anything else: Altair's own way (or its error)
-    names = columns.tolist()
-    values = [_column_values(column) for _, column in data.items()]
-    return {"values": [dict(zip(names, row)) for row in zip(*values)]}
-
-
-alt.data_transformers.register(_INLINE, _inline_values)
+alt.data_transformers.register(_INLINE, inline_values)
 _FAST_LOCK = threading.Lock()
 _fast_users = 0
 _saved: Any = None  # what the first of them found: the enabler of the transformer that was active
@@ -84,7 +32,7 @@ _saved: Any = None  # what the first of them found: the enabler of the transform
 
 @contextmanager
 def _fast_altair() -> Iterator[None]:
-    """Altair set up for the pages' charts while any session builds one: `_inline_values` as the data
+    """Altair set up for the pages' charts while any session builds one: `inline_values` as the data
     transformer, and no JSON-schema validation of each schema object as it is made (`theme.unchecked`).
     Counted, so sessions building at the same time neither undo each other's setting nor leave it on:
     the last one out restores the transformer."""
@@ -109,7 +57,7 @@ def _spec_of(chart: alt.TopLevelMixin) -> dict:
     which `st.altair_chart` would run on every rerun: 40–60 % of the chart's cost, for specs the builders
     always make the same way and tests/test_charts.py validates. The chart data stays inline, without
     Altair's 5,000-row cap (as `st.altair_chart` had it): a daily trend of many series can pass it. The
-    data goes through `_inline_values`, Altair's default transformer made faster for frames."""
+    data goes through `inline_values`, Altair's default transformer made faster for frames."""
     with _fast_altair():
         return chart.to_dict(validate=False)
 
@@ -230,19 +178,11 @@ _TEMPLATES_LOCK = threading.Lock()
 
 
 def _rows(frame: pd.DataFrame) -> list:
-    """The rows `_spec_of` writes for a frame (the active transformer is `_inline_values`)."""
-    converted = _inline_values(frame)
+    """The rows `_spec_of` writes for a frame (the active transformer is `inline_values`)."""
+    converted = inline_values(frame)
     if not isinstance(converted, dict) or set(converted) != {"values"} or not isinstance(converted["values"], list):
         raise _NotProvable
     return converted["values"]
-
-
-def _dataset_name(values: list) -> str:
-    """The name Altair gives an inline dataset (`altair.vegalite.v6.api._dataset_name`; a spec is kept as a
-    template only where every name made here is one Altair gave)."""
-    if values == [{}]:
-        return "empty"
-    return "data-" + hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
 def _copy(part: Any, renamed: dict[str, str]) -> Any:
@@ -267,7 +207,7 @@ def _swapped(template: tuple[dict, list[str]], frames: list[pd.DataFrame]) -> di
     rows: dict[str, list] = {}
     for old, frame in zip(names, frames):
         values = _rows(frame)
-        new = _dataset_name(values)
+        new = dataset_name(values)
         if renamed.setdefault(old, new) != new:
             return None  # one dataset of the template is two now
         rows[new] = values
@@ -284,7 +224,7 @@ def _spec_by_shape(chart: alt.TopLevelMixin) -> dict:
     the chart but its frames' rows, with the active theme and data settings) by swapping its datasets:
     turning a chart into a dict walks and copies every schema object (5–15 ms a page's chart), and a filter
     change changes only the charts' rows. The first chart of a shape is made in full, and kept as the
-    template only where Altair named its datasets as `_dataset_name` does; anything `_shape` cannot
+    template only where Altair named its datasets as `dataset_name` does; anything `_shape` cannot
     describe is made in full every time."""
     frames: list[pd.DataFrame] = []
     try:
@@ -303,7 +243,7 @@ def _spec_by_shape(chart: alt.TopLevelMixin) -> dict:
             if spec is not None:
                 return spec
         spec = _spec_of(chart)
-        names = [_dataset_name(_rows(f)) for f in frames]
+        names = [dataset_name(_rows(f)) for f in frames]
     except _NotProvable:
         return _spec_of(chart)
     datasets = spec.get("datasets", {})
