@@ -69,3 +69,42 @@ def dataset_name(values: list) -> str:
     if values == [{}]:
         return "empty"
     return "data-" + hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def copy_spec(part: Any, renamed: dict[str, str] | None = None) -> Any:
+    """A copy of a spec's dicts and lists, each `{"data": {"name": old}}` naming `renamed[old]` instead."""
+    renamed = renamed or {}
+    if type(part) is dict:
+        out = {}
+        for k, v in part.items():
+            if k == "data" and type(v) is dict and v.get("name") in renamed:
+                v = {**v, "name": renamed[v["name"]]}
+            out[k] = copy_spec(v, renamed)
+        return out
+    if type(part) is list:
+        return [copy_spec(v, renamed) for v in part]
+    return part
+
+
+def swap_datasets(spec: dict, names: list[str], new: list[tuple[str, list | None]]) -> dict | None:
+    """A copy of `spec` — made from frames whose datasets were `names`, in the order Altair met them — with each
+    frame's dataset replaced by its `new` (name, rows); rows None keeps the spec's own rows under that name.
+    None where Altair would have merged or split the datasets differently (two frames of equal rows share one)."""
+    if len(names) != len(new):
+        return None
+    renamed: dict[str, str] = {}
+    rows: dict[str, list | None] = {}
+    for old, (name, values) in zip(names, new):
+        if renamed.setdefault(old, name) != name:
+            return None  # one dataset of the spec is two now
+        rows[name] = values
+    if len(set(renamed.values())) != len(renamed):
+        return None  # two datasets of the spec are one now
+    result = copy_spec({k: v for k, v in spec.items() if k != "datasets"}, renamed)
+    if "datasets" in spec:  # in the spec's order, which is the order Altair meets them in
+        result["datasets"] = {}
+        for old, values in spec["datasets"].items():
+            name = renamed.get(old, old)
+            kept = rows.get(name)
+            result["datasets"][name] = copy_spec(values) if kept is None else kept
+    return result

@@ -17,7 +17,7 @@ from analytics.filters import Filters
 from analytics.formatting import (delta_number, delta_unit, display_value, format_band, format_change, format_value,
                                   label_with_unit, value_decimals)
 from analytics.periods import format_date, format_period
-from charts.datasets import column_values, dataset_name
+from charts.datasets import column_values, dataset_name, swap_datasets
 from charts.qbr import BASELINE_GROUPS, LEDGER_SERIES, build_baseline_chart, build_health_trend_chart, \
     build_ledger_chart
 from reports.qbr import QbrReport, ReportChart, Section, Tile
@@ -219,41 +219,19 @@ def _same_frames(told: list[pd.DataFrame], frames: list[pd.DataFrame]) -> bool:
 
 
 def _swapped(earlier: tuple[dict, list[tuple[pd.DataFrame, str]]], frames: list[pd.DataFrame]) -> dict | None:
+    """The earlier spec with `frames`' rows in place of its frames' (`swap_datasets`); a frame equal to the one it
+    was made from keeps its rows, unconverted."""
     spec, held = earlier
     if len(held) != len(frames):
         return None
-    renamed: dict[str, tuple[str, list]] = {}
-    for (old_frame, old_name), new_frame in zip(held, frames):
-        if _same_frame(old_frame, new_frame):
-            new = (old_name, None)
+    new: list[tuple[str, list | None]] = []
+    for (old_frame, old_name), frame in zip(held, frames):
+        if _same_frame(old_frame, frame):
+            new.append((old_name, None))
         else:
-            values = _values(new_frame)
-            new = (dataset_name(values), values)
-        if renamed.setdefault(old_name, new)[0] != new[0]:
-            return None  # one dataset of the earlier spec now two
-    targets = [name for name, _ in renamed.values()]
-    if len(set(targets)) != len(targets):
-        return None  # two datasets now one: Altair would merge them
-    result = copy.deepcopy({k: v for k, v in spec.items() if k != "datasets"})
-
-    def rename(part) -> None:
-        if isinstance(part, dict):
-            for k, v in part.items():
-                if k == "data" and isinstance(v, dict) and v.get("name") in renamed:
-                    v["name"] = renamed[v["name"]][0]
-                else:
-                    rename(v)
-        elif isinstance(part, list):
-            for v in part:
-                rename(v)
-    rename(result)
-    if "datasets" in spec:
-        datasets = {}
-        for name, values in spec["datasets"].items():
-            new_name, new_values = renamed.get(name, (name, None))
-            datasets[new_name] = copy.deepcopy(values) if new_values is None else new_values
-        result["datasets"] = datasets
-    return result
+            values = _values(frame)
+            new.append((dataset_name(values), values))
+    return swap_datasets(spec, [name for _, name in held], new)
 
 
 def _tiles(values: pd.DataFrame, quarter_start: pd.Timestamp) -> tuple[Tile, ...]:

@@ -19,7 +19,7 @@ from pandas.api.types import infer_dtype
 from streamlit import dataframe_util
 
 from charts import theme
-from charts.datasets import dataset_name, inline_values
+from charts.datasets import copy_spec, dataset_name, inline_values, swap_datasets
 
 _INLINE = "rapport_inline"  # the data transformer `_spec_of` uses
 
@@ -185,38 +185,14 @@ def _rows(frame: pd.DataFrame) -> list:
     return converted["values"]
 
 
-def _copy(part: Any, renamed: dict[str, str]) -> Any:
-    """A copy of a spec's dicts and lists, each `{"data": {"name": old}}` naming `renamed[old]` instead."""
-    if type(part) is dict:
-        out = {}
-        for k, v in part.items():
-            if k == "data" and type(v) is dict and v.get("name") in renamed:
-                v = {**v, "name": renamed[v["name"]]}
-            out[k] = _copy(v, renamed)
-        return out
-    if type(part) is list:
-        return [_copy(v, renamed) for v in part]
-    return part
-
-
 def _swapped(template: tuple[dict, list[str]], frames: list[pd.DataFrame]) -> dict | None:
-    """The template's spec with `frames`' rows in place of the ones it was made from; None where Altair would
-    have merged or split its datasets differently (two frames with equal rows share one dataset)."""
+    """The template's spec with `frames`' rows in place of the ones it was made from (`swap_datasets`)."""
     spec, names = template
-    renamed: dict[str, str] = {}
-    rows: dict[str, list] = {}
-    for old, frame in zip(names, frames):
+    new = []
+    for frame in frames:
         values = _rows(frame)
-        new = dataset_name(values)
-        if renamed.setdefault(old, new) != new:
-            return None  # one dataset of the template is two now
-        rows[new] = values
-    if len(set(renamed.values())) != len(renamed):
-        return None  # two datasets of the template are one now
-    result = _copy({k: v for k, v in spec.items() if k != "datasets"}, renamed)
-    if "datasets" in spec:  # in the template's order, which is the order Altair meets them in
-        result["datasets"] = {renamed[name]: rows[renamed[name]] for name in spec["datasets"]}
-    return result
+        new.append((dataset_name(values), values))
+    return swap_datasets(spec, names, new)
 
 
 def _spec_by_shape(chart: alt.TopLevelMixin) -> dict:
@@ -249,7 +225,7 @@ def _spec_by_shape(chart: alt.TopLevelMixin) -> dict:
     datasets = spec.get("datasets", {})
     if set(names) == set(datasets) and all(type(rows) is list for rows in datasets.values()):
         with _TEMPLATES_LOCK:
-            _TEMPLATES[shape] = (_copy(spec, {}), names)
+            _TEMPLATES[shape] = (copy_spec(spec), names)
             while len(_TEMPLATES) > _TEMPLATES_KEPT:
                 _TEMPLATES.popitem(last=False)
     return spec
