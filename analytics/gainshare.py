@@ -176,18 +176,3 @@ def gainshare_ledger(con: duckdb.DuckDBPyConnection, provider: str, account: str
         known = ~np.isnan(values)
         columns[total] = np.where(np.maximum.accumulate(known), np.cumsum(np.where(known, values, 0.0)), np.nan)
     return pd.DataFrame({c: columns[c] for c in LEDGER_COLUMNS}), t, baseline, how
-
-
-def terms_from_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every engagement in the register with its terms (NaN/None where none are recorded).
-
-    Columns ``provider``, ``account``, ``baseline_method``, ``baseline_cost``, ``baseline_date``,
-    ``buyer_share``.
-    """
-    return query.frame(con,
-        """
-        select e.provider, e.account, g.baseline_method, g.baseline_cost, g.baseline_date, g.buyer_share
-        from (select distinct provider, account from engagements) e
-        left join gainshare_terms g using (provider, account)
-        order by e.provider, e.account
-        """)
