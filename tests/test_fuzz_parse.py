@@ -284,14 +284,16 @@ _SLOW = {
     "null": "case when upper(trim(v)) in ({nulls}) then null else trim(v) end",
     "num": "case when isfinite(rp_num_any(v, {dec})) then rp_num_any(v, {dec}) end",
     "ts": "rp_ts_any(v, false, 'America/New_York')",
-    "name": "rp_name_any(v)",
+    "name": "rp_name_any(rp_null(v))",
+    "channel": ("coalesce(" + parse._CHANNEL_MAP.replace("{", "{{").replace("}", "}}")
+                + "[lower(trim(rp_null(v)))], lower(trim(rp_null(v))))"),
     "dur": ("case when regexp_matches(v, '^\\d+:\\d{{1,2}}:\\d{{1,2}}(\\.\\d+)?$') then cast(split_part(v, ':', 1) as double)"
             " * 3600 + cast(split_part(v, ':', 2) as double) * 60 + cast(split_part(v, ':', 3) as double) "
             "when regexp_matches(v, '^\\d+:\\d{{1,2}}(\\.\\d+)?$') then cast(split_part(v, ':', 1) as double) * 60 "
             "+ cast(split_part(v, ':', 2) as double) else rp_num(v, {dec}) end"),
 }
 _FAST = {"null": "rp_null(v)", "num": "rp_num(v, {dec})", "ts": "rp_ts(v, false, 'America/New_York')",
-         "name": "rp_name(v)", "dur": "rp_dur(v, false, {dec})"}
+         "name": "rp_name(rp_null(v))", "channel": "rp_channel(rp_null(v))", "dur": "rp_dur(v, false, {dec})"}
 # pieces exports are made of, so that generated values often look like numbers, dates, durations or names
 _PIECES = st.sampled_from(["1", "12", "2024", "05", "59", "-", "/", ":", ".", ",", " ", "T", "Z", "+02:00", "e", "E5",
                            "inf", "nan", "USD", "€", "$", "'", "\u00a0", "\u200b", "\t", "\x01", "é", "e\u0301", "Acme",

@@ -42,8 +42,6 @@ def _cases(spellings: tuple[str, ...], result: str) -> str:
 # one lookup in a constant map (a CASE with an IN list per channel lower-cased the value once per channel)
 _CHANNEL_MAP = "map {" + ", ".join(f"{spelling!r}: '{name}'" for name, spellings in contracts.CHANNELS.items()
                                    for spelling in spellings) + "}"
-_CHANNEL_KEY = ("case when x >= '!' and strlen(x) = length(x) and not ends_with(x, ' ') then lower(x) "
-                "else lower(trim(x)) end")
 
 # A numeric date with a four-digit year, optionally a space and a 24-hour hh:mm or hh:mm:ss: a shape NUMERIC_DATE_RE
 # reads too, and rp_ts_numeric's strptime formats read it exactly as rp_numts does (no two-digit year: %y's century
@@ -172,9 +170,10 @@ MACROS = [
     # Decided without a regular expression (RE2's per-value cost was most of the macro's): a BLOB cast to text
     # spells every byte outside printable ASCII — and \ ' " — as an escape \xNN, so an unchanged length means
     # printable ASCII only; the values with one of those three characters take the slow path, which keeps them.
-    # Among such values, x >= '!' says: not empty and not starting with a space.
+    # Among such values, x >= '!' says: not empty and not starting with a space. x is null-normalised, as every
+    # value_sql input (rp_null: nothing at either end for trim() to remove), so it does not end with a space either.
     r"create or replace temp macro rp_name(x) as case when strlen(cast(encode(x) as varchar)) = strlen(x) "
-    r"and x >= '!' and not ends_with(x, ' ') and not contains(x, '  ') then x "
+    r"and x >= '!' and not contains(x, '  ') then x "
     r"else rp_name_any(x) end",
     # spellings as a simple CASE, never an IN list: DuckDB plans an IN list of five or more constants as a join, which
     # costs more and does not keep the rows in file order (load.py pairs rows with their flags by position when the
@@ -183,9 +182,8 @@ MACROS = [
     f"{_cases(FALSE_SPELLINGS, 'false')} end",
     f"create or replace temp macro rp_model(x) as case lower(x) {_cases(PARTNERSHIP_SPELLINGS, repr('partnership'))} "
     f"{_cases(TRANSACTIONAL_SPELLINGS, repr('transactional'))} end",
-    # trim() tests every character's Unicode category: skipped for an ASCII value with no space at either end
-    # (only ' ' is a space separator in ASCII), which trim() would return unchanged
-    f"create or replace temp macro rp_channel(x) as coalesce({_CHANNEL_MAP}[{_CHANNEL_KEY}], {_CHANNEL_KEY})",
+    # x is null-normalised, as every value_sql input (rp_null: trimmed), so its spelling is looked up as it is
+    f"create or replace temp macro rp_channel(x) as coalesce({_CHANNEL_MAP}[lower(x)], lower(x))",
 ]
 
 
@@ -333,7 +331,8 @@ def _bool(flag: bool) -> str:
 
 
 def value_sql(spec: ColumnSpec, ref: str) -> str:
-    """SQL expression reading the (null-normalised) raw column `ref` per `spec`."""
+    """SQL expression reading the null-normalised raw column `ref` (rp_null's output: trimmed) per `spec`; the
+    macros it names rely on that (rp_name and rp_channel do not trim again)."""
     # with a decimal comma, the flagged forms of rp_num and rp_dur (see MACROS)
     flags = ", true" if spec.decimal_comma else ""
     if spec.parser in ("timestamp", "date"):
