@@ -1,10 +1,12 @@
 """A chart frame's rows as Altair writes them into a spec, and the name Altair gives such a dataset — made
 without Altair's per-column pandas passes, for ui/charts.py (the pages' charts) and reports/qbr_build.py (the
-QBR's), which both reuse an earlier spec and put new rows in it. Altair only, no Streamlit."""
+QBR's), which both reuse an earlier spec and put new rows in it, kept in a SpecStore. Altair only, no Streamlit."""
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import narwhals.stable.v1 as nw
@@ -108,3 +110,31 @@ def swap_datasets(spec: dict, names: list[str], new: list[tuple[str, list | None
             kept = rows.get(name)
             result["datasets"][name] = copy_spec(values) if kept is None else kept
     return result
+
+
+class SpecStore:
+    """The specs a process made before, for reuse: the `kept` most recently used, by key, safe across threads
+    (pages render on several). Both spec caches keep theirs here: the pages' templates by chart shape, the QBR's
+    by builder and arguments."""
+
+    def __init__(self, kept: int = 64) -> None:
+        self._kept = kept
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key) -> Any:
+        """The value kept for `key` (now the most recently used), or None."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        """Keep `value` for `key`, dropping the least recently used beyond `kept`."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._kept:
+                self._items.popitem(last=False)
+

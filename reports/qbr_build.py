@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import contextvars
 import copy
-import threading
-from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import altair as alt
@@ -17,7 +15,7 @@ from analytics.filters import Filters
 from analytics.formatting import (delta_number, delta_unit, display_value, format_band, format_change, format_value,
                                   label_with_unit, value_decimals)
 from analytics.periods import format_date, format_period
-from charts.datasets import column_values, dataset_name, swap_datasets
+from charts.datasets import SpecStore, column_values, dataset_name, swap_datasets
 from charts.qbr import BASELINE_GROUPS, LEDGER_SERIES, build_baseline_chart, build_health_trend_chart, \
     build_ledger_chart
 from reports.qbr import QbrReport, ReportChart, Section, Tile
@@ -57,9 +55,7 @@ def _spec(chart) -> dict:
 
 # Specs made before, per builder and arguments other than the data: (spec, [(frame, dataset name)], whether
 # the builder's `datasets` gave the chart's frames).
-_SPECS: OrderedDict[tuple, tuple[dict, list[tuple[pd.DataFrame, str]], bool]] = OrderedDict()
-_SPECS_KEPT = 64
-_SPECS_LOCK = threading.Lock()
+_SPECS = SpecStore(kept=64)
 
 
 class _NotFrames(Exception):
@@ -184,10 +180,7 @@ def _template_spec(build, frame: pd.DataFrame, **kwargs) -> dict:
     swap against Altair's own spec."""
     key = (build.__module__, build.__qualname__, tuple(sorted(kwargs.items())), alt.theme.active,
            alt.data_transformers.active)
-    with _SPECS_LOCK:
-        earlier = _SPECS.get(key)
-        if earlier is not None:
-            _SPECS.move_to_end(key)
+    earlier = _SPECS.get(key)
     datasets = getattr(build, "datasets", None)
     if earlier is not None and datasets is not None and earlier[2]:
         spec = _swapped(earlier[:2], datasets(frame, **kwargs))
@@ -207,10 +200,7 @@ def _template_spec(build, frame: pd.DataFrame, **kwargs) -> dict:
     if set(names) == set(spec.get("datasets", {})):  # Altair named them as we do: later calls can swap
         # the builder's own account of its frames is used only where it matches the chart's
         told = datasets is not None and _same_frames(datasets(frame, **kwargs), frames)
-        with _SPECS_LOCK:
-            _SPECS[key] = (spec, list(zip(frames, names)), told)
-            while len(_SPECS) > _SPECS_KEPT:
-                _SPECS.popitem(last=False)
+        _SPECS.put(key, (spec, list(zip(frames, names)), told))
     return copy.deepcopy(spec)
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from datetime import date
 
 import altair as alt
@@ -12,6 +11,7 @@ import pytest
 
 from analytics import kpis
 from charts import theme
+from charts.datasets import SpecStore
 from charts.health import build_drivers_waterfall, build_health_trend_chart, build_pillar_chart
 from charts.insight import (build_channel_mix_chart, build_reason_movers_chart, build_repeat_chart,
                             build_seasonality_chart, build_segment_chart)
@@ -359,7 +359,7 @@ def by_shape(monkeypatch):
     made by swapping a template's rows."""
     from ui import charts as page_charts
 
-    monkeypatch.setattr(page_charts, "_TEMPLATES", OrderedDict())
+    monkeypatch.setattr(page_charts, "_TEMPLATES", SpecStore(kept=64))
     swapped = page_charts._swapped
 
     def counting(template, frames):

@@ -5,7 +5,6 @@ import hashlib
 import io
 import pickle
 import threading
-from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -19,7 +18,7 @@ from pandas.api.types import infer_dtype
 from streamlit import dataframe_util
 
 from charts import theme
-from charts.datasets import copy_spec, dataset_name, inline_values, swap_datasets
+from charts.datasets import SpecStore, copy_spec, dataset_name, inline_values, swap_datasets
 
 _INLINE = "rapport_inline"  # the data transformer `_spec_of` uses
 
@@ -172,9 +171,7 @@ def _shape(part: Any, frames: list[pd.DataFrame]) -> Any:
 
 
 # Specs made in full before, per chart shape: (spec, the dataset name of each of its frames in walking order).
-_TEMPLATES: OrderedDict[tuple, tuple[dict, list[str]]] = OrderedDict()
-_TEMPLATES_KEPT = 64
-_TEMPLATES_LOCK = threading.Lock()
+_TEMPLATES = SpecStore(kept=64)
 
 
 def _rows(frame: pd.DataFrame) -> list:
@@ -209,10 +206,7 @@ def _spec_by_shape(chart: alt.TopLevelMixin) -> dict:
         hash(shape)
     except (_NotProvable, TypeError, ValueError):
         return _spec_of(chart)
-    with _TEMPLATES_LOCK:
-        template = _TEMPLATES.get(shape)
-        if template is not None:
-            _TEMPLATES.move_to_end(shape)
+    template = _TEMPLATES.get(shape)
     try:
         if template is not None:
             spec = _swapped(template, frames)
@@ -224,10 +218,7 @@ def _spec_by_shape(chart: alt.TopLevelMixin) -> dict:
         return _spec_of(chart)
     datasets = spec.get("datasets", {})
     if set(names) == set(datasets) and all(type(rows) is list for rows in datasets.values()):
-        with _TEMPLATES_LOCK:
-            _TEMPLATES[shape] = (copy_spec(spec), names)
-            while len(_TEMPLATES) > _TEMPLATES_KEPT:
-                _TEMPLATES.popitem(last=False)
+        _TEMPLATES.put(shape, (copy_spec(spec), names))
     return spec
 
 
