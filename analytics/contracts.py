@@ -50,6 +50,20 @@ def normalise_header(header: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# Units a duration column may be in, by the words a header or a mapping names them with: seconds per unit.
+DURATION_UNITS = {"ms": 0.001, "msec": 0.001, "millis": 0.001, "milliseconds": 0.001, "s": 1.0, "sec": 1.0,
+                  "secs": 1.0, "seconds": 1.0, "m": 60.0, "min": 60.0, "mins": 60.0, "minutes": 60.0, "h": 3600.0,
+                  "hr": 3600.0, "hrs": 3600.0, "hours": 3600.0, "d": 86400.0, "days": 86400.0}
+_UNIT_SUFFIX = re.compile(r"^(.+?) (?:in )?(" + "|".join(sorted(DURATION_UNITS, key=len, reverse=True)) + r")$")
+
+
+def header_unit(header: str) -> tuple[str, str] | None:
+    """(the normalised header without its unit, the unit) when a header ends with a duration unit — `Talk Time
+    (min)`, `Full resolution time in minutes`, `Handle Time ms` — else None."""
+    match = _UNIT_SUFFIX.match(normalise_header(header))
+    return (match.group(1), match.group(2)) if match else None
+
+
 _PROVIDER = Field(
     "provider", "text", "The outsourcing provider (BPO, vendor) serving the program.",
     synonyms=("provider", "vendor", "bpo", "partner", "outsourcer", "provider name",
@@ -73,7 +87,8 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           synonyms=("occurred at", "start time", "call start", "call start time", "created at",
                     "date time opened", "opened at", "opened", "date opened", "created", "created date",
                     "date received", "received at", "timestamp", "contact date", "call date",
-                    "interaction date", "date time", "datetime", "start date time", "date")),
+                    "interaction date", "date time", "datetime", "start date time", "date", "created time",
+                    "conversation start", "conversation start time", "call start date", "start")),
     Field("occurred_time", "time", "Time of day when the date is in a separate column; joined onto occurred_at.",
           synonyms=("time", "call time", "start time of day", "time of day", "contact time")),
     _PROVIDER,
@@ -82,25 +97,28 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           "`Voice`, `Live Chat`, `E-mail`, `WhatsApp`, `Internet` are folded onto these; any other value is kept "
           "in lower case).",
           synonyms=("channel", "media type", "media", "contact type", "contact channel", "received via",
-                    "submitted via", "medium", "interaction type", "channel type", "source channel")),
+                    "submitted via", "medium", "interaction type", "channel type", "source channel", "via",
+                    "case origin", "origin", "source", "ticket source")),
     Field("contact_reason", "text", "Why the customer got in touch (wrap-up code, topic, category).",
           synonyms=("contact reason", "reason", "wrap up code", "wrapup code", "wrap code", "disposition",
                     "topic", "category", "issue", "call reason", "intent", "reason code", "call type")),
     Field("customer_id", "text", "The customer's id; enables repeat-contact analysis.",
           noun="customer ids (needed to find repeat contacts)",
           synonyms=("customer id", "caller id", "customer", "customer number", "client id",
-                    "user id", "account number", "member id", "caller")),
+                    "user id", "account number", "member id", "caller", "requester id", "requester",
+                    "ani", "caller number", "customer email", "contact name")),
     Field("customer_segment", "text", "Customer segment or tier.",
           synonyms=("segment", "customer segment", "tier", "customer tier", "customer type", "plan")),
     Field("agent_id", "text", "The agent who handled the contact.",
           synonyms=("agent", "agent id", "agent name", "assigned to", "rep", "representative",
-                    "handled by", "resolver", "owner", "employee id", "advisor")),
+                    "handled by", "resolver", "owner", "employee id", "advisor", "assignee", "case owner",
+                    "users interacted")),
     Field("handle_seconds", "duration", "Handle time (talk + hold + wrap) in seconds.", unit="seconds",
           sql_type="DOUBLE",
           noun="handle times",
           synonyms=("handle time", "aht", "avg handle time", "average handle time", "total handle time",
                     "handling time", "talk time", "avgtalkduration", "avg talk duration", "talk duration",
-                    "duration", "call duration", "handle seconds", "handle time seconds")),
+                    "duration", "call duration", "handle seconds", "handle time seconds", "total handle", "handle")),
     Field("wait_seconds", "duration", "Time the customer waited before being answered, in seconds.",
           unit="seconds", sql_type="DOUBLE",
           noun="wait times",
@@ -138,10 +156,11 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           noun="answered/abandoned flags",
           synonyms=("answered", "answered y n", "is answered", "call answered", "answered flag", "handled")),
     Field("resolution_seconds", "duration", "Time from opening to resolution (tickets, complaints), in seconds; "
-          "often derived from two timestamp columns in the mapping.", unit="seconds", sql_type="DOUBLE",
+          "derived from the opening time to a closing-time column (`Solved at`, `Date/Time Closed`, `resolved_at`…) "
+          "when the file has none, or from two timestamp columns named in the mapping.", unit="seconds", sql_type="DOUBLE",
           noun="resolution times",
           synonyms=("resolution time", "resolution seconds", "time to resolve", "time to resolution",
-                    "resolution time seconds", "ttr")),
+                    "resolution time seconds", "ttr", "full resolution time")),
     Field("sla_met", "bool", "The contact met its service-level target (answered or resolved in time).",
           sql_type="BOOLEAN",
           noun="SLA-met flags",
@@ -255,6 +274,22 @@ CSAT_TOP_TWO = {5: 4, 10: 9, 100: 80}
 
 RELATIONSHIP_MODELS = ("partnership", "transactional")
 
+# CSAT given in words, as survey tools export it: read as the 1–5 rating the words name, so that the top-two box
+# (4–5) is the satisfied answers. A column whose sampled words include one of QUALITY_ONLY is the
+# poor-to-excellent scale; otherwise the satisfaction wording, where a two-way rating (Zendesk's Good/Bad,
+# Positive/Negative) counts as 5 or 1. A survey that was only offered, or not answered, is no rating (NULL, not a
+# rejected value).
+CSAT_NO_RATING = ("offered", "unoffered", "not offered", "not rated", "no rating", "unrated", "no response")
+CSAT_SATISFACTION_WORDS = {
+    "very satisfied": 5, "extremely satisfied": 5, "completely satisfied": 5, "satisfied": 4, "somewhat satisfied": 4,
+    "neutral": 3, "neither satisfied nor dissatisfied": 3, "somewhat dissatisfied": 2, "dissatisfied": 2,
+    "unsatisfied": 2, "very dissatisfied": 1, "extremely dissatisfied": 1, "completely dissatisfied": 1,
+    "good": 5, "bad": 1, "positive": 5, "negative": 1,
+}
+CSAT_QUALITY_WORDS = {"excellent": 5, "very good": 4, "good": 3, "fair": 2, "poor": 1, "very poor": 1}
+CSAT_QUALITY_ONLY = ("excellent", "very good", "fair", "poor", "very poor")
+
+
 # Channel spellings seen in contact-center exports, folded so monthly files from different
 # platforms land in the same series ("Phone", "Voice" and "Customer Care Call" are all phone).
 CHANNELS: dict[str, tuple[str, ...]] = {
@@ -264,8 +299,17 @@ CHANNELS: dict[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "e mail", "mail (email)", "electronic mail"),
     "social": ("social", "social media", "messaging", "whatsapp", "facebook", "twitter", "x", "instagram",
                "sms", "text", "text message"),
-    "web": ("web", "internet", "online", "web form", "webform", "portal", "self-service", "self service", "app"),
+    "web": ("web", "internet", "online", "web form", "webform", "portal", "self-service", "self service", "app",
+            "web widget", "help center", "contact form"),
 }
+
+# A ticket export's closing time (Salesforce's Date/Time Closed, Zendesk's Solved at, ServiceNow's resolved_at): when a
+# file has no resolution-time column, resolution_seconds is derived from occurred_at to the first of these headers
+# (normalised) that the mapping leaves free.
+RESOLUTION_END_HEADERS = ("resolved at", "solved at", "closed at", "date time resolved", "date time closed",
+                          "resolved date", "solved date", "closed date", "date resolved", "date solved", "date closed",
+                          "resolution date", "close date", "resolved on", "solved on", "closed on", "resolved time",
+                          "solved time", "closed time", "time resolved", "time closed")
 
 UNASSIGNED = "Unassigned"  # stored when a file has neither a provider nor an account column
 

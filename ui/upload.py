@@ -440,6 +440,8 @@ def file_section(con, item: UploadedFile, saved: dict[str, Mapping]) -> None:
     st.caption(plain("Dates read as: " + ("; ".join(dates) or "no date column recognised")))
     for note in [*sniff.ambiguities, *sniff.warnings]:
         st.warning(plain(note), icon=":material/warning:")
+    for note in sniff.notes:
+        st.info(plain(note), icon=":material/info:")
     # The first rows of the user's own file: nothing to download that they do not hold.
     tables.show_table(displayable(sniff.preview.head(PREVIEW_ROWS)), download=None, placeholder="")
 

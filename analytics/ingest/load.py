@@ -29,7 +29,7 @@ from analytics.ingest import parse
 from analytics.ingest.errors import IngestError
 from analytics.ingest.mapping import Mapping
 from analytics.ingest.read import FileFacts, file_facts, utf8_copy
-from analytics.ingest.sniff import (DELIMITER_NAMES, Layout, check_mapping_columns, column_specs, date_notes,
+from analytics.ingest.sniff import (DELIMITER_NAMES, Layout, check_mapping_columns, column_specs, reading_notes,
                                     sampled_values, sniff_layout)
 
 if TYPE_CHECKING:
@@ -54,8 +54,9 @@ class IngestResult:
     extra events of an event log folded into one row per ticket. column_problems: one sentence per
     mapped column whose values mostly fail, with examples and a suggested fix. lock_seconds: how long the load
     held the write lock (0 for a dry run or a file refused before it; not in to_dict). date_notes: one sentence per
-    date column whose sampled values fit both day-first and month-first (read as month-first) — the load's own
-    reading, so a note never disagrees with what was loaded ("notes" in to_dict). reject_rows: the first
+    date column whose sampled values fit both day-first and month-first (read as month-first), and per other
+    reading to confirm (sniff.reading_notes: CSAT in words, a duration's unit, durations implausible as
+    seconds) — the load's own reading, so a note never disagrees with what was loaded ("notes" in to_dict). reject_rows: the first
     REJECTS_SAMPLE rejects as (line, column, value, reason, scope) tuples; `rejects` is them as a frame, built
     when asked for (a clean load never imports pandas: 0.45 s of a CLI run).
     """
@@ -488,7 +489,9 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
                     "file_name": display, "tz": tz}
     raw_refs: dict[str, str] = {}
     for name, spec in specs.items():
-        raw_refs[name] = _recoded(f"c{columns.index(spec.source)}", name, resolved.recode.get(name, {}), params)
+        # the mapping's recode, else a CSAT column's rating words (parse.csat_words)
+        recode = resolved.recode.get(name) or dict(spec.words)
+        raw_refs[name] = _recoded(f"c{columns.index(spec.source)}", name, recode, params)
     # Derived durations: two extra timestamp columns per field, `_from_x` and `_to_x`.
     extra: dict[str, parse.ColumnSpec] = {}
     for name, ends in resolved.derived.items():
@@ -780,7 +783,8 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
         f"{values_rejected:,} single values rejected (set empty, the rest of their row loaded), "
         if values_rejected else "") + f"{duplicate:,} duplicates skipped"
     notes = "".join(f" {n}" for n in ([staged.collapse_note] if staged.collapse_note else []) + list(problems))
-    formats, ambiguities = date_notes(staged.specs)
+    formats, ambiguities, readings = reading_notes(staged.specs)
+    ambiguities += readings
     if batch_id is None:
         return IngestResult(display, kind, None, "dry-run", **counts, reject_rows=rejects, column_problems=problems,
                             date_notes=ambiguities,

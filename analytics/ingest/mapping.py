@@ -30,6 +30,8 @@ class Mapping:
     * ``recode`` — field -> {source value: canonical value}, applied (case-insensitively) before parsing,
       e.g. ``{"resolved_first_contact": {"Closed with explanation": "yes"}}`` or channel/reason spellings;
     * ``derived`` — duration field -> {"from": header, "to": header}: seconds between two timestamp columns;
+    * ``units`` — duration field -> the unit its column is in (``ms``, ``seconds``, ``minutes``, ``hours``,
+      ``days``), when the header does not end with it (``Talk Time (min)`` says so itself);
     * ``event_log`` — {"key": header, "order_by": header}: one row per key is kept (its latest state by
       ``order_by``), with the earliest occurred_at of the key;
     * ``volume_only`` — load an interactions file that has no measure, for contact volume, channel and
@@ -45,6 +47,7 @@ class Mapping:
     derived: dict[str, dict[str, str]] = field(default_factory=dict)
     event_log: dict[str, str] | None = None
     volume_only: bool = False
+    units: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -70,6 +73,13 @@ class Mapping:
             if name in self.columns:
                 raise IngestError(f"{name} is both mapped to column {self.columns[name]!r} and derived; "
                                   "keep one of the two")
+        for name, unit in self.units.items():
+            if name not in known or contracts.field(self.kind, name).parser != "duration":
+                raise IngestError(f"units apply to duration fields (handle_seconds, wait_seconds, "
+                                  f"resolution_seconds); {name!r} is not one")
+            if unit not in contracts.DURATION_UNITS:
+                raise IngestError(f"the unit of {name} must be one of ms, seconds, minutes, hours or days, "
+                                  f"not {unit!r}")
         for name, values in self.recode.items():
             if not isinstance(values, dict):
                 raise IngestError(f"recode for {name} must map source values to canonical values, "
@@ -106,6 +116,8 @@ class Mapping:
             data["event_log"] = dict(self.event_log)
         if self.volume_only:
             data["volume_only"] = True
+        if self.units:
+            data["units"] = dict(self.units)
         return data
 
     def to_json(self) -> str:
@@ -116,7 +128,7 @@ class Mapping:
         if not isinstance(data, dict) or "kind" not in data:
             raise IngestError("a mapping is a JSON object with at least a \"kind\" key (plus optional "
                               "\"columns\", \"constants\", \"date_order\", \"csat_scale\", \"recode\", "
-                              "\"derived\", \"event_log\", \"volume_only\")")
+                              "\"derived\", \"event_log\", \"volume_only\", \"units\")")
         scale = data.get("csat_scale")
         if scale is not None:
             try:
@@ -125,8 +137,9 @@ class Mapping:
                 raise IngestError(f"csat_scale must be 5, 10 or 100, not {scale!r}") from None
         recode = data.get("recode") or {}
         derived = data.get("derived") or {}
-        if not isinstance(recode, dict) or not isinstance(derived, dict):
-            raise IngestError("recode and derived are JSON objects keyed by field name")
+        units = data.get("units") or {}
+        if not isinstance(recode, dict) or not isinstance(derived, dict) or not isinstance(units, dict):
+            raise IngestError("recode, derived and units are JSON objects keyed by field name")
         return cls(kind=str(data["kind"]),
                    columns={str(k): str(v) for k, v in (data.get("columns") or {}).items() if v},
                    constants={str(k): str(v) for k, v in (data.get("constants") or {}).items()
@@ -139,7 +152,8 @@ class Mapping:
                             for k, v in derived.items()},
                    event_log=({str(a): str(b) for a, b in data["event_log"].items()}
                               if isinstance(data.get("event_log"), dict) else data.get("event_log") or None),
-                   volume_only=bool(data.get("volume_only", False)))
+                   volume_only=bool(data.get("volume_only", False)),
+                   units={str(k): str(v).strip().lower() for k, v in units.items()})
 
     @classmethod
     def from_json(cls, text: str) -> "Mapping":
@@ -180,11 +194,17 @@ def auto_columns(kind: str, columns: tuple[str, ...], values_of: Callable[[str],
     takes a column whose sampled values are all empty or null spellings (`?` in every row).
     """
     available = usable_columns(columns)
+    # a duration's header may end with its unit (`Talk Time (min)`): it matches without it, and is read in it
+    unit_less: dict[str, str] = {}
+    for column in columns:
+        found = contracts.header_unit(column)
+        if found:
+            unit_less.setdefault(found[0], column)
     used: set[str] = set()
     result: dict[str, str] = {}
     for f in contracts.FIELDS[kind]:
         for key in _keys(f):
-            source = available.get(key)
+            source = available.get(key) or (unit_less.get(key) if f.parser == "duration" else None)
             if source is None or source in used:
                 continue
             if values_of is not None and f.name in contracts.IDENTITY_FIELDS and is_junk(values_of(source)):
@@ -224,16 +244,32 @@ def resolve(kind: str, columns: tuple[str, ...], explicit: Mapping | None,
     """The automatic mapping, overridden field by field by `explicit` (same kind)."""
     auto = auto_columns(kind, columns, values_of)
     if explicit is None or explicit.kind != kind:
-        return Mapping(kind=kind, columns=auto)
+        return Mapping(kind=kind, columns=auto, derived=auto_derived(kind, columns, auto, {}))
     # the event log's key may also be the interaction id, so only mapped and derived-from columns are taken
     taken = set(explicit.columns.values()) | {end for spec in explicit.derived.values() for end in spec.values()}
     merged = {name: source for name, source in auto.items()
               if name not in explicit.columns and name not in explicit.derived and source not in taken}
     merged.update(explicit.columns)
     ordered = {name: merged[name] for name in contracts.field_names(kind) if name in merged}
+    derived = {**auto_derived(kind, columns, ordered, explicit.derived), **explicit.derived}
     return Mapping(kind=kind, columns=ordered, constants=dict(explicit.constants), date_order=explicit.date_order,
-                   csat_scale=explicit.csat_scale, recode=dict(explicit.recode), derived=dict(explicit.derived),
-                   event_log=explicit.event_log, volume_only=explicit.volume_only)
+                   csat_scale=explicit.csat_scale, recode=dict(explicit.recode), derived=derived,
+                   event_log=explicit.event_log, volume_only=explicit.volume_only, units=dict(explicit.units))
+
+
+def auto_derived(kind: str, columns: tuple[str, ...], mapped: dict[str, str],
+                 derived: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """resolution_seconds derived from occurred_at to a ticket's closing time (contracts.RESOLUTION_END_HEADERS)
+    when nothing else gives it: no resolution column mapped or derived, and the closing column free."""
+    if kind != INTERACTIONS or "occurred_at" not in mapped or "resolution_seconds" in mapped or derived:
+        return {}
+    available = usable_columns(columns)
+    taken = set(mapped.values())
+    for key in contracts.RESOLUTION_END_HEADERS:
+        end = available.get(key)
+        if end is not None and end not in taken:
+            return {"resolution_seconds": {"from": mapped["occurred_at"], "to": end}}
+    return {}
 
 
 def missing_required(mapping: Mapping) -> tuple[str, ...]:

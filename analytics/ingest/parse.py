@@ -19,9 +19,10 @@ FALSE_SPELLINGS = ("NO", "N", "FALSE", "F", "0")
 PARTNERSHIP_SPELLINGS = ("partnership", "strategic", "partner", "strategic partnership")
 TRANSACTIONAL_SPELLINGS = ("transactional", "vendor", "transaction", "transactional vendor")
 
-ISO_RE = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$"
-# An ISO timestamp that carries a UTC offset (`Z`, `-04:00`, `+0530`, `-04`): converted to the reporting zone.
-OFFSET_RE = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
+ISO_RE = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(:?\d{2})?)?$"
+# An ISO timestamp that carries a UTC offset (`Z`, `-04:00`, `+0530`, `-04`, ` UTC`), written against the time or
+# after a space (Zendesk's `2024-03-01 09:12:44 +0000`): converted to the reporting zone.
+OFFSET_RE = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|UTC|GMT|[+-]\d{2}(:?\d{2})?)$"
 YEAR_MONTH_RE = r"^\d{4}-\d{1,2}$"
 NUMERIC_DATE_RE = (r"^(\d{1,2})([-/.])(\d{1,2})[-/.](\d{2}|\d{4})"
                    r"([ T]+(\d{1,2})[:.](\d{2})([:.](\d{2}))?\s*([AaPp][Mm])?)?$")
@@ -116,7 +117,10 @@ MACROS = [
     # rp_numts names its struct a dozen times.
     f"create or replace temp macro rp_ts_any(x, dayfirst, tz) as case "
     f"when regexp_matches(x, '{ISO_RE}') then (case when regexp_matches(x, '{OFFSET_RE}') then "
-    "timezone(tz, try_cast(replace(x, '/', '-') as timestamptz)) else try_cast(replace(x, '/', '-') as timestamp) end) "
+    # DuckDB reads an offset only against the time (`09:12:44+0000`, `09:12:44Z`): the space before it is dropped
+    # and a UTC or GMT suffix made `Z`
+    "timezone(tz, try_cast(regexp_replace(regexp_replace(replace(x, '/', '-'), '\\s*(UTC|GMT)$', 'Z'), "
+    "'\\s+(Z|[+-]\\d)', '\\1') as timestamptz)) else try_cast(replace(x, '/', '-') as timestamp) end) "
     f"when regexp_matches(x, '{YEAR_MONTH_RE}') then try_cast(x || '-01' as timestamp) "
     f"when regexp_matches(x, '{NUMERIC_DATE_RE}') then list_transform([regexp_extract(x, '{NUMERIC_DATE_RE}', "
     "['a', 'sep', 'b', 'y', 't', 'h', 'mi', 'ss', 's', 'p'])], lambda st: rp_numts(st, dayfirst))[1] "
@@ -200,6 +204,24 @@ class ColumnSpec:
     percent_divisor: float = 1.0
     decimal_comma: bool = False
     day_fraction: bool = False
+    # a CSAT column rated in words: (spelling, rating) pairs, the rating "" for no rating (csat_words)
+    words: tuple[tuple[str, str], ...] = ()
+    # a duration column's unit (contracts.DURATION_UNITS: the header's suffix or the mapping's units), "" for
+    # seconds; and, with no unit named, the median of its plain numbers when it is implausible as seconds
+    unit: str = ""
+    implausible_median: float | None = None
+
+
+def csat_words(values: list[str]) -> tuple[tuple[str, str], ...]:
+    """How a CSAT column rated in words reads (contracts.CSAT_*): (spelling, 1–5 rating or "" for none) for every
+    spelling of its scale; empty when no sampled value is a rating word (a numeric column)."""
+    lowered = {v.lower() for v in values}
+    scales = (contracts.CSAT_SATISFACTION_WORDS, contracts.CSAT_QUALITY_WORDS)
+    if not lowered & set(contracts.CSAT_NO_RATING).union(*scales):
+        return ()
+    scale = contracts.CSAT_QUALITY_WORDS if lowered & set(contracts.CSAT_QUALITY_ONLY) \
+        else contracts.CSAT_SATISFACTION_WORDS
+    return tuple((w, str(r)) for w, r in scale.items()) + tuple((w, "") for w in contracts.CSAT_NO_RATING)
 
 
 # The spec detection runs every sample value through these (5,000 per column, twice per CLI load): compiled once,
@@ -292,13 +314,30 @@ def _day_fraction(values: list[str], decimal_comma: bool) -> bool:
     return seen and positive
 
 
-def detect_spec(f: contracts.Field, source: str, values: list[str], date_order: str | None = None) -> ColumnSpec:
-    """Decide how to read column `source` into field `f` from a sample of its raw values."""
+# The median of a duration column's plain numbers above which seconds are implausible (a unit should be named)
+IMPLAUSIBLE_SECONDS = {"handle_seconds": 4 * 3600, "wait_seconds": 4 * 3600, "resolution_seconds": 180 * 86400}
+
+
+def _implausible_median(f: contracts.Field, values: list[str], decimal_comma: bool) -> float | None:
+    numbers = sorted(n for n in (_to_float(v, decimal_comma) for v in values if ":" not in v) if n is not None)
+    limit = IMPLAUSIBLE_SECONDS.get(f.name)
+    if not numbers or limit is None:
+        return None
+    median = numbers[len(numbers) // 2]
+    return median if median > limit else None
+
+
+def detect_spec(f: contracts.Field, source: str, values: list[str], date_order: str | None = None,
+                unit: str = "") -> ColumnSpec:
+    """Decide how to read column `source` into field `f` from a sample of its raw values; `unit`, a duration's
+    declared unit (the mapping's), else the header's suffix."""
     sample = _clean(values)
     if f.parser in ("timestamp", "date"):
         day_first, label, ambiguous = _date_spec(sample, date_order)
         return ColumnSpec(f.name, f.parser, source, day_first=day_first, date_label=label, ambiguous=ambiguous)
     decimal_comma = _decimal_comma(sample)
+    if f.name == "csat":
+        return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma, words=csat_words(sample))
     if f.parser == "percent":
         # on a 0–100 scale when a value has a % sign or a number above 1 (read only until one is found)
         hundred = any("%" in v for v in sample) or any(
@@ -306,8 +345,12 @@ def detect_spec(f: contracts.Field, source: str, values: list[str], date_order: 
         return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma,
                           percent_divisor=100.0 if hundred else 1.0)
     if f.parser == "duration":
-        return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma,
-                          day_fraction=_day_fraction(sample, decimal_comma))
+        unit = unit or (contracts.header_unit(source) or ("", ""))[1]
+        unit = "" if contracts.DURATION_UNITS.get(unit) == 1.0 else unit
+        fraction = _day_fraction(sample, decimal_comma)
+        return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma, day_fraction=fraction, unit=unit,
+                          implausible_median=None if unit or fraction else
+                          _implausible_median(f, sample, decimal_comma))
     return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma)
 
 
@@ -344,8 +387,13 @@ def value_sql(spec: ColumnSpec, ref: str) -> str:
         return f"rp_tod({ref})"
     if spec.parser == "duration":
         if spec.day_fraction or spec.decimal_comma:
-            return f"rp_dur({ref}, {_bool(spec.day_fraction)}, {_bool(spec.decimal_comma)})"
-        return f"rp_dur({ref})"
+            expr = f"rp_dur({ref}, {_bool(spec.day_fraction)}, {_bool(spec.decimal_comma)})"
+        else:
+            expr = f"rp_dur({ref})"
+        if spec.unit and not spec.day_fraction:
+            # a number in the column's unit; a clock value (h:mm:ss) is a duration already
+            expr = f"({expr} * case when contains({ref}, ':') then 1 else {contracts.DURATION_UNITS[spec.unit]!r} end)"
+        return expr
     if spec.parser == "bool" and spec.field == "reopened":
         # a reopen count (0, 1, 2 …) says whether the ticket was reopened
         return f"coalesce(rp_bool({ref}), case when try_cast({ref} as bigint) >= 0 then try_cast({ref} as bigint) > 0 end)"

@@ -58,6 +58,7 @@ class SniffResult:
     missing_required: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     preview: pd.DataFrame = field(default_factory=lambda: _pandas().DataFrame())
+    notes: tuple[str, ...] = ()  # how values are read, for a person to confirm (reading_notes)
 
 
 def _pandas():
@@ -241,18 +242,40 @@ def column_specs(kind_mapping: Mapping, columns: tuple[str, ...],
     for name, source in kind_mapping.columns.items():
         index = columns.index(source)
         f = contracts.field(kind_mapping.kind, name)
-        specs[name] = parse.detect_spec(f, source, values_of(index), kind_mapping.date_order)
+        specs[name] = parse.detect_spec(f, source, values_of(index), kind_mapping.date_order,
+                                        kind_mapping.units.get(name, ""))
     return specs
 
 
-def date_notes(specs: dict[str, parse.ColumnSpec]) -> tuple[dict[str, str], tuple[str, ...]]:
+_UNIT_NAMES = {0.001: "milliseconds", 1.0: "seconds", 60.0: "minutes", 3600.0: "hours", 86400.0: "days"}
+
+
+def reading_notes(specs: dict[str, parse.ColumnSpec]) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
+    """(field -> date format label, one sentence per ambiguous date order, one per other reading a person should
+    know of: ratings in words, a duration's unit, durations implausible as seconds)."""
     formats = {name: s.date_label for name, s in specs.items() if s.date_label}
     ambiguities = tuple(
         f"{name} (column {s.source!r}): every value fits both day-first and month-first; read as month-first "
         "— set date_order to 'dmy' in the mapping if the days come first"
         for name, s in specs.items() if s.ambiguous
     )
-    return formats, ambiguities
+    notes = tuple(
+        f"{name} (column {s.source!r}): ratings in words, read on the 1–5 scale ("
+        + ("excellent = 5, very good = 4, good = 3, fair = 2, poor = 1" if ("excellent", "5") in s.words else
+           "very satisfied = 5, satisfied = 4, neutral = 3, dissatisfied = 2, very dissatisfied = 1; a two-way "
+           "good/bad or positive/negative rating as 5 or 1")
+        + "); a survey only offered or not answered is no rating"
+        for name, s in specs.items() if s.words
+    ) + tuple(
+        f"{name} (column {s.source!r}): read in {_UNIT_NAMES[contracts.DURATION_UNITS[s.unit]]}, stored in seconds"
+        for name, s in specs.items() if s.unit
+    ) + tuple(
+        f"{name} (column {s.source!r}): the values' median, {s.implausible_median:,.0f}, is "
+        f"{s.implausible_median / 3600:,.0f} hours if they are seconds — if the column is in milliseconds or "
+        f"minutes, say so in the mapping (\"units\": {{\"{name}\": \"ms\"}}) and load it again"
+        for name, s in specs.items() if s.implausible_median is not None
+    )
+    return formats, ambiguities, notes
 
 
 def check_mapping_columns(m: Mapping, columns: tuple[str, ...], display: str) -> None:
@@ -292,7 +315,7 @@ def sniff_file(path: str | os.PathLike, *, file_name: str | None = None, kind: s
             warnings.append(f"column {source!r} is empty or a null marker such as '?' in every sampled row, so "
                             f"it is not used as {name}; choose another column or give a constant")
     specs = column_specs(resolved, columns, lambda i: column_values(layout, i))
-    formats, ambiguities = date_notes(specs)
+    formats, ambiguities, notes = reading_notes(specs)
     return SniffResult(display, facts.encoding, layout.delimiter, layout.header_line, layout.line_ending,
                        columns, chosen, scores, resolved, formats, ambiguities,
-                       mapping_rules.missing_required(resolved), tuple(warnings), preview)
+                       mapping_rules.missing_required(resolved), tuple(warnings), preview, notes)

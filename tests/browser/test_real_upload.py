@@ -349,8 +349,9 @@ def test_itsm_event_log_folds_to_one_row_per_ticket_with_a_derived_resolution_ti
     type_constant(page, "Provider for every row", ITSM_PROVIDER)
     type_constant(page, "Account for every row", ITSM_ACCOUNT)
     open_expander(page, "Tickets, complaints and value recoding", "Resolution: from")
-    choose(page, "Resolution: from", "opened_at")
-    choose(page, "Resolution: to", "resolved_at")
+    # derived without being asked: the file has no resolution-time column, and its closing time is `resolved_at`
+    expect(page.get_by_role("combobox", name="Resolution: from", exact=True)).to_have_value("opened_at")
+    expect(page.get_by_role("combobox", name="Resolution: to", exact=True)).to_have_value("resolved_at")
     tick(page, "The file is an event log (several rows per ticket)")
     expect(page.get_by_role("combobox", name="Ticket column", exact=True)).to_have_value("number")
     choose(page, "Event time column", "sys_updated_at")

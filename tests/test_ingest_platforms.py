@@ -1,0 +1,173 @@
+"""Exports as help-desk and contact-center platforms write them, beyond the five real files: Zendesk's ticket
+export (offsets after a space, Good/Bad satisfaction, minutes in the header), a Salesforce case report (opened and
+closed times, no duration column), Five9's call log (date and time apart, the caller's ANI), Genesys Cloud's
+interactions export (milliseconds, unnamed) and a Freshdesk export (units in the headers, Likert wording).
+
+Every expected value below is worked out by hand from the rows written here."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from analytics.ingest import Mapping, ingest_file, sniff_file
+from analytics.ingest.errors import IngestError
+
+CONSTANTS = {"provider": "Acme BPO", "account": "Globex"}
+
+
+def write(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rows(con, columns: str) -> list[tuple]:
+    return con.execute(f"select {columns} from interactions order by interaction_id").fetchall()
+
+
+ZENDESK = (
+    '"Id","Requester","Requester id","Assignee","Created at","Solved at","Satisfaction Score","Via",'
+    '"Full resolution time in minutes"\n'
+    '"10231","Jane Roe","381992","Tom A","2024-03-01 09:12:44 +0000","2024-03-01 10:02:10 +0000","Good","Email","50"\n'
+    '"10232","Max Mu","381993","Tom A","2024-03-01 11:00:01 -0500","","Offered","Web Widget",""\n'
+    '"10233","Li Wei","381994","Ana B","2024-03-02 14:22:13 +0000","2024-03-03 08:01:00 +0000","Bad","Chat","1059"\n'
+    '"10234","Jane Roe","381992","Ana B","2024-03-04 08:00:00 UTC","","Unoffered","Voice","30"\n')
+
+
+def test_a_zendesk_ticket_export_loads_every_row_with_its_offsets_ratings_and_minutes(con, tmp_path, monkeypatch):
+    monkeypatch.delenv("RAPPORT_TZ", raising=False)
+    result = ingest_file(con, write(tmp_path, "zendesk.csv", ZENDESK),
+                         mapping=Mapping(kind="interactions", constants=CONSTANTS))
+    assert (result.status, result.rows_loaded, result.rows_rejected, result.values_rejected) == ("loaded", 4, 0, 0)
+    assert rows(con, "interaction_id, occurred_at, customer_id, agent_id, channel, csat, resolution_seconds") == [
+        # 09:12:44 +0000 is 09:12:44 UTC; Good = 5 on the 1–5 scale; 50 minutes = 3,000 s
+        ("10231", datetime(2024, 3, 1, 9, 12, 44), "381992", "Tom A", "email", 5.0, 3000.0),
+        # 11:00:01 at −05:00 is 16:00:01 UTC; a survey only offered is no rating, and not a rejected value
+        ("10232", datetime(2024, 3, 1, 16, 0, 1), "381993", "Tom A", "web", None, None),
+        ("10233", datetime(2024, 3, 2, 14, 22, 13), "381994", "Ana B", "chat", 1.0, 1059 * 60.0),
+        ("10234", datetime(2024, 3, 4, 8, 0), "381992", "Ana B", "phone", None, 1800.0),
+    ]
+    assert con.execute("select distinct csat_scale from interactions").fetchall() == [(5,)]
+    assert any("ratings in words" in note for note in result.date_notes)
+    assert any("read in minutes" in note for note in result.date_notes)
+
+
+SALESFORCE = (
+    '"Case Number","Date/Time Opened","Date/Time Closed","Case Origin","Account Name","Contact Name","Case Owner"\n'
+    '"00001001","1/15/2024 2:03 PM","1/15/2024 4:10 PM","Phone","Globex Corp","Hank Scorpio","Support Queue"\n'
+    '"00001002","1/16/2024 9:15 AM","","Email","Initech","Bill Lumbergh","Support Queue"\n'
+    '"00001003","1/17/2024 11:45 AM","1/18/2024 10:00 AM","Web","Globex Corp","Hank Scorpio","Tier 2"\n')
+
+
+def test_a_salesforce_case_report_derives_resolution_time_from_its_opened_and_closed_times(con, tmp_path):
+    path = write(tmp_path, "cases.csv", SALESFORCE)
+    sniffed = sniff_file(path)
+    assert sniffed.mapping.derived == {"resolution_seconds": {"from": "Date/Time Opened", "to": "Date/Time Closed"}}
+    result = ingest_file(con, path)
+    assert (result.status, result.rows_loaded) == ("loaded", 3)
+    assert rows(con, "interaction_id, account, channel, customer_id, agent_id, resolution_seconds") == [
+        ("00001001", "Globex Corp", "phone", "Hank Scorpio", "Support Queue", 2 * 3600 + 7 * 60.0),  # 2:03 → 4:10 PM
+        ("00001002", "Initech", "email", "Bill Lumbergh", "Support Queue", None),                   # still open
+        ("00001003", "Globex Corp", "web", "Hank Scorpio", "Tier 2", 22 * 3600 + 15 * 60.0),      # 11:45 → 10:00 next day
+    ]
+    # Hank Scorpio's second case came two days after his first: a repeat contact
+    assert dict(con.execute("select interaction_id, is_repeat from interactions").fetchall())["00001003"] is True
+
+
+def test_a_resolution_column_wins_over_deriving_one_and_a_mapping_can_derive_another(con, tmp_path):
+    with_column = SALESFORCE.replace('"Case Owner"\n', '"Case Owner","Resolution Time"\n', 1).replace(
+        '"Support Queue"\n', '"Support Queue","60"\n').replace('"Tier 2"\n', '"Tier 2","120"\n')
+    sniffed = sniff_file(write(tmp_path, "cases.csv", with_column))
+    assert sniffed.mapping.columns["resolution_seconds"] == "Resolution Time" and not sniffed.mapping.derived
+    own = Mapping(kind="interactions", derived={"handle_seconds": {"from": "Date/Time Opened",
+                                                                   "to": "Date/Time Closed"}})
+    sniffed = sniff_file(write(tmp_path, "cases2.csv", SALESFORCE), mapping=own)
+    assert sniffed.mapping.derived == own.derived  # a mapping that derives a duration is left as it says
+
+
+FIVE9 = ("CALL ID,DATE,TIME,CAMPAIGN,AGENT NAME,ANI,HANDLE TIME,DISPOSITION\n"
+         "5F9A001,2024/01/15,14:03:22,Acme Support,Ann Lee,5551234567,0:05:23,Resolved\n"
+         "5F9A002,2024/01/15,14:10:02,Acme Support,Bob Ray,5559876543,0:12:01,Transferred\n"
+         "5F9A003,2024/01/16,09:00:45,Acme Support,Ann Lee,5551234567,0:03:00,Resolved\n")
+
+
+def test_a_five9_call_log_joins_date_and_time_and_takes_the_caller_ani_as_the_customer(con, tmp_path):
+    result = ingest_file(con, write(tmp_path, "five9.csv", FIVE9),
+                         mapping=Mapping(kind="interactions", constants={"provider": "Acme BPO"}))
+    assert (result.status, result.rows_loaded) == ("loaded", 3)
+    assert rows(con, "interaction_id, occurred_at, account, customer_id, handle_seconds, is_repeat") == [
+        ("5F9A001", datetime(2024, 1, 15, 14, 3, 22), "Acme Support", "5551234567", 323.0, False),
+        ("5F9A002", datetime(2024, 1, 15, 14, 10, 2), "Acme Support", "5559876543", 721.0, False),
+        ("5F9A003", datetime(2024, 1, 16, 9, 0, 45), "Acme Support", "5551234567", 180.0, True),  # 19 h later
+    ]
+
+
+GENESYS = ("Conversation ID,Conversation Start,Media Type,Users - Interacted,Total Handle\n"
+           "0a1b-22,2024-02-01T10:00:00.000Z,voice,Ann Lee,325000\n"
+           "0a1b-23,2024-02-01T10:05:00.000Z,chat,Bob Ray,605000\n"
+           "0a1b-24,2024-02-01T10:09:00.000Z,voice,Bob Ray,125000\n")
+
+
+def test_milliseconds_without_a_unit_load_with_a_note_and_a_declared_unit_reads_them(con, tmp_path):
+    path = write(tmp_path, "genesys.csv", GENESYS)
+    unnamed = ingest_file(con, path, mapping=Mapping(kind="interactions", constants=CONSTANTS), dry_run=True)
+    assert unnamed.status == "dry-run"
+    (note,) = [n for n in unnamed.date_notes if "handle_seconds" in n]
+    assert "325,000" in note and '"units": {"handle_seconds": "ms"}' in note  # the median, and the way out
+    result = ingest_file(con, path, mapping=Mapping(kind="interactions", constants=CONSTANTS,
+                                                    units={"handle_seconds": "ms"}))
+    assert (result.status, result.rows_loaded) == ("loaded", 3)
+    assert rows(con, "interaction_id, occurred_at, channel, agent_id, handle_seconds") == [
+        ("0a1b-22", datetime(2024, 2, 1, 10, 0), "phone", "Ann Lee", 325.0),
+        ("0a1b-23", datetime(2024, 2, 1, 10, 5), "chat", "Bob Ray", 605.0),
+        ("0a1b-24", datetime(2024, 2, 1, 10, 9), "phone", "Bob Ray", 125.0),
+    ]
+    assert not any("median" in n for n in result.date_notes)
+
+
+FRESHDESK = ("Ticket ID,Created time,Source,Agent,Talk Time (min),Wait Time ms,Satisfaction\n"
+             "1,2024-02-01 10:00,Phone,Ann,5.5,1000,Very satisfied\n"
+             "2,2024-02-01 11:00,Portal,Ann,1:30,2000,Neutral\n"
+             "3,2024-02-02 11:00,Email,Bob,,,Dissatisfied\n"
+             "4,2024-02-02 12:00,Email,Bob,2,,Not rated\n")
+
+
+def test_a_unit_in_the_header_is_read_and_clock_values_stay_durations(con, tmp_path):
+    result = ingest_file(con, write(tmp_path, "freshdesk.csv", FRESHDESK),
+                         mapping=Mapping(kind="interactions", constants=CONSTANTS))
+    assert (result.status, result.rows_loaded, result.values_rejected) == ("loaded", 4, 0)
+    # 5.5 min = 330 s, 1:30 is 90 s as written, 2 min = 120 s; 1,000 ms = 1 s; Likert wording: very satisfied 5,
+    # neutral 3, dissatisfied 2, not rated none
+    assert rows(con, "interaction_id, channel, handle_seconds, wait_seconds, csat") == [
+        ("1", "phone", 330.0, 1.0, 5.0), ("2", "web", 90.0, 2.0, 3.0), ("3", "email", None, None, 2.0),
+        ("4", "email", 120.0, None, None)]
+    assert {n.split(" (")[0]: n for n in result.date_notes}["wait_seconds"].endswith("read in milliseconds, "
+                                                                                    "stored in seconds")
+
+
+def test_a_poor_to_excellent_scale_reads_good_as_three(con, tmp_path):
+    text = ("call id,date,provider,rating\n1,2024-01-02,A,Excellent\n2,2024-01-02,A,Good\n3,2024-01-03,A,Poor\n"
+            "4,2024-01-03,A,very good\n5,2024-01-04,A,Fair\n")
+    result = ingest_file(con, write(tmp_path, "survey.csv", text))
+    assert (result.status, result.rows_loaded, result.values_rejected) == ("loaded", 5, 0)
+    assert rows(con, "interaction_id, csat") == [("1", 5.0), ("2", 3.0), ("3", 1.0), ("4", 4.0), ("5", 2.0)]
+
+
+def test_a_words_recode_in_the_mapping_wins_over_the_built_in_wording(con, tmp_path):
+    text = "call id,date,provider,csat\n1,2024-01-02,A,Good\n2,2024-01-02,A,Bad\n"
+    mapping = Mapping(kind="interactions", recode={"csat": {"Good": "4", "Bad": "2"}})
+    assert ingest_file(con, write(tmp_path, "own.csv", text), mapping=mapping).status == "loaded"
+    assert rows(con, "interaction_id, csat") == [("1", 4.0), ("2", 2.0)]
+
+
+@pytest.mark.parametrize("units, message", [({"csat": "ms"}, "duration fields"),
+                                            ({"handle_seconds": "fortnights"}, "ms, seconds, minutes")])
+def test_a_unit_outside_durations_or_unknown_is_refused_with_the_choices(units, message):
+    with pytest.raises(IngestError, match=message):
+        Mapping(kind="interactions", units=units)
+
+
+def test_units_round_trip_through_the_mapping_json():
+    mapping = Mapping(kind="interactions", units={"wait_seconds": "minutes"})
+    assert Mapping.from_json(mapping.to_json()) == mapping
