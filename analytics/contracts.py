@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 
 INTERACTIONS = "interactions"
@@ -45,15 +46,19 @@ class Field:
 
 
 def normalise_header(header: str) -> str:
-    """Header comparison key: lower case, punctuation folded to single spaces."""
-    text = re.sub(r"[^0-9a-z%#]+", " ", str(header).lower())
+    """Header comparison key: lower case, accents dropped (`Durée` is `duree`, `Gelöst` is `gelost`), punctuation
+    folded to single spaces."""
+    text = unicodedata.normalize("NFKD", str(header).lower().replace("ß", "ss"))
+    text = re.sub(r"[^0-9a-z%#]+", " ", "".join(c for c in text if not unicodedata.combining(c)))
     return re.sub(r"\s+", " ", text).strip()
 
 
 # Units a duration column may be in, by the words a header or a mapping names them with: seconds per unit.
 DURATION_UNITS = {"ms": 0.001, "msec": 0.001, "millis": 0.001, "milliseconds": 0.001, "s": 1.0, "sec": 1.0,
                   "secs": 1.0, "seconds": 1.0, "m": 60.0, "min": 60.0, "mins": 60.0, "minutes": 60.0, "h": 3600.0,
-                  "hr": 3600.0, "hrs": 3600.0, "hours": 3600.0, "d": 86400.0, "days": 86400.0}
+                  "hr": 3600.0, "hrs": 3600.0, "hours": 3600.0, "d": 86400.0, "days": 86400.0,
+                  # German, French, Spanish, Portuguese
+                  "sek": 1.0, "sekunden": 1.0, "secondes": 1.0, "segundos": 1.0, "minuten": 60.0, "minutos": 60.0, "std": 3600.0, "stunden": 3600.0, "heures": 3600.0, "horas": 3600.0}
 _UNIT_SUFFIX = re.compile(r"^(.+?) (?:in )?(" + "|".join(sorted(DURATION_UNITS, key=len, reverse=True)) + r")$")
 
 
@@ -68,7 +73,8 @@ _PROVIDER = Field(
     "provider", "text", "The outsourcing provider (BPO, vendor) serving the program.",
     synonyms=("provider", "vendor", "bpo", "partner", "outsourcer", "provider name",
               "vendor name", "bpo name", "partner name", "site", "call center", "contact center",
-              "company", "supplier"),
+              "company", "supplier", "dienstleister", "anbieter", "prestataire", "fournisseur", "proveedor",
+              "fornecedor"),
 )
 _ACCOUNT = Field(
     "account", "text", "The client program (account, line of business) the provider serves.",
@@ -88,9 +94,12 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
                     "date time opened", "opened at", "opened", "date opened", "created", "created date",
                     "date received", "received at", "timestamp", "contact date", "call date",
                     "interaction date", "date time", "datetime", "start date time", "date", "created time",
-                    "conversation start", "conversation start time", "call start date", "start")),
+                    "conversation start", "conversation start time", "call start date", "start", "datum", "erstellt am",
+                    "zeitpunkt", "date de creation", "date d ouverture", "fecha", "fecha de creacion",
+                    "fecha y hora", "data de criacao")),
     Field("occurred_time", "time", "Time of day when the date is in a separate column; joined onto occurred_at.",
-          synonyms=("time", "call time", "start time of day", "time of day", "contact time")),
+          synonyms=("time", "call time", "start time of day", "time of day", "contact time", "uhrzeit", "heure",
+                    "hora")),
     _PROVIDER,
     _ACCOUNT,
     Field("channel", "channel", "Contact channel: `phone`, `chat`, `email`, `social`, `web` (spellings such as "
@@ -98,36 +107,40 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           "in lower case).",
           synonyms=("channel", "media type", "media", "contact type", "contact channel", "received via",
                     "submitted via", "medium", "interaction type", "channel type", "source channel", "via",
-                    "case origin", "origin", "source", "ticket source")),
+                    "case origin", "origin", "source", "ticket source", "kanal", "canal")),
     Field("contact_reason", "text", "Why the customer got in touch (wrap-up code, topic, category).",
           synonyms=("contact reason", "reason", "wrap up code", "wrapup code", "wrap code", "disposition",
-                    "topic", "category", "issue", "call reason", "intent", "reason code", "call type")),
+                    "topic", "category", "issue", "call reason", "intent", "reason code", "call type", "grund",
+                    "anliegen", "kategorie", "motif", "motivo", "categoria")),
     Field("customer_id", "text", "The customer's id; enables repeat-contact analysis.",
           noun="customer ids (needed to find repeat contacts)",
           synonyms=("customer id", "caller id", "customer", "customer number", "client id",
                     "user id", "account number", "member id", "caller", "requester id", "requester",
-                    "ani", "caller number", "customer email", "contact name")),
+                    "ani", "caller number", "customer email", "contact name", "kunde", "kundennummer", "kunden id",
+                    "numero client", "cliente", "id cliente", "id do cliente")),
     Field("customer_segment", "text", "Customer segment or tier.",
           synonyms=("segment", "customer segment", "tier", "customer tier", "customer type", "plan")),
     Field("agent_id", "text", "The agent who handled the contact.",
           synonyms=("agent", "agent id", "agent name", "assigned to", "rep", "representative",
                     "handled by", "resolver", "owner", "employee id", "advisor", "assignee", "case owner",
-                    "users interacted")),
+                    "users interacted", "mitarbeiter", "bearbeiter", "agente", "conseiller")),
     Field("handle_seconds", "duration", "Handle time (talk + hold + wrap) in seconds.", unit="seconds",
           sql_type="DOUBLE",
           noun="handle times",
           synonyms=("handle time", "aht", "avg handle time", "average handle time", "total handle time",
                     "handling time", "talk time", "avgtalkduration", "avg talk duration", "talk duration",
-                    "duration", "call duration", "handle seconds", "handle time seconds", "total handle", "handle")),
+                    "duration", "call duration", "handle seconds", "handle time seconds", "total handle", "handle", "bearbeitungszeit", "gesprachsdauer",
+                    "duree", "duree de traitement", "duracion", "tiempo de gestion", "duracao")),
     Field("wait_seconds", "duration", "Time the customer waited before being answered, in seconds.",
           unit="seconds", sql_type="DOUBLE",
           noun="wait times",
           synonyms=("wait time", "speed of answer", "speed of answer in seconds", "asa", "queue time",
-                    "time to answer", "wait seconds", "answer delay")),
+                    "time to answer", "wait seconds", "answer delay", "wartezeit", "temps d attente", "tiempo de espera")),
     Field("resolved_first_contact", "bool", "Resolved on first contact (FCR).", sql_type="BOOLEAN",
           noun="first-contact-resolution flags",
           synonyms=("fcr", "first contact resolution", "resolved", "resolved on first contact",
-                    "first call resolution", "resolved first contact", "ftr", "first time resolution")),
+                    "first call resolution", "resolved first contact", "ftr", "first time resolution", "gelost",
+                    "resolu", "resuelto", "resolvido")),
     Field("escalated", "bool", "The contact was escalated or transferred up a tier.", sql_type="BOOLEAN",
           noun="escalation flags",
           synonyms=("escalated", "escalation", "escalated y n", "is escalated")),
@@ -138,7 +151,8 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           sql_type="DOUBLE",
           noun="CSAT ratings",
           synonyms=("csat", "satisfaction", "satisfaction rating", "customer satisfaction", "csat score",
-                    "rating", "satisfaction score", "survey score")),
+                    "rating", "satisfaction score", "survey score", "zufriedenheit", "kundenzufriedenheit",
+                    "satisfaction client", "satisfaccion", "satisfacao")),
     Field("nps", "score", "Likelihood to recommend, 0–10.", unit="points (0–10)", sql_type="DOUBLE",
           noun="NPS responses",
           synonyms=("nps", "likelihood to recommend", "ltr", "recommend score", "nps score",
@@ -294,9 +308,10 @@ CSAT_QUALITY_ONLY = ("excellent", "very good", "fair", "poor", "very poor")
 # platforms land in the same series ("Phone", "Voice" and "Customer Care Call" are all phone).
 CHANNELS: dict[str, tuple[str, ...]] = {
     "phone": ("phone", "voice", "call", "calls", "telephone", "phone call", "inbound call", "outbound call",
-              "inbound", "customer care call", "telephony"),
+              "inbound", "customer care call", "telephony", "telefon", "téléphone", "teléfono", "telefone", "anruf"),
     "chat": ("chat", "live chat", "livechat", "web chat", "webchat", "online chat", "chatbot", "bot"),
-    "email": ("email", "e-mail", "e mail", "mail (email)", "electronic mail"),
+    "email": ("email", "e-mail", "e mail", "mail (email)", "electronic mail", "courriel", "correo",
+              "correo electrónico"),
     "social": ("social", "social media", "messaging", "whatsapp", "facebook", "twitter", "x", "instagram",
                "sms", "text", "text message"),
     "web": ("web", "internet", "online", "web form", "webform", "portal", "self-service", "self service", "app",

@@ -171,3 +171,29 @@ def test_a_unit_outside_durations_or_unknown_is_refused_with_the_choices(units, 
 def test_units_round_trip_through_the_mapping_json():
     mapping = Mapping(kind="interactions", units={"wait_seconds": "minutes"})
     assert Mapping.from_json(mapping.to_json()) == mapping
+
+
+GERMAN = ("Datum;Uhrzeit;Kanal;Dienstleister;Kunde;Bearbeitungszeit (Sek.);Zufriedenheit;Gelöst\n"
+          "15.01.2024;14:03;Telefon;Callcenter Nord;K-1001;323,5;4;ja\n"
+          "15.01.2024;15:10;E-Mail;Callcenter Nord;K-1002;1.201,0;2;nein\n"
+          "16.01.2024;09:00;Chat;Callcenter Süd;K-1001;180;5;ja\n")
+
+
+def test_a_german_export_in_windows_1252_maps_its_headers_and_reads_its_values(con, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(GERMAN.encode("cp1252"))
+    sniffed = sniff_file(path)
+    assert (sniffed.kind, sniffed.delimiter) == ("interactions", ";")
+    assert sniffed.mapping.columns == {
+        "occurred_at": "Datum", "occurred_time": "Uhrzeit", "provider": "Dienstleister", "channel": "Kanal",
+        "customer_id": "Kunde", "handle_seconds": "Bearbeitungszeit (Sek.)", "resolved_first_contact": "Gelöst",
+        "csat": "Zufriedenheit"}
+    result = ingest_file(con, path)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 3, 0)
+    # day-first (15 > 12), decimal commas with dot thousands, ja/nein
+    assert con.execute("select occurred_at, provider, channel, customer_id, handle_seconds, csat, "
+                       "resolved_first_contact from interactions order by occurred_at").fetchall() == [
+        (datetime(2024, 1, 15, 14, 3), "Callcenter Nord", "phone", "K-1001", 323.5, 4.0, True),
+        (datetime(2024, 1, 15, 15, 10), "Callcenter Nord", "email", "K-1002", 1201.0, 2.0, False),
+        (datetime(2024, 1, 16, 9, 0), "Callcenter Süd", "chat", "K-1001", 180.0, 5.0, True),
+    ]

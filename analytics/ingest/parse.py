@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from analytics import contracts
 
 NULL_SPELLINGS = ("", "NA", "N/A", "#N/A", "?", "-", "NULL", "NONE", "NAN")
-TRUE_SPELLINGS = ("YES", "Y", "TRUE", "T", "1")
-FALSE_SPELLINGS = ("NO", "N", "FALSE", "F", "0")
+# English, and the German, French, Spanish and Portuguese words localised exports write
+TRUE_SPELLINGS = ("YES", "Y", "TRUE", "T", "1", "JA", "J", "OUI", "SI", "SÍ", "SIM", "WAHR", "VRAI", "VERDADERO")
+FALSE_SPELLINGS = ("NO", "N", "FALSE", "F", "0", "NEIN", "NON", "NÃO", "NAO", "FALSCH", "FAUX", "FALSO")
 PARTNERSHIP_SPELLINGS = ("partnership", "strategic", "partner", "strategic partnership")
 TRANSACTIONAL_SPELLINGS = ("transactional", "vendor", "transaction", "transactional vendor")
 
