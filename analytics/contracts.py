@@ -62,6 +62,16 @@ DURATION_UNITS = {"ms": 0.001, "msec": 0.001, "millis": 0.001, "milliseconds": 0
 _UNIT_SUFFIX = re.compile(r"^(.+?) (?:in )?(" + "|".join(sorted(DURATION_UNITS, key=len, reverse=True)) + r")$")
 
 
+_ZONE_SUFFIX = re.compile(r"^(.+?) (?:in )?(utc|gmt)$")
+
+
+def header_zone(header: str) -> str | None:
+    """The normalised header without its zone when a timestamp's header says its values are UTC — `Start Time
+    (UTC)`, `Created at UTC`, `Date (GMT)` — else None."""
+    match = _ZONE_SUFFIX.match(normalise_header(header))
+    return match.group(1) if match else None
+
+
 def header_unit(header: str) -> tuple[str, str] | None:
     """(the normalised header without its unit, the unit) when a header ends with a duration unit — `Talk Time
     (min)`, `Full resolution time in minutes`, `Handle Time ms` — else None."""
@@ -135,7 +145,8 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           unit="seconds", sql_type="DOUBLE",
           noun="wait times",
           synonyms=("wait time", "speed of answer", "speed of answer in seconds", "asa", "queue time",
-                    "time to answer", "wait seconds", "answer delay", "wartezeit", "temps d attente", "tiempo de espera")),
+                    "time to answer", "wait seconds", "answer delay", "wartezeit", "temps d attente", "tiempo de espera",
+                    "time to first response", "first response time", "first reply time")),
     Field("resolved_first_contact", "bool", "Resolved on first contact (FCR).", sql_type="BOOLEAN",
           noun="first-contact-resolution flags",
           synonyms=("fcr", "first contact resolution", "resolved", "resolved on first contact",
@@ -151,7 +162,7 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           sql_type="DOUBLE",
           noun="CSAT ratings",
           synonyms=("csat", "satisfaction", "satisfaction rating", "customer satisfaction", "csat score",
-                    "rating", "satisfaction score", "survey score", "zufriedenheit", "kundenzufriedenheit",
+                    "rating", "satisfaction score", "survey score", "conversation rating", "zufriedenheit", "kundenzufriedenheit",
                     "satisfaction client", "satisfaccion", "satisfacao")),
     Field("nps", "score", "Likelihood to recommend, 0–10.", unit="points (0–10)", sql_type="DOUBLE",
           noun="NPS responses",
@@ -290,7 +301,7 @@ RELATIONSHIP_MODELS = ("partnership", "transactional")
 
 # CSAT given in words, as survey tools export it: read as the 1–5 rating the words name, so that the top-two box
 # (4–5) is the satisfied answers. A column whose sampled words include one of QUALITY_ONLY is the
-# poor-to-excellent scale; otherwise the satisfaction wording, where a two-way rating (Zendesk's Good/Bad,
+# poor-to-excellent scale, one with one of CSAT_EMOJI_ONLY Intercom's five ratings; otherwise the satisfaction wording, where a two-way rating (Zendesk's Good/Bad,
 # Positive/Negative) counts as 5 or 1. A survey that was only offered, or not answered, is no rating (NULL, not a
 # rejected value).
 CSAT_NO_RATING = ("offered", "unoffered", "not offered", "not rated", "no rating", "unrated", "no response")
@@ -302,6 +313,9 @@ CSAT_SATISFACTION_WORDS = {
 }
 CSAT_QUALITY_WORDS = {"excellent": 5, "very good": 4, "good": 3, "fair": 2, "poor": 1, "very poor": 1}
 CSAT_QUALITY_ONLY = ("excellent", "very good", "fair", "poor", "very poor")
+# Intercom's five conversation ratings (its emoji scale), told by the words only it uses
+CSAT_EMOJI_WORDS = {"amazing": 5, "great": 4, "ok": 3, "okay": 3, "bad": 2, "terrible": 1}
+CSAT_EMOJI_ONLY = ("amazing", "great", "ok", "okay", "terrible")
 
 
 # Channel spellings seen in contact-center exports, folded so monthly files from different

@@ -197,3 +197,40 @@ def test_a_german_export_in_windows_1252_maps_its_headers_and_reads_its_values(c
         (datetime(2024, 1, 15, 15, 10), "Callcenter Nord", "email", "K-1002", 1201.0, 2.0, False),
         (datetime(2024, 1, 16, 9, 0), "Callcenter Süd", "chat", "K-1001", 180.0, 5.0, True),
     ]
+
+
+INTERCOM = ("sep=,\n"  # Excel's delimiter hint above the header
+            "Conversation ID,Created at (UTC),Conversation rating,Time to first response (seconds),Talk time\n"
+            "c1,2024-01-02 10:00:00,Amazing,120,5m 23s\n"
+            "c2,2024-01-02T11:00:00Z,OK,30,1h 2m\n"
+            "c3,2024-01-03 11:00:00,Bad,,45 sec\n"
+            "c4,2024-01-03 12:00:00,Terrible,,2 hours 3 minutes\n"
+            "c5,2024-01-03 13:00:00,Great,,1d 4h\n"
+            "c6,2024-01-03 14:00:00,,,1.5 min\n"
+            "c7,2024-01-03 15:00:00,,,5 parsecs\n")
+
+
+def test_an_intercom_export_with_a_utc_header_emoji_ratings_and_durations_in_words(con, tmp_path, monkeypatch):
+    monkeypatch.setenv("RAPPORT_TZ", "America/New_York")
+    result = ingest_file(con, write(tmp_path, "intercom.csv", INTERCOM),
+                         mapping=Mapping(kind="interactions", constants=CONSTANTS))
+    assert (result.status, result.rows_loaded, result.rows_rejected, result.values_rejected) == ("loaded", 7, 0, 1)
+    # the header says UTC: naive values are UTC, as is 11:00Z; New York is UTC−5 in January
+    assert rows(con, "interaction_id, occurred_at, csat, wait_seconds, handle_seconds") == [
+        ("c1", datetime(2024, 1, 2, 5, 0), 5.0, 120.0, 5 * 60 + 23.0),
+        ("c2", datetime(2024, 1, 2, 6, 0), 3.0, 30.0, 3600 + 2 * 60.0),
+        ("c3", datetime(2024, 1, 3, 6, 0), 2.0, None, 45.0),
+        ("c4", datetime(2024, 1, 3, 7, 0), 1.0, None, 2 * 3600 + 3 * 60.0),
+        ("c5", datetime(2024, 1, 3, 8, 0), 4.0, None, 86400 + 4 * 3600.0),
+        ("c6", datetime(2024, 1, 3, 9, 0), None, None, 90.0),
+        ("c7", datetime(2024, 1, 3, 10, 0), None, None, None),  # not a duration: its value is rejected
+    ]
+    assert [(line, value) for line, _, value, _, _ in result.reject_rows] == [(9, "5 parsecs")]
+
+
+def test_a_column_without_a_zone_in_its_header_is_read_in_the_reporting_zone(con, tmp_path, monkeypatch):
+    monkeypatch.setenv("RAPPORT_TZ", "America/New_York")
+    text = "call id,start time,provider,aht\n1,2024-01-02 10:00:00,A,60\n2,2024-01-02T10:00:00Z,A,60\n"
+    assert ingest_file(con, write(tmp_path, "local.csv", text)).status == "loaded"
+    assert rows(con, "interaction_id, occurred_at") == [("1", datetime(2024, 1, 2, 10, 0)),
+                                                        ("2", datetime(2024, 1, 2, 5, 0))]

@@ -200,11 +200,18 @@ def auto_columns(kind: str, columns: tuple[str, ...], values_of: Callable[[str],
         found = contracts.header_unit(column)
         if found:
             unit_less.setdefault(found[0], column)
+    # and a timestamp's with its zone (`Start Time (UTC)`): it matches without it, and is read as UTC
+    zone_less: dict[str, str] = {}
+    for column in columns:
+        base = contracts.header_zone(column)
+        if base:
+            zone_less.setdefault(base, column)
     used: set[str] = set()
     result: dict[str, str] = {}
     for f in contracts.FIELDS[kind]:
         for key in _keys(f):
-            source = available.get(key) or (unit_less.get(key) if f.parser == "duration" else None)
+            source = available.get(key) or (unit_less.get(key) if f.parser == "duration" else None) \
+                or (zone_less.get(key) if f.parser in ("timestamp", "date") else None)
             if source is None or source in used:
                 continue
             if values_of is not None and f.name in contracts.IDENTITY_FIELDS and is_junk(values_of(source)):

@@ -71,6 +71,12 @@ _CLOCK_DURATIONS = (
     r"+ cast(split_part(x, ':', 2) as double) * 60 + cast(split_part(x, ':', 3) as double)")
 
 
+# A duration in words, as some exports write it: `5m 23s`, `1h 2m`, `45 sec`, `2 hours 3 minutes`, `1d 4h` (lower
+# case; each part optional, in that order, at least one present)
+_NUM = r"(\d+(?:\.\d+)?)"
+DURATION_WORDS_RE = (rf"^(?:{_NUM}\s*d(?:ays?)?\s*)?(?:{_NUM}\s*h(?:ours?|rs?)?\s*)?"
+                     rf"(?:{_NUM}\s*m(?:in(?:ute)?s?)?\s*)?(?:{_NUM}\s*s(?:ec(?:ond)?s?)?)?$")
+
 # Created as TEMP macros on the ingest cursor; the patterns are code constants, not user input.
 MACROS = [
     # fast path: a value with nothing for trim() to remove that cannot be a null spelling is the value itself. trim()
@@ -164,9 +170,19 @@ MACROS = [
     # values a TIME cannot hold (60 minutes or more in an mm:ss value, 25 hours…) take the arithmetic the regular
     # expressions apply to the same text. The flagged form (day fractions, decimal commas) takes the regular
     # expressions only: a shorter macro to create and bind, for the rarer columns.
-    f"create or replace temp macro rp_dur(x) as case when not contains(x, ':') then rp_num(x) {_CLOCK_FAST} "
+    # the parts of a duration in words, extracted once through a lambda (as in rp_ts_any); NULL unless the whole value
+    # is such a duration with a digit in it
+    f"create or replace temp macro rp_dur_words(x) as case when regexp_full_match(x, '{DURATION_WORDS_RE}') "
+    f"and regexp_matches(x, '\\d') then list_transform([regexp_extract(x, '{DURATION_WORDS_RE}', "
+    "['d', 'h', 'm', 's'])], lambda st: coalesce(try_cast(nullif(st.d, '') as double) * 86400, 0) "
+    "+ coalesce(try_cast(nullif(st.h, '') as double) * 3600, 0) + coalesce(try_cast(nullif(st.m, '') as double) * 60, 0) "
+    "+ coalesce(try_cast(nullif(st.s, '') as double), 0))[1] end",
+    # a value that is not a number (COALESCE reads its second argument for those rows only) may be in words
+    f"create or replace temp macro rp_dur(x) as case when not contains(x, ':') then coalesce(rp_num(x), "
+    f"rp_dur_words(lower(x))) {_CLOCK_FAST} "
     f"{_CLOCK_DURATIONS} end, (x, fraction, dec_comma) as case when not contains(x, ':') then (case when fraction "
-    f"then round(rp_num(x, dec_comma) * 86400) else rp_num(x, dec_comma) end) {_CLOCK_DURATIONS} end",
+    f"then round(rp_num(x, dec_comma) * 86400) else coalesce(rp_num(x, dec_comma), rp_dur_words(lower(x))) end) "
+    f"{_CLOCK_DURATIONS} end",
     # identity text: Unicode NFC, zero-width and control characters removed, whitespace runs collapsed, so
     # "Acme\u200b BPO" and "Acme  BPO" are the same provider as "Acme BPO"
     r"create or replace temp macro rp_name_any(x) as nullif(trim(regexp_replace(regexp_replace(nfc_normalize(x), "
@@ -211,6 +227,8 @@ class ColumnSpec:
     # seconds; and, with no unit named, the median of its plain numbers when it is implausible as seconds
     unit: str = ""
     implausible_median: float | None = None
+    # a timestamp column whose header says its values are UTC (contracts.header_zone): "UTC", else ""
+    zone: str = ""
 
 
 def csat_words(values: list[str]) -> tuple[tuple[str, str], ...]:
@@ -218,9 +236,10 @@ def csat_words(values: list[str]) -> tuple[tuple[str, str], ...]:
     spelling of its scale; empty when no sampled value is a rating word (a numeric column)."""
     lowered = {v.lower() for v in values}
     scales = (contracts.CSAT_SATISFACTION_WORDS, contracts.CSAT_QUALITY_WORDS)
-    if not lowered & set(contracts.CSAT_NO_RATING).union(*scales):
+    if not lowered & set(contracts.CSAT_NO_RATING).union(*scales, contracts.CSAT_EMOJI_WORDS):
         return ()
     scale = contracts.CSAT_QUALITY_WORDS if lowered & set(contracts.CSAT_QUALITY_ONLY) \
+        else contracts.CSAT_EMOJI_WORDS if lowered & set(contracts.CSAT_EMOJI_ONLY) \
         else contracts.CSAT_SATISFACTION_WORDS
     return tuple((w, str(r)) for w, r in scale.items()) + tuple((w, "") for w in contracts.CSAT_NO_RATING)
 
@@ -335,7 +354,8 @@ def detect_spec(f: contracts.Field, source: str, values: list[str], date_order: 
     sample = _clean(values)
     if f.parser in ("timestamp", "date"):
         day_first, label, ambiguous = _date_spec(sample, date_order)
-        return ColumnSpec(f.name, f.parser, source, day_first=day_first, date_label=label, ambiguous=ambiguous)
+        return ColumnSpec(f.name, f.parser, source, day_first=day_first, date_label=label, ambiguous=ambiguous,
+                          zone="UTC" if contracts.header_zone(source) else "")
     decimal_comma = _decimal_comma(sample)
     if f.name == "csat":
         return ColumnSpec(f.name, f.parser, source, decimal_comma=decimal_comma, words=csat_words(sample))
@@ -381,6 +401,9 @@ def value_sql(spec: ColumnSpec, ref: str) -> str:
     flags = ", true" if spec.decimal_comma else ""
     if spec.parser in ("timestamp", "date"):
         expr = f"rp_ts({ref}, {_bool(spec.day_first)}, $tz)"
+        if spec.zone:
+            # read as UTC (an offset converted to UTC, a naive value taken as it is), then moved to the reporting zone
+            expr = f"timezone($tz, timezone('UTC', rp_ts({ref}, {_bool(spec.day_first)}, 'UTC')))"
         if spec.field == "period":
             return f"cast(date_trunc('month', {expr}) as date)"
         return f"cast({expr} as date)" if spec.parser == "date" else expr

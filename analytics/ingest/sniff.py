@@ -262,7 +262,8 @@ def reading_notes(specs: dict[str, parse.ColumnSpec]) -> tuple[dict[str, str], t
     notes = tuple(
         f"{name} (column {s.source!r}): ratings in words, read on the 1–5 scale ("
         + ("excellent = 5, very good = 4, good = 3, fair = 2, poor = 1" if ("excellent", "5") in s.words else
-           "very satisfied = 5, satisfied = 4, neutral = 3, dissatisfied = 2, very dissatisfied = 1; a two-way "
+           "Intercom's ratings: amazing = 5, great = 4, ok = 3, bad = 2, terrible = 1" if ("amazing", "5") in s.words
+           else "very satisfied = 5, satisfied = 4, neutral = 3, dissatisfied = 2, very dissatisfied = 1; a two-way "
            "good/bad or positive/negative rating as 5 or 1")
         + "); a survey only offered or not answered is no rating"
         for name, s in specs.items() if s.words
