@@ -234,3 +234,39 @@ def test_a_column_without_a_zone_in_its_header_is_read_in_the_reporting_zone(con
     assert ingest_file(con, write(tmp_path, "local.csv", text)).status == "loaded"
     assert rows(con, "interaction_id, occurred_at") == [("1", datetime(2024, 1, 2, 10, 0)),
                                                         ("2", datetime(2024, 1, 2, 5, 0))]
+
+
+SCORECARD = ('Month,Vendor,Program,AHT (sec),Service Level %,Quality Score,Attrition %,CSAT %,FCR %,Calls Handled,'
+             'Cost per Resolution ($)\n'
+             'Jan-2024,Acme BPO,Globex Care,412,82.5%,91,38%,84%,71%,"12,450",$5.10\n'
+             'Feb-2024,Acme BPO,Globex Care,398,85.1%,92,35%,86%,73%,"11,980",$4.95\n')
+
+
+def test_a_provider_scorecard_with_signs_in_its_headers_maps_every_kpi(con, tmp_path):
+    result = ingest_file(con, write(tmp_path, "scorecard.csv", SCORECARD))
+    assert (result.kind, result.status, result.rows_loaded) == ("performance", "loaded", 2)
+    assert con.execute(
+        "select period, sla_attainment, agent_attrition, reported_csat_pct, reported_fcr, reported_aht_seconds, "
+        "contacts_handled, cost_per_resolution, quality_score from performance order by period").fetchall() == [
+        (datetime(2024, 1, 1).date(), 0.825, 0.38, 0.84, 0.71, 412.0, 12450.0, 5.10, 91.0),
+        (datetime(2024, 2, 1).date(), 0.851, 0.35, 0.86, 0.73, 398.0, 11980.0, 4.95, 92.0),
+    ]
+
+
+REGISTER = ('Vendor,Client,Relationship Type,Contract Start Date,Contract End Date\n'
+            'Acme BPO,Globex Care,Strategic Partnership,01/02/2023,12/31/2025\n'
+            'Beta Services,Initech Support,Vendor,07/01/2023,\n')
+
+
+def test_a_date_column_that_fits_both_orders_takes_the_order_its_file_proves_elsewhere(con, tmp_path):
+    result = ingest_file(con, write(tmp_path, "register.csv", REGISTER))
+    assert (result.kind, result.status, result.rows_loaded) == ("engagements", "loaded", 2)
+    assert result.date_notes == ()  # 12/31/2025 proves month-first: nothing left ambiguous
+    assert con.execute("select provider, relationship_model, contract_start, contract_end from engagements "
+                       "order by provider").fetchall() == [
+        ("Acme BPO", "partnership", datetime(2023, 1, 2).date(), datetime(2025, 12, 31).date()),
+        ("Beta Services", "transactional", datetime(2023, 7, 1).date(), None)]
+    # alone, the start dates could be read either way: month-first, and said so
+    alone = write(tmp_path, "starts.csv", "Vendor,Client,Relationship Type,Contract Start Date\n"
+                                          "Acme BPO,Globex Care,Partnership,01/02/2023\n")
+    assert any("day-first and month-first" in n for n in ingest_file(con, alone, dry_run=True).date_notes)

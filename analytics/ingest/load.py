@@ -29,8 +29,8 @@ from analytics.ingest import parse
 from analytics.ingest.errors import IngestError
 from analytics.ingest.mapping import Mapping
 from analytics.ingest.read import FileFacts, file_facts, utf8_copy
-from analytics.ingest.sniff import (DELIMITER_NAMES, Layout, check_mapping_columns, column_specs, reading_notes,
-                                    sampled_values, sniff_layout)
+from analytics.ingest.sniff import (DELIMITER_NAMES, Layout, check_mapping_columns, column_specs, file_date_order,
+                                    reading_notes, sampled_values, sniff_layout)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -485,6 +485,9 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
             f"select c{index} from rp_stage where rp_null(c{index}) is not null limit {SPEC_SAMPLE}").fetchall()]
 
     specs = column_specs(resolved, columns, sample)
+    # a derived duration's ends and an event log's order column: read in the order the mapping or the file's other
+    # date columns say, as column_specs reads the mapped ones
+    date_order = resolved.date_order or file_date_order(specs)
     params: dict = {"header": layout.header_line, "unassigned": contracts.UNASSIGNED,
                     "file_name": display, "tz": tz}
     raw_refs: dict[str, str] = {}
@@ -497,13 +500,11 @@ def _load_staged(cur, staging: str, used: list[int], display: str, facts: FileFa
     for name, ends in resolved.derived.items():
         for end in ("from", "to"):
             source = ends[end]
-            extra[f"_{end}_{name}"] = _timestamp_spec(name, source, sample(columns.index(source)),
-                                                      resolved.date_order)
+            extra[f"_{end}_{name}"] = _timestamp_spec(name, source, sample(columns.index(source)), date_order)
             raw_refs[f"_{end}_{name}"] = f"rp_null(c{columns.index(source)})"
     if resolved.event_log:
         key, order_by = resolved.event_log["key"], resolved.event_log["order_by"]
-        extra["_order"] = _timestamp_spec("occurred_at", order_by, sample(columns.index(order_by)),
-                                          resolved.date_order)
+        extra["_order"] = _timestamp_spec("occurred_at", order_by, sample(columns.index(order_by)), date_order)
         raw_refs["_order"] = f"rp_null(c{columns.index(order_by)})"
         raw_refs["_key"] = f"rp_null(c{columns.index(key)})"
     for name, value in resolved.constants.items():

@@ -200,18 +200,26 @@ def auto_columns(kind: str, columns: tuple[str, ...], values_of: Callable[[str],
         found = contracts.header_unit(column)
         if found:
             unit_less.setdefault(found[0], column)
-    # and a timestamp's with its zone (`Start Time (UTC)`): it matches without it, and is read as UTC
+    # and a timestamp's with its zone (`Start Time (UTC)`): it matches without it, and is read as UTC; and a
+    # percentage's with its sign (`Service Level %`, `SLA pct`): it matches without it
     zone_less: dict[str, str] = {}
+    sign_less: dict[str, str] = {}
     for column in columns:
         base = contracts.header_zone(column)
         if base:
             zone_less.setdefault(base, column)
+        key = contracts.normalise_header(column)
+        for sign in (" %", " pct", " percent", " percentage", " in %"):
+            if key.endswith(sign) and len(key) > len(sign):
+                sign_less.setdefault(key[:-len(sign)], column)
+                break
     used: set[str] = set()
     result: dict[str, str] = {}
     for f in contracts.FIELDS[kind]:
         for key in _keys(f):
             source = available.get(key) or (unit_less.get(key) if f.parser == "duration" else None) \
-                or (zone_less.get(key) if f.parser in ("timestamp", "date") else None)
+                or (zone_less.get(key) if f.parser in ("timestamp", "date") else None) \
+                or (sign_less.get(key) if f.parser == "percent" else None)
             if source is None or source in used:
                 continue
             if values_of is not None and f.name in contracts.IDENTITY_FIELDS and is_junk(values_of(source)):

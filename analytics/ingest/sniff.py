@@ -244,7 +244,22 @@ def column_specs(kind_mapping: Mapping, columns: tuple[str, ...],
         f = contracts.field(kind_mapping.kind, name)
         specs[name] = parse.detect_spec(f, source, values_of(index), kind_mapping.date_order,
                                         kind_mapping.units.get(name, ""))
+    # One file, one date format: a column whose every value fits both orders takes the order another date column
+    # of the file proves (a register's Contract End Date 12/31/2025 says month-first for its Start Date 01/01/2023)
+    order = file_date_order(specs)
+    for name, spec in specs.items():
+        if spec.ambiguous and order:
+            specs[name] = parse.detect_spec(contracts.field(kind_mapping.kind, name), spec.source,
+                                            values_of(columns.index(spec.source)), order)
     return specs
+
+
+def file_date_order(specs: dict[str, parse.ColumnSpec]) -> str | None:
+    """'dmy' or 'mdy' when the file's numeric-date columns that prove an order (a component above 12) all prove
+    the same one; else None."""
+    proven = {spec.day_first for spec in specs.values() if spec.parser in ("timestamp", "date")
+              and not spec.ambiguous and spec.date_label and "DD" in spec.date_label}
+    return ("dmy" if proven.pop() else "mdy") if len(proven) == 1 else None
 
 
 _UNIT_NAMES = {0.001: "milliseconds", 1.0: "seconds", 60.0: "minutes", 3600.0: "hours", 86400.0: "days"}
