@@ -388,6 +388,34 @@ def test_ticket_outcomes_are_recoded_and_resolution_time_derived_in_the_editor(f
     assert mapping.derived == {"resolution_seconds": {"from": "Date received", "to": "Date closed"}}
 
 
+GENESYS = ("Conversation ID,Conversation Start,Media Type,Users - Interacted,Total Handle,Wait Time (min),Vendor\n"
+           "g1,2024-02-01T10:00:00.000Z,voice,Ann Lee,325000,1.5,Acme\n"
+           "g2,2024-02-01T10:05:00.000Z,chat,Bob Ray,605000,0.5,Acme\n"
+           "g3,2024-02-01T10:09:00.000Z,voice,Bob Ray,125000,2,Acme\n").encode()
+
+
+def test_a_duration_in_milliseconds_is_flagged_and_its_unit_chosen_on_the_page(fresh_db, monkeypatch):
+    at = _app(fresh_db, monkeypatch)
+    at.file_uploader(key="data_uploads").set_value(("genesys.csv", GENESYS, "text/csv")).run()
+    assert _errors(at) == []
+    # the preview says the handle times are implausible as seconds, and where to fix it
+    (note,) = [str(i.value) for i in at.info if "Total Handle" in str(i.value)]
+    assert "325,000" in note and "Tickets, complaints and value recoding" in note
+    kind = [s for s in at.selectbox if s.key and s.key.endswith("_kind")][0]
+    prefix = kind.key[: -len("_kind")] + "_interactions_(recognised from the headers)_opt"
+    # the wait column's header names its unit: offered as already chosen
+    assert at.selectbox(key=f"{prefix}_unit_wait_seconds").value == "minutes"
+    assert at.selectbox(key=f"{prefix}_unit_handle_seconds").value == "seconds"
+    at.selectbox(key=f"{prefix}_unit_handle_seconds").set_value("milliseconds").run()
+    [b for b in at.button if b.key and b.key.endswith("_load")][0].click().run()
+    assert _errors(at) == []
+    assert _connection().execute("select interaction_id, handle_seconds, wait_seconds from interactions "
+                                 "order by 1").fetchall() == [("g1", 325.0, 90.0), ("g2", 605.0, 30.0),
+                                                              ("g3", 125.0, 120.0)]
+    mapping = ingest.Mapping.from_json(_connection().execute("select mapping from batches").fetchone()[0])
+    assert mapping.units == {"handle_seconds": "ms"}  # the header's own unit is not repeated
+
+
 def test_the_rejects_csv_holds_every_reject_and_is_built_only_from_the_database(fresh_db, monkeypatch):
     import csv
     import io

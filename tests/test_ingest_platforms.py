@@ -49,8 +49,9 @@ def test_a_zendesk_ticket_export_loads_every_row_with_its_offsets_ratings_and_mi
         ("10234", datetime(2024, 3, 4, 8, 0), "381992", "Ana B", "phone", None, 1800.0),
     ]
     assert con.execute("select distinct csat_scale from interactions").fetchall() == [(5,)]
-    assert any("ratings in words" in note for note in result.date_notes)
-    assert any("read in minutes" in note for note in result.date_notes)
+    assert "CSAT ratings (column 'Satisfaction Score') are in words, read on the 1–5 scale" in "".join(result.date_notes)
+    assert "Resolution times (column 'Full resolution time in minutes') are read in minutes" in "".join(
+        result.date_notes)
 
 
 SALESFORCE = (
@@ -142,8 +143,7 @@ def test_a_unit_in_the_header_is_read_and_clock_values_stay_durations(con, tmp_p
     assert rows(con, "interaction_id, channel, handle_seconds, wait_seconds, csat") == [
         ("1", "phone", 330.0, 1.0, 5.0), ("2", "web", 90.0, 2.0, 3.0), ("3", "email", None, None, 2.0),
         ("4", "email", 120.0, None, None)]
-    assert {n.split(" (")[0]: n for n in result.date_notes}["wait_seconds"].endswith("read in milliseconds, "
-                                                                                    "stored in seconds")
+    assert "Wait times (column 'Wait Time ms') are read in milliseconds, stored in seconds" in result.date_notes
 
 
 def test_a_poor_to_excellent_scale_reads_good_as_three(con, tmp_path):

@@ -252,6 +252,8 @@ def mapping_editor(sniff: SniffResult, file_id: str, kind: str, base: Mapping | 
 # ---- tickets, complaints and event logs: scale, derived durations, event log, value recoding ------
 
 CSAT_SCALES = {"detect from the values": None, "1–5": 5, "1–10": 10, "0–100": 100}
+# a duration column's unit, as offered (label → the mapping's `units` word)
+UNITS = {"seconds": "seconds", "milliseconds": "ms", "minutes": "minutes", "hours": "hours", "days": "days"}
 RECODE_VALUES = 30  # distinct values offered per column (the most frequent in the sampled rows)
 EMPTY = "(empty)"
 BOOL_CHOICES = ["yes", "no", EMPTY]
@@ -329,6 +331,22 @@ def options_editor(upload: UploadedFile, sniff: SniffResult, mapping: Mapping, b
                                          help="Declare it when the file may hold a stray out-of-scale value; "
                                               "such values are rejected one by one, never rescaling the file")]
 
+    units: dict[str, str] = {}
+    timed = [f for f in FIELDS[mapping.kind] if f.parser == "duration" and f.name in mapping.columns]
+    if timed:
+        st.caption("The unit of each duration column: its plain numbers are read in it (h:mm:ss values as written). "
+                   "A unit at the end of the header, such as “(min)”, is found by itself.")
+        for f, column in zip(timed, st.columns(len(timed))):
+            said = (contracts.header_unit(mapping.columns[f.name]) or ("", "seconds"))[1]
+            current = base.units.get(f.name) or said
+            labels = list(UNITS)
+            index = next((i for i, word in enumerate(UNITS.values())
+                          if contracts.DURATION_UNITS[word] == contracts.DURATION_UNITS.get(current)), 0)
+            chosen = UNITS[column.selectbox(f"{field_label(f)}: unit", labels, index=index,
+                                            key=f"{prefix}_unit_{f.name}")]
+            if contracts.DURATION_UNITS[chosen] != contracts.DURATION_UNITS.get(said):
+                units[f.name] = chosen
+
     derived: dict[str, dict[str, str]] = {}
     durations = [f for f in FIELDS[mapping.kind] if f.parser == "duration" and f.name not in mapping.columns]
     if durations:
@@ -374,7 +392,7 @@ def options_editor(upload: UploadedFile, sniff: SniffResult, mapping: Mapping, b
                 if chosen:
                     recode[f.name] = chosen
     return dataclasses.replace(mapping, csat_scale=scale, derived=derived, event_log=event_log,
-                               volume_only=volume_only, recode=recode)
+                               volume_only=volume_only, recode=recode, units=units)
 
 
 # ---- results -------------------------------------------------------------------------------------
@@ -456,7 +474,7 @@ def file_section(con, item: UploadedFile, saved: dict[str, Mapping]) -> None:
         mapping = mapping_editor(sniff, fid, kind, base, source)
     if kind == INTERACTIONS:
         extras = base is not None and bool(base.recode or base.derived or base.event_log or base.csat_scale
-                                            or base.volume_only)
+                                            or base.volume_only or base.units) or bool(sniff.notes)
         with st.expander("Tickets, complaints and value recoding", expanded=extras):
             mapping = options_editor(item, sniff, mapping, base, source)
     with st.container():

@@ -265,6 +265,13 @@ def file_date_order(specs: dict[str, parse.ColumnSpec]) -> str | None:
 _UNIT_NAMES = {0.001: "milliseconds", 1.0: "seconds", 60.0: "minutes", 3600.0: "hours", 86400.0: "days"}
 
 
+def _values_noun(name: str) -> str:
+    """What a field's values are called, capitalised for the start of a note ("Handle times"), else its name."""
+    noun = next((f.noun for kind in contracts.KINDS for f in contracts.FIELDS[kind] if f.name == name and f.noun),
+                name)
+    return noun[:1].upper() + noun[1:]
+
+
 def reading_notes(specs: dict[str, parse.ColumnSpec]) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
     """(field -> date format label, one sentence per ambiguous date order, one per other reading a person should
     know of: ratings in words, a duration's unit, durations implausible as seconds)."""
@@ -275,7 +282,7 @@ def reading_notes(specs: dict[str, parse.ColumnSpec]) -> tuple[dict[str, str], t
         for name, s in specs.items() if s.ambiguous
     )
     notes = tuple(
-        f"{name} (column {s.source!r}): ratings in words, read on the 1–5 scale ("
+        f"{_values_noun(name)} (column {s.source!r}) are in words, read on the 1–5 scale ("
         + ("excellent = 5, very good = 4, good = 3, fair = 2, poor = 1" if ("excellent", "5") in s.words else
            "Intercom's ratings: amazing = 5, great = 4, ok = 3, bad = 2, terrible = 1" if ("amazing", "5") in s.words
            else "very satisfied = 5, satisfied = 4, neutral = 3, dissatisfied = 2, very dissatisfied = 1; a two-way "
@@ -283,12 +290,14 @@ def reading_notes(specs: dict[str, parse.ColumnSpec]) -> tuple[dict[str, str], t
         + "); a survey only offered or not answered is no rating"
         for name, s in specs.items() if s.words
     ) + tuple(
-        f"{name} (column {s.source!r}): read in {_UNIT_NAMES[contracts.DURATION_UNITS[s.unit]]}, stored in seconds"
+        f"{_values_noun(name)} (column {s.source!r}) are read in {_UNIT_NAMES[contracts.DURATION_UNITS[s.unit]]}, "
+        "stored in seconds"
         for name, s in specs.items() if s.unit
     ) + tuple(
-        f"{name} (column {s.source!r}): the values' median, {s.implausible_median:,.0f}, is "
+        f"{_values_noun(name)} (column {s.source!r}): their median, {s.implausible_median:,.0f}, is "
         f"{s.implausible_median / 3600:,.0f} hours if they are seconds — if the column is in milliseconds or "
-        f"minutes, say so in the mapping (\"units\": {{\"{name}\": \"ms\"}}) and load it again"
+        f"minutes, choose its unit (on the Data page under “Tickets, complaints and value recoding”; in a mapping "
+        f"file \"units\": {{\"{name}\": \"ms\"}}) and load it again"
         for name, s in specs.items() if s.implausible_median is not None
     )
     return formats, ambiguities, notes
