@@ -339,6 +339,8 @@ RESOLUTION_END_HEADERS = ("resolved at", "solved at", "closed at", "date time re
                           "resolved date", "solved date", "closed date", "date resolved", "date solved", "date closed",
                           "resolution date", "close date", "resolved on", "solved on", "closed on", "resolved time",
                           "solved time", "closed time", "time resolved", "time closed")
+# the same without a word saying it is a time: taken only when the column's sampled values are dates
+RESOLUTION_END_BARE = ("closed", "solved", "resolution")
 
 UNASSIGNED = "Unassigned"  # stored when a file has neither a provider nor an account column
 

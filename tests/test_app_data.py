@@ -394,6 +394,23 @@ GENESYS = ("Conversation ID,Conversation Start,Media Type,Users - Interacted,Tot
            "g3,2024-02-01T10:09:00.000Z,voice,Bob Ray,125000,2,Acme\n").encode()
 
 
+def test_the_automatic_resolution_time_is_shown_and_clearing_it_on_the_page_loads_none(fresh_db, monkeypatch):
+    at = _app(fresh_db, monkeypatch)
+    at.file_uploader(key="data_uploads").set_value(("tickets.csv", TICKETS, "text/csv")).run()
+    kind = [s for s in at.selectbox if s.key and s.key.endswith("_kind")][0]
+    prefix = kind.key[: -len("_kind")] + "_interactions_(recognised from the headers)_opt"
+    # derived without being asked (the file has a closing-time column and no resolution time) …
+    assert (at.selectbox(key=f"{prefix}_derived_resolution_seconds_from").value,
+            at.selectbox(key=f"{prefix}_derived_resolution_seconds_to").value) == ("Date received", "Date closed")
+    # … and a user who does not want it clears it
+    at.selectbox(key=f"{prefix}_derived_resolution_seconds_to").set_value("— not in file —").run()
+    [b for b in at.button if b.key and b.key.endswith("_load")][0].click().run()
+    assert _errors(at) == []
+    assert _connection().execute("select count(*), count(resolution_seconds) from interactions").fetchone() == (5, 0)
+    mapping = ingest.Mapping.from_json(_connection().execute("select mapping from batches").fetchone()[0])
+    assert (mapping.derived, mapping.auto_derive) == ({}, False)
+
+
 def test_a_duration_in_milliseconds_is_flagged_and_its_unit_chosen_on_the_page(fresh_db, monkeypatch):
     at = _app(fresh_db, monkeypatch)
     at.file_uploader(key="data_uploads").set_value(("genesys.csv", GENESYS, "text/csv")).run()

@@ -270,3 +270,31 @@ def test_a_date_column_that_fits_both_orders_takes_the_order_its_file_proves_els
     alone = write(tmp_path, "starts.csv", "Vendor,Client,Relationship Type,Contract Start Date\n"
                                           "Acme BPO,Globex Care,Partnership,01/02/2023\n")
     assert any("day-first and month-first" in n for n in ingest_file(con, alone, dry_run=True).date_notes)
+
+
+NAMED_DATES = ("Case Number,Opened,Closed,Account Name,Handle Time\n"
+               '1,"January 15, 2024 2:03 PM","Jan. 16, 2024 9:00 AM",Globex,60\n'
+               '2,"Monday, January 22, 2024","22-Jan-2024 17:30",Globex,60\n'
+               "3,15 Feb 2024 14:03,2024/02/15 4:03:30 PM,Globex,60\n")
+
+
+def test_dates_with_month_names_weekdays_and_twelve_hour_clocks_are_read(con, tmp_path):
+    path = write(tmp_path, "report.csv", NAMED_DATES)
+    assert "Month DD, YYYY" in sniff_file(path).date_formats["occurred_at"]
+    result = ingest_file(con, path)
+    assert (result.status, result.rows_loaded, result.rows_rejected, result.values_rejected) == ("loaded", 3, 0, 0)
+    assert rows(con, "interaction_id, occurred_at, resolution_seconds") == [
+        ("1", datetime(2024, 1, 15, 14, 3), 18 * 3600 + 57 * 60.0),   # 2:03 PM → 9:00 AM the next day
+        ("2", datetime(2024, 1, 22, 0, 0), 17.5 * 3600),             # midnight → 17:30
+        ("3", datetime(2024, 2, 15, 14, 3), 2 * 3600 + 30.0),          # 14:03 → 4:03:30 PM
+    ]
+
+
+def test_a_bare_closed_header_derives_only_when_it_holds_dates_and_a_mapping_can_turn_deriving_off(tmp_path):
+    flag = write(tmp_path, "flag.csv", "id,opened,closed,provider,aht\n1,2024-01-02 10:00,yes,A,60\n")
+    dates = write(tmp_path, "dates.csv", "id,opened,closed,provider,aht\n1,2024-01-02 10:00,2024-01-03 10:00,A,60\n")
+    assert sniff_file(flag).mapping.derived == {}
+    assert sniff_file(dates).mapping.derived == {"resolution_seconds": {"from": "opened", "to": "closed"}}
+    off = Mapping(kind="interactions", auto_derive=False)
+    assert sniff_file(dates, mapping=off).mapping.derived == {}
+    assert Mapping.from_json(off.to_json()) == off and '"auto_derive": false' in off.to_json()

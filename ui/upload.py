@@ -391,8 +391,9 @@ def options_editor(upload: UploadedFile, sniff: SniffResult, mapping: Mapping, b
                                         f"{prefix}_recode_{f.name}_{column}")
                 if chosen:
                     recode[f.name] = chosen
+    # the pickers above show every derived duration, the automatic one included: what they say is all there is
     return dataclasses.replace(mapping, csat_scale=scale, derived=derived, event_log=event_log,
-                               volume_only=volume_only, recode=recode, units=units)
+                               volume_only=volume_only, recode=recode, units=units, auto_derive=False)
 
 
 # ---- results -------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Callable
 
 from analytics import contracts
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, KINDS, PERFORMANCE
+from analytics.ingest import parse
 from analytics.ingest.errors import IngestError
 
 DATE_ORDERS = ("dmy", "mdy")
@@ -30,6 +31,9 @@ class Mapping:
     * ``recode`` — field -> {source value: canonical value}, applied (case-insensitively) before parsing,
       e.g. ``{"resolved_first_contact": {"Closed with explanation": "yes"}}`` or channel/reason spellings;
     * ``derived`` — duration field -> {"from": header, "to": header}: seconds between two timestamp columns;
+    * ``auto_derive`` — false: no duration is derived unless ``derived`` says so (by default a file without a
+      resolution-time column derives one from its closing-time column, see auto_derived); the Data page sets it,
+      since its editor shows every derived duration, the automatic one included, for the user to keep or clear;
     * ``units`` — duration field -> the unit its column is in (``ms``, ``seconds``, ``minutes``, ``hours``,
       ``days``), when the header does not end with it (``Talk Time (min)`` says so itself);
     * ``event_log`` — {"key": header, "order_by": header}: one row per key is kept (its latest state by
@@ -48,6 +52,7 @@ class Mapping:
     event_log: dict[str, str] | None = None
     volume_only: bool = False
     units: dict[str, str] = field(default_factory=dict)
+    auto_derive: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -118,6 +123,8 @@ class Mapping:
             data["volume_only"] = True
         if self.units:
             data["units"] = dict(self.units)
+        if not self.auto_derive:
+            data["auto_derive"] = False
         return data
 
     def to_json(self) -> str:
@@ -128,7 +135,7 @@ class Mapping:
         if not isinstance(data, dict) or "kind" not in data:
             raise IngestError("a mapping is a JSON object with at least a \"kind\" key (plus optional "
                               "\"columns\", \"constants\", \"date_order\", \"csat_scale\", \"recode\", "
-                              "\"derived\", \"event_log\", \"volume_only\", \"units\")")
+                              "\"derived\", \"event_log\", \"volume_only\", \"units\", \"auto_derive\")")
         scale = data.get("csat_scale")
         if scale is not None:
             try:
@@ -153,7 +160,8 @@ class Mapping:
                    event_log=({str(a): str(b) for a, b in data["event_log"].items()}
                               if isinstance(data.get("event_log"), dict) else data.get("event_log") or None),
                    volume_only=bool(data.get("volume_only", False)),
-                   units={str(k): str(v).strip().lower() for k, v in units.items()})
+                   units={str(k): str(v).strip().lower() for k, v in units.items()},
+                   auto_derive=data.get("auto_derive", True) is not False)
 
     @classmethod
     def from_json(cls, text: str) -> "Mapping":
@@ -259,31 +267,42 @@ def resolve(kind: str, columns: tuple[str, ...], explicit: Mapping | None,
     """The automatic mapping, overridden field by field by `explicit` (same kind)."""
     auto = auto_columns(kind, columns, values_of)
     if explicit is None or explicit.kind != kind:
-        return Mapping(kind=kind, columns=auto, derived=auto_derived(kind, columns, auto, {}))
+        return Mapping(kind=kind, columns=auto, derived=auto_derived(kind, columns, auto, {}, values_of))
     # the event log's key may also be the interaction id, so only mapped and derived-from columns are taken
     taken = set(explicit.columns.values()) | {end for spec in explicit.derived.values() for end in spec.values()}
     merged = {name: source for name, source in auto.items()
               if name not in explicit.columns and name not in explicit.derived and source not in taken}
     merged.update(explicit.columns)
     ordered = {name: merged[name] for name in contracts.field_names(kind) if name in merged}
-    derived = {**auto_derived(kind, columns, ordered, explicit.derived), **explicit.derived}
+    derived = {**(auto_derived(kind, columns, ordered, explicit.derived, values_of) if explicit.auto_derive else {}),
+               **explicit.derived}
     return Mapping(kind=kind, columns=ordered, constants=dict(explicit.constants), date_order=explicit.date_order,
                    csat_scale=explicit.csat_scale, recode=dict(explicit.recode), derived=derived,
-                   event_log=explicit.event_log, volume_only=explicit.volume_only, units=dict(explicit.units))
+                   event_log=explicit.event_log, volume_only=explicit.volume_only, units=dict(explicit.units),
+                   auto_derive=explicit.auto_derive)
 
 
-def auto_derived(kind: str, columns: tuple[str, ...], mapped: dict[str, str],
-                 derived: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+def auto_derived(kind: str, columns: tuple[str, ...], mapped: dict[str, str], derived: dict[str, dict[str, str]],
+                 values_of: Callable[[str], list[str]] | None = None) -> dict[str, dict[str, str]]:
     """resolution_seconds derived from occurred_at to a ticket's closing time (contracts.RESOLUTION_END_HEADERS)
-    when nothing else gives it: no resolution column mapped or derived, and the closing column free."""
+    when nothing else gives it: no resolution column mapped or derived, and the closing column free. With
+    `values_of`, a column whose sampled values are present but none a date is passed over (a `Closed` yes/no flag),
+    and a bare `closed`, `solved` or `resolved on` … header is taken only when its values are dates."""
     if kind != INTERACTIONS or "occurred_at" not in mapped or "resolution_seconds" in mapped or derived:
         return {}
     available = usable_columns(columns)
     taken = set(mapped.values())
-    for key in contracts.RESOLUTION_END_HEADERS:
+    for key in (*contracts.RESOLUTION_END_HEADERS, *contracts.RESOLUTION_END_BARE):
         end = available.get(key)
-        if end is not None and end not in taken:
-            return {"resolution_seconds": {"from": mapped["occurred_at"], "to": end}}
+        if end is None or end in taken:
+            continue
+        if values_of is not None:
+            present = [v for v in values_of(end) if not is_junk([v])]
+            if (present or key in contracts.RESOLUTION_END_BARE) and not parse.looks_like_dates(present):
+                continue
+        elif key in contracts.RESOLUTION_END_BARE:
+            continue
+        return {"resolution_seconds": {"from": mapped["occurred_at"], "to": end}}
     return {}
 
 

@@ -30,6 +30,15 @@ NUMERIC_DATE_RE = (r"^(\d{1,2})([-/.])(\d{1,2})[-/.](\d{2}|\d{4})"
 MONTH_YEAR_RE = r"^[A-Za-z]{3,9}[- ](\d{2}|\d{4})$"
 DAY_MONTH_YEAR_RE = r"^\d{1,2}[- ][A-Za-z]{3,9}[- ](\d{2}|\d{4})$"
 TIME_RE = r"^(\d{1,2})[:.](\d{2})([:.](\d{2}))?\s*([AaPp][Mm])?$"
+# A date with its month's name and a four-digit year, as US and report exports write it, with an optional weekday and
+# time: `January 15, 2024 2:03 PM`, `Jan. 15, 2024 14:03`, `15 Jan 2024 14:03`, `15-Jan-2024`, `Monday, January
+# 15, 2024`. Read by NAMED_FORMATS once the weekday, commas, dots and dashes are taken out.
+NAMED_DATE_RE = (r"^(?i:[a-z]+,\s*)?(?:\d{1,2}[ -])?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[A-Za-z]*\.?"
+                 r"[ -](?:\d{1,2},?[ -])?\d{4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$")
+NAMED_FORMATS = [f"{date} {clock}".strip() for date in ("%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y")
+                 for clock in ("", "%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p")]
+# An ISO date with a 12-hour clock: `2024/01/15 2:03:22 PM`
+ISO_12H_RE = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2})?\s*[AaPp][Mm]$"
 
 _NULLS = ", ".join(f"'{s}'" for s in NULL_SPELLINGS)
 # the null spellings, any case, as one regular expression (the empty one is nullif's)
@@ -134,7 +143,12 @@ MACROS = [
     f"when regexp_matches(x, '{MONTH_YEAR_RE}') then try_strptime(x, "
     "['%b-%y', '%b %y', '%b-%Y', '%b %Y', '%B-%y', '%B %y', '%B-%Y', '%B %Y']) "
     f"when regexp_matches(x, '{DAY_MONTH_YEAR_RE}') then try_strptime(x, "
-    "['%d-%b-%y', '%d %b %y', '%d-%b-%Y', '%d %b %Y', '%d-%B-%y', '%d %B %y', '%d-%B-%Y', '%d %B %Y']) end",
+    "['%d-%b-%y', '%d %b %y', '%d-%b-%Y', '%d %b %Y', '%d-%B-%y', '%d %B %y', '%d-%B-%Y', '%d %B %Y']) "
+    f"when regexp_matches(x, '{NAMED_DATE_RE}') then try_strptime(regexp_replace(regexp_replace(regexp_replace(x, "
+    "'^[A-Za-z]+,\\s*', ''), '[.,]', '', 'g'), '[\\s-]+', ' ', 'g'), "
+    f"[{', '.join(repr(f) for f in NAMED_FORMATS)}]) "
+    f"when regexp_matches(x, '{ISO_12H_RE}') then try_strptime(regexp_replace(replace(x, '/', '-'), '\\s*([AaPp][Mm])$', "
+    "' \\1'), ['%Y-%m-%d %I:%M:%S %p', '%Y-%m-%d %I:%M %p']) end",
     # v: a numeric date NUMERIC_DATE_RE reads, its separators made dashes (NUMERIC_DATE_RE takes any of the three,
     # mixed too) and its clock completed to hh:mm:ss, read by the one format: a format that fails costs a µs (its
     # error message), and every strptime call binds its format
@@ -252,6 +266,8 @@ _NUMERIC_DATE = re.compile(NUMERIC_DATE_RE)
 _ISO_OR_YEAR_MONTH = re.compile(f"(?:{ISO_RE})|(?:{YEAR_MONTH_RE})")
 _MONTH_YEAR = re.compile(MONTH_YEAR_RE)
 _DAY_MONTH_YEAR = re.compile(DAY_MONTH_YEAR_RE)
+_NAMED_DATE = re.compile(NAMED_DATE_RE)
+_ISO_12H = re.compile(ISO_12H_RE)
 _COMMA_DECIMALS = re.compile(r"\d,(\d{1,2}|\d{4,})$")
 _DOT_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3}){2,}")
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$")
@@ -266,6 +282,12 @@ def _clean(values: list[str]) -> list[str]:
         texts = ["" if value is None else str(value).strip() for value in values]
     # upper() never shortens a string, so a value longer than every null spelling is not one
     return [text for text in texts if len(text) > _NULL_LONGEST or text.upper() not in _NULL_SET]
+
+
+def looks_like_dates(values: list[str]) -> bool:
+    """Whether any of the values is written as a date the timestamp parser reads (ISO, numeric, month names)."""
+    patterns = (_ISO_OR_YEAR_MONTH, _NUMERIC_DATE, _NAMED_DATE, _DAY_MONTH_YEAR, _ISO_12H)
+    return any(pattern.match(value.strip()) for value in values for pattern in patterns)
 
 
 def _decimal_comma(values: list[str]) -> bool:
@@ -315,6 +337,10 @@ def _date_spec(values: list[str], date_order: str | None) -> tuple[bool, str | N
         shapes.append("Mon-YY")
     if day_month_year:
         shapes.append("DD-Mon-YY")
+    if any(map(_NAMED_DATE.match, values)):
+        shapes.append("Month DD, YYYY")
+    if any(map(_ISO_12H.match, values)):
+        shapes.append("YYYY-MM-DD hh:mm AM/PM")
     return day_first, (" | ".join(shapes[:4]) or None), ambiguous and date_order is None
 
 
