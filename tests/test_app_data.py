@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -392,6 +393,26 @@ GENESYS = ("Conversation ID,Conversation Start,Media Type,Users - Interacted,Tot
            "g1,2024-02-01T10:00:00.000Z,voice,Ann Lee,325000,1.5,Acme\n"
            "g2,2024-02-01T10:05:00.000Z,chat,Bob Ray,605000,0.5,Acme\n"
            "g3,2024-02-01T10:09:00.000Z,voice,Bob Ray,125000,2,Acme\n").encode()
+
+
+def test_an_excel_workbook_is_previewed_and_loaded_from_the_page(fresh_db, monkeypatch, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Call ID", "Call Start", "Vendor", "Handle Time"])
+    book.active.append(["C1", datetime(2024, 1, 15, 14, 3, 22), "Acme", 323])
+    book.active.append(["C2", datetime(2024, 1, 16, 9, 0), "Acme", 721])
+    book.save(tmp_path / "calls.xlsx")
+    at = _app(fresh_db, monkeypatch)
+    at.file_uploader(key="data_uploads").set_value(
+        ("calls.xlsx", (tmp_path / "calls.xlsx").read_bytes(),
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).run()
+    assert _errors(at) == []
+    [b for b in at.button if b.key and b.key.endswith("_load")][0].click().run()
+    assert _errors(at) == []
+    assert _connection().execute("select interaction_id, occurred_at, provider, handle_seconds from interactions "
+                                 "order by 1").fetchall() == [("C1", datetime(2024, 1, 15, 14, 3, 22), "Acme", 323.0),
+                                                              ("C2", datetime(2024, 1, 16, 9, 0), "Acme", 721.0)]
 
 
 def test_the_automatic_resolution_time_is_shown_and_clearing_it_on_the_page_loads_none(fresh_db, monkeypatch):

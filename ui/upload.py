@@ -539,10 +539,10 @@ def section(con) -> None:
                          f"are converted to it; timestamps without one are read as {zone} time."))
     except ValueError as exc:
         st.error(plain(str(exc)))
-    uploads = st.file_uploader("Drop CSV files here", type=["csv", "tsv", "txt", "gz", "parquet"],
+    uploads = st.file_uploader("Drop CSV files here", type=["csv", "tsv", "txt", "gz", "parquet", "xlsx"],
                                accept_multiple_files=True, key="data_uploads",
-                               help="CSV, TSV or text exports; gzip-compressed CSV (.csv.gz) and Parquet interaction "
-                                    "exports load the same way.") or []
+                               help="CSV, TSV or text exports; gzip-compressed CSV (.csv.gz), Parquet and Excel "
+                                    "workbooks (.xlsx: the first sheet with data) load the same way.") or []
     forget_removed(uploads)
     saved = saved_mappings(con)
     for item in uploads:

@@ -785,7 +785,7 @@ def _finish(cur, staged: _Staged, batch_id: int | None, report: Progress) -> Ing
         if values_rejected else "") + f"{duplicate:,} duplicates skipped"
     notes = "".join(f" {n}" for n in ([staged.collapse_note] if staged.collapse_note else []) + list(problems))
     formats, ambiguities, readings = reading_notes(staged.specs)
-    ambiguities += readings
+    ambiguities += readings + staged.facts.notes
     if batch_id is None:
         return IngestResult(display, kind, None, "dry-run", **counts, reject_rows=rejects, column_problems=problems,
                             date_notes=ambiguities,

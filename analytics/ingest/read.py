@@ -1,4 +1,5 @@
-"""Read a file as text: its container (plain, gzip, Parquet), its encoding, and a UTF-8 CSV DuckDB can stage.
+"""Read a file as text: its container (plain, gzip, Parquet, an Excel workbook), its encoding, and a UTF-8 CSV
+DuckDB can stage.
 
 The first step of the one-way route read → sniff → map → parse → load. Nothing here knows
 about columns or fields: it answers "what bytes are these, and which text do they hold".
@@ -7,8 +8,9 @@ about columns or fields: it answers "what bytes are these, and which text do the
   recognised again), the container and the text encoding; refuses empty and binary files.
 * ``sample_text`` — the first couple of MB as text, for sniffing the layout.
 * ``utf8_copy`` — a path DuckDB can read as UTF-8 CSV: the file itself when it already is
-  one, else a temporary copy (decompressed, transcoded, or a Parquet file written out as CSV
-  by DuckDB), streamed so memory stays flat whatever the size.
+  one, else a temporary copy (decompressed, transcoded, a Parquet file written out as CSV
+  by DuckDB, or a workbook's data sheet written out by analytics.ingest.workbook), streamed so
+  memory stays flat whatever the size.
 
 Encodings: UTF-8 (with or without BOM), UTF-16, cp1252 or latin-1 — and ``utf-8+cp1252`` for a
 UTF-8 file with a few stray single-byte characters (a row pasted from an old system): its UTF-8
@@ -32,6 +34,7 @@ from typing import BinaryIO, Iterator
 
 import duckdb
 
+from analytics.ingest import workbook
 from analytics.ingest.errors import IngestError
 
 SAMPLE_BYTES = 2 * 1024 * 1024
@@ -61,20 +64,25 @@ class FileFacts:
     sha256: str
     encoding: str  # utf-8, utf-8-sig, utf-16(-le/-be), cp1252, latin-1 or utf-8+cp1252 (see MIXED_UTF8)
     size: int
-    container: str = "csv"  # csv | gzip | parquet
+    container: str = "csv"  # csv | gzip | parquet | xlsx
     # whether the text may hold a NUL character: False only when the bytes were seen (a plain or gzip CSV in a
     # single-byte or UTF-8 encoding, where a NUL character is a NUL byte) and none is there
     nul: bool = True
+    # what a person should know of how the file was read (a workbook: which of its sheets)
+    notes: tuple[str, ...] = ()
 
 
 def container(path: Path) -> str:
-    """csv, gzip or parquet, from the file's first bytes (the name is not trusted)."""
+    """csv, gzip, parquet, xlsx or zip (any other ZIP archive), from the file's first bytes (the name is not
+    trusted)."""
     with Path(path).open("rb") as handle:
         head = handle.read(4)
     if head.startswith(GZIP_MAGIC):
         return "gzip"
     if head == PARQUET_MAGIC:
         return "parquet"
+    if head == workbook.ZIP_MAGIC:
+        return "xlsx" if workbook.is_workbook(Path(path)) else "zip"
     return "csv"
 
 
@@ -113,6 +121,12 @@ def file_facts(path: Path, display: str) -> FileFacts:
     if kind == "parquet":
         _check_parquet(path, display)
         return FileFacts(digest.hexdigest(), "utf-8", size, "parquet")
+    if kind == "zip":
+        raise IngestError("this is a ZIP archive, not a CSV export or an Excel workbook; unzip it and load the CSV "
+                          "inside", file=display)
+    if kind == "xlsx":
+        sheet = workbook.sheet_note(path, display)  # refuses a workbook with no sheet of data
+        return FileFacts(digest.hexdigest(), "utf-8", size, "xlsx", notes=(sheet,) if sheet else ())
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
     nul = False
@@ -217,6 +231,9 @@ def sample_text(path: Path, encoding: str, display: str | None = None) -> tuple[
     if container(path) == "parquet":
         with _parquet_csv(path, display, limit=PARQUET_SAMPLE_ROWS) as csv_path:
             return sample_text(csv_path, "utf-8", display)
+    if container(path) == "xlsx":
+        with _workbook_csv(path, display, limit=PARQUET_SAMPLE_ROWS) as csv_path:
+            return sample_text(csv_path, "utf-8", display)
     with open_bytes(path, display) as handle:
         raw = _read(handle, SAMPLE_BYTES + 1, display)
     whole = len(raw) <= SAMPLE_BYTES
@@ -259,6 +276,14 @@ def _parquet_csv(path: Path, display: str, limit: int | None = None) -> Iterator
 
 
 @contextmanager
+def _workbook_csv(path: Path, display: str, limit: int | None = None) -> Iterator[Path]:
+    """The workbook's data sheet as a temporary UTF-8 CSV (all of it, or its first `limit` rows)."""
+    with _temporary_csv() as target:
+        workbook.write_csv(path, display, target, limit)
+        yield target
+
+
+@contextmanager
 def utf8_copy(path: Path, encoding: str, display: str | None = None) -> Iterator[Path]:
     """A path DuckDB can read as a UTF-8 CSV: the file itself, or a temporary copy.
 
@@ -272,6 +297,10 @@ def utf8_copy(path: Path, encoding: str, display: str | None = None) -> Iterator
     kind = container(path)
     if kind == "parquet":
         with _parquet_csv(path, display) as csv_path:
+            yield csv_path
+        return
+    if kind == "xlsx":
+        with _workbook_csv(path, display) as csv_path:
             yield csv_path
         return
     if kind == "csv" and encoding in ("utf-8", "utf-8-sig"):

@@ -321,6 +321,7 @@ def sniff_file(path: str | os.PathLike, *, file_name: str | None = None, kind: s
     scores = mapping_rules.kind_scores(columns)
     chosen = kind or (mapping.kind if mapping else None) or mapping_rules.detect_kind(columns)
     warnings = list(layout.header_notes)
+    warnings += facts.notes
     if not layout.rows:
         warnings.append("the file has a header row but no data rows")
     pd = _pandas()
