@@ -531,15 +531,15 @@ def saved_mappings(con) -> dict[str, Mapping]:
 def section(con) -> None:
     """Heading, the reporting time zone, the uploader, and one isolated section per uploaded file."""
     st.header("Upload exports")
-    st.caption("Interactions, provider scorecards (performance) or the engagement register, as CSV/TSV. "
-               "Columns are recognised by name; check the mapping, try a dry run, then load.")
+    st.caption("Interactions, provider scorecards (performance) or the engagement register, as CSV/TSV or Excel "
+               "exports. Columns are recognised by name; check the mapping, try a dry run, then load.")
     try:
         zone = contracts.reporting_time_zone()
         st.caption(plain(f"Reporting time zone: {zone} (setting RAPPORT_TZ). Timestamps with an offset (Z, -04:00) "
                          f"are converted to it; timestamps without one are read as {zone} time."))
     except ValueError as exc:
         st.error(plain(str(exc)))
-    uploads = st.file_uploader("Drop CSV files here", type=["csv", "tsv", "txt", "gz", "parquet", "xlsx"],
+    uploads = st.file_uploader("Drop CSV or Excel files here", type=["csv", "tsv", "txt", "gz", "parquet", "xlsx"],
                                accept_multiple_files=True, key="data_uploads",
                                help="CSV, TSV or text exports; gzip-compressed CSV (.csv.gz), Parquet and Excel "
                                     "workbooks (.xlsx: the first sheet with data) load the same way.") or []
