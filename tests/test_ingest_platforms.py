@@ -298,3 +298,51 @@ def test_a_bare_closed_header_derives_only_when_it_holds_dates_and_a_mapping_can
     off = Mapping(kind="interactions", auto_derive=False)
     assert sniff_file(dates, mapping=off).mapping.derived == {}
     assert Mapping.from_json(off.to_json()) == off and '"auto_derive": false' in off.to_json()
+
+
+PAGES = ("pages/overview.py", "pages/trends.py", "pages/health.py", "pages/insight.py", "pages/premium.py",
+         "pages/qbr.py", "pages/data.py")
+
+
+@pytest.fixture(scope="module")
+def platforms_database(tmp_path_factory):
+    """One database holding every platform export above, each loaded as a user would (constants where the export
+    names no provider or account)."""
+    from analytics import db
+
+    folder = tmp_path_factory.mktemp("platforms")
+    path = folder / "rapport.duckdb"
+    named = Mapping(kind="interactions", constants=CONSTANTS)
+    loads = [("zendesk.csv", ZENDESK, named), ("cases.csv", SALESFORCE, None), ("five9.csv", FIVE9,
+             Mapping(kind="interactions", constants={"provider": "Acme BPO"})),
+             ("genesys.csv", GENESYS, Mapping(kind="interactions", constants=CONSTANTS, units={"handle_seconds": "ms"})),
+             ("freshdesk.csv", FRESHDESK, named), ("intercom.csv", INTERCOM, named), ("report.csv", NAMED_DATES, None),
+             ("scorecard.csv", SCORECARD, None), ("register.csv", REGISTER, None)]
+    con = db.connect(path)
+    try:
+        statuses = {name: ingest_file(con, write(folder, name, text), mapping=mapping).status
+                    for name, text, mapping in loads}
+        german = folder / "german.csv"
+        german.write_bytes(GERMAN.encode("cp1252"))
+        statuses["german.csv"] = ingest_file(con, german).status
+    finally:
+        con.close()
+    return path, statuses
+
+
+def test_every_platform_export_loads_into_one_database(platforms_database):
+    _, statuses = platforms_database
+    assert set(statuses.values()) == {"loaded"}, statuses
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_platform_exports_together(platforms_database, page, monkeypatch):
+    from tests.builders import app_test
+
+    path, _ = platforms_database
+    monkeypatch.setenv("RAPPORT_DB", str(path))
+    at = app_test()
+    at.switch_page(page)
+    at.run()
+    problems = [f"exception: {e.value}" for e in at.exception] + [f"error: {e.value}" for e in at.error]
+    assert problems == [], f"{page}: {problems}"
