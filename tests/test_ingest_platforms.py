@@ -346,3 +346,39 @@ def test_every_page_runs_on_the_platform_exports_together(platforms_database, pa
     at.run()
     problems = [f"exception: {e.value}" for e in at.exception] + [f"error: {e.value}" for e in at.error]
     assert problems == [], f"{page}: {problems}"
+
+
+PIVOTED = ("Acme BPO scorecard\n"
+           "Metric,Target,Jan-24,Feb-24,Mar-24\n"
+           "AHT (sec),400,412,398,405\n"
+           "Service Level %,80%,82.5%,85.1%,n/a?\n"
+           "Quality Score,90,91,92,abc\n")
+
+
+def test_a_scorecard_with_months_across_loads_one_row_per_month_and_rejects_name_the_cell(con, tmp_path):
+    path = write(tmp_path, "deck.csv", PIVOTED)
+    sniffed = sniff_file(path)
+    assert sniffed.kind == "performance" and sniffed.columns == ("Month", "AHT (sec)", "Service Level %",
+                                                                 "Quality Score")
+    assert any("months across the columns" in w for w in sniffed.warnings)
+    mapping = Mapping(kind="performance", constants=CONSTANTS)
+    dry = ingest_file(con, path, mapping=mapping, dry_run=True)
+    result = ingest_file(con, path, mapping=mapping)
+    assert (result.status, result.rows_loaded, result.values_rejected) == ("loaded", 3, 2)
+    # the Target column is not a month: left out
+    assert con.execute("select period, reported_aht_seconds, sla_attainment, quality_score from performance "
+                       "order by period").fetchall() == [
+        (datetime(2024, 1, 1).date(), 412.0, 0.825, 91.0), (datetime(2024, 2, 1).date(), 398.0, 0.851, 92.0),
+        (datetime(2024, 3, 1).date(), 405.0, None, None)]
+    # each reject where the value stands in the file as given: the KPI's line, the month's column
+    placed = [(4, "Mar-24", "n/a?"), (5, "Mar-24", "abc")]
+    assert sorted((line, column, value) for line, column, value, _, _ in result.reject_rows) == placed
+    assert sorted((line, column, value) for line, column, value, _, _ in dry.reject_rows) == placed
+    assert con.execute('select line, "column", value from rejects order by line').fetchall() == placed
+
+
+def test_a_table_with_dates_for_headers_but_no_kpi_rows_is_not_turned_round(con, tmp_path):
+    text = "Team,2024-01-01,2024-01-02\nNorth,5,6\nSouth,7,8\n"
+    result = ingest_file(con, write(tmp_path, "roster.csv", text))
+    assert result.status == "failed" and "could not tell whether this is" in result.message
+    assert sniff_file(write(tmp_path, "roster2.csv", text)).columns == ("Team", "2024-01-01", "2024-01-02")

@@ -14,7 +14,7 @@ import dataclasses
 import json
 import re
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,7 +25,7 @@ import duckdb
 from analytics import contracts, db, limits, query, rollups
 from analytics.contracts import ENGAGEMENTS, INTERACTIONS, PERFORMANCE
 from analytics.ingest import mapping as mapping_rules
-from analytics.ingest import parse
+from analytics.ingest import parse, pivot
 from analytics.ingest.errors import IngestError
 from analytics.ingest.mapping import Mapping
 from analytics.ingest.read import FileFacts, file_facts, utf8_copy
@@ -126,6 +126,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
     path = Path(path)
     display = file_name or path.name
     chosen = kind or (mapping.kind if mapping else None)
+    stack = ExitStack()  # a scorecard with its months across: its one-row-per-month copy, while the load runs
     try:
         report(0.0, f"Reading {display}")
         limits.check_file_size(path.stat().st_size, display)
@@ -140,6 +141,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
         report(0.05, "Detecting delimiter and header")
         layout = sniff_layout(path, facts.encoding, display)
         limits.check_columns(len(layout.columns), display)
+        path, facts, layout, relocation = pivot.months_as_rows(stack, path, facts, layout, display, chosen,
+                                                               sniff_layout)
         chosen = chosen or mapping_rules.detect_kind(layout.columns)
         if chosen is None:
             raise IngestError(
@@ -163,7 +166,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
                 _staged_cursor(con, readable, display, facts, layout, resolved, source_name, report,
                                params_tz) as (cur, staged):
             if dry_run:
-                return _finish(cur, staged, None, report)
+                return _relocated(None, _finish(cur, staged, None, report), relocation)
             report(0.65, "Waiting for the database")
             with db.write_transaction(con, cursor=cur) as tx:
                 taken = time.perf_counter()
@@ -171,11 +174,28 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
                 known = _known_file(tx, facts.sha256)
                 if known:
                     return _skipped(display, chosen, known)
-                result = _finish(tx, staged, _next_batch_id(tx), report)
+                result = _relocated(tx, _finish(tx, staged, _next_batch_id(tx), report), relocation)
             # the lock is released when the block ends: how long it was held
             return dataclasses.replace(result, lock_seconds=time.perf_counter() - taken)
     except IngestError as exc:
         return IngestResult(display, chosen, None, "failed", message=str(exc))
+    finally:
+        stack.close()
+
+
+def _relocated(cur, result: IngestResult, relocation: pivot.Relocation | None) -> IngestResult:
+    """`result` with its rejects placed in the file as given (and, with `cur`, the stored batch's too)."""
+    if relocation is None:
+        return result
+    if cur is not None and result.batch_id is not None:
+        placed = {(line, column): relocation.place(line, column) for line, column in cur.execute(
+            'select distinct line, "column" from rejects where batch_id = ?', [result.batch_id]).fetchall()}
+        for (line, column), (new_line, new_column) in placed.items():
+            cur.execute('update rejects set line = ?, "column" = ? where batch_id = ? and line is not distinct from ? '
+                        'and "column" is not distinct from ?', [new_line, new_column, result.batch_id, line, column])
+    rows = tuple((*relocation.place(line, column), value, reason, scope)
+                 for line, column, value, reason, scope in result.reject_rows)
+    return dataclasses.replace(result, reject_rows=rows)
 
 
 @contextmanager

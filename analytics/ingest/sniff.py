@@ -11,13 +11,14 @@ import io
 import os
 import re
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analytics import contracts, limits
 from analytics.ingest import mapping as mapping_rules
-from analytics.ingest import parse
+from analytics.ingest import parse, pivot
 from analytics.ingest.errors import IngestError
 from analytics.ingest.mapping import Mapping
 from analytics.ingest.read import file_facts, sample_text
@@ -317,6 +318,14 @@ def sniff_file(path: str | os.PathLike, *, file_name: str | None = None, kind: s
     display = file_name or path.name
     facts = file_facts(path, display)
     layout = sniff_layout(path, facts.encoding, display)
+    with ExitStack() as stack:  # a scorecard with its months across is previewed one row per month, as it loads
+        path, facts, layout, _ = pivot.months_as_rows(stack, path, facts, layout, display,
+                                                      kind or (mapping.kind if mapping else None), sniff_layout)
+        return _sniffed(path, display, facts, layout, kind, mapping)
+
+
+def _sniffed(path: Path, display: str, facts, layout: Layout, kind: str | None,
+             mapping: Mapping | None) -> SniffResult:
     columns = layout.columns
     scores = mapping_rules.kind_scores(columns)
     chosen = kind or (mapping.kind if mapping else None) or mapping_rules.detect_kind(columns)
