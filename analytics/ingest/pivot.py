@@ -15,9 +15,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import os
 import re
-import tempfile
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,7 @@ from analytics import contracts
 from analytics.contracts import PERFORMANCE
 from analytics.ingest import mapping as mapping_rules
 from analytics.ingest import parse
-from analytics.ingest.read import sample_text
+from analytics.ingest.read import sample_text, temporary_csv
 
 PERIOD_HEADER = "Month"
 
@@ -93,15 +91,10 @@ def note(relocation: Relocation) -> str:
 def as_rows(path: Path, encoding: str, display: str, layout) -> Iterator[tuple[Path, Relocation | None]]:
     """(a temporary UTF-8 CSV with one row per month, where its values came from) while the block runs, when the
     file at `path` (sniffed as `layout`) is a scorecard laid out with months across; else (`path`, None)."""
-    fd, name = tempfile.mkstemp(suffix=".csv", prefix="rapport-pivot-")
-    os.close(fd)
-    target = Path(name)
-    try:
+    with temporary_csv() as target:
         relocation = transposed(path, encoding, display, layout.delimiter, layout.header_line, layout.columns,
                                 target)
         yield (target, relocation) if relocation else (path, None)
-    finally:
-        target.unlink(missing_ok=True)
 
 
 def months_as_rows(stack: ExitStack, path: Path, facts, layout, display: str, kind: str | None, relayout):

@@ -246,7 +246,8 @@ def sample_text(path: Path, encoding: str, display: str | None = None) -> tuple[
 
 
 @contextmanager
-def _temporary_csv() -> Iterator[Path]:
+def temporary_csv() -> Iterator[Path]:
+    """A temporary file name for a CSV written out for the load, removed when the block ends."""
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="rapport-ingest-")
     os.close(fd)
     try:
@@ -261,7 +262,7 @@ def _parquet_csv(path: Path, display: str, limit: int | None = None) -> Iterator
     in file order, within the connection's memory limit."""
     from analytics import db  # the memory limit every Rapport connection obeys
 
-    with _temporary_csv() as target:
+    with temporary_csv() as target:
         try:
             with duckdb.connect(config={"memory_limit": db.memory_limit()}) as con:
                 con.execute("set preserve_insertion_order = true")
@@ -278,7 +279,7 @@ def _parquet_csv(path: Path, display: str, limit: int | None = None) -> Iterator
 @contextmanager
 def _workbook_csv(path: Path, display: str, limit: int | None = None) -> Iterator[Path]:
     """The workbook's data sheet as a temporary UTF-8 CSV (all of it, or its first `limit` rows)."""
-    with _temporary_csv() as target:
+    with temporary_csv() as target:
         workbook.write_csv(path, display, target, limit)
         yield target
 
@@ -306,7 +307,7 @@ def utf8_copy(path: Path, encoding: str, display: str | None = None) -> Iterator
     if kind == "csv" and encoding in ("utf-8", "utf-8-sig"):
         yield path
         return
-    with _temporary_csv() as target:
+    with temporary_csv() as target:
         if encoding in ("utf-8", "utf-8-sig"):  # gzip of UTF-8 text: decompressed as it is (DuckDB skips a BOM)
             with open_bytes(path, display) as src, target.open("wb") as dst:
                 try:
