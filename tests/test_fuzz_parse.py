@@ -268,10 +268,20 @@ def test_times_of_day_read_as_seconds_since_midnight(duck, times):
                                 st.sampled_from([("interactions", "handle_seconds"), ("interactions", "cost")])),
                       min_size=1, max_size=COLUMNS))
 def test_a_lowercase_word_glued_to_a_number_is_not_read_as_that_number(duck, glued):
-    """Found by hand while fuzzing: `bad2` read as 2 seconds (the currency-code strip took any 3 letters)."""
+    """Found by hand while fuzzing: `bad2` read as 2 seconds (the currency-code strip took any 3 letters). A
+    duration in words is the exception: `5min`, `2hrs`, `3sec` or `1day` after the number is that duration."""
+    units = {"sec": 1, "min": 60, "hrs": 3600, "day": 86400}
     parsed = read_columns(duck, [(*field, [f"{word}{number}", f"{number}{word}"], None)
                                  for word, number, field in glued])
-    assert parsed == [[None, None]] * len(glued)
+    assert parsed == [[None, float(number * units[word]) if field[1] == "handle_seconds" and word in units else None]
+                      for word, number, field in glued]
+
+
+def test_a_unit_after_a_number_is_a_duration_and_before_it_or_unknown_is_not(duck):
+    # the case the soak run found once durations in words were read: 0min is zero minutes, not a word and a number
+    assert read(duck, "interactions", "handle_seconds", ["0min", "5min", "2hrs", "3sec", "1day", "min5", "bad2", "7abc"]
+                ) == [0.0, 300.0, 7200.0, 3.0, 86400.0, None, None, None]
+    assert read(duck, "interactions", "cost", ["5min"]) == [None]  # only durations take units
 
 
 def test_uppercase_currency_codes_are_still_dropped(duck):
