@@ -382,3 +382,11 @@ def test_a_table_with_dates_for_headers_but_no_kpi_rows_is_not_turned_round(con,
     result = ingest_file(con, write(tmp_path, "roster.csv", text))
     assert result.status == "failed" and "could not tell whether this is" in result.message
     assert sniff_file(write(tmp_path, "roster2.csv", text)).columns == ("Team", "2024-01-01", "2024-01-02")
+
+
+def test_a_quarterly_scorecard_is_refused_saying_the_scorecards_are_monthly(con, tmp_path):
+    text = "Quarter,Vendor,Program,AHT (sec),Quality Score\nQ1 2024,Acme,Globex,412,91\nQ2 2024,Acme,Globex,398,92\n"
+    result = ingest_file(con, write(tmp_path, "quarterly.csv", text))
+    assert result.status == "failed"
+    assert "column 'Quarter' holds quarters, and scorecards are read one row per month" in result.message
+    assert con.execute("select count(*) from performance").fetchone() == (0,)

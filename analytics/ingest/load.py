@@ -152,7 +152,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path, *, file_name: str | None =
                 f"found headers: {', '.join(repr(c) for c in layout.columns)}", file=display)
         resolved = mapping_rules.resolve(chosen, layout.columns, mapping, sampled_values(layout))
         check_mapping_columns(resolved, layout.columns, display)
-        missing = mapping_rules.missing_required(resolved)
+        missing = mapping_rules.missing_required(resolved, layout.columns)
         if missing:
             raise IngestError(
                 f"read as {chosen}, the file lacks: {'; '.join(missing)}. Found headers: "

@@ -306,8 +306,13 @@ def auto_derived(kind: str, columns: tuple[str, ...], mapped: dict[str, str], de
     return {}
 
 
-def missing_required(mapping: Mapping) -> tuple[str, ...]:
-    """What the mapping lacks to load its kind; empty when it is complete."""
+# headers of a scorecard kept by quarter, which the monthly contract cannot take (said so when period is missing)
+QUARTER_HEADERS = ("quarter", "qtr", "fiscal quarter", "reporting quarter", "quarter name")
+
+
+def missing_required(mapping: Mapping, columns: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """What the mapping lacks to load its kind (`columns`, the file's headers, word it); empty when it is
+    complete."""
     have = set(mapping.columns) | set(mapping.constants)
     missing: list[str] = []
     if mapping.kind == INTERACTIONS:
@@ -321,7 +326,10 @@ def missing_required(mapping: Mapping) -> tuple[str, ...]:
                            "the file for contact volume, channel and reason analysis only)")
     elif mapping.kind == PERFORMANCE:
         if "period" not in mapping.columns:
-            missing.append("period (the reporting month)")
+            quarterly = next((c for c in columns if contracts.normalise_header(c) in QUARTER_HEADERS), None)
+            missing.append("period (the reporting month)" + (
+                f"; column {quarterly!r} holds quarters, and scorecards are read one row per month — export the "
+                "scorecard by month" if quarterly else ""))
         if not have & {"provider", "account"}:
             missing.append("provider or account (a column, or a constant for the whole file)")
         if not have & set(contracts.PERFORMANCE_MEASURES):

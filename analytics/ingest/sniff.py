@@ -353,4 +353,4 @@ def _sniffed(path: Path, display: str, facts, layout: Layout, kind: str | None,
     formats, ambiguities, notes = reading_notes(specs)
     return SniffResult(display, facts.encoding, layout.delimiter, layout.header_line, layout.line_ending,
                        columns, chosen, scores, resolved, formats, ambiguities,
-                       mapping_rules.missing_required(resolved), tuple(warnings), preview, notes)
+                       mapping_rules.missing_required(resolved, columns), tuple(warnings), preview, notes)
