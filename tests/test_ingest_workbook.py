@@ -105,3 +105,17 @@ def test_each_cell_is_written_as_an_export_writes_it(value, text):
     from analytics.ingest.workbook import _text
 
     assert _text(value) == text
+
+
+def test_formulas_never_calculated_are_said_to_load_empty(con, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Call ID", "Call Start", "Vendor", "Handle Time"])
+    sheet.append(["C1", "=DATE(2024,1,2)", "Acme", "=60*5"])  # openpyxl writes formulas, never their values
+    sheet.append(["C2", datetime(2024, 1, 3, 9, 0), "Acme", 240])
+    book.save(tmp_path / "formulas.xlsx")
+    result = ingest_file(con, tmp_path / "formulas.xlsx")
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 1, 1)
+    (note,) = [n for n in result.date_notes if "formula" in n]
+    assert note.startswith("2 formula cells of sheet 'Sheet' have no saved value") and "save it" in note
+    assert [(line, column) for line, column, _, _, _ in result.reject_rows] == [(2, "Call Start")]

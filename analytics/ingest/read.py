@@ -125,8 +125,8 @@ def file_facts(path: Path, display: str) -> FileFacts:
         raise IngestError("this is a ZIP archive, not a CSV export or an Excel workbook; unzip it and load the CSV "
                           "inside", file=display)
     if kind == "xlsx":
-        sheet = workbook.sheet_note(path, display)  # refuses a workbook with no sheet of data
-        return FileFacts(digest.hexdigest(), "utf-8", size, "xlsx", notes=(sheet,) if sheet else ())
+        # refuses a workbook with no sheet of data
+        return FileFacts(digest.hexdigest(), "utf-8", size, "xlsx", notes=workbook.notes(path, display))
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
     nul = False

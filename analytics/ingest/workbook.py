@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import zipfile
 from contextlib import contextmanager
-from itertools import chain
+from itertools import chain, islice
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -22,6 +22,8 @@ from analytics.ingest.errors import IngestError
 ZIP_MAGIC = b"PK\x03\x04"
 # rows looked at for the header (the widest of them)
 HEADER_SEARCH_ROWS = 50
+# rows of the data sheet looked at for formulas with no saved value
+FORMULA_CHECK_ROWS = 1000
 
 
 def is_workbook(path: Path) -> bool:
@@ -34,14 +36,15 @@ def is_workbook(path: Path) -> bool:
 
 
 @contextmanager
-def _opened(path: Path, display: str):
-    """The workbook, read-only with formulas as their saved values. Opened from a file object: openpyxl refuses a
-    path whose name does not end in .xlsx, and an upload's temporary copy is named .csv."""
+def _opened(path: Path, display: str, values: bool = True):
+    """The workbook, read-only with formulas as their saved values (with `values`; else as formulas). Opened from a
+    file object: openpyxl refuses a path whose name does not end in .xlsx, and an upload's temporary copy is named
+    .csv."""
     import openpyxl  # only a workbook needs it
 
     with Path(path).open("rb") as handle:
         try:
-            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=values)
         except Exception as exc:  # openpyxl raises many kinds for a damaged or unsupported workbook
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise IngestError(f"the workbook cannot be read ({reason}); save it again from Excel, or save the sheet "
@@ -68,18 +71,31 @@ def _data_sheets(book) -> list:
     return sheets
 
 
-def sheet_note(path: Path, display: str) -> str | None:
-    """A sentence naming the sheet read, when the workbook has more than one sheet with data; else None. Refuses a
-    workbook that cannot be read or holds no sheet with a header and a data row."""
+def notes(path: Path, display: str) -> tuple[str, ...]:
+    """Sentences a person should read before loading: which sheet is read, when more than one holds data; formulas
+    with no saved value among the data sheet's first rows (a workbook written by a program, never computed by
+    Excel: those cells would load empty). Refuses a workbook that cannot be read or holds no sheet with a header
+    and a data row."""
     with _opened(path, display) as book:
         names = [sheet.title for sheet in _data_sheets(book)]
-    if not names:
-        raise IngestError("the workbook has no sheet with a header row and data rows", file=display)
-    if len(names) < 2:
-        return None
-    others = ", ".join(repr(name) for name in names[1:])
-    return (f"the workbook has {len(names)} sheets with data; sheet {names[0]!r} was read (not {others}) — "
-            "save another sheet as its own file to load it")
+        if not names:
+            raise IngestError("the workbook has no sheet with a header row and data rows", file=display)
+        saved = list(islice(book[names[0]].iter_rows(values_only=True), FORMULA_CHECK_ROWS))
+    said = []
+    if len(names) > 1:
+        others = ", ".join(repr(name) for name in names[1:])
+        said.append(f"the workbook has {len(names)} sheets with data; sheet {names[0]!r} was read (not {others}) — "
+                    "save another sheet as its own file to load it")
+    with _opened(path, display, values=False) as book:
+        written = islice(book[names[0]].iter_rows(values_only=True), FORMULA_CHECK_ROWS)
+        empty = sum(isinstance(formula, str) and formula.startswith("=") and value is None
+                    for row_saved, row_written in zip(saved, written)
+                    for value, formula in zip(row_saved, row_written))
+    if empty:
+        said.append(f"{empty:,} formula cells of sheet {names[0]!r} have no saved value (the workbook was written by "
+                    "a program and never calculated), so they load empty — open the workbook in Excel and save it, "
+                    "then load it again")
+    return tuple(said)
 
 
 def _text(value) -> str:
