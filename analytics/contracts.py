@@ -58,10 +58,9 @@ DURATION_UNITS = {"ms": 0.001, "msec": 0.001, "millis": 0.001, "milliseconds": 0
                   "secs": 1.0, "seconds": 1.0, "m": 60.0, "min": 60.0, "mins": 60.0, "minutes": 60.0, "h": 3600.0,
                   "hr": 3600.0, "hrs": 3600.0, "hours": 3600.0, "d": 86400.0, "days": 86400.0,
                   # German, French, Spanish, Portuguese
-                  "sek": 1.0, "sekunden": 1.0, "secondes": 1.0, "segundos": 1.0, "minuten": 60.0, "minutos": 60.0, "std": 3600.0, "stunden": 3600.0, "heures": 3600.0, "horas": 3600.0}
+                  "sek": 1.0, "sekunden": 1.0, "secondes": 1.0, "segundos": 1.0, "minuten": 60.0, "minutos": 60.0,
+                  "std": 3600.0, "stunden": 3600.0, "heures": 3600.0, "horas": 3600.0}
 _UNIT_SUFFIX = re.compile(r"^(.+?) (?:in )?(" + "|".join(sorted(DURATION_UNITS, key=len, reverse=True)) + r")$")
-
-
 _ZONE_SUFFIX = re.compile(r"^(.+?) (?:in )?(utc|gmt)$")
 
 
@@ -104,8 +103,8 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
                     "date time opened", "opened at", "opened", "date opened", "created", "created date",
                     "date received", "received at", "timestamp", "contact date", "call date",
                     "interaction date", "date time", "datetime", "start date time", "date", "created time",
-                    "conversation start", "conversation start time", "call start date", "start", "datum", "erstellt am",
-                    "zeitpunkt", "date de creation", "date d ouverture", "fecha", "fecha de creacion",
+                    "conversation start", "conversation start time", "call start date", "start", "datum",
+                    "erstellt am", "zeitpunkt", "date de creation", "date d ouverture", "fecha", "fecha de creacion",
                     "fecha y hora", "data de criacao")),
     Field("occurred_time", "time", "Time of day when the date is in a separate column; joined onto occurred_at.",
           synonyms=("time", "call time", "start time of day", "time of day", "contact time", "uhrzeit", "heure",
@@ -139,14 +138,15 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           noun="handle times",
           synonyms=("handle time", "aht", "avg handle time", "average handle time", "total handle time",
                     "handling time", "talk time", "avgtalkduration", "avg talk duration", "talk duration",
-                    "duration", "call duration", "handle seconds", "handle time seconds", "total handle", "handle", "bearbeitungszeit", "gesprachsdauer",
-                    "duree", "duree de traitement", "duracion", "tiempo de gestion", "duracao")),
+                    "duration", "call duration", "handle seconds", "handle time seconds", "total handle", "handle",
+                    "bearbeitungszeit", "gesprachsdauer", "duree", "duree de traitement", "duracion",
+                    "tiempo de gestion", "duracao")),
     Field("wait_seconds", "duration", "Time the customer waited before being answered, in seconds.",
           unit="seconds", sql_type="DOUBLE",
           noun="wait times",
           synonyms=("wait time", "speed of answer", "speed of answer in seconds", "asa", "queue time",
-                    "time to answer", "wait seconds", "answer delay", "wartezeit", "temps d attente", "tiempo de espera",
-                    "time to first response", "first response time", "first reply time")),
+                    "time to answer", "wait seconds", "answer delay", "wartezeit", "temps d attente",
+                    "tiempo de espera", "time to first response", "first response time", "first reply time")),
     Field("resolved_first_contact", "bool", "Resolved on first contact (FCR).", sql_type="BOOLEAN",
           noun="first-contact-resolution flags",
           synonyms=("fcr", "first contact resolution", "resolved", "resolved on first contact",
@@ -162,8 +162,8 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           sql_type="DOUBLE",
           noun="CSAT ratings",
           synonyms=("csat", "satisfaction", "satisfaction rating", "customer satisfaction", "csat score",
-                    "rating", "satisfaction score", "survey score", "conversation rating", "zufriedenheit", "kundenzufriedenheit",
-                    "satisfaction client", "satisfaccion", "satisfacao")),
+                    "rating", "satisfaction score", "survey score", "conversation rating", "zufriedenheit",
+                    "kundenzufriedenheit", "satisfaction client", "satisfaccion", "satisfacao")),
     Field("nps", "score", "Likelihood to recommend, 0–10.", unit="points (0–10)", sql_type="DOUBLE",
           noun="NPS responses",
           synonyms=("nps", "likelihood to recommend", "ltr", "recommend score", "nps score",
@@ -182,7 +182,8 @@ INTERACTION_FIELDS: tuple[Field, ...] = (
           synonyms=("answered", "answered y n", "is answered", "call answered", "answered flag", "handled")),
     Field("resolution_seconds", "duration", "Time from opening to resolution (tickets, complaints), in seconds; "
           "derived from the opening time to a closing-time column (`Solved at`, `Date/Time Closed`, `resolved_at`…) "
-          "when the file has none, or from two timestamp columns named in the mapping.", unit="seconds", sql_type="DOUBLE",
+          "when the file has none, or from two timestamp columns named in the mapping.", unit="seconds",
+          sql_type="DOUBLE",
           noun="resolution times",
           synonyms=("resolution time", "resolution seconds", "time to resolve", "time to resolution",
                     "resolution time seconds", "ttr", "full resolution time")),
@@ -300,10 +301,10 @@ CSAT_TOP_TWO = {5: 4, 10: 9, 100: 80}
 RELATIONSHIP_MODELS = ("partnership", "transactional")
 
 # CSAT given in words, as survey tools export it: read as the 1–5 rating the words name, so that the top-two box
-# (4–5) is the satisfied answers. A column whose sampled words include one of QUALITY_ONLY is the
-# poor-to-excellent scale, one with one of CSAT_EMOJI_ONLY Intercom's five ratings; otherwise the satisfaction wording, where a two-way rating (Zendesk's Good/Bad,
-# Positive/Negative) counts as 5 or 1. A survey that was only offered, or not answered, is no rating (NULL, not a
-# rejected value).
+# (4–5) is the satisfied answers. A column whose sampled words include one of CSAT_QUALITY_ONLY is the
+# poor-to-excellent scale, one with one of CSAT_EMOJI_ONLY Intercom's five ratings; otherwise the satisfaction
+# wording, where a two-way rating (Zendesk's Good/Bad, Positive/Negative) counts as 5 or 1. A survey that was only
+# offered, or not answered, is no rating (NULL, not a rejected value).
 CSAT_NO_RATING = ("offered", "unoffered", "not offered", "not rated", "no rating", "unrated", "no response")
 CSAT_SATISFACTION_WORDS = {
     "very satisfied": 5, "extremely satisfied": 5, "completely satisfied": 5, "satisfied": 4, "somewhat satisfied": 4,
@@ -322,7 +323,8 @@ CSAT_EMOJI_ONLY = ("amazing", "great", "ok", "okay", "terrible")
 # platforms land in the same series ("Phone", "Voice" and "Customer Care Call" are all phone).
 CHANNELS: dict[str, tuple[str, ...]] = {
     "phone": ("phone", "voice", "call", "calls", "telephone", "phone call", "inbound call", "outbound call",
-              "inbound", "customer care call", "telephony", "telefon", "téléphone", "teléfono", "telefone", "anruf"),
+              "inbound", "customer care call", "telephony", "telefon", "téléphone", "teléfono", "telefone",
+              "anruf"),
     "chat": ("chat", "live chat", "livechat", "web chat", "webchat", "online chat", "chatbot", "bot"),
     "email": ("email", "e-mail", "e mail", "mail (email)", "electronic mail", "courriel", "correo",
               "correo electrónico"),

@@ -56,9 +56,10 @@ class IngestResult:
     held the write lock (0 for a dry run or a file refused before it; not in to_dict). date_notes: one sentence per
     date column whose sampled values fit both day-first and month-first (read as month-first), and per other
     reading to confirm (sniff.reading_notes: CSAT in words, a duration's unit, durations implausible as
-    seconds) — the load's own reading, so a note never disagrees with what was loaded ("notes" in to_dict). reject_rows: the first
-    REJECTS_SAMPLE rejects as (line, column, value, reason, scope) tuples; `rejects` is them as a frame, built
-    when asked for (a clean load never imports pandas: 0.45 s of a CLI run).
+    seconds; FileFacts.notes: a workbook's sheet, a scorecard turned round) — the load's own reading, so a note
+    never disagrees with what was loaded ("notes" in to_dict). reject_rows: the first REJECTS_SAMPLE rejects as
+    (line, column, value, reason, scope) tuples; `rejects` is them as a frame, built when asked for (a clean load
+    never imports pandas: 0.45 s of a CLI run).
     """
 
     file: str

@@ -202,32 +202,16 @@ def auto_columns(kind: str, columns: tuple[str, ...], values_of: Callable[[str],
     takes a column whose sampled values are all empty or null spellings (`?` in every row).
     """
     available = usable_columns(columns)
-    # a duration's header may end with its unit (`Talk Time (min)`): it matches without it, and is read in it
-    unit_less: dict[str, str] = {}
+    # parser -> a header without the suffix that field's header may carry -> the header
+    suffixed: dict[str, dict[str, str]] = {}
     for column in columns:
-        found = contracts.header_unit(column)
-        if found:
-            unit_less.setdefault(found[0], column)
-    # and a timestamp's with its zone (`Start Time (UTC)`): it matches without it, and is read as UTC; and a
-    # percentage's with its sign (`Service Level %`, `SLA pct`): it matches without it
-    zone_less: dict[str, str] = {}
-    sign_less: dict[str, str] = {}
-    for column in columns:
-        base = contracts.header_zone(column)
-        if base:
-            zone_less.setdefault(base, column)
-        key = contracts.normalise_header(column)
-        for sign in (" %", " pct", " percent", " percentage", " in %"):
-            if key.endswith(sign) and len(key) > len(sign):
-                sign_less.setdefault(key[:-len(sign)], column)
-                break
+        for parser, base in _without_suffix(column).items():
+            suffixed.setdefault(parser, {}).setdefault(base, column)
     used: set[str] = set()
     result: dict[str, str] = {}
     for f in contracts.FIELDS[kind]:
         for key in _keys(f):
-            source = available.get(key) or (unit_less.get(key) if f.parser == "duration" else None) \
-                or (zone_less.get(key) if f.parser in ("timestamp", "date") else None) \
-                or (sign_less.get(key) if f.parser == "percent" else None)
+            source = available.get(key) or suffixed.get(f.parser, {}).get(key)
             if source is None or source in used:
                 continue
             if values_of is not None and f.name in contracts.IDENTITY_FIELDS and is_junk(values_of(source)):
@@ -236,6 +220,25 @@ def auto_columns(kind: str, columns: tuple[str, ...], values_of: Callable[[str],
             used.add(source)
             break
     return result
+
+
+_PERCENT_SIGNS = (" %", " pct", " percent", " percentage", " in %")
+
+
+def _without_suffix(header: str) -> dict[str, str]:
+    """parser -> the normalised header without a suffix a field of that parser may carry, which it then matches
+    without: a duration's unit (`Talk Time (min)`, read in it), a timestamp's zone (`Start Time (UTC)`, read as
+    UTC), a percentage's sign (`Service Level %`)."""
+    found = {}
+    if unit := contracts.header_unit(header):
+        found["duration"] = unit[0]
+    if zone := contracts.header_zone(header):
+        found["timestamp"] = found["date"] = zone
+    key = contracts.normalise_header(header)
+    sign = next((s for s in _PERCENT_SIGNS if key.endswith(s) and len(key) > len(s)), None)
+    if sign:
+        found["percent"] = key[:-len(sign)]
+    return found
 
 
 def is_junk(values: list[str]) -> bool:
@@ -287,7 +290,7 @@ def auto_derived(kind: str, columns: tuple[str, ...], mapped: dict[str, str], de
     """resolution_seconds derived from occurred_at to a ticket's closing time (contracts.RESOLUTION_END_HEADERS)
     when nothing else gives it: no resolution column mapped or derived, and the closing column free. With
     `values_of`, a column whose sampled values are present but none a date is passed over (a `Closed` yes/no flag),
-    and a bare `closed`, `solved` or `resolved on` … header is taken only when its values are dates."""
+    and a bare `closed`, `solved` or `resolution` header is taken only when its values are dates."""
     if kind != INTERACTIONS or "occurred_at" not in mapped or "resolution_seconds" in mapped or derived:
         return {}
     available = usable_columns(columns)

@@ -147,8 +147,8 @@ MACROS = [
     f"when regexp_matches(x, '{NAMED_DATE_RE}') then try_strptime(regexp_replace(regexp_replace(regexp_replace(x, "
     "'^[A-Za-z]+,\\s*', ''), '[.,]', '', 'g'), '[\\s-]+', ' ', 'g'), "
     f"[{', '.join(repr(f) for f in NAMED_FORMATS)}]) "
-    f"when regexp_matches(x, '{ISO_12H_RE}') then try_strptime(regexp_replace(replace(x, '/', '-'), '\\s*([AaPp][Mm])$', "
-    "' \\1'), ['%Y-%m-%d %I:%M:%S %p', '%Y-%m-%d %I:%M %p']) end",
+    f"when regexp_matches(x, '{ISO_12H_RE}') then try_strptime(regexp_replace(replace(x, '/', '-'), "
+    "'\\s*([AaPp][Mm])$', ' \\1'), ['%Y-%m-%d %I:%M:%S %p', '%Y-%m-%d %I:%M %p']) end",
     # v: a numeric date NUMERIC_DATE_RE reads, its separators made dashes (NUMERIC_DATE_RE takes any of the three,
     # mixed too) and its clock completed to hh:mm:ss, read by the one format: a format that fails costs a µs (its
     # error message), and every strptime call binds its format
@@ -189,8 +189,9 @@ MACROS = [
     f"create or replace temp macro rp_dur_words(x) as case when regexp_full_match(x, '{DURATION_WORDS_RE}') "
     f"and regexp_matches(x, '\\d') then list_transform([regexp_extract(x, '{DURATION_WORDS_RE}', "
     "['d', 'h', 'm', 's'])], lambda st: coalesce(try_cast(nullif(st.d, '') as double) * 86400, 0) "
-    "+ coalesce(try_cast(nullif(st.h, '') as double) * 3600, 0) + coalesce(try_cast(nullif(st.m, '') as double) * 60, 0) "
-    "+ coalesce(try_cast(nullif(st.s, '') as double), 0))[1] end",
+    "+ coalesce(try_cast(nullif(st.h, '') as double) * 3600, 0) "
+    "+ coalesce(try_cast(nullif(st.m, '') as double) * 60, 0) + coalesce(try_cast(nullif(st.s, '') as double), 0))[1] "
+    "end",
     # a value that is not a number (COALESCE reads its second argument for those rows only) may be in words
     f"create or replace temp macro rp_dur(x) as case when not contains(x, ':') then coalesce(rp_num(x), "
     f"rp_dur_words(lower(x))) {_CLOCK_FAST} "
@@ -288,6 +289,11 @@ def looks_like_dates(values: list[str]) -> bool:
     """Whether any of the values is written as a date the timestamp parser reads (ISO, numeric, month names)."""
     patterns = (_ISO_OR_YEAR_MONTH, _NUMERIC_DATE, _NAMED_DATE, _DAY_MONTH_YEAR, _ISO_12H)
     return any(pattern.match(value.strip()) for value in values for pattern in patterns)
+
+
+def is_period(text: str) -> bool:
+    """Whether `text` names a month or a date the period parser reads (`Jan-24`, `2024-01`, `January 2024` …)."""
+    return bool(_MONTH_YEAR.match(text.strip())) or looks_like_dates([text])
 
 
 def _decimal_comma(values: list[str]) -> bool:

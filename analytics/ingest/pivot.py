@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import re
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,30 +47,22 @@ class Relocation:
         return self.kpi_lines.get(column, line), month
 
 
-def _is_period(text: str) -> bool:
-    value = text.strip()
-    return bool(value) and (bool(re.match(parse.MONTH_YEAR_RE, value)) or bool(re.match(parse.YEAR_MONTH_RE, value))
-                            or parse.looks_like_dates([value]))
-
-
 def transposed(path: Path, encoding: str, display: str, delimiter: str, header_line: int,
                columns: tuple[str, ...], target: Path) -> Relocation | None:
     """Write the scorecard at `path` one row per month into `target` and say where its values came from; None (and
     nothing written) when it is not laid out with months across."""
-    months = [i for i, name in enumerate(columns) if i > 0 and _is_period(name)]
+    months = [i for i, name in enumerate(columns) if i > 0 and parse.is_period(name)]
     if len(months) < 2:
         return None
     text, whole = sample_text(path, encoding, display)
     if not whole:
         return None  # a deck's scorecard is small; a large file is an export with one row per record
     records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    body = [(number, row) for number, row in enumerate(records, 1) if number > header_line and any(c.strip()
-                                                                                                   for c in row)]
-    labels = [row[0].strip() for _, row in body if row and row[0].strip()]
-    known = mapping_rules.auto_columns(contracts.PERFORMANCE, (PERIOD_HEADER, *labels))
+    # (line, row) of each KPI: a row under the header that names one in its first cell
+    kpis = [(number, row) for number, row in enumerate(records, 1) if number > header_line and row and row[0].strip()]
+    known = mapping_rules.auto_columns(contracts.PERFORMANCE, (PERIOD_HEADER, *(row[0].strip() for _, row in kpis)))
     if not set(known) - {"period"}:
         return None  # the first column names no scorecard KPI
-    kpis = [(number, row) for number, row in body if row and row[0].strip()]
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow([PERIOD_HEADER, *(row[0].strip() for _, row in kpis)])
@@ -82,6 +73,7 @@ def transposed(path: Path, encoding: str, display: str, delimiter: str, header_l
 
 
 def note(relocation: Relocation) -> str:
+    """The sentence that says the file was turned round."""
     months = relocation.month_columns
     return (f"read with its months across the columns: one row per month ({months[0]} … {months[-1]}), its KPIs "
             f"down the first column; a reject names the KPI's line and the month's column")

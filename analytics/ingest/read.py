@@ -228,10 +228,11 @@ def sample_text(path: Path, encoding: str, display: str | None = None) -> tuple[
     """The first SAMPLE_BYTES decoded, cut at the last line break; True when that is the whole file."""
     path = Path(path)
     display = display or path.name
-    if container(path) == "parquet":
+    kind = container(path)
+    if kind == "parquet":
         with _parquet_csv(path, display, limit=PARQUET_SAMPLE_ROWS) as csv_path:
             return sample_text(csv_path, "utf-8", display)
-    if container(path) == "xlsx":
+    if kind == "xlsx":
         with _workbook_csv(path, display, limit=PARQUET_SAMPLE_ROWS) as csv_path:
             return sample_text(csv_path, "utf-8", display)
     with open_bytes(path, display) as handle:

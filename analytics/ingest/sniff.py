@@ -321,11 +321,10 @@ def sniff_file(path: str | os.PathLike, *, file_name: str | None = None, kind: s
     with ExitStack() as stack:  # a scorecard with its months across is previewed one row per month, as it loads
         path, facts, layout, _ = pivot.months_as_rows(stack, path, facts, layout, display,
                                                       kind or (mapping.kind if mapping else None), sniff_layout)
-        return _sniffed(path, display, facts, layout, kind, mapping)
+        return _sniffed(display, facts, layout, kind, mapping)
 
 
-def _sniffed(path: Path, display: str, facts, layout: Layout, kind: str | None,
-             mapping: Mapping | None) -> SniffResult:
+def _sniffed(display: str, facts, layout: Layout, kind: str | None, mapping: Mapping | None) -> SniffResult:
     columns = layout.columns
     scores = mapping_rules.kind_scores(columns)
     chosen = kind or (mapping.kind if mapping else None) or mapping_rules.detect_kind(columns)

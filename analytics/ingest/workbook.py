@@ -13,8 +13,8 @@ from __future__ import annotations
 import csv
 import zipfile
 from contextlib import contextmanager
-from itertools import chain, islice
 from datetime import date, datetime, time, timedelta
+from itertools import chain, islice
 from pathlib import Path
 
 from analytics.ingest.errors import IngestError
